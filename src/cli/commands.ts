@@ -1,0 +1,6 @@
+/** Every command of the CLI; each module adds its own subcommand to the program. */
+import type { Command } from "commander";
+
+export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
+
+export const commands: RegisterCommand[] = [];

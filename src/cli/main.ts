@@ -1,0 +1,53 @@
+/**
+ * Entry point of the `wfsync` command. argv -> commander -> one command module each, which
+ * returns an exit code. Commands never call process.exit themselves.
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { WfsyncError, formatError } from "../errors.js";
+import { commands } from "./commands.js";
+
+export interface GlobalOptions {
+  config?: string;
+  url?: string;
+  logLevel: string;
+  logFile?: string;
+}
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command("wfsync")
+    .description("Workflow-as-code for SuperOffice CRM Flows: typed split options, planned and pushed to a tenant.")
+    .version(packageVersion(), "-V, --version")
+    .option("-c, --config <path>", "config file (default: sync.config.ts in the current folder)")
+    .option("--url <base>", "installation base URL, e.g. https://online.superoffice.com/Cust12345 (overrides WFSYNC_URL and config)")
+    .option("--log-level <level>", "stderr log level: fatal, error, warn, info, debug, trace, silent", "warn")
+    .option("--log-file <path>", "also write JSON logs to this file")
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of commands) register(program, setExit);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof WfsyncError) {
+      process.stderr.write(`${formatError(err)}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

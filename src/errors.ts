@@ -1,0 +1,59 @@
+/**
+ * One error base class for everything wfsync reports. `code` is stable (scripts and tests match
+ * on it); `location` points into the user's code; `userError` separates the user's mistakes
+ * (bad input, refused operations) from bugs and server faults.
+ */
+export interface SourceLocation {
+  /** Path as shown to the user (relative to the project root where possible). */
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+}
+
+export function formatLocation(loc: SourceLocation): string {
+  return `${loc.file}:${loc.line}:${loc.column}`;
+}
+
+export interface WfsyncErrorOptions {
+  location?: SourceLocation | undefined;
+  cause?: unknown;
+  /** A code frame or other detail printed under the message. */
+  detail?: string | undefined;
+  userError?: boolean;
+}
+
+export class WfsyncError extends Error {
+  readonly code: string;
+  readonly location: SourceLocation | undefined;
+  readonly detail: string | undefined;
+  readonly userError: boolean;
+
+  constructor(code: string, message: string, options: WfsyncErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "WfsyncError";
+    this.code = code;
+    this.location = options.location;
+    this.detail = options.detail;
+    this.userError = options.userError ?? true;
+  }
+}
+
+/** Several problems found at once (validation reports all of them, not the first). */
+export class WfsyncErrors extends WfsyncError {
+  readonly errors: readonly WfsyncError[];
+
+  constructor(code: string, message: string, errors: readonly WfsyncError[]) {
+    super(code, message);
+    this.name = "WfsyncErrors";
+    this.errors = errors;
+  }
+}
+
+/** Renders one error the way the CLI prints it: `file:line:col - code: message`, then detail. */
+export function formatError(err: WfsyncError): string {
+  const where = err.location ? `${formatLocation(err.location)} - ` : "";
+  const head = `${where}error ${err.code}: ${err.message}`;
+  return err.detail ? `${head}\n${err.detail}` : head;
+}

@@ -1,0 +1,295 @@
+/**
+ * The canonical option model: one normalised form for code, state file and server.
+ * Server-assigned fields (ids, step ranks, TableRight, FieldProperties) are dropped when a
+ * carrier is converted here, so the diff never sees them. Objects are built with sorted keys,
+ * which makes `JSON.stringify` a stable serialisation without a stable-stringify library.
+ */
+import { createHash } from "node:crypto";
+import {
+  STEP_TYPES,
+  defaultFieldValue,
+  pascalCase,
+  resolveStepType,
+  stepFields,
+  type FieldKind,
+  type StepTypeName,
+} from "./steps.js";
+
+/** A step: its type plus every field of that type (defaults filled in), keys sorted. */
+export interface StepModel {
+  readonly stepType: StepTypeName;
+  /** Only on Split steps: the nested options (paths), sorted by rank. */
+  readonly options?: readonly OptionContent[];
+  readonly [field: string]: unknown;
+}
+
+/** What an option is, wherever it lives (a nested option has only this). */
+export interface OptionContent {
+  readonly key: string;
+  readonly name: string;
+  readonly rank: number;
+  readonly steps: readonly StepModel[];
+}
+
+/** A top-level option of a Split step: its content plus where it lives. */
+export interface OptionModel extends OptionContent {
+  readonly workflowId: number;
+  readonly workflowStepId: number;
+}
+
+export type Address = string;
+
+export function optionAddress(o: { workflowId: number; workflowStepId: number; key: string }): Address {
+  return `${o.workflowId}/${o.workflowStepId}/${o.key}`;
+}
+
+export function parseAddress(address: string): { workflowId: number; workflowStepId: number; key: string } | undefined {
+  const m = /^(\d+)\/(\d+)\/(.*)$/s.exec(address);
+  if (!m) return undefined;
+  return { workflowId: Number(m[1]), workflowStepId: Number(m[2]), key: m[3]! };
+}
+
+/** Stable serialisation of an option (keys are already sorted by construction). */
+export function serializeOption(option: OptionModel): string {
+  return JSON.stringify(option);
+}
+
+export function hashOption(option: OptionModel): string {
+  return createHash("sha1").update(serializeOption(option)).digest("hex");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonicalisation from plain values (the DSL's output and the state file)
+
+export interface RawStep {
+  stepType: string;
+  options?: readonly RawOptionContent[];
+  [field: string]: unknown;
+}
+export interface RawOptionContent {
+  key: string;
+  name: string;
+  rank: number;
+  steps: readonly RawStep[];
+}
+
+/** Builds a canonical step; throws a plain Error naming the problem for a type it does not know. */
+export function canonicalStep(raw: RawStep): StepModel {
+  const stepType = resolveStepType(raw.stepType);
+  if (!stepType) throw new Error(`unknown StepType ${JSON.stringify(raw.stepType)}`);
+  return buildStep(stepType, (field) => raw[field], (nested) => nested.map(canonicalContent));
+}
+
+export function canonicalContent(raw: RawOptionContent): OptionContent {
+  return sortedContent(raw.key, raw.name, raw.rank, raw.steps.map(canonicalStep));
+}
+
+export function canonicalOption(raw: RawOptionContent & { workflowId: number; workflowStepId: number }): OptionModel {
+  const steps = raw.steps.map(canonicalStep);
+  return {
+    key: raw.key,
+    name: raw.name,
+    rank: raw.rank,
+    steps,
+    workflowId: raw.workflowId,
+    workflowStepId: raw.workflowStepId,
+  };
+}
+
+function sortedContent(key: string, name: string, rank: number, steps: StepModel[]): OptionContent {
+  return { key, name, rank, steps };
+}
+
+function buildStep(
+  stepType: StepTypeName,
+  read: (field: string) => unknown,
+  nested: (options: readonly never[]) => OptionContent[],
+): StepModel {
+  const step: Record<string, unknown> = {};
+  const fields = stepFields(stepType);
+  const names = Object.keys(fields);
+  if (stepType === "Split") names.push("options");
+  names.push("stepType");
+  for (const name of names.sort()) {
+    if (name === "stepType") step.stepType = stepType;
+    else if (name === "options") {
+      const value = read("options");
+      const list = Array.isArray(value) ? nested(value as never[]) : [];
+      step.options = list.sort(byRankThenKey);
+    } else step[name] = coerceField(fields[name]!, read(name));
+  }
+  return step as StepModel;
+}
+
+function byRankThenKey(a: OptionContent, b: OptionContent): number {
+  return a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** Missing and null become the server's default; everything else is kept as given. */
+function coerceField(kind: FieldKind, value: unknown): unknown {
+  if (value === undefined || value === null) return defaultFieldValue(kind);
+  if (kind.type === "int[]" && Array.isArray(value)) return [...value];
+  if (kind.type === "enum" && typeof value === "string") {
+    return kind.values.find((v) => v.toLowerCase() === value.toLowerCase()) ?? value;
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Carriers: the server's PascalCase JSON
+
+/** A SuperOffice `WorkflowStepOption` as it travels (PascalCase, server fields included). */
+export interface OptionCarrier {
+  WorkflowStepOptionId?: number;
+  WorkflowStepId?: number;
+  WorkflowId?: number;
+  Key?: string;
+  Name?: string;
+  Rank?: number;
+  Steps?: StepCarrier[];
+  [extra: string]: unknown;
+}
+
+export interface StepCarrier {
+  WorkflowStepId?: number;
+  WorkflowId?: number;
+  StepType?: string;
+  Rank?: number;
+  Options?: OptionCarrier[];
+  [field: string]: unknown;
+}
+
+/** Reads property names the way the server binds them: case-insensitively, last duplicate wins. */
+export function caseInsensitive(obj: unknown): Map<string, unknown> {
+  const map = new Map<string, unknown>();
+  if (obj && typeof obj === "object" && !Array.isArray(obj)) {
+    for (const [k, v] of Object.entries(obj)) map.set(k.toLowerCase(), v);
+  }
+  return map;
+}
+
+/** Properties of a carrier that are the server's own and never part of the model. */
+const SERVER_ONLY = new Set(["tableright", "fieldproperties", "workflowstepoptionid", "workflowstepid", "workflowid", "rank"]);
+
+export interface FromCarrierResult {
+  option: OptionModel;
+  id: number;
+  /** Fields the model cannot express, as `Steps[2].Foo`; reported by import, never silently lost. */
+  unknown: string[];
+}
+
+/** Converts a server option to the model. Throws a plain Error for an unknown step type. */
+export function optionFromCarrier(carrier: unknown): FromCarrierResult {
+  const unknown: string[] = [];
+  const c = caseInsensitive(carrier);
+  const content = contentFromCarrier(c, "", unknown);
+  return {
+    option: {
+      ...content,
+      workflowId: toInt(c.get("workflowid")),
+      workflowStepId: toInt(c.get("workflowstepid")),
+    },
+    id: toInt(c.get("workflowstepoptionid")),
+    unknown,
+  };
+}
+
+function contentFromCarrier(c: Map<string, unknown>, path: string, unknown: string[]): OptionContent {
+  const rawSteps = c.get("steps");
+  const steps = Array.isArray(rawSteps) ? rawSteps.map((s) => caseInsensitive(s)) : [];
+  // Steps run in rank order; a server that omits Rank keeps array order (stable sort).
+  const ordered = steps
+    .map((s, i) => ({ s, i, rank: typeof s.get("rank") === "number" ? (s.get("rank") as number) : i }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i);
+  return {
+    key: toStr(c.get("key")),
+    name: toStr(c.get("name")),
+    rank: toInt(c.get("rank")),
+    steps: ordered.map(({ s }, i) => stepFromCarrier(s, `${path}Steps[${i}]`, unknown)),
+  };
+}
+
+function stepFromCarrier(s: Map<string, unknown>, path: string, unknown: string[]): StepModel {
+  const stepType = resolveStepType(s.get("steptype"));
+  if (!stepType) throw new Error(`${path}: unknown StepType ${JSON.stringify(s.get("steptype"))}`);
+  const fields = stepFields(stepType);
+  const known = new Set(Object.keys(fields).map((f) => f.toLowerCase()));
+  known.add("steptype");
+  if (stepType === "Split") known.add("options");
+  for (const k of s.keys()) {
+    if (!known.has(k) && !SERVER_ONLY.has(k)) unknown.push(`${path}.${k}`);
+  }
+  return buildStep(
+    stepType,
+    (field) => s.get(field.toLowerCase()),
+    (nested) =>
+      nested.map((o, i) => contentFromCarrier(caseInsensitive(o), `${path}.Options[${i}].`, unknown)),
+  );
+}
+
+/**
+ * Converts the model to the carrier sent to SaveWorkflowStepOption. `id` 0 creates.
+ * `previous`, the server's last answer for this option, lends its step ids to steps of the same
+ * type at the same position, so an update keeps the server's steps (and the participants
+ * waiting in them) instead of replacing every step.
+ */
+export function optionToCarrier(option: OptionModel, id: number, previous?: unknown): OptionCarrier {
+  const carrier = contentToCarrier(option, option.workflowId, previous);
+  return {
+    WorkflowStepOptionId: id,
+    WorkflowStepId: option.workflowStepId,
+    WorkflowId: option.workflowId,
+    ...carrier,
+  };
+}
+
+function contentToCarrier(content: OptionContent, workflowId: number, previous: unknown): OptionCarrier {
+  const prevSteps = caseInsensitive(previous).get("steps");
+  const prev = Array.isArray(prevSteps) ? prevSteps.map((s) => caseInsensitive(s)) : [];
+  return {
+    Key: content.key,
+    Name: content.name,
+    Rank: content.rank,
+    Steps: content.steps.map((step, i) => stepToCarrier(step, i, workflowId, prev[i])),
+  };
+}
+
+function stepToCarrier(
+  step: StepModel,
+  index: number,
+  workflowId: number,
+  prev: Map<string, unknown> | undefined,
+): StepCarrier {
+  const sameType = prev !== undefined && resolveStepType(prev.get("steptype")) === step.stepType;
+  const stepId = sameType ? toInt(prev.get("workflowstepid")) : 0;
+  const out: StepCarrier = { WorkflowStepId: stepId, WorkflowId: workflowId, StepType: step.stepType, Rank: index + 1 };
+  for (const field of Object.keys(stepFields(step.stepType))) out[pascalCase(field)] = step[field];
+  if (step.stepType === "Split") {
+    const prevOptions = sameType ? prev.get("options") : undefined;
+    const prevByKey = new Map<string, unknown>();
+    if (Array.isArray(prevOptions)) {
+      for (const o of prevOptions) prevByKey.set(toStr(caseInsensitive(o).get("key")), o);
+    }
+    out.Options = (step.options ?? []).map((o) => {
+      const prevOption = prevByKey.get(o.key);
+      const nestedId = prevOption === undefined ? 0 : toInt(caseInsensitive(prevOption).get("workflowstepoptionid"));
+      return {
+        WorkflowStepOptionId: nestedId,
+        WorkflowStepId: stepId,
+        WorkflowId: workflowId,
+        ...contentToCarrier(o, workflowId, prevOption),
+      };
+    });
+  }
+  return out;
+}
+
+function toInt(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : 0;
+}
+
+function toStr(v: unknown): string {
+  return typeof v === "string" ? v : v === null || v === undefined ? "" : String(v);
+}
+
+export const ALL_STEP_TYPES = Object.keys(STEP_TYPES) as StepTypeName[];
