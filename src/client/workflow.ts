@@ -1,0 +1,122 @@
+/**
+ * The Workflow agent calls wfsync uses, for servers 10.2.4–10.2.9. Callers depend on the
+ * `WorkflowApi` interface only, so the 10.2.10 generation (options saved inside the flow) can be
+ * added as a second implementation.
+ */
+import type http from "node:http";
+import type { OptionCarrier } from "../model/option.js";
+import { ApiError } from "./errors.js";
+import { authHeaders, describeCredentials, scrubSecrets, secretValues, type Credentials } from "./credentials.js";
+import { createAgent, httpPost } from "./http.js";
+import { interpretResponse } from "./response.js";
+import { normaliseBaseUrl } from "./url.js";
+
+export interface WorkflowApi {
+  /** A step; a Split carries `Options`. `null` when there is no such step. */
+  getWorkflowStep(workflowStepId: number): Promise<unknown | null>;
+  /** `null` when there is no such option. */
+  getWorkflowStepOption(id: number): Promise<unknown | null>;
+  /** Creates (id 0 or absent) or replaces an option; resolves to the saved option. */
+  saveWorkflowStepOption(option: OptionCarrier): Promise<unknown>;
+  deleteWorkflowStepOption(id: number): Promise<void>;
+  createDefaultWorkflowStepOption(): Promise<unknown>;
+  /** The flow with its steps; `null` when there is no such flow. */
+  getEmailFlow(emailFlowId: number): Promise<unknown | null>;
+}
+
+/** What the client logs through (a pino logger fits). */
+export interface DebugLogger {
+  debug(obj: object, msg?: string): void;
+}
+
+export interface WorkflowClientOptions {
+  /** The installation base, e.g. `https://online.superoffice.com/Cust12345`. */
+  baseUrl: string;
+  credentials: Credentials;
+  /** Per request, connect to last byte of the answer. Default 30 s. */
+  timeoutMs?: number;
+  logger?: DebugLogger;
+  /** A keep-alive agent of your own (not destroyed by `close()`). */
+  agent?: http.Agent;
+  /** For Retry-After dates; default Date.now. */
+  now?: () => number;
+}
+
+export interface WorkflowClient extends WorkflowApi {
+  readonly baseUrl: string;
+  /** Closes idle keep-alive connections (of the agent the client made). */
+  close(): void;
+}
+
+const AGENT_PATH = "/api/v1/Agents/Workflow/";
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export function createWorkflowClient(opts: WorkflowClientOptions): WorkflowClient {
+  const baseUrl = normaliseBaseUrl(opts.baseUrl);
+  const base = new URL(baseUrl);
+  const agent = opts.agent ?? createAgent(base);
+  const ownAgent = opts.agent === undefined;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const now = opts.now ?? Date.now;
+  const secrets = secretValues(opts.credentials);
+  const scrub = (text: string): string => scrubSecrets(text, secrets);
+  const credentialsDescription = describeCredentials(opts.credentials);
+  const headers = {
+    Accept: "application/json",
+    "Content-Type": "application/json; charset=utf-8",
+    "User-Agent": "wfsync",
+    ...authHeaders(opts.credentials),
+  };
+
+  async function call(method: string, args: { query?: Record<string, number>; body?: unknown }): Promise<unknown> {
+    const url = new URL(`${baseUrl}${AGENT_PATH}${method}`);
+    for (const [k, v] of Object.entries(args.query ?? {})) url.searchParams.set(k, String(v));
+    const started = now();
+    const log = (fields: object): void => opts.logger?.debug({ method, ms: now() - started, ...fields }, "api request");
+    try {
+      const res = await httpPost({
+        method,
+        url,
+        headers,
+        body: args.body === undefined ? undefined : JSON.stringify(args.body),
+        timeoutMs,
+        agent,
+      });
+      const value = interpretResponse(res, { method, credentialsDescription, scrub, now });
+      log({ status: res.status });
+      return value;
+    } catch (err) {
+      if (err instanceof ApiError) log({ status: err.status, error: err.code, outcomeUnknown: err.outcomeUnknown });
+      throw err;
+    }
+  }
+
+  function expectObject(method: string, value: unknown): unknown {
+    if (value !== null && typeof value === "object") return value;
+    throw new ApiError({
+      kind: "server",
+      method,
+      status: 200,
+      // A save that answers nothing may still have saved.
+      outcomeUnknown: method === "SaveWorkflowStepOption",
+      message: `${method}: the server answered ${JSON.stringify(value)} instead of an option.`,
+    });
+  }
+
+  return {
+    baseUrl,
+    getWorkflowStep: (workflowStepId) => call("GetWorkflowStep", { body: { WorkflowStepId: workflowStepId } }),
+    getWorkflowStepOption: (id) => call("GetWorkflowStepOption", { query: { workflowStepOptionId: id } }),
+    saveWorkflowStepOption: async (option) =>
+      expectObject("SaveWorkflowStepOption", await call("SaveWorkflowStepOption", { body: option })),
+    deleteWorkflowStepOption: async (id) => {
+      await call("DeleteWorkflowStepOption", { query: { WorkflowStepOptionId: id } });
+    },
+    createDefaultWorkflowStepOption: async () =>
+      expectObject("CreateDefaultWorkflowStepOption", await call("CreateDefaultWorkflowStepOption", {})),
+    getEmailFlow: (emailFlowId) => call("GetEmailFlow", { query: { emailFlowId } }),
+    close: () => {
+      if (ownAgent) agent.destroy();
+    },
+  };
+}

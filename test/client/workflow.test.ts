@@ -1,0 +1,263 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { inspect } from "node:util";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { ApiError, createWorkflowClient, credentialsFromEnv, type Credentials, type WorkflowClient } from "../../src/client/index.js";
+import { WfsyncError } from "../../src/errors.js";
+import { json, startServer, type Handler, type TestServer } from "./server.js";
+
+const TOKEN = "8A:Cust12345.SECRET-bearer-token-value";
+const bearer: Credentials = credentialsFromEnv({ WFSYNC_TOKEN: TOKEN });
+
+let server: TestServer | undefined;
+let client: WorkflowClient | undefined;
+
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await server?.close();
+  server = undefined;
+});
+
+async function setup(handler: Handler, credentials: Credentials = bearer, timeoutMs?: number): Promise<{ server: TestServer; client: WorkflowClient }> {
+  server = await startServer(handler);
+  client = createWorkflowClient({ baseUrl: `${server.url}/`, credentials, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  return { server, client };
+}
+
+async function failure(p: Promise<unknown>): Promise<ApiError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApiError);
+  return err as ApiError;
+}
+
+describe("calls", () => {
+  it("posts each method to the agent path with its argument", async () => {
+    const { server, client } = await setup((req, res) => {
+      if (req.path.endsWith("/DeleteWorkflowStepOption")) {
+        res.writeHead(204).end();
+        return;
+      }
+      json(res, 200, { WorkflowStepOptionId: 7, Echo: req.body === "" ? null : (JSON.parse(req.body) as unknown) });
+    });
+    const option = { WorkflowStepOptionId: 0, WorkflowStepId: 844, WorkflowId: 679, Key: "vip", Name: "VIP", Rank: 1, Steps: [] };
+    await expect(client.getWorkflowStep(844)).resolves.toMatchObject({ Echo: { WorkflowStepId: 844 } });
+    await client.getWorkflowStepOption(12);
+    await expect(client.saveWorkflowStepOption(option)).resolves.toMatchObject({ WorkflowStepOptionId: 7, Echo: option });
+    await expect(client.deleteWorkflowStepOption(12)).resolves.toBeUndefined();
+    await expect(client.createDefaultWorkflowStepOption()).resolves.toMatchObject({ Echo: null });
+    await client.getEmailFlow(3);
+
+    const base = "/Cust12345/api/v1/Agents/Workflow/";
+    expect(server.requests.map((r) => `${r.method} ${r.path}?${r.query.toString()}`)).toEqual([
+      `POST ${base}GetWorkflowStep?`,
+      `POST ${base}GetWorkflowStepOption?workflowStepOptionId=12`,
+      `POST ${base}SaveWorkflowStepOption?`,
+      `POST ${base}DeleteWorkflowStepOption?WorkflowStepOptionId=12`,
+      `POST ${base}CreateDefaultWorkflowStepOption?`,
+      `POST ${base}GetEmailFlow?emailFlowId=3`,
+    ]);
+    for (const r of server.requests) {
+      expect(r.headers.accept).toBe("application/json");
+      expect(r.headers["content-type"]).toMatch(/^application\/json/);
+    }
+  });
+
+  it("returns null for a missing entity (200 + null)", async () => {
+    const { client } = await setup((_req, res) => json(res, 200, null));
+    await expect(client.getWorkflowStepOption(1)).resolves.toBeNull();
+    await expect(client.getWorkflowStep(1)).resolves.toBeNull();
+    await expect(client.getEmailFlow(1)).resolves.toBeNull();
+  });
+
+  it("does not mistake a step carrying a Message field for an error", async () => {
+    const step = { WorkflowStepId: 5, StepType: "CreateRequest", Message: "Hello", Title: "t" };
+    const { client } = await setup((_req, res) => json(res, 200, step));
+    await expect(client.getWorkflowStep(5)).resolves.toEqual(step);
+  });
+
+  it("reuses one keep-alive connection for sequential requests", async () => {
+    const { server, client } = await setup((_req, res) => json(res, 200, { ok: 1 }));
+    for (let i = 0; i < 5; i++) await client.getWorkflowStep(i);
+    expect(server.requests).toHaveLength(5);
+    expect(server.connections).toBe(1);
+  });
+});
+
+describe("credentials", () => {
+  it.each([
+    [{ WFSYNC_USERNAME: "anna", WFSYNC_PASSWORD: "pw:1" }, `Basic ${Buffer.from("anna:pw:1").toString("base64")}`, undefined],
+    [{ WFSYNC_TOKEN: "8A:abc" }, "Bearer 8A:abc", undefined],
+    [{ WFSYNC_TICKET: "7T:xyz", WFSYNC_APP_TOKEN: "app-secret" }, "SOTicket 7T:xyz", "app-secret"],
+  ])("sends %j as the right headers", async (env, authorization, appToken) => {
+    const { server, client } = await setup((_req, res) => json(res, 200, {}), credentialsFromEnv(env));
+    await client.getWorkflowStep(1);
+    expect(server.requests[0]?.headers.authorization).toBe(authorization);
+    expect(server.requests[0]?.headers["so-apptoken"]).toBe(appToken);
+  });
+
+  it("names every variable when none is set", () => {
+    const err = catchSync(() => credentialsFromEnv({ WFSYNC_APP_TOKEN: "x" }));
+    expect(err.code).toBe("E_NO_CREDENTIALS");
+    const text = `${err.message}\n${err.detail ?? ""}`;
+    for (const v of ["WFSYNC_USERNAME", "WFSYNC_PASSWORD", "WFSYNC_TOKEN", "WFSYNC_TICKET", "WFSYNC_APP_TOKEN"]) expect(text).toContain(v);
+  });
+
+  it("refuses half a Basic pair and two schemes at once", () => {
+    expect(catchSync(() => credentialsFromEnv({ WFSYNC_USERNAME: "anna" })).message).toContain("WFSYNC_PASSWORD");
+    expect(catchSync(() => credentialsFromEnv({ WFSYNC_TOKEN: "a", WFSYNC_TICKET: "b" })).code).toBe("E_CREDENTIALS_AMBIGUOUS");
+  });
+
+  it("never shows a secret when serialised or inspected", () => {
+    const c = credentialsFromEnv({ WFSYNC_USERNAME: "anna", WFSYNC_PASSWORD: "hunter2-secret", WFSYNC_APP_TOKEN: "app-secret" });
+    for (const text of [JSON.stringify(c), inspect(c), JSON.stringify({ nested: c })]) {
+      expect(text).not.toContain("hunter2-secret");
+      expect(text).not.toContain("app-secret");
+    }
+  });
+});
+
+describe("failure shapes", () => {
+  it("200 with Message/MessageDetail is a rejection carrying the server's text", async () => {
+    const { client } = await setup((_req, res) => json(res, 200, { Message: "The request is invalid.", MessageDetail: "Name too long" }));
+    const err = await failure(client.saveWorkflowStepOption({ Key: "k" }));
+    expect(err).toMatchObject({ kind: "rejected", code: "E_API_REJECTED", status: 200, method: "SaveWorkflowStepOption", outcomeUnknown: false });
+    expect(err.serverMessage).toBe("The request is invalid. — Name too long");
+    expect(err.message).toContain("Name too long");
+    expect(err).toBeInstanceOf(WfsyncError);
+  });
+
+  it("200 with Error: true is a rejection", async () => {
+    const { client } = await setup((_req, res) =>
+      json(res, 200, { Error: true, ErrorType: "SoNotFoundException", ErrorMessage: "No such step", ErrorSource: "x" }),
+    );
+    const err = await failure(client.getWorkflowStep(9));
+    expect(err).toMatchObject({ kind: "rejected", serverMessage: "No such step (SoNotFoundException)" });
+  });
+
+  it("500 with an error object is a server fault whose outcome is unknown", async () => {
+    const { client } = await setup((_req, res) => json(res, 500, { Error: true, ErrorType: "Exception", ErrorMessage: "boom" }));
+    const err = await failure(client.saveWorkflowStepOption({}));
+    expect(err).toMatchObject({ kind: "server", status: 500, serverMessage: "boom (Exception)", outcomeUnknown: true, retryable: true });
+  });
+
+  it("400 is a rejection, 404 hints at the URL", async () => {
+    let status = 400;
+    const { client } = await setup((_req, res) => json(res, status, { Message: "Bad" }));
+    expect(await failure(client.getWorkflowStep(1))).toMatchObject({ kind: "rejected", status: 400, serverMessage: "Bad", retryable: false });
+    status = 404;
+    expect((await failure(client.getWorkflowStep(1))).message).toContain("installation base");
+  });
+
+  it("a 200 that is not JSON is a rejection with unknown outcome", async () => {
+    const { client } = await setup((_req, res) => {
+      res.writeHead(200, { "Content-Type": "text/html" });
+      res.end("<html>login</html>");
+    });
+    expect(await failure(client.getWorkflowStep(1))).toMatchObject({ kind: "rejected", outcomeUnknown: true });
+  });
+
+  it.each([401, 403])("%i names the credential variable, not the secret", async (status) => {
+    const { client } = await setup((_req, res) => json(res, status, { Message: "Authorization has been denied" }));
+    const err = await failure(client.getWorkflowStep(1));
+    expect(err).toMatchObject({ kind: "auth", code: "E_API_AUTH", status, outcomeUnknown: false });
+    expect(err.message).toContain("WFSYNC_TOKEN");
+    expect(err.message).toContain("refused");
+    expect(err.message).not.toContain(TOKEN);
+  });
+
+  it("429 with Retry-After in seconds is throttled", async () => {
+    const { client } = await setup((_req, res) => json(res, 429, undefined, { "Retry-After": "7" }));
+    expect(await failure(client.getWorkflowStep(1))).toMatchObject({ kind: "throttled", status: 429, retryAfterMs: 7000, outcomeUnknown: false });
+  });
+
+  it("429 with Retry-After as an HTTP date is throttled until that date", async () => {
+    const now = Date.parse("2025-01-01T12:00:00Z");
+    server = await startServer((_req, res) => json(res, 429, undefined, { "Retry-After": "Wed, 01 Jan 2025 12:00:30 GMT" }));
+    client = createWorkflowClient({ baseUrl: server.url, credentials: bearer, now: () => now });
+    expect(await failure(client.getWorkflowStep(1))).toMatchObject({ kind: "throttled", retryAfterMs: 30_000 });
+  });
+
+  it("503 is throttled; 429 without Retry-After leaves the wait to the caller", async () => {
+    let status = 503;
+    const { client } = await setup((_req, res) => json(res, status, { Message: "busy" }));
+    expect(await failure(client.getWorkflowStep(1))).toMatchObject({ kind: "throttled", status: 503, retryAfterMs: undefined });
+    status = 429;
+    expect(await failure(client.getWorkflowStep(1))).toMatchObject({ kind: "throttled", status: 429, retryAfterMs: undefined });
+  });
+});
+
+describe("transport faults", () => {
+  it("a timeout after the request was sent has an unknown outcome", async () => {
+    const { client } = await setup(() => undefined /* never answers */, bearer, 150);
+    const err = await failure(client.saveWorkflowStepOption({}));
+    expect(err).toMatchObject({ kind: "timeout", code: "E_API_TIMEOUT", outcomeUnknown: true, retryable: true });
+  });
+
+  it("ECONNREFUSED is a network fault that certainly did not reach the server", async () => {
+    const port = await freePort();
+    client = createWorkflowClient({ baseUrl: `http://127.0.0.1:${port}`, credentials: bearer });
+    const err = await failure(client.saveWorkflowStepOption({}));
+    expect(err).toMatchObject({ kind: "network", outcomeUnknown: false });
+    expect(err.message).toContain("ECONNREFUSED");
+  });
+
+  it("a connection reset after the request arrived has an unknown outcome", async () => {
+    const { client } = await setup((_req, _res, raw) => raw.socket.destroy());
+    expect(await failure(client.saveWorkflowStepOption({}))).toMatchObject({ kind: "network", outcomeUnknown: true });
+  });
+
+  it("an answer cut off mid-body has an unknown outcome", async () => {
+    const { client } = await setup((_req, res, raw) => {
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "1000" });
+      res.write('{"WorkflowStepOptionId":');
+      setTimeout(() => raw.socket.destroy(), 20);
+    });
+    expect(await failure(client.saveWorkflowStepOption({}))).toMatchObject({ kind: "network", outcomeUnknown: true });
+  });
+
+  it("refuses a URL with credentials in it", () => {
+    expect(catchSync(() => createWorkflowClient({ baseUrl: "https://u:p@host/Cust1", credentials: bearer })).code).toBe("E_BAD_URL");
+  });
+});
+
+describe("redaction", () => {
+  it("keeps every secret out of errors and logs, even when the server echoes them", async () => {
+    const env = { WFSYNC_USERNAME: "anna", WFSYNC_PASSWORD: "pw-very-secret", WFSYNC_APP_TOKEN: "app-token-secret" };
+    const basic = Buffer.from("anna:pw-very-secret").toString("base64");
+    const lines: string[] = [];
+    const logger = pino({ level: "debug" }, { write: (s: string) => void lines.push(s) });
+    server = await startServer((req, res) =>
+      json(res, 401, { Message: `Denied for ${String(req.headers.authorization)} / ${String(req.headers["so-apptoken"])} pw-very-secret` }),
+    );
+    client = createWorkflowClient({ baseUrl: server.url, credentials: credentialsFromEnv(env), logger });
+    const err = await failure(client.getWorkflowStep(1));
+    expect(err.message).toContain("WFSYNC_USERNAME/WFSYNC_PASSWORD");
+    const everything = [JSON.stringify(err), inspect(err, { depth: 10 }), err.message, err.stack ?? "", err.serverMessage ?? "", ...lines].join("\n");
+    expect(lines.length).toBeGreaterThan(0);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 20, method: "GetWorkflowStep", status: 401 });
+    for (const secret of ["pw-very-secret", "app-token-secret", basic]) expect(everything).not.toContain(secret);
+  });
+});
+
+function catchSync(fn: () => unknown): WfsyncError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(WfsyncError);
+    return err as WfsyncError;
+  }
+  throw new Error("expected an error");
+}
+
+async function freePort(): Promise<number> {
+  const s = http.createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
