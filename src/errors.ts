@@ -53,6 +53,7 @@ export class WfsyncErrors extends WfsyncError {
 
 /** Renders one error the way the CLI prints it: `file:line:col - code: message`, then detail. */
 export function formatError(err: WfsyncError): string {
+  if (err instanceof WfsyncErrors) return [...err.errors.map(formatError), `${err.message}`].join("\n\n");
   const where = err.location ? `${formatLocation(err.location)} - ` : "";
   const head = `${where}error ${err.code}: ${err.message}`;
   return err.detail ? `${head}\n${err.detail}` : head;

@@ -1,6 +1,8 @@
 /** Every command of the CLI; each module adds its own subcommand to the program. */
 import type { Command } from "commander";
+import { registerInitCommand } from "./init.js";
+import { registerValidateCommand } from "./validate.js";
 
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerInitCommand, registerValidateCommand];

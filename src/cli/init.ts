@@ -1,0 +1,107 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import { dslTypesPath } from "../compile/project.js";
+import { WfsyncError } from "../errors.js";
+import { runCommand } from "./output.js";
+
+const CONFIG = `import { defineConfig } from "wfsync";
+
+export default defineConfig({
+  // The installation base of the tenant; --url or WFSYNC_URL override it. Credentials come from
+  // the environment only: WFSYNC_USERNAME + WFSYNC_PASSWORD, WFSYNC_TOKEN, or WFSYNC_TICKET
+  // (+ WFSYNC_APP_TOKEN).
+  url: "http://127.0.0.1:8765",
+  workflows: ["workflows/**/*.ts"],
+  state: ".wfsync/state.json",
+  concurrency: 4,
+  rate: 10,
+});
+`;
+
+const EXAMPLE = `import { workflow } from "wfsync";
+
+export default workflow(679, (wf) => {
+  wf.split(844, (split) => {
+    split.option("vip", { name: "VIP customers" }, (path) => {
+      path.addToList({ selection: 12 });
+      path.waitForTime({ numIntervals: 2, intervalType: "Days" });
+      path.sendEmail({ shipmentId: 3, subject: "Welcome" });
+    });
+    split.option("everyone-else", { name: "Everyone else" }, (path) => {
+      path.sendEmail({ shipmentId: 4, subject: "Welcome" });
+    });
+  });
+});
+`;
+
+/** Lets an editor resolve "wfsync" to this installation's types (wfsync itself needs no tsconfig). */
+function editorTsconfig(): string {
+  return `${JSON.stringify(
+    {
+      compilerOptions: {
+        target: "ES2022",
+        lib: ["ES2022"],
+        types: [],
+        module: "preserve",
+        moduleResolution: "bundler",
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        paths: { wfsync: [dslTypesPath()] },
+      },
+      include: ["sync.config.ts", "workflows/**/*.ts"],
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export interface InitResult {
+  written: string[];
+  skipped: string[];
+}
+
+/** Scaffolds a project in `dir`. Refuses (writing nothing) when a file it would create exists. */
+export function initProject(dir: string): InitResult {
+  const files: [string, string][] = [
+    ["sync.config.ts", CONFIG],
+    [path.join("workflows", "example.ts"), EXAMPLE],
+    ["tsconfig.json", editorTsconfig()],
+  ];
+  const clashes = files.filter(([f]) => existsSync(path.join(dir, f))).map(([f]) => f);
+  if (clashes.length) {
+    throw new WfsyncError("E_INIT_EXISTS", `${clashes.join(", ")} already exist in ${dir}; nothing was written`);
+  }
+  const written: string[] = [];
+  for (const [file, text] of files) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), text, { flag: "wx" });
+    written.push(file);
+  }
+  const gitignore = path.join(dir, ".gitignore");
+  const current = existsSync(gitignore) ? readFileSync(gitignore, "utf8") : "";
+  if (!/^\.wfsync\/?$/m.test(current)) {
+    writeFileSync(gitignore, `${current}${current && !current.endsWith("\n") ? "\n" : ""}.wfsync/\n`);
+    written.push(".gitignore");
+  }
+  return { written, skipped: [] };
+}
+
+export function registerInitCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("init")
+    .argument("[dir]", "folder to create the project in", ".")
+    .description("scaffold a project: sync.config.ts, workflows/example.ts, tsconfig.json (editor support), .gitignore")
+    .action(async (dir: string) => {
+      await runCommand(setExit, () => {
+        const target = path.resolve(dir);
+        mkdirSync(target, { recursive: true });
+        const result = initProject(target);
+        for (const f of result.written) process.stdout.write(`created ${path.join(dir, f)}\n`);
+        process.stdout.write(`\nNext: cd ${dir} && wfsync validate\n`);
+        return 0;
+      });
+    });
+}
+

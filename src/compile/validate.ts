@@ -1,0 +1,250 @@
+/**
+ * Turns what the builders recorded into the desired model, checking everything the type system
+ * cannot (or that a cast bypassed). Every problem is collected with its location; nothing stops
+ * at the first.
+ */
+import type { CallSite } from "../dsl/callsite.js";
+import type { OptionDecl, SplitDecl, StepDecl, WorkflowDefinition } from "../dsl/workflow.js";
+import { WfsyncError, formatLocation, type SourceLocation } from "../errors.js";
+import {
+  canonicalOption,
+  hashOption,
+  optionAddress,
+  type Address,
+  type OptionModel,
+  type RawOptionContent,
+  type RawStep,
+} from "../model/option.js";
+import { stepFields, type FieldKind } from "../model/steps.js";
+
+export const MAX_NAME_LENGTH = 255;
+
+export interface DesiredOption {
+  readonly address: Address;
+  readonly option: OptionModel;
+  readonly hash: string;
+  /** Where the option is declared, as shown to the user. */
+  readonly source: SourceLocation;
+  /** Absolute path of the declaring file. */
+  readonly file: string;
+}
+
+export interface FileDefinitions {
+  /** Absolute path. */
+  readonly file: string;
+  readonly definitions: readonly WorkflowDefinition[];
+}
+
+export interface DesiredModel {
+  readonly options: ReadonlyMap<Address, DesiredOption>;
+  readonly stats: { workflows: number; splits: number; options: number; steps: number };
+}
+
+export interface ValidationResult extends DesiredModel {
+  readonly errors: WfsyncError[];
+}
+
+/** Maps a builder call site to the user's source; `fallback` when it cannot. */
+export type Locate = (site: CallSite | undefined, fallbackFile: string) => SourceLocation;
+
+export function validateDefinitions(files: readonly FileDefinitions[], locate: Locate): ValidationResult {
+  const errors: WfsyncError[] = [];
+  const options = new Map<Address, DesiredOption>();
+  const splitsSeen = new Map<string, SourceLocation>();
+  const workflows = new Set<number>();
+  let steps = 0;
+
+  for (const { file, definitions } of files) {
+    for (const def of definitions) {
+      const wfLoc = locate(def.site, file);
+      const problem = (code: string, message: string, loc: SourceLocation) =>
+        errors.push(new WfsyncError(code, message, { location: loc }));
+      if (!isPositiveInt(def.workflowId)) {
+        problem("E_WORKFLOW_ID", `workflow id must be a positive integer, got ${show(def.workflowId)}`, wfLoc);
+        continue;
+      }
+      const workflowId = def.workflowId;
+      workflows.add(workflowId);
+      for (const split of def.splits) {
+        const splitLoc = locate(split.site, file);
+        if (!isPositiveInt(split.workflowStepId)) {
+          problem("E_SPLIT_ID", `split step id must be a positive integer, got ${show(split.workflowStepId)}`, splitLoc);
+          continue;
+        }
+        const splitId = `${workflowId}/${split.workflowStepId}`;
+        const earlier = splitsSeen.get(splitId);
+        if (earlier) {
+          problem(
+            "E_DUPLICATE_SPLIT",
+            `split ${split.workflowStepId} of workflow ${workflowId} is already declared at ${formatLocation(earlier)}; declare each split once`,
+            splitLoc,
+          );
+          continue;
+        }
+        splitsSeen.set(splitId, splitLoc);
+        const contents = checkOptions(split, file, locate, problem);
+        for (const { raw, loc, valid, stepCount } of contents) {
+          steps += stepCount;
+          if (!valid) continue;
+          const option = canonicalOption({ ...raw, workflowId, workflowStepId: split.workflowStepId });
+          const address = optionAddress(option);
+          options.set(address, { address, option, hash: hashOption(option), source: loc, file });
+        }
+      }
+    }
+  }
+  return {
+    errors,
+    options,
+    stats: { workflows: workflows.size, splits: splitsSeen.size, options: options.size, steps },
+  };
+}
+
+type Problem = (code: string, message: string, loc: SourceLocation) => void;
+
+interface CheckedOption {
+  raw: RawOptionContent;
+  loc: SourceLocation;
+  valid: boolean;
+  stepCount: number;
+}
+
+/** Checks the options of one split (top level or nested); duplicates of key and rank included. */
+function checkOptions(split: Pick<SplitDecl, "options">, file: string, locate: Locate, problem: Problem): CheckedOption[] {
+  const keys = new Map<string, SourceLocation>();
+  const ranks = new Map<number, { key: string; loc: SourceLocation }>();
+  return split.options.map((decl) => {
+    const loc = locate(decl.site, file);
+    let valid = true;
+    const fail = (code: string, message: string, at: SourceLocation = loc) => {
+      valid = false;
+      problem(code, message, at);
+    };
+    const key = typeof decl.key === "string" ? decl.key : "";
+    if (typeof decl.key !== "string" || decl.key.trim() === "") fail("E_EMPTY_KEY", "option key must be a non-empty string");
+    else if (keys.has(key)) fail("E_DUPLICATE_KEY", `duplicate option key "${key}" in this split (first at ${formatLocation(keys.get(key)!)})`);
+    else keys.set(key, loc);
+
+    const name = typeof decl.name === "string" ? decl.name : "";
+    if (typeof decl.name !== "string" || name.trim() === "") fail("E_NAME", `option "${key}" needs a name`);
+    else if (name.length > MAX_NAME_LENGTH)
+      fail("E_NAME_LENGTH", `option "${key}": name is ${name.length} characters, at most ${MAX_NAME_LENGTH} are allowed`);
+
+    let rank = decl.position;
+    if (decl.rank !== undefined) {
+      if (!isPositiveInt(decl.rank)) fail("E_RANK", `option "${key}": rank must be a positive integer, got ${show(decl.rank)}`);
+      else rank = decl.rank;
+    }
+    const other = ranks.get(rank);
+    if (other) fail("E_DUPLICATE_RANK", `option "${key}" has rank ${rank}, as has option "${other.key}" (${formatLocation(other.loc)})`);
+    else ranks.set(rank, { key, loc });
+
+    let stepCount = 0;
+    const steps: RawStep[] = [];
+    for (const step of decl.steps) {
+      const stepLoc = locate(step.site, file);
+      const checked = checkStep(step, stepLoc, file, locate, (code, message, at) => fail(code, message, at));
+      stepCount += 1 + checked.nestedSteps;
+      steps.push(checked.raw);
+    }
+    return { raw: { key, name, rank, steps }, loc, valid, stepCount };
+  });
+}
+
+function checkStep(
+  step: StepDecl,
+  loc: SourceLocation,
+  file: string,
+  locate: Locate,
+  fail: Problem,
+): { raw: RawStep; nestedSteps: number } {
+  const what = `${step.method}()`;
+  const kinds = stepFields(step.stepType);
+  const fields: Record<string, unknown> = { ...step.fields };
+  for (const [name, value] of Object.entries(fields)) {
+    const kind = kinds[name];
+    if (!kind) {
+      if (step.stepType === "WaitForTime" && name === "timeWaitAlgorithm") continue;
+      fail("E_STEP_FIELD", `${what} has no field "${name}"`, loc);
+      continue;
+    }
+    const wrong = checkField(kind, value);
+    if (wrong) fail("E_STEP_FIELD", `${what} field "${name}": ${wrong}`, loc);
+  }
+  if (step.stepType === "WaitForTime") checkWaitForTime(fields, loc, fail);
+  if (step.stepType === "Split") {
+    const nested = checkOptions({ options: step.options ?? [] }, file, locate, fail);
+    if (nested.length === 0) fail("E_EMPTY_SPLIT", "a nested split needs at least one option", loc);
+    return {
+      raw: { stepType: "Split", options: nested.map((n) => n.raw) },
+      nestedSteps: nested.reduce((sum, n) => sum + n.stepCount, 0),
+    };
+  }
+  return { raw: { ...fields, stepType: step.stepType }, nestedSteps: 0 };
+}
+
+function checkField(kind: FieldKind, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  switch (kind.type) {
+    case "int":
+      return Number.isInteger(value) && (value as number) >= 0 ? undefined : `expected a whole number ≥ 0, got ${show(value)}`;
+    case "string":
+      return typeof value === "string" ? undefined : `expected a string, got ${show(value)}`;
+    case "bool":
+      return typeof value === "boolean" ? undefined : `expected true or false, got ${show(value)}`;
+    case "int[]":
+      return Array.isArray(value) && value.every((v) => Number.isInteger(v) && v > 0)
+        ? undefined
+        : `expected a list of positive ids, got ${show(value)}`;
+    case "enum":
+      return typeof value === "string" && kind.values.includes(value)
+        ? undefined
+        : `expected one of ${kind.values.map((v) => `"${v}"`).join(", ")}, got ${show(value)}`;
+    default: {
+      const never: never = kind;
+      return never;
+    }
+  }
+}
+
+const DATE_TIME = /^\[DT:\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}\]$/;
+
+/** Infers the algorithm when left out, then checks the fields fit it (and sets it). */
+function checkWaitForTime(fields: Record<string, unknown>, loc: SourceLocation, fail: Problem): void {
+  const has = (f: string) => fields[f] !== undefined;
+  const algorithm = fields.timeWaitAlgorithm ?? (has("until") ? "UntilSpecified" : has("numIntervals") ? "NumIntervals" : undefined);
+  const bad = (message: string) => fail("E_WAIT_FOR_TIME", `waitForTime(): ${message}`, loc);
+  switch (algorithm) {
+    case "NumIntervals":
+      if (!isPositiveInt(fields.numIntervals)) bad(`numIntervals must be a positive integer, got ${show(fields.numIntervals)}`);
+      if (fields.intervalType === undefined || fields.intervalType === "None") bad('intervalType is required (e.g. "Days")');
+      if (has("until")) bad("until does not go with NumIntervals; use numIntervals or until, not both");
+      break;
+    case "UntilSpecified":
+      if (typeof fields.until !== "string" || !DATE_TIME.test(fields.until))
+        bad(`until must look like "[DT:MM/DD/YYYY HH:mm:ss]", got ${show(fields.until)}`);
+      if (has("numIntervals") || has("intervalType")) bad("numIntervals and intervalType do not go with a fixed until time");
+      break;
+    case "UntilDateField":
+      if (has("numIntervals") || has("intervalType") || has("until"))
+        bad("UntilDateField takes no numIntervals, intervalType or until");
+      break;
+    default:
+      bad("say how long to wait: numIntervals + intervalType, or until");
+      return;
+  }
+  fields.timeWaitAlgorithm = algorithm;
+}
+
+function isPositiveInt(v: unknown): v is number {
+  return Number.isInteger(v) && (v as number) > 0;
+}
+
+function show(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -1,0 +1,30 @@
+/** The shape of `sync.config.ts`. `defineConfig` only returns its argument: it exists for types. */
+export interface WfsyncConfig {
+  /**
+   * The installation base, e.g. `https://online.superoffice.com/Cust12345`.
+   * `--url` and `WFSYNC_URL` override it. Credentials never go here: they come from the
+   * environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN).
+   */
+  url?: string;
+  /** Workflow files, as globs relative to the config file. Default `["workflows/**\/*.ts"]`. */
+  workflows?: string | string[];
+  /** The state file, relative to the config file. Default `.wfsync/state.json`. */
+  state?: string;
+  /** Requests in flight at once against the tenant. Default 4. */
+  concurrency?: number;
+  /** Requests per second at most. Default 10. */
+  rate?: number;
+  /** Per-request timeout in milliseconds. Default 30000. */
+  timeoutMs?: number;
+  /** Retries of a request after a 5xx or network fault. Default 5. */
+  maxRetries?: number;
+  /**
+   * A plan that deletes more than this share of a split's options (0–1) needs
+   * `--allow-mass-delete`, and so does one that deletes all of them. Default 0.5.
+   */
+  massDeleteShare?: number;
+}
+
+export function defineConfig(config: WfsyncConfig): WfsyncConfig {
+  return config;
+}
