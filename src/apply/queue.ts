@@ -1,0 +1,316 @@
+/**
+ * The per-tenant request queue. Every attempt of every task — first tries, retries and
+ * reconcile look-ups alike — is one p-queue job, so the concurrency limit and the rate cap count
+ * all of them. A throttled answer (429/503) pauses the whole queue: no attempt of any task starts
+ * before the instant the server gave. Other retryable faults back off with full jitter.
+ *
+ * The admission check (stopped? paused? rate token?) and the call of the attempt happen in one
+ * synchronous step, so no attempt can slip in between a pause being set and being honoured.
+ */
+import { setMaxListeners } from "node:events";
+import { setTimeout as delay } from "node:timers/promises";
+import PQueue from "p-queue";
+import { ApiError } from "../client/errors.js";
+import { WfsyncError } from "../errors.js";
+import { createRateLimiter } from "./rate.js";
+
+export type QueueEvent =
+  | { type: "start"; taskId: number; label?: string; attempt: number; reconcile: boolean }
+  | { type: "done"; taskId: number; label?: string; attempts: number }
+  | { type: "failed"; taskId: number; label?: string; attempts: number; error: unknown }
+  | { type: "cancelled"; taskId: number; label?: string }
+  | { type: "retry"; taskId: number; label?: string; attempt: number; delayMs: number; error: ApiError }
+  | { type: "throttled"; taskId: number; label?: string; untilMs: number; waitMs: number; error: ApiError };
+
+export interface TenantQueueOptions {
+  /** Attempts in flight at most. */
+  concurrency: number;
+  /** Attempt starts per second at most (default: no cap). */
+  rate?: number;
+  /** Retries after server/network/timeout faults (default 5); throttling does not count. */
+  maxRetries?: number;
+  /** Throttle waits one task may go through before it fails (default 50). */
+  maxThrottleWaits?: number;
+  /** Backoff base (default 500 ms): retry n waits random(0, min(max, base·2^(n-1))). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** The pause after a 429/503 without Retry-After (default 5 s). */
+  defaultRetryAfterMs?: number;
+  /** A pause longer than this (default 15 min) fails the tasks instead of hanging. */
+  maxRetryAfterMs?: number;
+  onEvent?: (event: QueueEvent) => void;
+  /** Injectable for tests. `sleep` should settle early when `signal` aborts (stop()). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** The outcome of a reconcile look-up: the earlier attempt took effect (with its result), or not. */
+export type Reconciled<T> = { done: true; value: T } | { done: false };
+
+export interface RunOptions<T> {
+  /** Shown in events (e.g. the option's address). */
+  label?: string;
+  /**
+   * Runs, as an attempt of its own, before any re-send that follows an attempt whose outcome is
+   * unknown (timeout, connection reset, 5xx): e.g. look a create up by Key. It keeps being
+   * required until one look-up succeeds, even if the look-up itself fails with a fault that
+   * has a known outcome — so a failed look-up never lets a duplicate through.
+   */
+  reconcile?: (lastError: ApiError) => Promise<Reconciled<T>>;
+}
+
+export type QueueTask<T> = (attempt: number, lastError?: ApiError) => Promise<T>;
+
+export interface TenantQueue {
+  run<T>(task: QueueTask<T>, options?: RunOptions<T>): Promise<T>;
+  /** Stops taking new work: tasks not yet started reject with E_CANCELLED; in-flight attempts finish. */
+  stop(): void;
+  /** Resolves once no task is queued, waiting, backing off or in flight. */
+  onIdle(): Promise<void>;
+  readonly stopped: boolean;
+  /** The instant (on the queue's clock) until which attempts are paused; 0 when not paused. */
+  readonly pausedUntil: number;
+  /** Attempts running (or admitted and waiting for a pause or rate token). */
+  readonly inFlight: number;
+}
+
+const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  delay(ms, undefined, { signal }).catch(() => undefined);
+
+const monotonicNow = (): number => performance.timeOrigin + performance.now();
+
+export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
+  if (!(opts.concurrency >= 1)) throw new RangeError(`concurrency must be at least 1, got ${opts.concurrency}`);
+  const maxRetries = opts.maxRetries ?? 5;
+  const maxThrottleWaits = opts.maxThrottleWaits ?? 50;
+  const baseDelayMs = opts.baseDelayMs ?? 500;
+  const maxDelayMs = opts.maxDelayMs ?? 30_000;
+  const defaultRetryAfterMs = opts.defaultRetryAfterMs ?? 5_000;
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 15 * 60_000;
+  const sleep = opts.sleep ?? defaultSleep;
+  const now = opts.now ?? monotonicNow;
+  const random = opts.random ?? Math.random;
+  const limiter = createRateLimiter(opts.rate);
+  const pq = new PQueue({ concurrency: opts.concurrency });
+  const stopController = new AbortController();
+  const stopSignal = stopController.signal;
+  // Every waiting task listens for stop(); hundreds at once are expected, not a leak.
+  setMaxListeners(0, stopSignal);
+  const stopped = new Promise<void>((resolve) => stopSignal.addEventListener("abort", () => resolve(), { once: true }));
+
+  let pausedUntil = 0;
+  let pauseError: ApiError | undefined;
+  let taskSeq = 0;
+  let active = 0;
+  let idleWaiters: (() => void)[] = [];
+
+  const emit = (event: QueueEvent): void => {
+    try {
+      opts.onEvent?.(event);
+    } catch {
+      // A faulty progress display must not break the apply.
+    }
+  };
+
+  /** Sleeps, but wakes at once when the queue is stopped. */
+  const wait = (ms: number): Promise<void> => Promise.race([sleep(ms, stopSignal), stopped]);
+
+  const cancelled = (label: string | undefined, lastError: ApiError | undefined, unsettled: boolean): CancelledError =>
+    new CancelledError(label, lastError, unsettled);
+
+  /** One attempt as one p-queue job: wait for admission, then call `fn` in the same tick. */
+  function attempt<R>(
+    fn: () => Promise<R>,
+    onStart: () => void,
+    cancel: () => CancelledError,
+    taskId: number,
+    label: string | undefined,
+  ): Promise<R> {
+    return pq.add(async () => {
+      for (;;) {
+        if (stopSignal.aborted) throw cancel();
+        const t = now();
+        if (t < pausedUntil) {
+          if (pausedUntil - t > maxRetryAfterMs && pauseError) throw new ThrottledTooLongError(pauseError, pausedUntil - t, maxRetryAfterMs);
+          await wait(pausedUntil - t);
+          continue;
+        }
+        const ms = limiter.delay(t);
+        if (ms > 0) {
+          await wait(ms);
+          continue;
+        }
+        limiter.take(t);
+        onStart();
+        try {
+          return await fn();
+        } catch (err) {
+          // Pause before this job gives its slot back, so no queued attempt starts in between.
+          if (err instanceof ApiError && err.kind === "throttled") pause(err, taskId, label);
+          throw err;
+        }
+      }
+    });
+  }
+
+  function pause(error: ApiError, taskId: number, label: string | undefined): void {
+    const waitMs = error.retryAfterMs ?? defaultRetryAfterMs;
+    const until = now() + waitMs;
+    if (until > pausedUntil) {
+      pausedUntil = until;
+      pauseError = error;
+    }
+    emit({ type: "throttled", taskId, ...labelled(label), untilMs: pausedUntil, waitMs: Math.max(0, pausedUntil - now()), error });
+  }
+
+  async function runTask<T>(task: QueueTask<T>, options: RunOptions<T>): Promise<T> {
+    const taskId = ++taskSeq;
+    const { label, reconcile } = options;
+    let attempts = 0;
+    let retries = 0;
+    let throttles = 0;
+    let lastError: ApiError | undefined;
+    // The error of an attempt whose outcome is unknown; cleared only by a successful reconcile.
+    let unsettled: ApiError | undefined;
+    const cancel = (): CancelledError => cancelled(label, lastError, unsettled !== undefined);
+
+    for (;;) {
+      const toSettle = reconcile === undefined ? undefined : unsettled;
+      const reconciling = toSettle !== undefined;
+      try {
+        if (toSettle !== undefined && reconcile !== undefined) {
+          const r = await attempt(
+            () => reconcile(toSettle),
+            () => emit({ type: "start", taskId, ...labelled(label), attempt: attempts, reconcile: true }),
+            cancel,
+            taskId,
+            label,
+          );
+          unsettled = undefined;
+          if (r.done) {
+            emit({ type: "done", taskId, ...labelled(label), attempts });
+            return r.value;
+          }
+          continue;
+        }
+        const n = attempts + 1;
+        const value = await attempt(
+          () => task(n, lastError),
+          () => {
+            attempts = n;
+            emit({ type: "start", taskId, ...labelled(label), attempt: n, reconcile: false });
+          },
+          cancel,
+          taskId,
+          label,
+        );
+        emit({ type: "done", taskId, ...labelled(label), attempts });
+        return value;
+      } catch (err) {
+        if (err instanceof CancelledError) {
+          emit({ type: "cancelled", taskId, ...labelled(label) });
+          throw err;
+        }
+        if (!(err instanceof ApiError) || !err.retryable) {
+          emit({ type: "failed", taskId, ...labelled(label), attempts, error: err });
+          throw err;
+        }
+        lastError = err;
+        if (!reconciling && err.outcomeUnknown) unsettled = err;
+        const giveUp = (message: string): ApiError => {
+          // Failing for good after an attempt that may have taken effect: say so.
+          const e = withMessage(err, message, err.outcomeUnknown || unsettled !== undefined);
+          emit({ type: "failed", taskId, ...labelled(label), attempts, error: e });
+          return e;
+        };
+        if (err.kind === "throttled") {
+          // The attempt already paused the queue; the next attempt waits in admission.
+          if (++throttles > maxThrottleWaits) throw giveUp(`${err.message} Gave up after ${maxThrottleWaits} throttle waits.`);
+          continue;
+        }
+        if (++retries > maxRetries) throw giveUp(`${err.message} Gave up after ${maxRetries} retries.`);
+        const delayMs = Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (retries - 1)));
+        emit({ type: "retry", taskId, ...labelled(label), attempt: attempts, delayMs, error: err });
+        await wait(delayMs);
+        if (stopSignal.aborted) {
+          emit({ type: "cancelled", taskId, ...labelled(label) });
+          throw cancel();
+        }
+      }
+    }
+  }
+
+  return {
+    run<T>(task: QueueTask<T>, options: RunOptions<T> = {}): Promise<T> {
+      if (stopSignal.aborted) return Promise.reject(cancelled(options.label, undefined, false));
+      active++;
+      return runTask(task, options).finally(() => {
+        if (--active === 0) {
+          const waiters = idleWaiters;
+          idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      });
+    },
+    stop() {
+      if (!stopSignal.aborted) stopController.abort();
+    },
+    onIdle() {
+      if (active === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+    get stopped() {
+      return stopSignal.aborted;
+    },
+    get pausedUntil() {
+      return pausedUntil > now() ? pausedUntil : 0;
+    },
+    get inFlight() {
+      return pq.pending;
+    },
+  };
+}
+
+function labelled(label: string | undefined): { label?: string } {
+  return label === undefined ? {} : { label };
+}
+
+/**
+ * A task that never got (another) attempt because the queue stopped. `outcomeUnknown` is true
+ * when an earlier attempt may have taken effect; `cause` is the last attempt's error.
+ */
+export class CancelledError extends WfsyncError {
+  readonly outcomeUnknown: boolean;
+  constructor(label: string | undefined, lastError: ApiError | undefined, outcomeUnknown: boolean) {
+    super("E_CANCELLED", `Cancelled before it was sent${label ? `: ${label}` : ""}.`, { cause: lastError, userError: false });
+    this.name = "CancelledError";
+    this.outcomeUnknown = outcomeUnknown;
+  }
+}
+
+/** The queue gave up because the server asked for a pause longer than `maxRetryAfterMs`. */
+export class ThrottledTooLongError extends WfsyncError {
+  constructor(err: ApiError, waitMs: number, maxMs: number) {
+    const mins = (ms: number): string => `${Math.round(ms / 6000) / 10} min`;
+    super(
+      "E_THROTTLED_TOO_LONG",
+      `${err.message} The server asked to wait ${mins(waitMs)}, longer than the ${mins(maxMs)} wfsync waits; try again later.`,
+      { cause: err, userError: false },
+    );
+    this.name = "ThrottledTooLongError";
+  }
+}
+
+function withMessage(err: ApiError, message: string, outcomeUnknown: boolean): ApiError {
+  return new ApiError({
+    kind: err.kind,
+    method: err.method,
+    status: err.status,
+    serverMessage: err.serverMessage,
+    retryAfterMs: err.retryAfterMs,
+    outcomeUnknown,
+    message,
+    cause: err,
+  });
+}

@@ -1,0 +1,425 @@
+import { describe, expect, it } from "vitest";
+import { CancelledError, createTenantQueue, type QueueEvent, type TenantQueueOptions } from "../../src/apply/queue.js";
+import { ApiError, type ApiErrorKind } from "../../src/client/errors.js";
+
+/**
+ * A fake clock: `sleep` registers a timer, `drive` flushes microtasks and then jumps to the next
+ * timer, one at a time. Nothing in these tests depends on real time.
+ */
+class FakeClock {
+  t = 0;
+  private seq = 0;
+  private timers: { at: number; seq: number; resolve: () => void }[] = [];
+  readonly now = (): number => this.t;
+  readonly sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const onAbort = (): void => {
+        this.timers = this.timers.filter((x) => x !== timer);
+        resolve();
+      };
+      const timer = {
+        at: this.t + Math.max(0, ms),
+        seq: this.seq++,
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      this.timers.push(timer);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+
+  /** Runs until `done()` holds; fails if everything waits on nothing. */
+  async drive(done: () => boolean): Promise<void> {
+    for (let steps = 0; steps < 1_000_000; steps++) {
+      await new Promise((r) => setImmediate(r));
+      if (done()) return;
+      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = this.timers.shift();
+      if (!next) throw new Error("stuck: nothing left to wait for");
+      this.t = Math.max(this.t, next.at);
+      next.resolve();
+    }
+    throw new Error("did not finish");
+  }
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function track<T>(p: Promise<T>): { outcome: Outcome<T> | undefined } {
+  const box: { outcome: Outcome<T> | undefined } = { outcome: undefined };
+  p.then(
+    (value) => (box.outcome = { ok: true, value }),
+    (error: unknown) => (box.outcome = { ok: false, error }),
+  );
+  return box;
+}
+
+function apiError(kind: ApiErrorKind, extra: Partial<{ retryAfterMs: number; outcomeUnknown: boolean; status: number }> = {}): ApiError {
+  return new ApiError({ kind, method: "SaveWorkflowStepOption", message: `fake ${kind}`, outcomeUnknown: false, ...extra });
+}
+
+function setup(options: Partial<TenantQueueOptions> = {}) {
+  const clock = new FakeClock();
+  const events: QueueEvent[] = [];
+  const timed: { e: QueueEvent; t: number }[] = [];
+  const queue = createTenantQueue({
+    concurrency: 2,
+    sleep: clock.sleep,
+    now: clock.now,
+    random: () => 0.5,
+    onEvent: (e) => {
+      events.push(e);
+      timed.push({ e, t: clock.now() });
+    },
+    ...options,
+  });
+  return { clock, queue, events, timed };
+}
+
+async function runAll<T>(clock: FakeClock, promises: Promise<T>[]): Promise<Outcome<T>[]> {
+  const boxes = promises.map(track);
+  await clock.drive(() => boxes.every((b) => b.outcome !== undefined));
+  return boxes.map((b) => b.outcome!);
+}
+
+describe("concurrency", () => {
+  it("never has more attempts in flight than the limit, retries included", async () => {
+    const { clock, queue } = setup({ concurrency: 3, maxRetries: 3 });
+    let inFlight = 0;
+    let max = 0;
+    const tasks = Array.from({ length: 40 }, (_, i) =>
+      queue.run(async (attempt) => {
+        inFlight++;
+        max = Math.max(max, inFlight);
+        await clock.sleep(5 + ((i * 7) % 13));
+        inFlight--;
+        if (i % 3 === 0 && attempt === 1) throw apiError("server");
+        return i;
+      }),
+    );
+    const outcomes = await runAll(clock, tasks);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(max).toBe(3);
+  });
+});
+
+describe("throttling", () => {
+  it("pauses every task until Retry-After: no attempt starts before the deadline", async () => {
+    const { clock, queue, timed } = setup({ concurrency: 4, maxRetries: 0 });
+    let throttledOnce = false;
+    const tasks = Array.from({ length: 20 }, (_, i) =>
+      queue.run(async () => {
+        await clock.sleep(10);
+        if (i === 5 && !throttledOnce) {
+          throttledOnce = true;
+          throw apiError("throttled", { status: 429, retryAfterMs: 1000 });
+        }
+        return i;
+      }),
+    );
+    const outcomes = await runAll(clock, tasks);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    const index = timed.findIndex(({ e }) => e.type === "throttled");
+    const throttled = timed[index]!.e;
+    expect(throttled).toMatchObject({ type: "throttled", waitMs: 1000 });
+    const deadline = throttled.type === "throttled" ? throttled.untilMs : NaN;
+    // Attempts in flight when the 429 came may finish; every attempt started after it waits.
+    const later = timed.slice(index + 1).filter(({ e }) => e.type === "start");
+    const earlier = timed.slice(0, index).filter(({ e }) => e.type === "start");
+    expect(earlier.length + later.length).toBe(21); // 20 tasks and the retry of task 5
+    expect(later.length).toBeGreaterThan(5);
+    for (const { t } of later) expect(t).toBeGreaterThanOrEqual(deadline);
+  });
+
+  it("uses the default pause when a 429 has no Retry-After, and does not count it as a retry", async () => {
+    const { clock, queue, events } = setup({ maxRetries: 0, defaultRetryAfterMs: 5000 });
+    const starts: number[] = [];
+    const result = await runAll(clock, [
+      queue.run(async (attempt) => {
+        starts.push(clock.now());
+        if (attempt <= 3) throw apiError("throttled", { status: 503 });
+        return "ok";
+      }),
+    ]);
+    expect(result[0]).toEqual({ ok: true, value: "ok" });
+    expect(starts).toEqual([0, 5000, 10000, 15000]);
+    expect(events.filter((e) => e.type === "throttled")).toHaveLength(3);
+  });
+
+  it("gives up after maxThrottleWaits", async () => {
+    const { clock, queue } = setup({ maxThrottleWaits: 3 });
+    let calls = 0;
+    const [r] = await runAll(clock, [
+      queue.run(async () => {
+        calls++;
+        throw apiError("throttled", { retryAfterMs: 10 });
+      }),
+    ]);
+    expect(calls).toBe(4);
+    expect(r?.ok).toBe(false);
+    expect((r as { error: ApiError }).error).toMatchObject({ kind: "throttled", code: "E_API_THROTTLED" });
+    expect((r as { error: ApiError }).error.message).toContain("Gave up after 3 throttle waits");
+  });
+
+  it("fails instead of hanging when the server asks for a pause longer than the maximum", async () => {
+    const { clock, queue } = setup({ maxRetryAfterMs: 60_000 });
+    let calls = 0;
+    const outcomes = await runAll(clock, [
+      queue.run(async () => {
+        calls++;
+        throw apiError("throttled", { retryAfterMs: 3_600_000 });
+      }),
+      queue.run(async () => {
+        await clock.sleep(5);
+        calls++;
+        return 1;
+      }),
+      queue.run(async () => {
+        calls++;
+        return 2;
+      }),
+    ]);
+    // The first two started before the 429 was known; the third never started.
+    expect(calls).toBe(2);
+    expect(outcomes[0]).toMatchObject({ ok: false, error: { code: "E_THROTTLED_TOO_LONG" } });
+    expect(outcomes[2]).toMatchObject({ ok: false, error: { code: "E_THROTTLED_TOO_LONG" } });
+    expect(clock.now()).toBeLessThan(60_000);
+  });
+});
+
+describe("backoff", () => {
+  it("retries server, network and timeout faults with bounded, jittered exponential delays", async () => {
+    const randoms = [0.999, 0.5, 0, 0.999];
+    const { clock, queue, events } = setup({ maxRetries: 4, baseDelayMs: 100, maxDelayMs: 250, random: () => randoms.shift() ?? 0 });
+    const starts: number[] = [];
+    const kinds: ApiErrorKind[] = ["server", "network", "timeout", "server", "server"];
+    const [r] = await runAll(clock, [
+      queue.run(async () => {
+        starts.push(clock.now());
+        throw apiError(kinds[starts.length - 1]!);
+      }),
+    ]);
+    const delays = events.flatMap((e) => (e.type === "retry" ? [e.delayMs] : []));
+    // caps 100, 200, 250, 250 times the random draws
+    expect(delays).toEqual([99, 100, 0, 249]);
+    expect(starts).toEqual([0, 99, 199, 199, 448]);
+    expect(r).toMatchObject({ ok: false, error: { kind: "server" } });
+    expect((r as { error: Error }).error.message).toContain("Gave up after 4 retries");
+  });
+
+  it("with the default random source never waits longer than the cap", async () => {
+    const { clock, queue, events } = setup({ maxRetries: 30, baseDelayMs: 100, maxDelayMs: 1000, random: Math.random });
+    await runAll(clock, [
+      queue.run(async () => {
+        throw apiError("server");
+      }),
+    ]);
+    const delays = events.flatMap((e) => (e.type === "retry" ? [e.delayMs] : []));
+    expect(delays).toHaveLength(30);
+    for (const d of delays) {
+      expect(d).toBeGreaterThanOrEqual(0);
+      expect(d).toBeLessThan(1000);
+    }
+    expect(new Set(delays).size).toBeGreaterThan(1);
+  });
+
+  it.each<ApiErrorKind>(["auth", "rejected"])("fails at once on %s", async (kind) => {
+    const { clock, queue } = setup();
+    let calls = 0;
+    const err = apiError(kind);
+    const [r] = await runAll(clock, [
+      queue.run(async () => {
+        calls++;
+        throw err;
+      }),
+    ]);
+    expect(calls).toBe(1);
+    expect(r).toEqual({ ok: false, error: err });
+  });
+
+  it("fails at once on an error that is not an ApiError", async () => {
+    const { clock, queue } = setup();
+    let calls = 0;
+    const [r] = await runAll(clock, [
+      queue.run(async () => {
+        calls++;
+        throw new TypeError("bug");
+      }),
+    ]);
+    expect(calls).toBe(1);
+    expect(r).toMatchObject({ ok: false, error: { message: "bug" } });
+  });
+});
+
+describe("unknown outcomes", () => {
+  it("passes the last error to the next attempt", async () => {
+    const { clock, queue } = setup();
+    const seen: (string | undefined)[] = [];
+    await runAll(clock, [
+      queue.run(async (attempt, lastError) => {
+        seen.push(lastError?.kind);
+        if (attempt === 1) throw apiError("timeout", { outcomeUnknown: true });
+        return attempt;
+      }),
+    ]);
+    expect(seen).toEqual([undefined, "timeout"]);
+  });
+
+  it("reconciles before re-sending, and keeps reconciling until a look-up succeeds", async () => {
+    const { clock, queue, events } = setup();
+    const calls: string[] = [];
+    const lookups = [apiError("network", { outcomeUnknown: false }), { done: true as const, value: "found" }];
+    const [r] = await runAll(clock, [
+      queue.run(
+        async () => {
+          calls.push("send");
+          throw apiError("timeout", { outcomeUnknown: true });
+        },
+        {
+          label: "679/844/vip",
+          reconcile: async (lastError) => {
+            calls.push(`reconcile after ${lastError.kind}`);
+            const next = lookups.shift()!;
+            if (next instanceof ApiError) throw next;
+            return next;
+          },
+        },
+      ),
+    ]);
+    // The failed look-up (a fault with a known outcome) must not let a re-send through.
+    expect(calls).toEqual(["send", "reconcile after timeout", "reconcile after timeout"]);
+    expect(r).toEqual({ ok: true, value: "found" });
+    expect(events.filter((e) => e.type === "start").map((e) => (e.type === "start" ? e.reconcile : null))).toEqual([false, true, true]);
+    expect(events.every((e) => e.label === "679/844/vip")).toBe(true);
+  });
+
+  it("re-sends when the look-up finds nothing", async () => {
+    const { clock, queue } = setup();
+    const calls: string[] = [];
+    const [r] = await runAll(clock, [
+      queue.run(
+        async (attempt) => {
+          calls.push(`send ${attempt}`);
+          if (attempt === 1) throw apiError("server", { status: 500, outcomeUnknown: true });
+          return "created";
+        },
+        {
+          reconcile: async () => {
+            calls.push("reconcile");
+            return { done: false };
+          },
+        },
+      ),
+    ]);
+    expect(calls).toEqual(["send 1", "reconcile", "send 2"]);
+    expect(r).toEqual({ ok: true, value: "created" });
+  });
+
+  it("a final failure after an unknown outcome says the outcome is unknown", async () => {
+    const { clock, queue } = setup({ maxRetries: 1 });
+    const [r] = await runAll(clock, [
+      queue.run(async (attempt) => {
+        throw attempt === 1 ? apiError("timeout", { outcomeUnknown: true }) : apiError("network", { outcomeUnknown: false });
+      }),
+    ]);
+    expect(r).toMatchObject({ ok: false, error: { kind: "network", outcomeUnknown: true } });
+  });
+});
+
+describe("stop", () => {
+  it("lets in-flight attempts finish and cancels everything not started", async () => {
+    const { clock, queue } = setup({ concurrency: 2 });
+    let started = 0;
+    const tasks = Array.from({ length: 6 }, (_, i) =>
+      queue.run(async () => {
+        started++;
+        await clock.sleep(100);
+        return i;
+      }),
+    );
+    const boxes = tasks.map(track);
+    await clock.drive(() => started === 2);
+    queue.stop();
+    await clock.drive(() => boxes.every((b) => b.outcome !== undefined));
+    expect(started).toBe(2);
+    expect(boxes.map((b) => b.outcome?.ok)).toEqual([true, true, false, false, false, false]);
+    for (const b of boxes.slice(2)) {
+      expect(b.outcome).toMatchObject({ ok: false, error: { code: "E_CANCELLED" } });
+    }
+    await expect(queue.run(async () => 1)).rejects.toMatchObject({ code: "E_CANCELLED" });
+    await expect(queue.onIdle()).resolves.toBeUndefined();
+    expect(queue.stopped).toBe(true);
+  });
+
+  it("cancels a task waiting in backoff or in a pause without starting it again", async () => {
+    const { clock, queue } = setup({ baseDelayMs: 10_000, random: () => 1 });
+    let calls = 0;
+    const backingOff = track(
+      queue.run(async () => {
+        calls++;
+        throw apiError("timeout", { outcomeUnknown: true });
+      }),
+    );
+    const paused = track(
+      queue.run(async () => {
+        calls++;
+        throw apiError("throttled", { retryAfterMs: 60_000 });
+      }),
+    );
+    await clock.drive(() => calls === 2);
+    await new Promise((r) => setImmediate(r));
+    queue.stop();
+    await clock.drive(() => backingOff.outcome !== undefined && paused.outcome !== undefined);
+    expect(calls).toBe(2);
+    expect(clock.now()).toBe(0);
+    const err = backingOff.outcome?.ok === false ? backingOff.outcome.error : undefined;
+    expect(err).toBeInstanceOf(CancelledError);
+    expect(err).toMatchObject({ code: "E_CANCELLED", outcomeUnknown: true, cause: { kind: "timeout" } });
+    expect(paused.outcome).toMatchObject({ ok: false, error: { code: "E_CANCELLED", outcomeUnknown: false } });
+  });
+});
+
+describe("rate cap", () => {
+  it.each([
+    [5, 1000, 5],
+    [2.5, 800, 2],
+    [0.5, 2000, 1],
+  ])("at %d/s: at most cap starts in any window, retries counted", async (rate, windowMs, cap) => {
+    const { clock, queue } = setup({ concurrency: 10, rate });
+    const starts: number[] = [];
+    const tasks = Array.from({ length: 20 }, (_, i) =>
+      queue.run(async (attempt) => {
+        starts.push(clock.now());
+        await clock.sleep(1);
+        if (i % 4 === 0 && attempt === 1) throw apiError("network");
+        return i;
+      }),
+    );
+    await runAll(clock, tasks);
+    expect(starts).toHaveLength(25);
+    for (const s of starts) {
+      expect(starts.filter((t) => t >= s && t < s + windowMs).length).toBeLessThanOrEqual(cap);
+    }
+    // ... and it does not go needlessly slower than the cap.
+    const span = starts[starts.length - 1]! - starts[0]!;
+    expect(span).toBeLessThanOrEqual((Math.ceil(25 / cap) - 1) * windowMs + 1000);
+  });
+});
+
+describe("idle", () => {
+  it("onIdle waits for tasks in backoff too", async () => {
+    const { clock, queue } = setup();
+    let attempts = 0;
+    const t = track(
+      queue.run(async () => {
+        if (++attempts < 3) throw apiError("server");
+        return "ok";
+      }),
+    );
+    const idle = track(queue.onIdle());
+    await clock.drive(() => idle.outcome !== undefined);
+    expect(t.outcome).toEqual({ ok: true, value: "ok" });
+    expect(queue.inFlight).toBe(0);
+  });
+});
