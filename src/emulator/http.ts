@@ -1,0 +1,159 @@
+/**
+ * The HTTP side: routing (`…/api/v1/Agents/Workflow/<Method>` under any path prefix, so a
+ * tenant-like base such as `http://127.0.0.1:PORT/Cust1` works; admin routes at
+ * `/__emulator/`), the order a call goes through (count → rate limit → latency → injected
+ * failure → auth → method), and JSON in and out.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { handleAdmin } from "./admin.js";
+import type { EmulatorState } from "./state.js";
+import { checkAuthorization } from "./auth.js";
+import { describeAgentMethod, findAgentMethod, type AgentResponse } from "./handlers.js";
+import { parseJson } from "./json.js";
+import { invalidRequestBody, notFoundBody, soErrorBody } from "./present.js";
+
+const AGENT_PATH = /^(.*?)\/api\/v1\/agents\/workflow\/([^/]+)\/?$/i;
+export const ADMIN_PREFIX = "/__emulator";
+
+export function createRequestListener(state: EmulatorState): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(state, req, res).catch((err: unknown) => {
+      // A bug in the emulator: answer like a server exception rather than hanging the client.
+      if (!res.headersSent) send(res, 500, soErrorBody("SoException", String((err as Error)?.message ?? err), "wfsync emulator"));
+      else res.destroy();
+    });
+  };
+}
+
+async function handle(state: EmulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  const path = q < 0 ? url : url.slice(0, q);
+  const search = q < 0 ? "" : url.slice(q + 1);
+  if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
+    const body = await readBody(req, state.maxBodyBytes);
+    const answer = handleAdmin(state, req.method ?? "GET", path.slice(ADMIN_PREFIX.length), body);
+    send(res, answer.status, answer.body);
+    return;
+  }
+  const m = AGENT_PATH.exec(path);
+  if (m) {
+    await agentCall(state, req, res, safeDecode(m[2]!), search);
+    return;
+  }
+  if (path === "/" && req.method === "GET") {
+    send(res, 200, { emulator: "wfsync", agent: `${state.url}/api/v1/Agents/Workflow/`, admin: `${state.url}${ADMIN_PREFIX}/` });
+    return;
+  }
+  await readBody(req, state.maxBodyBytes);
+  send(res, 404, notFoundBody(url, "The emulator answers the Workflow agent only: {base}/api/v1/Agents/Workflow/<Method>."));
+}
+
+async function agentCall(state: EmulatorState, req: IncomingMessage, res: ServerResponse, name: string, search: string): Promise<void> {
+  const method = findAgentMethod(name);
+  const counters = state.counters;
+  let injected = false;
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    counters.end(res.statusCode, injected);
+  };
+  counters.begin(method?.name ?? "(unknown)");
+  res.once("finish", end);
+  res.once("close", end);
+
+  const body = await readBody(req, state.maxBodyBytes);
+  const retryAfter = state.faults.takeToken();
+  if (retryAfter !== undefined) {
+    // SuperOffice documents no 429 format; the REST error object is inferred.
+    send(res, 429, soErrorBody("TooManyRequests", `Rate limit exceeded; retry after ${retryAfter} s.`, "wfsync emulator (--rate-limit)"), {
+      "Retry-After": String(retryAfter),
+    });
+    return;
+  }
+  const { latency } = state.faults.settings;
+  if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+  const failure = state.faults.injectedFailure();
+  if (failure !== undefined) {
+    injected = true;
+    const what = failure === 503 ? "Service temporarily unavailable" : "Internal server error";
+    send(res, failure, soErrorBody(failure === 503 ? "ServiceUnavailable" : "SoException", `${what} (injected by --fail-rate).`, "wfsync emulator"));
+    return;
+  }
+  const auth = checkAuthorization(state.credentials, req.headers);
+  if (!auth.ok) {
+    send(res, 401, soErrorBody("SoAuthenticationException", `Authentication failed: ${auth.reason}`, "Authorization"), {
+      "WWW-Authenticate": 'Basic realm="SuperOffice", SOTicket, Bearer',
+    });
+    return;
+  }
+  if (!method) {
+    send(res, 404, notFoundBody(req.url ?? "", `No action was found on the controller 'Workflow' that matches the name '${name}'.`));
+    return;
+  }
+  if (req.method === "GET") {
+    sendAnswer(res, describeAgentMethod(method));
+    return;
+  }
+  if (req.method !== "POST") {
+    send(res, 405, { Message: `The requested resource does not support http method '${req.method}'.` }, { Allow: "GET, POST" });
+    return;
+  }
+  if (body === undefined) {
+    send(res, 413, invalidRequestBody(`The request body is larger than ${state.maxBodyBytes} bytes.`));
+    return;
+  }
+  const parsed = parseJson(body);
+  if (!parsed.ok) {
+    send(res, 400, invalidRequestBody(`The request body is not valid JSON: ${parsed.message}`));
+    return;
+  }
+  sendAnswer(res, method.handle(state.store, { query: queryMap(search), body: parsed.value }));
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Query names bind case-insensitively; the last of several wins. */
+export function queryMap(search: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [k, v] of new URLSearchParams(search)) map.set(k.toLowerCase(), v);
+  return map;
+}
+
+/** The body as text, or undefined when it exceeds `limit` (the rest is drained unread). */
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function sendAnswer(res: ServerResponse, answer: AgentResponse): void {
+  send(res, answer.status, answer.body);
+}
+
+export function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  if (body === undefined) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}

@@ -1,0 +1,150 @@
+/**
+ * The emulator: a local server answering like a SuperOffice 10.2.4–10.2.9 installation for the
+ * Workflow agent calls wfsync uses. `startEmulator` runs it in-process (tests, benchmarks,
+ * demo); `wfsync emulator` (src/cli/emulator.ts) runs it from the command line.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WfsyncError } from "../errors.js";
+import { describeCredentials, resolveCredentials, type AcceptedCredentials, type CredentialOptions } from "./auth.js";
+import { Faults, checkFaults, type CountersSnapshot, type FaultSettings } from "./faults.js";
+import { createRequestListener } from "./http.js";
+import { DataFile, readDataFile } from "./persist.js";
+import { DEMO_SEED, parseSeed, readSeedFile } from "./seed.js";
+import { EmulatorState } from "./state.js";
+import { Store, type FlowRecord, type StoreData } from "./store.js";
+
+export { DEMO_SEED, parseSeed } from "./seed.js";
+export { ADMIN_ROUTES } from "./admin.js";
+export { DEFAULT_PASSWORD, DEFAULT_USERNAME } from "./auth.js";
+export type { AcceptedCredentials, CredentialOptions } from "./auth.js";
+export type { CountersSnapshot, FaultSettings } from "./faults.js";
+export type { FlowRecord, OptionRecord, StepRecord, StoreData } from "./store.js";
+
+export interface EmulatorOptions extends CredentialOptions, Partial<FaultSettings> {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1: the emulator is for this machine only. */
+  host?: string;
+  /** A seed object (the seed file's format); wins over `seedFile`. */
+  seed?: unknown;
+  /** A seed JSON file; without seed and seedFile the built-in DEMO_SEED is used. */
+  seedFile?: string;
+  /** Load from this file if it exists (else start from the seed) and keep it up to date. */
+  dataFile?: string;
+  /** Where credentials fall back to (default process.env): WFSYNC_USERNAME/PASSWORD/TOKEN/TICKET/APP_TOKEN. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Random source of the fail rate (tests make it deterministic). */
+  random?: () => number;
+  /** How long a data-file write waits to collect further changes (default 100 ms). */
+  saveDelayMs?: number;
+  /** Larger request bodies get 413 (default 10 MB). */
+  maxBodyBytes?: number;
+}
+
+export interface RunningEmulator {
+  /** The installation base, e.g. http://127.0.0.1:41234; the agent is at `${url}/api/v1/Agents/Workflow/`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly credentials: AcceptedCredentials;
+  /** The accepted credentials in words, without secrets (the public default is named). */
+  readonly authDescription: string;
+  /** Where the data came from at start-up. */
+  readonly dataSource: "data file" | "seed file" | "seed" | "demo seed";
+  workflows(): readonly FlowRecord[];
+  data(): StoreData;
+  counters(): CountersSnapshot;
+  resetCounters(): void;
+  faults(): FaultSettings;
+  setFaults(settings: Partial<FaultSettings>): void;
+  /** Back to the seed. */
+  reset(): void;
+  /** Writes pending data-file changes now. */
+  flush(): Promise<void>;
+  /** Stops accepting calls, lets calls in flight finish (up to a second), writes the data file. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
+const CLOSE_GRACE_MS = 1000;
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const faultProblem = checkFaults(options);
+  if (faultProblem) throw new WfsyncError("E_EMULATOR_OPTION", `Invalid fault setting: ${faultProblem}`);
+  const { seed, seedSource } = await loadSeed(options);
+  const saved = options.dataFile === undefined ? undefined : await readDataFile(options.dataFile);
+  const store = saved ? new Store(saved) : Store.fromSeed(seed);
+  const credentials = resolveCredentials(options, options.env ?? process.env);
+  const faults = new Faults({ latency: options.latency, rateLimit: options.rateLimit, failRate: options.failRate }, options.random);
+  const state = new EmulatorState(seed, store, faults, credentials, options.maxBodyBytes ?? DEFAULT_MAX_BODY);
+
+  let dataFile: DataFile | undefined;
+  if (options.dataFile !== undefined) {
+    dataFile = new DataFile(options.dataFile, () => state.store.toData(), options.saveDelayMs ?? 100);
+    state.attachDataFile(dataFile);
+    // A new data file exists from the start, so a user sees where the data goes.
+    if (!saved) await dataFile.flush();
+  }
+
+  const server = createServer(createRequestListener(state));
+  const host = options.host ?? "127.0.0.1";
+  await listen(server, options.port ?? 0, host);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  state.url = url;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    host,
+    port,
+    credentials,
+    authDescription: describeCredentials(credentials),
+    dataSource: saved ? "data file" : seedSource,
+    workflows: () => state.store.workflows(),
+    data: () => state.store.toData(),
+    counters: () => state.counters.snapshot(),
+    resetCounters: () => state.counters.reset(),
+    faults: () => state.faults.settings,
+    setFaults: (settings) => state.faults.update(settings),
+    reset: () => state.reset(),
+    flush: async () => {
+      await dataFile?.flush();
+    },
+    close: () => (closing ??= closeServer(server).then(() => dataFile?.flush())),
+  };
+}
+
+async function loadSeed(options: EmulatorOptions): Promise<{ seed: ReturnType<typeof parseSeed>; seedSource: RunningEmulator["dataSource"] }> {
+  if (options.seed !== undefined) return { seed: parseSeed(options.seed), seedSource: "seed" };
+  if (options.seedFile !== undefined) return { seed: await readSeedFile(options.seedFile), seedSource: "seed file" };
+  return { seed: parseSeed(DEMO_SEED, "built-in demo seed"), seedSource: "demo seed" };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const why = err.code === "EADDRINUSE" ? `port ${port} is in use` : err.message;
+      reject(new WfsyncError("E_EMULATOR_LISTEN", `Cannot listen on ${host}:${port}: ${why}`, { cause: err }));
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    // Calls in flight may finish; idle keep-alive connections go now, the rest after a grace period.
+    const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

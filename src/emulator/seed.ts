@@ -1,0 +1,123 @@
+/**
+ * Seeds: the flows (and their Split steps) an emulator starts with. Property names bind
+ * case-insensitively, like the server's:
+ *
+ *   { "workflows": [ { "workflowId": 679, "emailFlowId": 12, "name": "Onboarding",
+ *       "steps": [ { "workflowStepId": 844, "stepType": "Split", "options": [] },
+ *                  { "workflowStepId": 845, "stepType": "WaitForTime" } ] } ] }
+ *
+ * Steps are SuperOffice step carriers (at least id and type; other fields get defaults); a Split
+ * may carry options already (same shape as SaveWorkflowStepOption's body, ids optional).
+ */
+import { readFile } from "node:fs/promises";
+import { WfsyncError } from "../errors.js";
+import { caseInsensitive } from "../model/option.js";
+import { Binder, isObject, type BindProblem, type BoundStep } from "./bind.js";
+import type { SeedFlowInput } from "./store.js";
+
+/** The flows the example `workflows/` folder targets; used when no `--seed` is given. */
+export const DEMO_SEED = {
+  workflows: [
+    {
+      workflowId: 679,
+      emailFlowId: 12,
+      name: "Onboarding",
+      steps: [
+        { workflowStepId: 844, stepType: "Split", options: [] },
+        { workflowStepId: 845, stepType: "WaitForTime", timeWaitAlgorithm: "NumIntervals", numIntervals: 2, intervalType: "Days" },
+      ],
+    },
+    {
+      workflowId: 702,
+      emailFlowId: 15,
+      name: "Webinar follow-up",
+      steps: [{ workflowStepId: 910, stepType: "Split", options: [] }],
+    },
+    {
+      workflowId: 733,
+      emailFlowId: 18,
+      name: "Re-engagement",
+      steps: [
+        { workflowStepId: 951, stepType: "Split", options: [] },
+        { workflowStepId: 952, stepType: "SendEmail", subject: "We miss you", shipmentId: 0 },
+        { workflowStepId: 953, stepType: "Split", options: [] },
+      ],
+    },
+  ],
+} as const;
+
+/** Validates a seed; throws one WfsyncError listing every problem. */
+export function parseSeed(raw: unknown, source = "seed"): SeedFlowInput[] {
+  const binder = new Binder();
+  const flows: SeedFlowInput[] = [];
+  const list = isObject(raw) ? caseInsensitive(raw).get("workflows") : undefined;
+  if (!Array.isArray(list)) {
+    binder.problem("workflows", "expected an array of workflows");
+  } else {
+    list.forEach((w, i) => {
+      const flow = parseFlow(binder, w, `workflows[${i}]`);
+      if (flow) flows.push(flow);
+    });
+    checkUnique(binder, flows);
+  }
+  if (binder.problems.length > 0) throw seedError(source, binder.problems);
+  return flows;
+}
+
+export async function readSeedFile(file: string): Promise<SeedFlowInput[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new WfsyncError("E_EMULATOR_SEED", `Cannot read seed file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (err) {
+    throw new WfsyncError("E_EMULATOR_SEED", `Seed file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return parseSeed(raw, file);
+}
+
+function parseFlow(binder: Binder, raw: unknown, path: string): SeedFlowInput | undefined {
+  if (!isObject(raw)) {
+    binder.problem(path, "expected a workflow object");
+    return undefined;
+  }
+  const c = caseInsensitive(raw);
+  const workflowId = binder.int(c.get("workflowid"), `${path}.workflowId`);
+  if (workflowId <= 0) binder.problem(`${path}.workflowId`, "is required and must be a positive integer");
+  // WorkflowId and EmailFlowId often differ on a tenant; when a seed gives only one, use it twice.
+  const emailFlowId = c.get("emailflowid") === undefined ? workflowId : binder.int(c.get("emailflowid"), `${path}.emailFlowId`);
+  const name = binder.string(c.get("name"), `${path}.name`);
+  const steps = binder.steps(c.get("steps"), `${path}.steps`, 0);
+  const rawSteps = c.get("steps");
+  steps.forEach((s, i) => {
+    if (s.id <= 0) binder.problem(`${path}.steps[${i}].workflowStepId`, "is required and must be a positive integer");
+  });
+  if (!Array.isArray(rawSteps)) binder.problem(`${path}.steps`, "is required (an array of steps)");
+  return { workflowId, emailFlowId, name, steps };
+}
+
+function checkUnique(binder: Binder, flows: readonly SeedFlowInput[]): void {
+  const workflowIds = new Set<number>();
+  const emailFlowIds = new Set<number>();
+  const stepIds = new Set<number>();
+  for (const flow of flows) {
+    if (workflowIds.has(flow.workflowId)) binder.problem("workflows", `workflowId ${flow.workflowId} appears twice`);
+    if (emailFlowIds.has(flow.emailFlowId)) binder.problem("workflows", `emailFlowId ${flow.emailFlowId} appears twice`);
+    workflowIds.add(flow.workflowId);
+    emailFlowIds.add(flow.emailFlowId);
+    for (const step of flow.steps as BoundStep[]) {
+      if (step.id > 0 && stepIds.has(step.id)) binder.problem("workflows", `workflowStepId ${step.id} appears twice`);
+      stepIds.add(step.id);
+    }
+  }
+}
+
+function seedError(source: string, problems: readonly BindProblem[]): WfsyncError {
+  return new WfsyncError("E_EMULATOR_SEED", `Invalid seed (${source}): ${problems.length} problem(s)`, {
+    detail: problems.map((p) => `  ${p.path}: ${p.message}`).join("\n"),
+  });
+}
