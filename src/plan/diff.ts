@@ -1,0 +1,207 @@
+/**
+ * The diff: a pure function of what the code wants, what wfsync last applied (the state) and,
+ * when refreshed, what the server has. It never does IO and never throws for a user's data;
+ * everything it decides is in the returned plan.
+ */
+import type { DesiredOption } from "../compile/validate.js";
+import type { SourceLocation } from "../errors.js";
+import { hashOption, optionAddress, type Address, type OptionModel } from "../model/option.js";
+
+/** What the state file remembers of an applied option. */
+export interface AppliedOption {
+  readonly id: number;
+  readonly hash: string;
+  readonly option: OptionModel;
+  /** The server's answer after the last write (lends step ids to the next update). */
+  readonly server?: unknown;
+  /** Where the option was declared when it was last applied. */
+  readonly source?: string | undefined;
+}
+
+/** One option as the server has it. */
+export interface LiveOption {
+  readonly id: number;
+  readonly option: OptionModel;
+  readonly hash: string;
+  /** The carrier as the server sent it. */
+  readonly raw: unknown;
+}
+
+/** `workflowId/workflowStepId` of a split. */
+export type SplitRef = string;
+
+export function splitRef(o: { workflowId: number; workflowStepId: number }): SplitRef {
+  return `${o.workflowId}/${o.workflowStepId}`;
+}
+
+interface ChangeBase {
+  readonly address: Address;
+  readonly workflowId: number;
+  readonly workflowStepId: number;
+  readonly key: string;
+  /** Where the option is declared in code (the state's record of it for deletes). */
+  readonly source: string | undefined;
+  readonly before: OptionModel | undefined;
+  readonly after: OptionModel | undefined;
+  /** Why, when it is not obvious: "changed on the server", "gone from the server", "adopted". */
+  readonly reason?: string;
+}
+
+export type Change =
+  | (ChangeBase & { readonly action: "create"; readonly desired: DesiredOption })
+  | (ChangeBase & { readonly action: "update"; readonly id: number; readonly desired: DesiredOption; readonly previous: unknown })
+  | (ChangeBase & { readonly action: "noop"; readonly id: number; readonly desired: DesiredOption; readonly record: boolean; readonly server: unknown })
+  | (ChangeBase & { readonly action: "delete"; readonly id: number; readonly alreadyGone: boolean })
+  | (ChangeBase & { readonly action: "conflict"; readonly ids: readonly number[] });
+
+export type ChangeAction = Change["action"];
+
+export interface MassDelete {
+  readonly split: SplitRef;
+  readonly deletes: number;
+  readonly managed: number;
+}
+
+export interface Plan {
+  readonly changes: readonly Change[];
+  readonly summary: Readonly<Record<"create" | "update" | "delete" | "noop" | "conflict", number>>;
+  /** Splits whose deletes need `--allow-mass-delete`. */
+  readonly massDeletes: readonly MassDelete[];
+  /** Options on a refreshed split that wfsync does not manage: left alone. */
+  readonly unmanaged: readonly { address: Address; id: number }[];
+  readonly refreshed: boolean;
+}
+
+export interface DiffInput {
+  readonly desired: ReadonlyMap<Address, DesiredOption>;
+  readonly applied: ReadonlyMap<Address, AppliedOption>;
+  /** The server's options per split; absent when the plan was made without a refresh. */
+  readonly live?: ReadonlyMap<SplitRef, readonly LiveOption[]>;
+  /** A split's deletes above this share of its managed options need an explicit flag. */
+  readonly massDeleteShare: number;
+}
+
+export function diffModels(input: DiffInput): Plan {
+  const { desired, applied, live } = input;
+  const changes: Change[] = [];
+  const liveById = new Map<number, LiveOption>();
+  for (const options of live?.values() ?? []) for (const o of options) liveById.set(o.id, o);
+  const claimed = new Set<number>();
+
+  for (const [address, d] of desired) {
+    const base = {
+      address,
+      workflowId: d.option.workflowId,
+      workflowStepId: d.option.workflowStepId,
+      key: d.option.key,
+      source: formatSource(d.source),
+      after: d.option,
+    };
+    const s = applied.get(address);
+    if (!live) {
+      if (!s) changes.push({ ...base, action: "create", desired: d, before: undefined });
+      else if (s.hash === d.hash) changes.push({ ...base, action: "noop", id: s.id, desired: d, before: s.option, record: false, server: s.server });
+      else changes.push({ ...base, action: "update", id: s.id, desired: d, before: s.option, previous: s.server });
+      continue;
+    }
+    if (s) {
+      const l = liveById.get(s.id);
+      if (l) claimed.add(l.id);
+      if (!l) changes.push({ ...base, action: "create", desired: d, before: undefined, reason: "gone from the server" });
+      else if (l.hash === d.hash)
+        changes.push({ ...base, action: "noop", id: l.id, desired: d, before: l.option, record: s.hash !== d.hash, server: l.raw });
+      else
+        changes.push({
+          ...base,
+          action: "update",
+          id: l.id,
+          desired: d,
+          before: l.option,
+          previous: l.raw,
+          ...(s.hash === d.hash ? { reason: "changed on the server" } : {}),
+        });
+      continue;
+    }
+    // Not in the state: look for it on its split by Key before creating (exactly-once creates).
+    const matches = (live.get(splitRef(d.option)) ?? []).filter((l) => l.option.key === d.option.key);
+    for (const m of matches) claimed.add(m.id);
+    if (matches.length === 0) changes.push({ ...base, action: "create", desired: d, before: undefined });
+    else if (matches.length > 1)
+      changes.push({ ...base, action: "conflict", ids: matches.map((m) => m.id), before: undefined, reason: `${matches.length} options on the server have this Key` });
+    else {
+      const l = matches[0]!;
+      if (l.hash === d.hash)
+        changes.push({ ...base, action: "noop", id: l.id, desired: d, before: l.option, record: true, server: l.raw, reason: "adopted" });
+      else changes.push({ ...base, action: "update", id: l.id, desired: d, before: l.option, previous: l.raw, reason: "adopted" });
+    }
+  }
+
+  for (const [address, s] of applied) {
+    if (desired.has(address)) continue;
+    const base = {
+      address,
+      workflowId: s.option.workflowId,
+      workflowStepId: s.option.workflowStepId,
+      key: s.option.key,
+      source: s.source,
+      after: undefined,
+    };
+    const l = live ? liveById.get(s.id) : undefined;
+    if (l) claimed.add(l.id);
+    if (live && !l) changes.push({ ...base, action: "delete", id: s.id, before: s.option, alreadyGone: true, reason: "already gone from the server" });
+    else changes.push({ ...base, action: "delete", id: s.id, before: l?.option ?? s.option, alreadyGone: false });
+  }
+
+  changes.sort(compareChanges);
+  const unmanaged: { address: Address; id: number }[] = [];
+  for (const l of liveById.values()) if (!claimed.has(l.id)) unmanaged.push({ address: optionAddress(l.option), id: l.id });
+  unmanaged.sort((a, b) => a.id - b.id);
+  return {
+    changes,
+    summary: summarize(changes),
+    massDeletes: findMassDeletes(changes, applied, input.massDeleteShare),
+    unmanaged,
+    refreshed: live !== undefined,
+  };
+}
+
+/** Converts a server carrier into a LiveOption of the given split (server fields dropped). */
+export function liveOption(id: number, option: OptionModel, raw: unknown): LiveOption {
+  return { id, option, hash: hashOption(option), raw };
+}
+
+function summarize(changes: readonly Change[]): Plan["summary"] {
+  const summary = { create: 0, update: 0, delete: 0, noop: 0, conflict: 0 };
+  for (const c of changes) {
+    if (c.action === "delete" && c.alreadyGone) summary.noop++;
+    else summary[c.action]++;
+  }
+  return summary;
+}
+
+function findMassDeletes(changes: readonly Change[], applied: ReadonlyMap<Address, AppliedOption>, share: number): MassDelete[] {
+  const managed = new Map<SplitRef, number>();
+  for (const s of applied.values()) managed.set(splitRef(s.option), (managed.get(splitRef(s.option)) ?? 0) + 1);
+  const deletes = new Map<SplitRef, number>();
+  for (const c of changes) if (c.action === "delete" && !c.alreadyGone) deletes.set(splitRef(c), (deletes.get(splitRef(c)) ?? 0) + 1);
+  const out: MassDelete[] = [];
+  for (const [split, n] of deletes) {
+    const total = managed.get(split) ?? n;
+    // Emptying a split entirely is always "mass", however small it was.
+    if (n >= total || n > share * total) out.push({ split, deletes: n, managed: total });
+  }
+  return out.sort((a, b) => (a.split < b.split ? -1 : 1));
+}
+
+function compareChanges(a: Change, b: Change): number {
+  return a.workflowId - b.workflowId || a.workflowStepId - b.workflowStepId || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+function formatSource(loc: SourceLocation): string {
+  return `${loc.file}:${loc.line}:${loc.column}`;
+}
+
+/** True when applying the plan would send nothing and change nothing. */
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.changes.every((c) => c.action === "noop" && !c.record);
+}
