@@ -4,9 +4,12 @@ import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../..
 
 const running: RunningEmulator[] = [];
 
-afterEach(async () => {
+/** Closes every emulator `start` made (also run after each test). */
+export async function stopAll(): Promise<void> {
   await Promise.all(running.splice(0).map((e) => e.close()));
-});
+}
+
+afterEach(stopAll);
 
 /** An emulator on a free port with only the default credentials (the shell's are ignored). */
 export async function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
