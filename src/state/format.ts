@@ -1,0 +1,142 @@
+/**
+ * The state file's format (version 1) and its hand-written schema check. A file that fails the
+ * check is refused with every problem listed at its JSON path; it is never overwritten.
+ */
+import type { OptionModel } from "../model/option.js";
+
+export const STATE_VERSION = 1;
+
+export interface StateEntry {
+  /** The option's `WorkflowStepOptionId` on the server. */
+  readonly id: number;
+  /** `hashOption(option)`. */
+  readonly hash: string;
+  /** The canonical model as last applied. */
+  readonly option: OptionModel;
+  /** The server's answer after the last write (lends step ids to the next update). */
+  readonly server: unknown;
+  /** Where the option was declared, `file:line:col`. */
+  readonly source?: string;
+  /** ISO time of the last write. */
+  readonly appliedAt: string;
+}
+
+export interface StateFileV1 {
+  readonly version: 1;
+  /** The normalised base URL the state belongs to. */
+  readonly tenant: string;
+  /** By address `workflowId/workflowStepId/key`. */
+  readonly entries: Readonly<Record<string, StateEntry>>;
+}
+
+/** Collects problems as `path: what is wrong`; stops collecting after a few dozen. */
+export class Problems {
+  readonly list: string[] = [];
+  add(path: string, what: string): void {
+    if (this.list.length < 50) this.list.push(`${path}: ${what}`);
+  }
+  get ok(): boolean {
+    return this.list.length === 0;
+  }
+}
+
+/** Checks a parsed state file; on success it is a StateFileV1. */
+export function checkStateFile(value: unknown, problems: Problems): value is StateFileV1 {
+  if (!isObject(value)) {
+    problems.add("$", `expected an object, got ${describe(value)}`);
+    return false;
+  }
+  if (value.version !== STATE_VERSION) {
+    problems.add("$.version", `expected ${STATE_VERSION}, got ${describe(value.version)}`);
+    return false;
+  }
+  if (typeof value.tenant !== "string" || value.tenant === "") problems.add("$.tenant", `expected the tenant URL, got ${describe(value.tenant)}`);
+  if (!isObject(value.entries)) {
+    problems.add("$.entries", `expected an object, got ${describe(value.entries)}`);
+  } else {
+    for (const [address, entry] of Object.entries(value.entries)) checkEntry(address, entry, `$.entries[${JSON.stringify(address)}]`, problems);
+  }
+  return problems.ok;
+}
+
+/** Checks one entry and that it belongs at `address`. */
+export function checkEntry(address: string, entry: unknown, path: string, problems: Problems): entry is StateEntry {
+  const before = problems.list.length;
+  if (!isObject(entry)) {
+    problems.add(path, `expected an object, got ${describe(entry)}`);
+    return false;
+  }
+  if (!isId(entry.id)) problems.add(`${path}.id`, `expected a positive integer, got ${describe(entry.id)}`);
+  if (typeof entry.hash !== "string" || entry.hash === "") problems.add(`${path}.hash`, `expected a string, got ${describe(entry.hash)}`);
+  if (typeof entry.appliedAt !== "string" || Number.isNaN(Date.parse(entry.appliedAt))) {
+    problems.add(`${path}.appliedAt`, `expected an ISO date, got ${describe(entry.appliedAt)}`);
+  }
+  if (entry.source !== undefined && typeof entry.source !== "string") problems.add(`${path}.source`, `expected a string, got ${describe(entry.source)}`);
+  if (!("server" in entry)) problems.add(`${path}.server`, "missing");
+  if (checkOption(entry.option, `${path}.option`, problems)) {
+    const o = entry.option as OptionModel;
+    const expected = `${o.workflowId}/${o.workflowStepId}/${o.key}`;
+    if (expected !== address) problems.add(`${path}.option`, `belongs at address ${JSON.stringify(expected)}`);
+  }
+  return problems.list.length === before;
+}
+
+function checkOption(value: unknown, path: string, problems: Problems): boolean {
+  const before = problems.list.length;
+  if (!checkContent(value, path, problems)) return false;
+  const o = value as Record<string, unknown>;
+  if (!isId(o.workflowId)) problems.add(`${path}.workflowId`, `expected a positive integer, got ${describe(o.workflowId)}`);
+  if (!isId(o.workflowStepId)) problems.add(`${path}.workflowStepId`, `expected a positive integer, got ${describe(o.workflowStepId)}`);
+  return problems.list.length === before;
+}
+
+function checkContent(value: unknown, path: string, problems: Problems): boolean {
+  if (!isObject(value)) {
+    problems.add(path, `expected an option, got ${describe(value)}`);
+    return false;
+  }
+  const before = problems.list.length;
+  if (typeof value.key !== "string") problems.add(`${path}.key`, `expected a string, got ${describe(value.key)}`);
+  if (typeof value.name !== "string") problems.add(`${path}.name`, `expected a string, got ${describe(value.name)}`);
+  if (!Number.isInteger(value.rank)) problems.add(`${path}.rank`, `expected an integer, got ${describe(value.rank)}`);
+  if (!Array.isArray(value.steps)) {
+    problems.add(`${path}.steps`, `expected an array, got ${describe(value.steps)}`);
+  } else {
+    value.steps.forEach((step: unknown, i) => {
+      const at = `${path}.steps[${i}]`;
+      if (!isObject(step) || typeof step.stepType !== "string") {
+        problems.add(at, `expected a step with a stepType, got ${describe(step)}`);
+        return;
+      }
+      if (step.options === undefined) return;
+      if (!Array.isArray(step.options)) problems.add(`${at}.options`, `expected an array, got ${describe(step.options)}`);
+      else step.options.forEach((o: unknown, j) => checkContent(o, `${at}.options[${j}]`, problems));
+    });
+  }
+  return problems.list.length === before;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function isId(v: unknown): boolean {
+  return Number.isSafeInteger(v) && (v as number) > 0;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  const text = JSON.stringify(v);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** The file's text: entries sorted by address, so the file diffs well in review. */
+export function serializeState(tenant: string, entries: ReadonlyMap<string, StateEntry>): string {
+  const sorted: Record<string, StateEntry> = {};
+  for (const address of [...entries.keys()].sort()) sorted[address] = entries.get(address)!;
+  const file: StateFileV1 = { version: STATE_VERSION, tenant, entries: sorted };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}

@@ -1,0 +1,122 @@
+/**
+ * The journal `<state>.journal`: one JSON line per operation since the last compaction, so each
+ * finished operation is on disk at once without rewriting the whole state file.
+ *
+ * Line 1 is a header `{"journal":1,"tenant":…}`; then `{"op":"record","address","entry"}` or
+ * `{"op":"remove","address"}`. Each line goes out in one write() of the whole line: once that
+ * returns, the line is in the page cache and survives the process being killed (SIGKILL, crash);
+ * only a power loss or kernel crash can lose it, and `fdatasync` every `syncEvery` lines and at
+ * compaction bounds that window. A torn last line (no newline) is an operation that never
+ * resolved, and is ignored on replay.
+ */
+import fs from "node:fs";
+import { WfsyncError } from "../errors.js";
+import path from "node:path";
+import { fsyncDirSync, writeAllSync } from "./atomic.js";
+import type { StateEntry } from "./format.js";
+
+export const JOURNAL_VERSION = 1;
+
+export type JournalOp =
+  | { readonly op: "record"; readonly address: string; readonly entry: StateEntry }
+  | { readonly op: "remove"; readonly address: string };
+
+export interface JournalContent {
+  readonly tenant: string | undefined;
+  /** Parsed operations with their 1-based line numbers; entries are not yet schema-checked. */
+  readonly ops: readonly { readonly line: number; readonly op: JournalOp }[];
+  /** Bytes after the last newline (an interrupted write), ignored. */
+  readonly tornTail: boolean;
+}
+
+/** Reads a journal; `undefined` when there is none. Throws E_STATE_JOURNAL for a damaged one. */
+export function readJournal(file: string): JournalContent | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  const end = text.lastIndexOf("\n");
+  const tornTail = text.length > end + 1;
+  const lines = end < 0 ? [] : text.slice(0, end).split("\n");
+  let tenant: string | undefined;
+  const ops: { line: number; op: JournalOp }[] = [];
+  lines.forEach((raw, i) => {
+    const line = i + 1;
+    const value = parseLine(file, raw, line);
+    if (i === 0) {
+      if (value.journal !== JOURNAL_VERSION || typeof value.tenant !== "string") damaged(file, line, "is not a wfsync journal header");
+      tenant = value.tenant as string;
+      return;
+    }
+    if (typeof value.address !== "string") damaged(file, line, "has no address");
+    if (value.op === "remove") ops.push({ line, op: { op: "remove", address: value.address as string } });
+    else if (value.op === "record") ops.push({ line, op: { op: "record", address: value.address as string, entry: value.entry as StateEntry } });
+    else damaged(file, line, `has an unknown operation ${JSON.stringify(value.op)}`);
+  });
+  return { tenant, ops, tornTail };
+}
+
+function parseLine(file: string, raw: string, line: number): Record<string, unknown> {
+  try {
+    const value = JSON.parse(raw) as unknown;
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  return damaged(file, line, "is not a JSON object");
+}
+
+function damaged(file: string, line: number, what: string): never {
+  throw new WfsyncError("E_STATE_JOURNAL", `The state journal ${file} is damaged: line ${line} ${what}.`, {
+    detail:
+      "The journal holds operations not yet written into the state file. Keep a copy of it; deleting it " +
+      "continues from the state file alone, and the next plan will adopt options found on the server by Key.",
+  });
+}
+
+/** An open journal that appends operations. */
+export class JournalWriter {
+  private fd: number | undefined;
+  private unsynced = 0;
+
+  constructor(
+    readonly file: string,
+    tenant: string,
+    private readonly syncEvery: number,
+  ) {
+    this.fd = fs.openSync(file, "a", 0o600);
+    if (fs.fstatSync(this.fd).size === 0) {
+      this.write({ journal: JOURNAL_VERSION, tenant });
+      fsyncDirSync(path.dirname(file));
+    }
+  }
+
+  append(op: JournalOp): string {
+    const line = JSON.stringify(op);
+    this.write(line);
+    if (++this.unsynced >= this.syncEvery) this.sync();
+    return line;
+  }
+
+  sync(): void {
+    if (this.fd === undefined || this.unsynced === 0) return;
+    fs.fdatasyncSync(this.fd);
+    this.unsynced = 0;
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    this.sync();
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private write(value: unknown): void {
+    if (this.fd === undefined) throw new Error("journal is closed");
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    writeAllSync(this.fd, Buffer.from(`${text}\n`, "utf8"));
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The state store: what wfsync last applied to one tenant, by option address.
+ *
+ * `record`/`remove` append to the journal and are on disk when they resolve (see journal.ts).
+ * `flush`/`close` compact: the whole state is written atomically (0600, previous version kept
+ * as `.bak`) and the journal removed. Opening replays a journal left by a crash, then compacts.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { normaliseBaseUrl } from "../client/url.js";
+import { WfsyncError } from "../errors.js";
+import { fsyncDirSync, writeFileAtomicSync } from "./atomic.js";
+import { Problems, STATE_VERSION, checkEntry, checkStateFile, serializeState, type StateEntry, type StateFileV1 } from "./format.js";
+import { JournalWriter, readJournal, type JournalContent } from "./journal.js";
+import { acquireLock, pidAlive, type HeldLock, type WarnLogger } from "./lock.js";
+
+export const DEFAULT_STATE_PATH = ".wfsync/state.json";
+const FILE_MODE = 0o600;
+
+export interface OpenStateOptions {
+  /** The tenant base URL this run talks to; the state must belong to it. Required to write. */
+  tenant?: string;
+  /** Take the lock (commands that write); `false` opens read-only. */
+  lock: boolean;
+  /** Shown to a second opener, e.g. `wfsync apply`. */
+  command?: string;
+  logger?: WarnLogger;
+  /** fdatasync the journal every N operations (default 64; 1 = every operation). */
+  syncEvery?: number;
+  /** Compact on its own after N journal operations (default 5,000), so a daemon's journal stays small. */
+  compactEvery?: number;
+}
+
+export interface StateStore {
+  readonly path: string;
+  /** The tenant the state belongs to: the file's, else the opener's (bound on first write). */
+  readonly tenant: string | undefined;
+  readonly writable: boolean;
+  /** Every entry by address. Treat entries as immutable. */
+  entries(): ReadonlyMap<string, StateEntry>;
+  get(address: string): StateEntry | undefined;
+  /** Resolves once the entry is on disk (journal). */
+  record(address: string, entry: StateEntry): Promise<void>;
+  remove(address: string): Promise<void>;
+  /** Writes the whole state file and empties the journal. */
+  flush(): Promise<void>;
+  /** Flushes (when writable) and releases the lock. */
+  close(): Promise<void>;
+}
+
+export async function openState(file: string, options: OpenStateOptions): Promise<StateStore> {
+  const statePath = path.resolve(file);
+  const wanted = options.tenant === undefined ? undefined : normaliseBaseUrl(options.tenant);
+  let lock: HeldLock | undefined;
+  if (options.lock) {
+    fs.mkdirSync(path.dirname(statePath), { recursive: true, mode: 0o700 });
+    lock = acquireLock(`${statePath}.lock`, options.command ?? "wfsync", options.logger);
+    removeLeftovers(statePath);
+  }
+  try {
+    const stateFile = readStateFile(statePath);
+    const journal = readJournal(`${statePath}.journal`);
+    const tenant = stateFile?.tenant ?? journal?.tenant ?? wanted;
+    checkTenant(statePath, stateFile?.tenant, journal?.tenant, wanted);
+    const entries = new Map<string, StateEntry>(Object.entries(stateFile?.entries ?? {}));
+    if (journal) replay(`${statePath}.journal`, journal, entries);
+    const store = new Store(statePath, tenant, entries, lock, options);
+    // A journal left by a crash is folded in now; one without a header holds nothing.
+    if (lock && journal) {
+      if (tenant !== undefined) store.compact();
+      else fs.rmSync(`${statePath}.journal`, { force: true });
+    }
+    return store;
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+/** Temp files of writers killed mid-write (`.state.json.<pid>.<hex>.tmp`, lock temps) whose pid is gone. */
+function removeLeftovers(statePath: string): void {
+  const dir = path.dirname(statePath);
+  const base = path.basename(statePath).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp(`^\\.?${base}(?:\\.lock)?\\.(\\d+)\\.[0-9a-f]+\\.(?:tmp|stale)$`);
+  for (const name of fs.readdirSync(dir)) {
+    const m = pattern.exec(name);
+    if (m && !pidAlive(Number(m[1]))) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function readStateFile(file: string): StateFileV1 | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new WfsyncError("E_STATE_CORRUPT", `The state file ${file} is not valid JSON (${(err as Error).message}).`, {
+      detail: `wfsync will not overwrite it. Restore it from ${file}.bak or version control, or move it away to start from an empty state.`,
+    });
+  }
+  const version = (value as { version?: unknown } | null)?.version;
+  if (version !== undefined && version !== STATE_VERSION) {
+    throw new WfsyncError(
+      "E_STATE_VERSION",
+      `The state file ${file} has version ${JSON.stringify(version)}; this wfsync reads version ${STATE_VERSION}.`,
+      { detail: "It was probably written by another wfsync version; use that version, or restore the file from its .bak." },
+    );
+  }
+  const problems = new Problems();
+  if (!checkStateFile(value, problems)) {
+    throw new WfsyncError("E_STATE_INVALID", `The state file ${file} does not match the state format:`, {
+      detail: `${problems.list.map((p) => `  ${p}`).join("\n")}\nwfsync will not overwrite it. Restore it from ${file}.bak or fix the fields above.`,
+    });
+  }
+  return value;
+}
+
+function checkTenant(file: string, fileTenant: string | undefined, journalTenant: string | undefined, wanted: string | undefined): void {
+  const bound = fileTenant ?? journalTenant;
+  if (fileTenant !== undefined && journalTenant !== undefined && fileTenant !== journalTenant) {
+    throw new WfsyncError("E_STATE_TENANT", `The state file ${file} belongs to ${fileTenant}, but its journal to ${journalTenant}.`, {
+      detail: `Move ${file}.journal away if it does not belong to this state.`,
+    });
+  }
+  if (bound === undefined || wanted === undefined || bound === wanted) return;
+  throw new WfsyncError("E_STATE_TENANT", `The state file ${file} belongs to ${bound}, not to ${wanted}.`, {
+    detail:
+      `Using it against another tenant would mistake that tenant's options for these. Use --url ${bound} (or WFSYNC_URL / config "url") ` +
+      `with this state, or give ${wanted} its own state file (config "state").`,
+  });
+}
+
+function replay(file: string, journal: JournalContent, entries: Map<string, StateEntry>): void {
+  const problems = new Problems();
+  for (const { line, op } of journal.ops) {
+    if (op.op === "remove") entries.delete(op.address);
+    else if (checkEntry(op.address, op.entry, `${path.basename(file)} line ${line}`, problems)) entries.set(op.address, op.entry);
+  }
+  if (!problems.ok) {
+    throw new WfsyncError("E_STATE_JOURNAL", `The state journal ${file} holds entries that do not match the state format:`, {
+      detail: problems.list.map((p) => `  ${p}`).join("\n"),
+    });
+  }
+}
+
+class Store implements StateStore {
+  private journal: JournalWriter | undefined;
+  private journalOps = 0;
+  private dirty = false;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly boundTenant: string | undefined,
+    private readonly map: Map<string, StateEntry>,
+    private readonly lock: HeldLock | undefined,
+    private readonly options: OpenStateOptions,
+  ) {}
+
+  get tenant(): string | undefined {
+    return this.boundTenant;
+  }
+
+  get writable(): boolean {
+    return this.lock !== undefined && !this.closed;
+  }
+
+  entries(): ReadonlyMap<string, StateEntry> {
+    return this.map;
+  }
+
+  get(address: string): StateEntry | undefined {
+    return this.map.get(address);
+  }
+
+  async record(address: string, entry: StateEntry): Promise<void> {
+    this.assertWritable();
+    const problems = new Problems();
+    if (!checkEntry(address, entry, `entry ${address}`, problems)) {
+      throw new WfsyncError("E_STATE_ENTRY", `Refusing to record an invalid state entry: ${problems.list.join("; ")}`, { userError: false });
+    }
+    // Keep in memory exactly what a replay would read back.
+    const line = this.writer().append({ op: "record", address, entry });
+    this.map.set(address, (JSON.parse(line) as { entry: StateEntry }).entry);
+    this.afterOp();
+  }
+
+  async remove(address: string): Promise<void> {
+    this.assertWritable();
+    this.writer().append({ op: "remove", address });
+    this.map.delete(address);
+    this.afterOp();
+  }
+
+  async flush(): Promise<void> {
+    if (this.closed) throw closedError(this.path);
+    if (this.lock && this.dirty) this.compact();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (this.lock && this.dirty) this.compact();
+    } finally {
+      this.journal?.close();
+      this.closed = true;
+      this.lock?.release();
+    }
+  }
+
+  /** Writes the state file atomically, then drops the journal it now contains. */
+  compact(): void {
+    const tenant = this.requireTenant();
+    writeFileAtomicSync(this.path, serializeState(tenant, this.map), { mode: FILE_MODE, backup: true });
+    this.journal?.close();
+    this.journal = undefined;
+    fs.rmSync(`${this.path}.journal`, { force: true });
+    fsyncDirSync(path.dirname(this.path));
+    this.journalOps = 0;
+    this.dirty = false;
+  }
+
+  private writer(): JournalWriter {
+    this.journal ??= new JournalWriter(`${this.path}.journal`, this.requireTenant(), this.options.syncEvery ?? 64);
+    return this.journal;
+  }
+
+  private afterOp(): void {
+    this.dirty = true;
+    if (++this.journalOps >= (this.options.compactEvery ?? 5000)) this.compact();
+  }
+
+  private requireTenant(): string {
+    if (this.boundTenant === undefined) {
+      throw new WfsyncError("E_STATE_NO_TENANT", `Cannot write ${this.path} without knowing its tenant; open it with the tenant URL.`, {
+        userError: false,
+      });
+    }
+    return this.boundTenant;
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw closedError(this.path);
+    if (!this.lock) {
+      throw new WfsyncError("E_STATE_READONLY", `The state ${this.path} was opened read-only (without the lock).`, { userError: false });
+    }
+  }
+}
+
+function closedError(file: string): WfsyncError {
+  return new WfsyncError("E_STATE_CLOSED", `The state ${file} is already closed.`, { userError: false });
+}
