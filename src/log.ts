@@ -1,0 +1,100 @@
+/**
+ * Logging: pino, JSON lines to `--log-file` and one readable line per record on stderr.
+ * Both go through synchronous writes (no worker thread), so nothing logged is lost when the
+ * process exits or is killed. Secret-bearing keys are redacted before anything is written.
+ */
+import fs from "node:fs";
+import { pino, type Logger, type StreamEntry } from "pino";
+import { WfsyncError } from "./errors.js";
+
+export type { Logger } from "pino";
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const DEFAULT_LOG_LEVEL: LogLevel = "warn";
+
+export interface LoggerOptions {
+  /** The stderr level (`--log-level`); default `warn`. */
+  level?: string;
+  /** Also write JSON lines here (`--log-file`), at `debug` or `level`, whichever is lower. */
+  file?: string;
+  /** Readable text on stderr (default); `false` writes JSON lines there instead. */
+  pretty?: boolean;
+  /** Where stderr output goes (tests); default file descriptor 2. */
+  stderr?: { write(text: string): unknown };
+  /** Colour the level names; default when stderr is a TTY and NO_COLOR is unset. */
+  color?: boolean;
+}
+
+const SECRET_KEYS = ["authorization", "password", "token", "ticket", "appToken", "secret", "credentials", "SO-AppToken", "WFSYNC_PASSWORD", "WFSYNC_TOKEN", "WFSYNC_TICKET", "WFSYNC_APP_TOKEN"];
+
+/** Redact paths for every secret key, any capitalisation we produce, up to three levels deep. */
+export const REDACT_PATHS: readonly string[] = (() => {
+  const keys = new Set<string>();
+  for (const k of SECRET_KEYS) for (const v of [k, k.toLowerCase(), k.charAt(0).toUpperCase() + k.slice(1)]) keys.add(v);
+  const paths: string[] = [];
+  for (const k of keys) {
+    const seg = /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+    for (const prefix of ["", "*", "*.*"]) paths.push(prefix === "" ? seg.replace(/^\./, "") : `${prefix}${seg}`);
+  }
+  return paths;
+})();
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = parseLevel(options.level ?? DEFAULT_LOG_LEVEL);
+  const streams: StreamEntry[] = [];
+  if (level !== "silent") {
+    const out = options.stderr ?? { write: (text: string) => fs.writeSync(2, text) };
+    const color = options.color ?? (process.stderr.isTTY === true && process.env.NO_COLOR === undefined);
+    const pretty = options.pretty ?? true;
+    streams.push({ level, stream: { write: (line: string) => void out.write(pretty ? formatLine(line, color) : line) } });
+  }
+  if (options.file !== undefined) {
+    const fileLevel: LogLevel = level === "trace" ? "trace" : "debug";
+    streams.push({ level: fileLevel, stream: pino.destination({ dest: options.file, sync: true, mkdir: true, append: true }) });
+  }
+  const lowest = streams.map((s) => s.level as LogLevel).sort((a, b) => LOG_LEVELS.indexOf(a) - LOG_LEVELS.indexOf(b))[0];
+  return pino(
+    {
+      level: lowest ?? "silent",
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: [...REDACT_PATHS], censor: "[redacted]" },
+    },
+    pino.multistream(streams, { dedupe: false }),
+  );
+}
+
+export function parseLevel(value: string): LogLevel {
+  const v = value.toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel;
+  throw new WfsyncError("E_BAD_LOG_LEVEL", `Unknown log level ${JSON.stringify(value)}; use one of ${LOG_LEVELS.join(", ")}.`);
+}
+
+const LEVEL_NAMES: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
+const LEVEL_COLORS: Record<number, string> = { 10: "90", 20: "36", 30: "32", 40: "33", 50: "31", 60: "35" };
+const OMIT = new Set(["level", "time", "pid", "hostname", "msg", "err"]);
+
+/** `12:00:01.123 WARN  message key=value …` (+ the error, with its stack at debug). */
+export function formatLine(json: string, color = false): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json.endsWith("\n") ? json : `${json}\n`;
+  }
+  const level = typeof rec.level === "number" ? rec.level : 30;
+  const name = (LEVEL_NAMES[level] ?? String(level)).padEnd(5);
+  const shownLevel = color ? `\u001b[${LEVEL_COLORS[level] ?? "0"}m${name}\u001b[0m` : name;
+  const time = typeof rec.time === "string" ? rec.time.slice(11, 23) : "";
+  const fields = Object.entries(rec)
+    .filter(([k]) => !OMIT.has(k))
+    .map(([k, v]) => `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`);
+  let text = `${time} ${shownLevel} ${typeof rec.msg === "string" ? rec.msg : ""}${fields.length ? ` ${fields.join(" ")}` : ""}`;
+  const err = rec.err as { type?: string; code?: string; message?: string; stack?: string } | undefined;
+  if (err && typeof err === "object") {
+    text += `\n    ${err.type ?? "Error"}${err.code ? ` ${err.code}` : ""}: ${err.message ?? ""}`;
+    if (level <= 20 && err.stack) text += `\n${err.stack.split("\n").slice(1).join("\n")}`;
+  }
+  return `${text}\n`;
+}
