@@ -1,8 +1,9 @@
 /** Every command of the CLI; each module adds its own subcommand to the program. */
 import type { Command } from "commander";
+import { registerEmulatorCommand } from "./emulator.js";
 import { registerInitCommand } from "./init.js";
 import { registerValidateCommand } from "./validate.js";
 
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerInitCommand, registerValidateCommand];
+export const commands: RegisterCommand[] = [registerInitCommand, registerValidateCommand, registerEmulatorCommand];

@@ -1,0 +1,156 @@
+/**
+ * `wfsync emulator`: runs the local SuperOffice WebAPI until SIGINT/SIGTERM. The first line of
+ * output is the base URL (scripts read it); a short summary for people follows.
+ */
+import type { Command } from "commander";
+import { WfsyncError } from "../errors.js";
+import { DEFAULT_PASSWORD, DEFAULT_USERNAME, startEmulator, type EmulatorOptions, type RunningEmulator } from "../emulator/index.js";
+import { runCommand } from "./output.js";
+
+/** The port `wfsync init` writes into sync.config.ts, so the two work together out of the box. */
+export const DEFAULT_EMULATOR_PORT = 8765;
+
+const MAX_FLOWS_SHOWN = 10;
+
+interface EmulatorFlags {
+  port: string;
+  host: string;
+  data?: string;
+  seed?: string;
+  rateLimit?: string;
+  latency?: string;
+  failRate?: string;
+  username?: string;
+  password?: string;
+  token?: string;
+  ticket?: string;
+  appToken?: string;
+}
+
+const HELP = `
+Serves POST {base}/api/v1/Agents/Workflow/<Method> (also under any path prefix, e.g.
+{base}/Cust12345/api/...) for SaveWorkflowStepOption, GetWorkflowStepOption,
+DeleteWorkflowStepOption, CreateDefaultWorkflowStepOption, GetWorkflowStep,
+CreateDefaultWorkflowStepFromType and GetEmailFlow.
+
+Credentials: each of --username/--password, --token, --ticket, --app-token falls back to
+WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN, so a client
+started from the same shell agrees. With none of them set, the emulator accepts Basic
+user "${DEFAULT_USERNAME}", password "${DEFAULT_PASSWORD}" (for local use only). Prefer the
+environment for secrets: flags show up in process lists.
+
+Data: without --seed, the built-in demo seed (workflows 679, 702, 733 used by the example
+workflows/). --data FILE loads FILE if it exists (else starts from the seed) and writes every
+change to it atomically.
+
+Admin (no credentials, never throttled): GET {base}/__emulator/ lists the routes: counters,
+data, out-of-band option changes (drift), reset, faults.
+
+Examples:
+  $ wfsync emulator
+  $ wfsync emulator --port 0 --data .wfsync/emulator.json
+  $ wfsync emulator --latency 20 --rate-limit 10 --fail-rate 0.05
+`;
+
+export function registerEmulatorCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("emulator")
+    .description("run a local SuperOffice WebAPI (Workflow agent, servers 10.2.4–10.2.9) to try wfsync without a tenant")
+    .option("-p, --port <port>", "port to listen on; 0 picks a free one", String(DEFAULT_EMULATOR_PORT))
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--data <file>", "keep all data in this JSON file across restarts")
+    .option("--seed <file>", "seed flows from this JSON file instead of the built-in demo seed")
+    .option("--rate-limit <n>", "agent calls per second; the excess gets 429 with Retry-After")
+    .option("--latency <ms>", "delay every agent call by this many milliseconds")
+    .option("--fail-rate <f>", "answer this share (0..1) of agent calls with 500 or 503")
+    .option("--username <user>", "Basic user name (default: WFSYNC_USERNAME)")
+    .option("--password <password>", "Basic password (default: WFSYNC_PASSWORD)")
+    .option("--token <token>", "accepted Bearer token (default: WFSYNC_TOKEN)")
+    .option("--ticket <ticket>", "accepted SOTicket (default: WFSYNC_TICKET)")
+    .option("--app-token <token>", "SO-AppToken required with SOTicket (default: WFSYNC_APP_TOKEN)")
+    .addHelpText("after", HELP)
+    .action((flags: EmulatorFlags) => runCommand(setExit, () => runEmulator(flags)));
+}
+
+export async function runEmulator(flags: EmulatorFlags): Promise<number> {
+  // Listen for signals first: a script may send one as soon as it has read the URL line.
+  const stop = waitForSignal();
+  try {
+    const emu = await startEmulator(emulatorOptions(flags));
+    process.stdout.write(`${emu.url}\n${summary(emu, flags).join("\n")}\n`);
+    const signal = await stop.signal;
+    process.stderr.write(`${signal}: stopping the emulator…\n`);
+    await emu.close();
+    return 0;
+  } finally {
+    stop.dispose();
+  }
+}
+
+function emulatorOptions(flags: EmulatorFlags): EmulatorOptions {
+  const optional = <T>(value: T | undefined, make: (v: T) => EmulatorOptions): EmulatorOptions => (value === undefined ? {} : make(value));
+  return {
+    port: number("--port", flags.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "an integer 0..65535"),
+    host: flags.host,
+    username: flags.username,
+    password: flags.password,
+    token: flags.token,
+    ticket: flags.ticket,
+    appToken: flags.appToken,
+    ...optional(flags.data, (dataFile) => ({ dataFile })),
+    ...optional(flags.seed, (seedFile) => ({ seedFile })),
+    ...optional(flags.rateLimit, (v) => ({ rateLimit: number("--rate-limit", v, (n) => n > 0, "a number > 0") })),
+    ...optional(flags.latency, (v) => ({ latency: number("--latency", v, (n) => n >= 0, "milliseconds ≥ 0") })),
+    ...optional(flags.failRate, (v) => ({ failRate: number("--fail-rate", v, (n) => n >= 0 && n <= 1, "a number 0..1") })),
+  };
+}
+
+function number(flag: string, text: string, valid: (n: number) => boolean, expected: string): number {
+  const n = text.trim() === "" ? NaN : Number(text);
+  if (!Number.isFinite(n) || !valid(n)) throw new WfsyncError("E_EMULATOR_OPTION", `${flag} must be ${expected}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function summary(emu: RunningEmulator, flags: EmulatorFlags): string[] {
+  const lines = [
+    "wfsync emulator: SuperOffice WebAPI, Workflow agent (servers 10.2.4–10.2.9)",
+    `  agent:  ${emu.url}/api/v1/Agents/Workflow/<Method>`,
+    `  auth:   ${emu.authDescription}`,
+  ];
+  if (emu.credentials.isDefault) {
+    lines.push(`          (clients: WFSYNC_USERNAME=${DEFAULT_USERNAME} WFSYNC_PASSWORD=${DEFAULT_PASSWORD} WFSYNC_URL=${emu.url})`);
+  }
+  lines.push(`  data:   ${emu.dataSource}${flags.data !== undefined ? `, kept in ${flags.data}` : ", in memory"}`);
+  const flows = emu.workflows();
+  for (const flow of flows.slice(0, MAX_FLOWS_SHOWN)) {
+    const splits = flow.Steps.filter((s) => s.StepType === "Split").map((s) => s.WorkflowStepId);
+    lines.push(`  flow:   ${flow.WorkflowId} ${JSON.stringify(flow.Name)} (email flow ${flow.EmailFlowId}; splits ${splits.join(", ") || "none"})`);
+  }
+  if (flows.length > MAX_FLOWS_SHOWN) lines.push(`          … and ${flows.length - MAX_FLOWS_SHOWN} more (GET ${emu.url}/__emulator/data)`);
+  const f = emu.faults();
+  const faults = [
+    f.latency > 0 ? `latency ${f.latency} ms` : "",
+    f.rateLimit > 0 ? `rate limit ${f.rateLimit}/s` : "",
+    f.failRate > 0 ? `fail rate ${f.failRate}` : "",
+  ].filter(Boolean);
+  lines.push(`  faults: ${faults.join(", ") || "none"}`);
+  lines.push(`  admin:  ${emu.url}/__emulator/`);
+  lines.push("Ctrl+C stops it.");
+  return lines;
+}
+
+function waitForSignal(): { signal: Promise<NodeJS.Signals>; dispose(): void } {
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
+  });
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal,
+    dispose: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * `wfsync emulator` as a user runs it: the built CLI (npm test builds it first), first stdout
+ * line the base URL, clean exit 0 on SIGTERM with the data file written.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { call, vipOption } from "./helpers.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const bin = join(root, "bin/wfsync.js");
+const children: ChildProcess[] = [];
+
+beforeAll(() => {
+  if (!existsSync(join(root, "dist/cli/main.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does it in pretest)");
+});
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+/** Starts the CLI with no WFSYNC_* variables, so the documented default user applies. */
+function runCli(args: string[]): { child: ChildProcess; firstLine: Promise<string>; exit: Promise<number | null>; stderr: () => string } {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WFSYNC_")));
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const lines = createInterface({ input: child.stdout! });
+  const firstLine = new Promise<string>((res, rej) => {
+    lines.once("line", res);
+    child.once("exit", (code) => rej(new Error(`exited ${code} before printing: ${stderr}`)));
+  });
+  firstLine.catch(() => {}); // awaited only by tests that expect a start
+  const exit = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
+  return { child, firstLine, exit, stderr: () => stderr };
+}
+
+describe("wfsync emulator (CLI)", () => {
+  it("prints the base URL first, serves, and exits 0 on SIGTERM after writing its data file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "wfsync-emulator-cli-"));
+    try {
+      const dataFile = join(dir, "data.json");
+      const run = runCli(["emulator", "--port", "0", "--data", dataFile]);
+      const url = await run.firstLine;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const saved = await call({ url }, "SaveWorkflowStepOption", { body: vipOption() });
+      expect(saved.status).toBe(200);
+      run.child.kill("SIGTERM");
+      expect(await run.exit).toBe(0);
+      const onDisk = JSON.parse(await readFile(dataFile, "utf8")) as { options: unknown[] };
+      expect(onDisk.options).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("exits 1 with a message for an invalid flag value", async () => {
+    const run = runCli(["emulator", "--port", "0", "--fail-rate", "2"]);
+    expect(await run.exit).toBe(1);
+    expect(run.stderr()).toContain("--fail-rate must be a number 0..1");
+  });
+});
