@@ -81,6 +81,7 @@ function damaged(file: string, line: number, what: string): never {
 export class JournalWriter {
   private fd: number | undefined;
   private unsynced = 0;
+  private failed: WfsyncError | undefined;
 
   constructor(
     readonly file: string,
@@ -115,8 +116,19 @@ export class JournalWriter {
   }
 
   private write(value: unknown): void {
+    if (this.failed) throw this.failed;
     if (this.fd === undefined) throw new Error("journal is closed");
     const text = typeof value === "string" ? value : JSON.stringify(value);
-    writeAllSync(this.fd, Buffer.from(`${text}\n`, "utf8"));
+    try {
+      writeAllSync(this.fd, Buffer.from(`${text}\n`, "utf8"));
+    } catch (err) {
+      // A failed write (disk full) may leave part of a line. Appending after it would put a
+      // damaged line in the middle; refusing keeps it the torn tail that replay ignores.
+      this.failed = new WfsyncError("E_STATE_WRITE", `Could not write the state journal ${this.file}: ${(err as Error).message}`, {
+        cause: err,
+        userError: false,
+      });
+      throw this.failed;
+    }
   }
 }

@@ -176,6 +176,13 @@ describe("journal", () => {
     expect(fs.existsSync(`${file}.journal`)).toBe(true);
   });
 
+  it.runIf(fs.existsSync("/dev/full"))("a failed journal write rejects the operation and records nothing", async () => {
+    const store = await openTracked({ tenant: TENANT, lock: true });
+    fs.symlinkSync("/dev/full", `${file}.journal`);
+    expect((await rejection(store.record(addr("a"), entry("a")))).code).toBe("E_STATE_WRITE");
+    expect(store.get(addr("a"))).toBeUndefined();
+  });
+
   it("ignores a torn last line", async () => {
     const lines = [JSON.stringify({ journal: 1, tenant: TENANT }), JSON.stringify({ op: "record", address: addr("a"), entry: entry("a") })];
     fs.mkdirSync(path.dirname(file), { recursive: true });
