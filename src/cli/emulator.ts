@@ -76,7 +76,10 @@ export async function runEmulator(flags: EmulatorFlags): Promise<number> {
   // Listen for signals first: a script may send one as soon as it has read the URL line.
   const stop = waitForSignal();
   try {
-    const emu = await startEmulator(emulatorOptions(flags));
+    const emu = await startEmulator({
+      ...emulatorOptions(flags),
+      onDataError: (err) => process.stderr.write(`warning: cannot write ${flags.data}: ${(err as Error).message}\n`),
+    });
     process.stdout.write(`${emu.url}\n${summary(emu, flags).join("\n")}\n`);
     const signal = await stop.signal;
     process.stderr.write(`${signal}: stopping the emulator…\n`);

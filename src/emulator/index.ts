@@ -3,8 +3,10 @@
  * Workflow agent calls wfsync uses. `startEmulator` runs it in-process (tests, benchmarks,
  * demo); `wfsync emulator` (src/cli/emulator.ts) runs it from the command line.
  */
+import { mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { dirname, resolve } from "node:path";
 import { WfsyncError } from "../errors.js";
 import { describeCredentials, resolveCredentials, type AcceptedCredentials, type CredentialOptions } from "./auth.js";
 import { Faults, checkFaults, type CountersSnapshot, type FaultSettings } from "./faults.js";
@@ -40,6 +42,8 @@ export interface EmulatorOptions extends CredentialOptions, Partial<FaultSetting
   saveDelayMs?: number;
   /** Larger request bodies get 413 (default 10 MB). */
   maxBodyBytes?: number;
+  /** Told about a failed data-file write at once (it is also thrown by flush/close). */
+  onDataError?: (err: unknown) => void;
 }
 
 export interface RunningEmulator {
@@ -81,7 +85,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   let dataFile: DataFile | undefined;
   if (options.dataFile !== undefined) {
-    dataFile = new DataFile(options.dataFile, () => state.store.toData(), options.saveDelayMs ?? 100);
+    await mkdir(dirname(resolve(options.dataFile)), { recursive: true });
+    dataFile = new DataFile(options.dataFile, () => state.store.toData(), options.saveDelayMs ?? 100, options.onDataError);
     state.attachDataFile(dataFile);
     // A new data file exists from the start, so a user sees where the data goes.
     if (!saved) await dataFile.flush();

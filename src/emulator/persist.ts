@@ -6,6 +6,7 @@
  */
 import { open, readFile, rename, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { WfsyncError } from "../errors.js";
 import type { FlowRecord, OptionRecord, StoreData } from "./store.js";
 
@@ -14,6 +15,8 @@ export class DataFile {
   private running: Promise<void> | undefined;
   private dirty = false;
   private failure: unknown;
+  /** How long the last write took: large data waits longer, so writing stays a small share of the time. */
+  private lastWriteMs = 0;
   /** Writes completed so far (tests and counters read it). */
   writes = 0;
 
@@ -24,22 +27,25 @@ export class DataFile {
     private readonly onError?: (err: unknown) => void,
   ) {}
 
-  /** Notes a change; the write follows after `delayMs`, together with any changes until then. */
+  /** Notes a change; the write follows after a delay, together with any changes until then. */
   schedule(): void {
     this.dirty = true;
     if (this.timer === undefined && this.running === undefined) {
-      this.timer = setTimeout(() => void this.run(), this.delayMs);
+      this.timer = setTimeout(() => void this.run(), Math.max(this.delayMs, 4 * this.lastWriteMs));
     }
   }
 
   /** Writes any pending change now and waits for it; rejects if a write failed. */
   async flush(): Promise<void> {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+    for (;;) {
+      if (this.timer !== undefined) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
+      if (this.running) await this.running;
+      else if (this.dirty) await this.run();
+      else break;
     }
-    if (this.running) await this.running;
-    if (this.dirty) await this.run();
     if (this.failure !== undefined) {
       const err = this.failure;
       this.failure = undefined;
@@ -50,19 +56,20 @@ export class DataFile {
   private run(): Promise<void> {
     this.timer = undefined;
     this.running ??= (async () => {
+      this.dirty = false;
+      const started = performance.now();
       try {
-        while (this.dirty) {
-          this.dirty = false;
-          try {
-            await writeAtomically(this.file, `${JSON.stringify(this.snapshot())}\n`);
-            this.writes++;
-          } catch (err) {
-            this.failure = err;
-            this.onError?.(err);
-          }
-        }
+        await writeAtomically(this.file, `${JSON.stringify(this.snapshot())}\n`);
+        this.writes++;
+        this.lastWriteMs = performance.now() - started;
+      } catch (err) {
+        this.failure = err;
+        this.onError?.(err);
       } finally {
         this.running = undefined;
+        // Changes made during the write wait for the next turn, so a stream of saves against
+        // large data does not keep the event loop busy serialising.
+        if (this.dirty) this.schedule();
       }
     })();
     return this.running;
