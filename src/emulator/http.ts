@@ -140,6 +140,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
     });
     req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
+    // A client gone before the end of its body: nothing to answer; settles the wait.
+    req.on("close", () => resolve(undefined));
   });
 }
 

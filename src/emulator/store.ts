@@ -5,34 +5,19 @@
  * lets answers and snapshots share them safely.
  */
 import type { BoundOption, BoundStep } from "./bind.js";
+import {
+  findNestedOption,
+  findNestedStep,
+  noIds,
+  treeIds,
+  withoutNestedOption,
+  type FlowRecord,
+  type OptionRecord,
+  type StepRecord,
+  type TreeIds,
+} from "./records.js";
 
-/** A step as stored and answered (PascalCase; every field of its type). */
-export interface StepRecord {
-  readonly WorkflowStepId: number;
-  readonly WorkflowId: number;
-  readonly StepType: string;
-  readonly Rank: number;
-  /** Only on Split steps nested inside an option; a flow's own splits get theirs from the index. */
-  readonly Options?: readonly OptionRecord[];
-  readonly [field: string]: unknown;
-}
-
-export interface OptionRecord {
-  readonly WorkflowStepOptionId: number;
-  readonly WorkflowStepId: number;
-  readonly WorkflowId: number;
-  readonly Key: string;
-  readonly Name: string;
-  readonly Rank: number;
-  readonly Steps: readonly StepRecord[];
-}
-
-export interface FlowRecord {
-  readonly WorkflowId: number;
-  readonly EmailFlowId: number;
-  readonly Name: string;
-  readonly Steps: readonly StepRecord[];
-}
+export type { FlowRecord, OptionRecord, StepRecord } from "./records.js";
 
 /** Everything the emulator holds: the `--data` file's content and `GET /__emulator/data`. */
 export interface StoreData {
@@ -59,11 +44,6 @@ export interface FoundStep {
 
 /** New step ids start above every seeded id and at least here, so they never collide. */
 const FIRST_NEW_STEP_ID = 1000;
-
-interface TreeIds {
-  readonly steps: Set<number>;
-  readonly options: Set<number>;
-}
 
 export class Store {
   private readonly flows = new Map<number, FlowRecord>();
@@ -311,10 +291,6 @@ export interface SeedFlowInput {
   readonly steps: readonly BoundStep[];
 }
 
-function noIds(): TreeIds {
-  return { steps: new Set(), options: new Set() };
-}
-
 function fail(errorType: string, message: string): { ok: false; error: StoreError } {
   return { ok: false, error: { errorType, message } };
 }
@@ -325,49 +301,4 @@ function byRank(a: StepRecord, b: StepRecord): number {
 
 function byRankThenId(a: OptionRecord, b: OptionRecord): number {
   return a.Rank - b.Rank || a.WorkflowStepOptionId - b.WorkflowStepOptionId;
-}
-
-/** Ids of every step and nested option inside an option, at any depth. */
-function treeIds(option: OptionRecord, into: TreeIds = { steps: new Set(), options: new Set() }): TreeIds {
-  for (const step of option.Steps) {
-    into.steps.add(step.WorkflowStepId);
-    for (const nested of step.Options ?? []) {
-      into.options.add(nested.WorkflowStepOptionId);
-      treeIds(nested, into);
-    }
-  }
-  return into;
-}
-
-function findNestedStep(steps: readonly StepRecord[], id: number): StepRecord | undefined {
-  for (const step of steps) {
-    if (step.WorkflowStepId === id) return step;
-    for (const o of step.Options ?? []) {
-      const found = findNestedStep(o.Steps, id);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-function findNestedOption(steps: readonly StepRecord[], id: number): OptionRecord | undefined {
-  for (const step of steps) {
-    for (const o of step.Options ?? []) {
-      if (o.WorkflowStepOptionId === id) return o;
-      const found = findNestedOption(o.Steps, id);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-function withoutNestedOption(steps: readonly StepRecord[], id: number): StepRecord[] {
-  return steps.map((step) =>
-    step.Options
-      ? {
-          ...step,
-          Options: step.Options.filter((o) => o.WorkflowStepOptionId !== id).map((o) => ({ ...o, Steps: withoutNestedOption(o.Steps, id) })),
-        }
-      : step,
-  );
 }
