@@ -193,8 +193,15 @@ function findMassDeletes(changes: readonly Change[], applied: ReadonlyMap<Addres
   return out.sort((a, b) => (a.split < b.split ? -1 : 1));
 }
 
+/** Splits in id order, options in the order they run (rank), then by key. */
 function compareChanges(a: Change, b: Change): number {
-  return a.workflowId - b.workflowId || a.workflowStepId - b.workflowStepId || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  const rank = (c: Change) => (c.after ?? c.before)?.rank ?? 0;
+  return (
+    a.workflowId - b.workflowId ||
+    a.workflowStepId - b.workflowStepId ||
+    rank(a) - rank(b) ||
+    (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+  );
 }
 
 function formatSource(loc: SourceLocation): string {

@@ -5,6 +5,7 @@
  */
 import { structuredPatch } from "diff";
 import type { OptionContent, OptionModel, StepModel } from "../model/option.js";
+import { defaultFieldValue, stepFields } from "../model/steps.js";
 import type { Change, Plan } from "./diff.js";
 
 export interface RenderOptions {
@@ -117,8 +118,10 @@ function fieldChanges(before: OptionModel, after: OptionModel, p: Painters): str
 export function stepLines(steps: readonly StepModel[], indent: string): string[] {
   const lines: string[] = [];
   steps.forEach((step, i) => {
+    // Fields at the server's default are left out: they say nothing and hide what matters.
+    const kinds = stepFields(step.stepType);
     const fields = Object.entries(step)
-      .filter(([k]) => k !== "stepType" && k !== "options")
+      .filter(([k, v]) => kinds[k] !== undefined && JSON.stringify(v) !== JSON.stringify(defaultFieldValue(kinds[k])))
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
     lines.push(`${indent}${i + 1}. ${step.stepType}${fields.length ? ` ${fields.join(" ")}` : ""}`);
     for (const o of (step.options ?? []) as OptionContent[]) {

@@ -1,0 +1,184 @@
+import { createInterface } from "node:readline/promises";
+import type { Command } from "commander";
+import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../apply/apply.js";
+import type { QueueEvent } from "../apply/queue.js";
+import { WfsyncError, formatError } from "../errors.js";
+import { isEmptyPlan, type Plan } from "../plan/diff.js";
+import { planToJson, renderPlan } from "../plan/render.js";
+import { runCommand } from "./output.js";
+import { planSession, useColor } from "./plan.js";
+import { globalOptions, openSession } from "./session.js";
+
+interface ApplyFlags {
+  autoApprove?: boolean;
+  json?: boolean;
+  concurrency?: number;
+  rate?: number;
+  allowMassDelete?: boolean;
+}
+
+export function registerApplyCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("apply")
+    .description("plan, confirm, and push the changes to the tenant")
+    .option("--auto-approve", "apply without asking (required without a terminal)")
+    .option("--json", "print the plan and the outcome as JSON (implies no prompt: needs --auto-approve)")
+    .option("--concurrency <n>", "requests in flight at once (overrides config)", positiveInt)
+    .option("--rate <n>", "requests per second at most (overrides config)", positiveNumber)
+    .option("--allow-mass-delete", "allow deleting many options of a split, or all of them")
+    .action(async (flags: ApplyFlags, cmd: Command) => {
+      await runCommand(setExit, () => runApply(flags, cmd));
+    });
+}
+
+async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
+  const progress = new ProgressLine(process.stderr);
+  const session = openSession(globalOptions(cmd), {
+    overrides: { concurrency: flags.concurrency, rate: flags.rate },
+    onQueueEvent: (e) => progress.queueEvent(e),
+  });
+  try {
+    const { plan, state } = await planSession(session, { refresh: true, lock: true, command: "apply" });
+    try {
+      if (!flags.json) process.stdout.write(renderPlan(plan, { color: useColor(process.stdout) }));
+      checkPlanAllowed(plan, { allowMassDelete: flags.allowMassDelete ?? false });
+      if (isEmptyPlan(plan)) {
+        if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0 } }, null, 2)}\n`);
+        return 0;
+      }
+      if (!flags.autoApprove) {
+        if (flags.json || !process.stdin.isTTY) {
+          throw new WfsyncError("E_NEEDS_APPROVAL", "not a terminal, so nothing can be confirmed: re-run with --auto-approve to apply this plan");
+        }
+        if (!(await confirm(plan))) {
+          process.stdout.write("Apply cancelled; nothing was sent.\n");
+          return 1;
+        }
+      }
+      let interrupted = false;
+      const onSigint = () => {
+        if (interrupted) process.exit(130);
+        interrupted = true;
+        progress.note("stopping: no new requests; waiting for the ones in flight (Ctrl-C again to quit at once)");
+        session.queue.stop();
+      };
+      process.on("SIGINT", onSigint);
+      progress.start(actionable(plan).length);
+      let result: ApplyResult;
+      try {
+        result = await applyPlan(plan, { api: session.api, queue: session.queue, state, onProgress: (p) => progress.update(p.done, p.failed) });
+      } finally {
+        process.off("SIGINT", onSigint);
+        progress.end();
+      }
+      if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
+      else process.stdout.write(renderResult(result));
+      if (interrupted) return 130;
+      return result.failed.length ? 1 : 0;
+    } finally {
+      await state.close();
+    }
+  } finally {
+    session.close();
+  }
+}
+
+async function confirm(plan: Plan): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const n = actionable(plan).length;
+    const answer = await rl.question(`\nApply ${n} change${n === 1 ? "" : "s"} to the tenant? Only "yes" is accepted: `);
+    return answer.trim() === "yes";
+  } finally {
+    rl.close();
+  }
+}
+
+function renderResult(result: ApplyResult): string {
+  const lines: string[] = [];
+  for (const { change, error } of result.failed) {
+    const message = error instanceof WfsyncError ? formatError(error) : String(error);
+    lines.push(`failed: ${change.action} ${change.address}${change.source ? ` (${change.source})` : ""}: ${message}`);
+  }
+  if (result.cancelled.length) lines.push(`${result.cancelled.length} change(s) not sent: apply was stopped. Run apply again to finish.`);
+  lines.push(`Apply: ${result.applied.length} applied, ${result.failed.length} failed${result.cancelled.length ? `, ${result.cancelled.length} not sent` : ""}.`);
+  return `${lines.join("\n")}\n`;
+}
+
+function resultToJson(result: ApplyResult): unknown {
+  return {
+    applied: result.applied.length,
+    failed: result.failed.map(({ change, error }) => ({
+      action: change.action,
+      address: change.address,
+      source: change.source ?? null,
+      code: error instanceof WfsyncError ? error.code : "E_INTERNAL",
+      message: error instanceof Error ? error.message : String(error),
+    })),
+    cancelled: result.cancelled.length,
+  };
+}
+
+/** The live progress line on a terminal: done/total, rate, and throttling waits named as such. */
+class ProgressLine {
+  private total = 0;
+  private done = 0;
+  private failed = 0;
+  private started = 0;
+  private waitingUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  start(total: number): void {
+    this.total = total;
+    this.started = Date.now();
+    if (this.stream.isTTY) this.timer = setInterval(() => this.draw(), 250).unref();
+  }
+
+  update(done: number, failed: number): void {
+    this.done = done;
+    this.failed = failed;
+  }
+
+  queueEvent(e: QueueEvent): void {
+    if (e.type === "throttled") {
+      this.waitingUntil = Date.now() + e.waitMs;
+      if (!this.stream.isTTY) this.stream.write(`throttled by the server: waiting ${(e.waitMs / 1000).toFixed(1)} s before the next request\n`);
+    }
+  }
+
+  note(text: string): void {
+    this.clear();
+    this.stream.write(`${text}\n`);
+  }
+
+  end(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.clear();
+  }
+
+  private clear(): void {
+    if (this.stream.isTTY) this.stream.write("\r\u001b[K");
+  }
+
+  private draw(): void {
+    const seconds = (Date.now() - this.started) / 1000;
+    const rate = seconds > 0 ? (this.done / seconds).toFixed(1) : "0";
+    const wait = this.waitingUntil - Date.now();
+    const throttled = wait > 0 ? ` — throttled by the server, resuming in ${(wait / 1000).toFixed(1)} s` : "";
+    this.stream.write(`\r\u001b[Kapplying ${this.done}/${this.total}${this.failed ? ` (${this.failed} failed)` : ""} · ${rate}/s${throttled}`);
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new WfsyncError("E_USAGE", `expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new WfsyncError("E_USAGE", `expected a positive number, got "${value}"`);
+  return n;
+}

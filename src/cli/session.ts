@@ -1,0 +1,81 @@
+/**
+ * What plan, apply, watch and import share: the loaded project, the logger, the tenant's URL,
+ * the client and the tenant queue. Built from global flags, the config and the environment.
+ */
+import type { Command } from "commander";
+import type { Logger } from "pino";
+import { createTenantQueue, type QueueEvent, type TenantQueue } from "../apply/queue.js";
+import { credentialsFromEnv } from "../client/credentials.js";
+import { normaliseBaseUrl } from "../client/url.js";
+import { createWorkflowClient, type WorkflowClient } from "../client/workflow.js";
+import { openProject, type OpenProject } from "../compile/load.js";
+import type { ConfigOverrides, ResolvedConfig } from "../config/load.js";
+import { WfsyncError } from "../errors.js";
+import { createLogger } from "../log.js";
+import type { GlobalOptions } from "./main.js";
+
+export interface Session {
+  readonly project: OpenProject;
+  readonly config: ResolvedConfig;
+  readonly logger: Logger;
+  readonly tenant: string;
+  readonly api: WorkflowClient;
+  readonly queue: TenantQueue;
+  close(): void;
+}
+
+export interface SessionOptions {
+  readonly overrides?: ConfigOverrides;
+  /** Receives queue events (progress lines, throttling notices). */
+  readonly onQueueEvent?: (event: QueueEvent) => void;
+}
+
+export function globalOptions(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+export function makeLogger(global: GlobalOptions): Logger {
+  return createLogger({ level: global.logLevel, ...(global.logFile ? { file: global.logFile } : {}) });
+}
+
+export function openSession(global: GlobalOptions, options: SessionOptions = {}): Session {
+  const logger = makeLogger(global);
+  const project = openProject({
+    cwd: process.cwd(),
+    config: global.config,
+    overrides: { ...options.overrides, url: global.url },
+  });
+  const { config } = project;
+  if (!config.url) {
+    throw new WfsyncError("E_NO_URL", "no tenant URL: set `url` in the config, WFSYNC_URL, or pass --url");
+  }
+  const tenant = normaliseBaseUrl(config.url);
+  const credentials = credentialsFromEnv(process.env);
+  const api = createWorkflowClient({ baseUrl: tenant, credentials, timeoutMs: config.timeoutMs, logger });
+  const queue = createTenantQueue({
+    concurrency: config.concurrency,
+    rate: config.rate,
+    maxRetries: config.maxRetries,
+    onEvent: (event) => {
+      logQueueEvent(logger, event);
+      options.onQueueEvent?.(event);
+    },
+  });
+  return { project, config, logger, tenant, api, queue, close: () => api.close() };
+}
+
+function logQueueEvent(logger: Logger, event: QueueEvent): void {
+  switch (event.type) {
+    case "throttled":
+      logger.warn({ waitMs: event.waitMs, label: event.label }, `the server asked to slow down: pausing all requests for ${(event.waitMs / 1000).toFixed(1)} s`);
+      return;
+    case "retry":
+      logger.warn({ attempt: event.attempt, delayMs: event.delayMs, label: event.label, err: event.error.message }, `retrying ${event.label ?? "request"} in ${event.delayMs} ms after: ${event.error.message}`);
+      return;
+    case "failed":
+      logger.debug({ label: event.label, attempts: event.attempts }, "request failed");
+      return;
+    default:
+      return;
+  }
+}
