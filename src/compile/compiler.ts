@@ -10,7 +10,7 @@ import { FileSystemRefreshResult, ts, type Project, type SourceFile } from "ts-m
 import * as dsl from "../dsl/index.js";
 import { isWorkflowDefinition, type WorkflowDefinition } from "../dsl/workflow.js";
 import { WfsyncError, type SourceLocation } from "../errors.js";
-import { codeFrame, diagnosticToError, displayPath } from "./diagnostics.js";
+import { callStart, codeFrame, diagnosticToError, displayPath } from "./diagnostics.js";
 import { EvaluationFailure, ModuleEvaluator, type EmittedModule, type ModuleHost } from "./evaluate.js";
 import { createCheckProject, dslTypesPath, transpileForEval } from "./project.js";
 import { validateDefinitions, type DesiredModel, type FileDefinitions, type Locate } from "./validate.js";
@@ -105,6 +105,8 @@ export class WorkflowCompiler {
     // a module can break its importers without touching them.
     const toCheck = new Set<string>(first ? userFiles.map((sf) => sf.getFilePath()) : []);
     for (const f of dirty) this.addWithImporters(f, toCheck);
+    // A module that an edit newly imports has never been checked: check it (and its importers).
+    for (const sf of userFiles) if (!this.files.has(sf.getFilePath())) this.addWithImporters(sf.getFilePath(), toCheck);
 
     const program = this.project.getProgram().compilerObject;
     const hashes = new Map<string, string>();
@@ -125,7 +127,11 @@ export class WorkflowCompiler {
       this.evaluate(evaluator, file);
       if (this.files.get(file)?.errors) failedFiles.add(file);
     }
-    this.lastResult = this.assemble(failedFiles, toCheck, missing);
+    // Only modules the workflow files still import count: an import removed by an edit must not
+    // keep reporting the errors of the module it pointed to.
+    const reachable = new Set<string>();
+    for (const file of this.workflowFiles) this.collectImports(file, reachable);
+    this.lastResult = this.assemble(failedFiles, toCheck, missing, reachable);
     return this.lastResult;
   }
 
@@ -219,12 +225,12 @@ export class WorkflowCompiler {
     });
   }
 
-  private assemble(failedFiles: Set<string>, checked: Set<string>, extra: WfsyncError[]): CompileResult {
+  private assemble(failedFiles: Set<string>, checked: Set<string>, extra: WfsyncError[], reachable: Set<string>): CompileResult {
     const errors: WfsyncError[] = [...extra];
     const good: FileDefinitions[] = [];
     const seen = new Set<string>();
     for (const [file, state] of this.files) {
-      if (!this.project.getSourceFile(file)) continue;
+      if (!this.project.getSourceFile(file) || !reachable.has(file)) continue;
       if (state.errors) {
         for (const e of state.errors) {
           const key = `${e.code} ${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}` : ""} ${e.message}`;
@@ -248,13 +254,16 @@ export class WorkflowCompiler {
     }
     const validation = validateDefinitions(good, this.locator());
     errors.push(...validation.errors);
-    return { ...validation, errors, failedFiles, checkedFiles: new Set([...checked].filter((f) => this.workflowFiles.has(f))) };
+    const ofWorkflows = (files: Set<string>) => new Set([...files].filter((f) => this.workflowFiles.has(f)));
+    return { ...validation, errors, failedFiles: ofWorkflows(failedFiles), checkedFiles: ofWorkflows(checked) };
   }
 
   private locator(): Locate {
     const evaluator = new ModuleEvaluator(this.host());
     return (site, fallbackFile): SourceLocation => {
-      const pos = site ? evaluator.locate(site) : undefined;
+      const mapped = site ? evaluator.locate(site) : undefined;
+      const sf = mapped && this.project.getSourceFile(mapped.file);
+      const pos = mapped && sf ? { file: mapped.file, ...callStart(sf.compilerNode, mapped.line, mapped.column) } : mapped;
       const file = pos?.file ?? fallbackFile;
       return { file: displayPath(file, this.root), line: pos?.line ?? 1, column: pos?.column ?? 1 };
     };

@@ -39,3 +39,24 @@ export function diagnosticToError(diagnostic: ts.Diagnostic, root: string): Wfsy
     detail: codeFrame(file.text, location.line, location.column),
   });
 }
+
+/**
+ * V8 places a call at its method name (`option` in `split.option(...)`) or, for the emitted
+ * `(0, wfsync_1.workflow)(...)`, at its parenthesis; users expect the start of the call
+ * (`split`, `workflow`): the column an editor's "go to" lands on, and what design.md's `source`
+ * shows. A position (1-based) in no call's callee is returned unchanged.
+ */
+export function callStart(sf: ts.SourceFile, line: number, column: number): { line: number; column: number } {
+  if (line < 1 || line > sf.getLineStarts().length) return { line, column };
+  const pos = sf.getPositionOfLineAndCharacter(line - 1, column - 1);
+  let call: ts.CallExpression | undefined;
+  let node: ts.Node | undefined = sf;
+  while (node) {
+    // The innermost call whose callee part (up to and including its "(") holds the position.
+    if (ts.isCallExpression(node) && pos < node.arguments.pos) call = node;
+    node = node.forEachChild((child) => (child.getStart(sf) <= pos && pos < child.getEnd() ? child : undefined));
+  }
+  if (!call) return { line, column };
+  const start = sf.getLineAndCharacterOfPosition(call.getStart(sf));
+  return { line: start.line + 1, column: start.character + 1 };
+}

@@ -64,7 +64,7 @@ export class ModuleEvaluator {
     } catch (err) {
       this.cache.delete(file);
       if (err instanceof EvaluationFailure) throw err;
-      throw new EvaluationFailure(file, this.userFrame(err, file), err);
+      throw new EvaluationFailure(file, this.userFrame(err), err);
     }
     return module.exports;
   }
@@ -102,14 +102,17 @@ export class ModuleEvaluator {
     );
   }
 
-  /** The first stack frame of a thrown error that is in `file` (or any project file), mapped. */
-  private userFrame(err: unknown, file: string): { file: string; line: number; column: number } | undefined {
+  /**
+   * The innermost stack frame of a thrown error that is in a project file, mapped: the user's
+   * throw site, even when a helper module threw (frames in the DSL or Node are skipped).
+   */
+  private userFrame(err: unknown): { file: string; line: number; column: number } | undefined {
     const stack = err instanceof Error && typeof err.stack === "string" ? err.stack : "";
     const frames: { file: string; line: number; column: number }[] = [];
     for (const m of stack.matchAll(/\(?([^\s()]+):(\d+):(\d+)\)?$/gm)) {
       frames.push({ file: m[1]!, line: Number(m[2]), column: Number(m[3]) });
     }
-    const own = frames.find((f) => f.file === file) ?? frames.find((f) => this.host.emitted(f.file));
+    const own = frames.find((f) => this.host.emitted(f.file));
     if (!own) return undefined;
     const pos = this.original(own.file, own.line, own.column);
     return pos ? { file: own.file, ...pos } : undefined;

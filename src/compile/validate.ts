@@ -15,9 +15,22 @@ import {
   type RawOptionContent,
   type RawStep,
 } from "../model/option.js";
-import { stepFields, type FieldKind } from "../model/steps.js";
+import { stepFields, type FieldKind, type StepTypeName } from "../model/steps.js";
 
 export const MAX_NAME_LENGTH = 255;
+
+/**
+ * Fields the DSL's types require (WaitForTime has its own check). A cast can leave them out, and
+ * the model would then silently fill in 0 or "" (no mailing, no list): refuse that instead.
+ * Required ids must be positive.
+ */
+export const REQUIRED_FIELDS: Readonly<Partial<Record<StepTypeName, readonly string[]>>> = {
+  SendEmail: ["shipmentId"],
+  AddToList: ["selection"],
+  RemoveFromList: ["selection"],
+  CreateRequest: ["title"],
+  CreateFollowUp: ["title"],
+};
 
 export interface DesiredOption {
   readonly address: Address;
@@ -170,6 +183,12 @@ function checkStep(
     }
     const wrong = checkField(kind, value);
     if (wrong) fail("E_STEP_FIELD", `${what} field "${name}": ${wrong}`, loc);
+  }
+  for (const name of REQUIRED_FIELDS[step.stepType] ?? []) {
+    const value = fields[name];
+    if (value === undefined || value === null || value === "" || value === 0) {
+      fail("E_STEP_FIELD", `${what} needs "${name}"${kinds[name]?.type === "int" ? " (a positive id)" : ""}`, loc);
+    }
   }
   if (step.stepType === "WaitForTime") checkWaitForTime(fields, loc, fail);
   if (step.stepType === "Split") {

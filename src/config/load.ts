@@ -89,9 +89,11 @@ export function resolveConfig(
     problems.push(new WfsyncError("E_CONFIG", `config "${field}": ${message}`, { location }));
 
   const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare"]);
-  for (const key of Object.keys(raw)) if (!known.has(key)) bad(key, "unknown setting");
-  const secretLike = Object.keys(raw).filter((k) => /password|token|ticket|secret/i.test(k));
-  for (const key of secretLike) bad(key, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN), never from the config file");
+  for (const key of Object.keys(raw)) {
+    if (/password|token|ticket|secret/i.test(key)) {
+      bad(key, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN), never from the config file");
+    } else if (!known.has(key)) bad(key, "unknown setting");
+  }
 
   const url = overrides.url ?? env.WFSYNC_URL ?? raw.url;
   if (url !== undefined && !isHttpUrl(url)) bad("url", `must be an http(s) URL, got ${JSON.stringify(url)}`);

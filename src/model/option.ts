@@ -194,18 +194,22 @@ export function optionFromCarrier(carrier: unknown): FromCarrierResult {
   };
 }
 
-function contentFromCarrier(c: Map<string, unknown>, path: string, unknown: string[]): OptionContent {
+/** A carrier's steps in the order they run: by Rank; a server that omits Rank keeps array order. */
+function stepsInRunOrder(c: Map<string, unknown>): Map<string, unknown>[] {
   const rawSteps = c.get("steps");
   const steps = Array.isArray(rawSteps) ? rawSteps.map((s) => caseInsensitive(s)) : [];
-  // Steps run in rank order; a server that omits Rank keeps array order (stable sort).
-  const ordered = steps
+  return steps
     .map((s, i) => ({ s, i, rank: typeof s.get("rank") === "number" ? (s.get("rank") as number) : i }))
-    .sort((a, b) => a.rank - b.rank || a.i - b.i);
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map(({ s }) => s);
+}
+
+function contentFromCarrier(c: Map<string, unknown>, path: string, unknown: string[]): OptionContent {
   return {
     key: toStr(c.get("key")),
     name: toStr(c.get("name")),
     rank: toInt(c.get("rank")),
-    steps: ordered.map(({ s }, i) => stepFromCarrier(s, `${path}Steps[${i}]`, unknown)),
+    steps: stepsInRunOrder(c).map((s, i) => stepFromCarrier(s, `${path}Steps[${i}]`, unknown)),
   };
 }
 
@@ -244,8 +248,8 @@ export function optionToCarrier(option: OptionModel, id: number, previous?: unkn
 }
 
 function contentToCarrier(content: OptionContent, workflowId: number, previous: unknown): OptionCarrier {
-  const prevSteps = caseInsensitive(previous).get("steps");
-  const prev = Array.isArray(prevSteps) ? prevSteps.map((s) => caseInsensitive(s)) : [];
+  // Positions are compared in run order, the order the model's steps are in.
+  const prev = stepsInRunOrder(caseInsensitive(previous));
   return {
     Key: content.key,
     Name: content.name,

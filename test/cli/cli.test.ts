@@ -1,0 +1,129 @@
+/**
+ * The `wfsync` command as users run it: `node bin/wfsync.js` (which needs `dist/`; `npm test`
+ * builds it first in `pretest`).
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { makeProject, type TmpProject } from "../helpers/tmp-project.js";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/wfsync.js", import.meta.url));
+const VERSION = (JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+/** The environment without any WFSYNC_ setting of the machine running the tests. */
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WFSYNC_")));
+
+function wfsync(cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: ENV, encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let p: TmpProject | undefined;
+afterEach(() => {
+  p?.cleanup();
+  p = undefined;
+});
+
+describe("help and version", () => {
+  it("prints help listing init and validate", () => {
+    const r = wfsync(REPO, "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: wfsync /);
+    expect(r.stdout).toMatch(/^\s+init \[dir\]/m);
+    expect(r.stdout).toMatch(/^\s+validate\s/m);
+  });
+
+  it.each(["init", "validate"])("prints help for %s", (command) => {
+    const r = wfsync(REPO, command, "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: wfsync ${command}`);
+  });
+
+  it("prints the package version", () => {
+    const r = wfsync(REPO, "--version");
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(VERSION);
+  });
+
+  it("fails on an unknown command", () => {
+    const r = wfsync(REPO, "frobnicate");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+  });
+});
+
+describe("validate", () => {
+  const EXAMPLE = "3 workflows, 4 splits, 8 options, 26 steps: valid\n";
+
+  it("validates the repository's example project", () => {
+    const r = wfsync(REPO, "validate");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(EXAMPLE);
+    expect(r.code).toBe(0);
+  });
+
+  it("works from another folder, through the absolute path of the bin and --config", () => {
+    p = makeProject();
+    const r = wfsync(p.dir, "--config", `${REPO}sync.config.ts`, "validate");
+    expect(r.stdout).toBe(EXAMPLE);
+    expect(r.code).toBe(0);
+  });
+
+  it("exits 1 with every problem at file:line:col and a count", () => {
+    p = makeProject({
+      "sync.config.ts": `import { defineConfig } from "wfsync";\n\nexport default defineConfig({});\n`,
+      "workflows/a.ts": `import { workflow } from "wfsync";\n\nexport default workflow(1, (wf) => wf.split(2, (s) => s.option("k", { name: "K" }, (p) => p.sendEmail({ shipmentId: "3" }))));\n`,
+      "workflows/b.ts": `import { workflow } from "wfsync";\n\nexport default workflow(1, (wf) => wf.split(3, (s) => {\n  s.option("k", { name: "K" });\n  s.option("k", { name: "L" });\n}));\n`,
+    });
+    const r = wfsync(p.dir, "validate");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^workflows\/a\.ts:3:\d+ - error TS2322: /m);
+    expect(r.stderr).toMatch(/^> 3 \| export default workflow/m);
+    expect(r.stderr).toMatch(/^workflows\/b\.ts:5:3 - error E_DUPLICATE_KEY: /m);
+    expect(r.stderr).toMatch(/2 problems in 2 files\n$/);
+  });
+
+  it("exits 1 and says how to start when there is no config", () => {
+    p = makeProject();
+    const r = wfsync(p.dir, "validate");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error E_NO_CONFIG");
+    expect(r.stderr).toContain("wfsync init");
+  });
+});
+
+describe("init", () => {
+  it("creates a project that validates out of the box", () => {
+    p = makeProject();
+    const r = wfsync(p.dir, "init", "proj");
+    expect(r.code).toBe(0);
+    for (const f of ["sync.config.ts", "workflows/example.ts", "tsconfig.json", ".gitignore"]) {
+      expect(fs.existsSync(p.path(`proj/${f}`)), f).toBe(true);
+    }
+    expect(p.read("proj/.gitignore")).toBe(".wfsync/\n");
+    const v = wfsync(p.path("proj"), "validate");
+    expect(v.stderr).toBe("");
+    expect(v.stdout).toBe("1 workflow, 1 split, 2 options, 4 steps: valid\n");
+    expect(v.code).toBe(0);
+  });
+
+  it("initialises the current folder and keeps an existing .gitignore", () => {
+    p = makeProject({ ".gitignore": "node_modules" });
+    expect(wfsync(p.dir, "init").code).toBe(0);
+    expect(p.read(".gitignore")).toBe("node_modules\n.wfsync/\n");
+    expect(wfsync(p.dir, "validate").code).toBe(0);
+  });
+
+  it("refuses a folder that has a sync.config.ts, and writes nothing", () => {
+    p = makeProject({ "sync.config.ts": "// mine\n" });
+    const r = wfsync(p.dir, "init");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("E_INIT_EXISTS");
+    expect(r.stderr).toContain("sync.config.ts");
+    expect(fs.readdirSync(p.dir)).toEqual(["sync.config.ts"]);
+    expect(p.read("sync.config.ts")).toBe("// mine\n");
+  });
+});

@@ -1,0 +1,160 @@
+/** What the compiler reports for broken files, and what it evaluates (nothing that fails to check). */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { WfsyncError } from "../../src/errors.js";
+import { compileHarness, type CompileHarness } from "../helpers/compile.js";
+
+let h: CompileHarness;
+beforeAll(() => {
+  h = compileHarness();
+});
+afterAll(() => h.cleanup());
+
+const wrap = (steps: string, workflowId = 1, splitId = 2) => `import { workflow } from "wfsync";
+
+export default workflow(${workflowId}, (wf) => {
+  wf.split(${splitId}, (split) => {
+    split.option("a", { name: "A" }, (path) => {
+      ${steps}
+    });
+  });
+});
+`;
+
+/** The caret under the frame's marked line sits at the reported column. */
+function caretColumn(err: WfsyncError): number {
+  const lines = (err.detail ?? "").split("\n");
+  const marked = lines.findIndex((l) => l.startsWith(">"));
+  const caret = lines[marked + 1] ?? "";
+  return caret.indexOf("^") - caret.indexOf("|") - 1;
+}
+
+describe("type-check errors", () => {
+  it.each([
+    ["syntax error", "path.sendEmail({ shipmentId: 1 ;", "TS1005", 6, 38, "',' expected."],
+    ["type error", 'path.sendEmail({ shipmentId: "1" });', "TS2322", 6, 24, "Type 'string' is not assignable to type 'number'."],
+    ["wrong enum name", 'path.waitForTime({ numIntervals: 1, intervalType: "Dayz" });', "TS2322", 6, 43, `Type '"Dayz"' is not assignable`],
+    ["excess property", "path.addToList({ selection: 1, extra: 2 });", "TS2353", 6, 38, "'extra' does not exist in type 'ListFields'"],
+    ["misspelt method", "path.sendEmial({ shipmentId: 1 });", "TS2551", 6, 12, "Property 'sendEmial' does not exist"],
+  ])("reports a %s at file:line:col with a code frame", (_what, step, code, line, column, message) => {
+    const c = h.run({ "workflows/bad.ts": wrap(step) });
+    const err = c.error(code);
+    expect(c.where(err.location)).toBe(`workflows/bad.ts:${line}:${column}`);
+    expect(err.message).toContain(message);
+    expect(err.detail).toContain(`> ${line} |       ${step}`);
+    expect(caretColumn(err)).toBe(column);
+    expect(c.result.failedFiles).toEqual(new Set([c.path("workflows/bad.ts")]));
+    expect(c.result.options.size).toBe(0);
+  });
+
+  it("reports every error of several files in one run, and keeps the good file's options", () => {
+    const c = h.run({
+      "workflows/a.ts": wrap('path.sendEmail({ shipmentId: "1" });\n      path.addToList({ selection: 1, extra: 2 });'),
+      "workflows/b.ts": wrap('path.waitForTime({ numIntervals: 1, intervalType: "Dayz" });', 1, 3),
+      "workflows/c.ts": wrap("path.none(", 1, 4),
+      "workflows/good.ts": wrap("path.none();", 1, 5),
+    });
+    expect(c.errors).toEqual([
+      "workflows/a.ts:6:24 TS2322",
+      "workflows/a.ts:7:38 TS2353",
+      "workflows/b.ts:6:43 TS2322",
+      "workflows/c.ts:7:5 TS1135",
+    ]);
+    expect([...c.result.options.keys()]).toEqual(["1/5/a"]);
+    expect(c.result.failedFiles.size).toBe(3);
+  });
+});
+
+describe("evaluation", () => {
+  const g = globalThis as { __wfsyncMarker?: string };
+  afterEach(() => {
+    delete g.__wfsyncMarker;
+  });
+  const marked = (step: string) =>
+    `(globalThis as { __wfsyncMarker?: string }).__wfsyncMarker = "evaluated";\n${wrap(step)}`;
+
+  it("runs the top level of a file that checks (the control for the next test)", () => {
+    const c = h.run({ "workflows/m.ts": marked("path.none();") });
+    expect(c.errors).toEqual([]);
+    expect(g.__wfsyncMarker).toBe("evaluated");
+  });
+
+  it("never evaluates a file that fails to type-check", () => {
+    const c = h.run({ "workflows/m.ts": marked('path.sendEmail({ shipmentId: "1" });') });
+    expect(c.errors).toEqual(["workflows/m.ts:7:24 TS2322"]);
+    expect(g.__wfsyncMarker).toBeUndefined();
+  });
+
+  it("never evaluates a file whose imported module fails to type-check", () => {
+    const c = h.run({
+      "workflows/m.ts": `import { n } from "../lib/n";\n${marked(`path.addToList({ selection: n });`)}`,
+      "lib/n.ts": `export const n: number = "three";\n`,
+    });
+    expect(c.errors).toEqual(["workflows/m.ts:1:1 E_IMPORT_FAILED", "lib/n.ts:1:14 TS2322"]);
+    expect(c.result.failedFiles).toEqual(new Set([c.path("workflows/m.ts")]));
+    expect(g.__wfsyncMarker).toBeUndefined();
+  });
+
+  it("reports a builder that throws at the user's throw site, with the message", () => {
+    const c = h.run({ "workflows/t.ts": wrap('if (path) throw new RangeError("no such list");') });
+    const err = c.error("E_BUILDER_THREW");
+    expect(c.where(err.location)).toBe("workflows/t.ts:6:23");
+    expect(err.message).toContain("RangeError: no such list");
+    expect(err.detail).toContain('> 6 |       if (path) throw new RangeError("no such list");');
+    expect(c.result.failedFiles).toEqual(new Set([c.path("workflows/t.ts")]));
+  });
+
+  it("reports a throw inside an imported helper in the helper", () => {
+    const c = h.run({
+      "workflows/t.ts": `import { fail } from "../lib/fail";\n${wrap("fail(path);")}`,
+      "lib/fail.ts": `import type { PathBuilder } from "wfsync";\n\nexport function fail(path: PathBuilder): void {\n  throw new Error("helper broke");\n}\n`,
+    });
+    expect(c.errors).toEqual(["lib/fail.ts:4:9 E_BUILDER_THREW"]);
+    expect(c.error("E_BUILDER_THREW").message).toMatch(/evaluating .*workflows\/t\.ts threw Error: helper broke/);
+  });
+
+  it("reports a DSL misuse that only fails at run time at the user's call", () => {
+    const c = h.run({
+      "workflows/t.ts": `import { workflow } from "wfsync";\n\nexport default workflow(1, (wf) => {\n  wf.split(2, undefined as any);\n});\n`,
+    });
+    expect(c.errors).toEqual(["workflows/t.ts:4:6 E_BUILDER_THREW"]);
+  });
+});
+
+describe("exports", () => {
+  const wf = (id: number) => `workflow(${id}, (wf) => wf.split(${id}0, (s) => s.option("k", { name: "K" })))`;
+
+  it("reports a workflow file that exports no workflow", () => {
+    const c = h.run({ "workflows/empty.ts": `import { workflow } from "wfsync";\n\nexport const n = 3;\nconst unused = ${wf(1)};\n` });
+    expect(c.errors).toEqual(["workflows/empty.ts:1:1 E_NO_WORKFLOWS"]);
+  });
+
+  it("does not flag a helper module in the workflow folder that a workflow file imports", () => {
+    const c = h.run({
+      "workflows/flow.ts": `import { workflow } from "wfsync";\nimport { add } from "./shared/steps";\n\nexport default workflow(1, (wf) => wf.split(2, (s) => s.option("k", { name: "K" }, add)));\n`,
+      "workflows/shared/steps.ts": `import type { PathBuilder } from "wfsync";\n\nexport const add = (p: PathBuilder) => p.addToList({ selection: 4 });\n`,
+    });
+    expect(c.errors).toEqual([]);
+    expect([...c.result.options.keys()]).toEqual(["1/2/k"]);
+  });
+
+  it("collects default, named and array exports, ignoring other exports", () => {
+    const c = h.run({
+      "workflows/styles.ts": [
+        `import { workflow } from "wfsync";`,
+        `export default ${wf(1)};`,
+        `export const second = ${wf(2)};`,
+        `export const many = [${wf(3)}, ${wf(4)}];`,
+        `export const notAWorkflow = { id: 5 };`,
+        `export function helper(): number { return 6; }`,
+      ].join("\n"),
+    });
+    expect(c.errors).toEqual([]);
+    expect([...c.result.options.keys()].sort()).toEqual(["1/10/k", "2/20/k", "3/30/k", "4/40/k"]);
+    expect(c.result.stats).toEqual({ workflows: 4, splits: 4, options: 4, steps: 0 });
+  });
+
+  it("refuses imports of packages other than wfsync", () => {
+    const c = h.run({ "workflows/pkg.ts": `import lodash from "lodash";\n${wrap("path.none();")}` });
+    expect(c.errors).toEqual(["workflows/pkg.ts:1:20 TS2307"]);
+  });
+});

@@ -1,0 +1,163 @@
+/** Validation: what types cannot catch (or a cast bypassed), each reported with its location. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileHarness, type CompileHarness } from "../helpers/compile.js";
+
+let h: CompileHarness;
+beforeAll(() => {
+  h = compileHarness();
+});
+afterAll(() => h.cleanup());
+
+/** One workflow file: line 4 is the first line of `body`, inside `wf.split(2, (split) => { ... })`. */
+const flow = (body: string) => `import { workflow } from "wfsync";
+
+export default workflow(1, (wf) => wf.split(2, (split) => {
+${body}
+}));
+`;
+const run = (body: string) => h.run({ "workflows/v.ts": flow(body) });
+
+describe("options", () => {
+  it("reports a duplicate key at the second declaration, naming the first", () => {
+    const c = run(`split.option("vip", { name: "A" });\nsplit.option("vip", { name: "B" });`);
+    expect(c.errors).toEqual(["workflows/v.ts:5:1 E_DUPLICATE_KEY"]);
+    expect(c.error("E_DUPLICATE_KEY").message).toMatch(/duplicate option key "vip" in this split \(first at .*workflows\/v\.ts:4:1\)/);
+    expect(c.result.options.get("1/2/vip")?.option.name).toBe("A");
+  });
+
+  it("reports a duplicate key in a nested split", () => {
+    const c = run(`split.option("o", { name: "O" }, (path) => path.split((inner) => {\n  inner.option("x", { name: "X" });\n  inner.option("x", { name: "Y" });\n}));`);
+    expect(c.errors).toEqual(["workflows/v.ts:6:3 E_DUPLICATE_KEY"]);
+    expect(c.result.options.size).toBe(0);
+  });
+
+  it("allows the same key in different splits and at different depths", () => {
+    const c = h.run({
+      "workflows/v.ts": flow(`split.option("x", { name: "X" }, (path) => path.split((inner) => inner.option("x", { name: "X" })));`),
+      "workflows/w.ts": flow("split.option(\"x\", { name: \"X\" });").replace("wf.split(2", "wf.split(3"),
+    });
+    expect(c.errors).toEqual([]);
+    expect([...c.result.options.keys()].sort()).toEqual(["1/2/x", "1/3/x"]);
+  });
+
+  it.each([
+    ["an empty key", `split.option("", { name: "A" });`, "E_EMPTY_KEY"],
+    ["a blank key", `split.option("  ", { name: "A" });`, "E_EMPTY_KEY"],
+    ["a key that is not a string", `split.option(7 as any, { name: "A" });`, "E_EMPTY_KEY"],
+    ["an empty name", `split.option("k", { name: "" });`, "E_NAME"],
+    ["a missing name", `split.option("k", {} as any);`, "E_NAME"],
+    ["a name over 255 characters", `split.option("k", { name: "${"n".repeat(256)}" });`, "E_NAME_LENGTH"],
+    ["a rank of 0", `split.option("k", { name: "K", rank: 0 });`, "E_RANK"],
+    ["a fractional rank", `split.option("k", { name: "K", rank: 1.5 });`, "E_RANK"],
+  ])("reports %s", (_what, body, code) => {
+    const c = run(body);
+    expect(c.errors).toEqual([`workflows/v.ts:4:1 ${code}`]);
+    expect(c.result.options.size).toBe(0);
+  });
+
+  it("accepts a name of exactly 255 characters", () => {
+    expect(run(`split.option("k", { name: "${"n".repeat(255)}" });`).errors).toEqual([]);
+  });
+
+  it("reports two options with the same rank, explicit or by position", () => {
+    const c = run(`split.option("a", { name: "A", rank: 2 });\nsplit.option("b", { name: "B" });`);
+    expect(c.errors).toEqual(["workflows/v.ts:5:1 E_DUPLICATE_RANK"]);
+    expect(c.error("E_DUPLICATE_RANK").message).toContain('option "b" has rank 2, as has option "a"');
+  });
+
+  it("reports a nested split without options", () => {
+    expect(run(`split.option("k", { name: "K" }, (path) => {\n  path.split(() => {});\n});`).errors).toEqual(["workflows/v.ts:5:3 E_EMPTY_SPLIT"]);
+  });
+});
+
+describe("ids", () => {
+  // `workflow(` starts at column 16 of line 3, the `wf.split(` inside it at column 36.
+  it.each([
+    ["workflow id 0", `workflow(0, (wf) => wf.split(2, (s) => s.option("k", { name: "K" })))`, "3:16 E_WORKFLOW_ID"],
+    ["a negative workflow id", `workflow(-4, (wf) => wf.split(2, (s) => s.option("k", { name: "K" })))`, "3:16 E_WORKFLOW_ID"],
+    ["a fractional split id", `workflow(1, (wf) => wf.split(2.5, (s) => s.option("k", { name: "K" })))`, "3:36 E_SPLIT_ID"],
+    ["a string split id", `workflow(1, (wf) => wf.split("2" as any, (s) => s.option("k", { name: "K" })))`, "3:36 E_SPLIT_ID"],
+  ])("reports %s", (_what, expr, error) => {
+    const c = h.run({ "workflows/ids.ts": `import { workflow } from "wfsync";\n\nexport default ${expr};\n` });
+    expect(c.errors).toEqual([`workflows/ids.ts:${error}`]);
+    expect(c.result.options.size).toBe(0);
+  });
+
+  it("reports the same split declared in two files, at the second", () => {
+    const one = flow(`split.option("a", { name: "A" });`);
+    const c = h.run({ "workflows/a.ts": one, "workflows/b.ts": one.replace('"a"', '"b"') });
+    expect(c.errors).toEqual(["workflows/b.ts:3:36 E_DUPLICATE_SPLIT"]);
+    expect(c.error("E_DUPLICATE_SPLIT").message).toMatch(/split 2 of workflow 1 is already declared at .*workflows\/a\.ts:3:36/);
+    expect([...c.result.options.keys()]).toEqual(["1/2/a"]);
+  });
+});
+
+describe("waitForTime", () => {
+  const wait = (fields: string) => run(`split.option("k", { name: "K" }, (path) => {\n  path.waitForTime(${fields});\n});`);
+
+  it.each([
+    ["numIntervals + intervalType", `{ numIntervals: 2, intervalType: "Days" }`, "NumIntervals"],
+    ["a fixed time", `{ until: "[DT:01/31/2027 23:59:00]" }`, "UntilSpecified"],
+    ["a date field", `{ timeWaitAlgorithm: "UntilDateField" }`, "UntilDateField"],
+  ])("accepts %s and sets the algorithm", (_what, fields, algorithm) => {
+    const c = wait(fields);
+    expect(c.errors).toEqual([]);
+    expect(c.result.options.get("1/2/k")!.option.steps[0]).toMatchObject({ timeWaitAlgorithm: algorithm });
+  });
+
+  it.each([
+    ["no fields", "{} as any", "say how long to wait"],
+    ["numIntervals without intervalType", "{ numIntervals: 2 } as any", "intervalType is required"],
+    ["intervalType None", `{ numIntervals: 2, intervalType: "None" } as any`, "intervalType is required"],
+    ["numIntervals 0", `{ numIntervals: 0, intervalType: "Days" }`, "numIntervals must be a positive integer, got 0"],
+    ["until with NumIntervals", `{ timeWaitAlgorithm: "NumIntervals", numIntervals: 1, intervalType: "Days", until: "[DT:01/31/2027 23:59:00]" } as any`, "until does not go with NumIntervals"],
+    ["a malformed until", `{ until: "[DT:tomorrow]" }`, 'until must look like "[DT:MM/DD/YYYY HH:mm:ss]"'],
+    ["until with numIntervals", `{ until: "[DT:01/31/2027 23:59:00]", numIntervals: 1 } as any`, "numIntervals and intervalType do not go with a fixed until time"],
+    ["UntilDateField with an interval", `{ timeWaitAlgorithm: "UntilDateField", numIntervals: 3, intervalType: "Days" } as any`, "UntilDateField takes no"],
+    ["UntilDateField with until", `{ timeWaitAlgorithm: "UntilDateField", until: "[DT:01/31/2027 23:59:00]" } as any`, "UntilDateField takes no"],
+  ])("reports %s at the step", (_what, fields, message) => {
+    const c = wait(fields);
+    expect(c.errors).toEqual(["workflows/v.ts:5:3 E_WAIT_FOR_TIME"]);
+    expect(c.error("E_WAIT_FOR_TIME").message).toContain(message);
+  });
+});
+
+describe("casts caught at run time", () => {
+  const steps = (body: string) => run(`split.option("k", { name: "K" }, (path) => {\n${body}\n});`);
+
+  it.each([
+    ["an unknown field", `path.addToList({ selection: 1, color: "red" } as any);`, 'addToList() has no field "color"'],
+    ["a string for an id", `path.addToList({ selection: "12" } as any);`, 'field "selection": expected a whole number ≥ 0, got "12"'],
+    ["a negative id", `path.removeFromList({ selection: 3, project: -1 });`, 'field "project": expected a whole number ≥ 0, got -1'],
+    ["a wrong enum name", `path.createFollowUp({ title: "T", workflowActionTimeUnit: "Fortnights" } as any);`, 'expected one of "None", "Seconds"'],
+    ["a non-boolean flag", `path.createFollowUp({ title: "T", completed: "yes" } as any);`, 'field "completed": expected true or false'],
+    ["a bad attachment list", `path.sendEmail({ shipmentId: 1, attachments: [0] });`, 'field "attachments": expected a list of positive ids'],
+    ["a number for a string", `path.createRequest({ title: 5 } as any);`, 'field "title": expected a string, got 5'],
+    ["a missing shipment", `path.sendEmail({} as any);`, 'sendEmail() needs "shipmentId" (a positive id)'],
+    ["shipment 0", `path.sendEmail({ shipmentId: 0 });`, 'sendEmail() needs "shipmentId"'],
+    ["a missing selection", `path.addToList(undefined as any);`, 'addToList() needs "selection"'],
+    ["a missing title", `path.createRequest({} as any);`, 'createRequest() needs "title"'],
+    ["an empty follow-up title", `path.createFollowUp({ title: "" });`, 'createFollowUp() needs "title"'],
+  ])("reports %s", (_what, body, message) => {
+    const c = steps(body);
+    expect(c.errors).toEqual(["workflows/v.ts:5:1 E_STEP_FIELD"]);
+    expect(c.error("E_STEP_FIELD").message).toContain(message);
+    expect(c.result.options.size).toBe(0);
+  });
+
+  it("reports every problem of a file at once", () => {
+    const c = run([
+      `split.option("", { name: "A" });`,
+      `split.option("b", { name: "" }, (path) => path.sendEmail({} as any));`,
+      `split.option("b", { name: "B", rank: 2 }, (path) => path.waitForTime({} as any));`,
+    ].join("\n"));
+    expect(c.errors).toEqual([
+      "workflows/v.ts:4:1 E_EMPTY_KEY",
+      "workflows/v.ts:5:1 E_NAME",
+      "workflows/v.ts:5:43 E_STEP_FIELD",
+      "workflows/v.ts:6:1 E_DUPLICATE_KEY",
+      "workflows/v.ts:6:1 E_DUPLICATE_RANK",
+      "workflows/v.ts:6:53 E_WAIT_FOR_TIME",
+    ]);
+  });
+});

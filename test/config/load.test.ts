@@ -1,0 +1,178 @@
+/** sync.config.ts: checked like workflow code, then field by field; flags and env override it. */
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { openProject, type OpenProjectOptions } from "../../src/compile/load.js";
+import { DEFAULTS } from "../../src/config/load.js";
+import { WfsyncError, WfsyncErrors } from "../../src/errors.js";
+import { makeProject, type TmpProject } from "../helpers/tmp-project.js";
+
+const WORKFLOW = `import { workflow } from "wfsync";\n\nexport default workflow(1, (wf) => wf.split(2, (s) => s.option("k", { name: "K" })));\n`;
+const config = (body: string) => `import { defineConfig } from "wfsync";\n\nexport default defineConfig(${body});\n`;
+
+let p: TmpProject | undefined;
+afterEach(() => {
+  p?.cleanup();
+  p = undefined;
+});
+
+function open(files: Record<string, string>, options: Partial<OpenProjectOptions> = {}) {
+  p = makeProject({ "workflows/k.ts": WORKFLOW, ...files });
+  return openProject({ cwd: p.dir, env: {}, ...options });
+}
+
+function failure(files: Record<string, string>, options: Partial<OpenProjectOptions> = {}): WfsyncError {
+  try {
+    open(files, options);
+  } catch (err) {
+    expect(err).toBeInstanceOf(WfsyncError);
+    return err as WfsyncError;
+  }
+  throw new Error("openProject did not fail");
+}
+
+/** The messages of an error, or of each of several. */
+const messages = (err: WfsyncError) => (err instanceof WfsyncErrors ? err.errors : [err]).map((e) => e.message);
+
+describe("config values", () => {
+  it("fills in defaults for everything left out", () => {
+    const { config: c, files } = open({ "sync.config.ts": config("{}") });
+    expect(c).toEqual({
+      root: p!.dir,
+      configFile: p!.path("sync.config.ts"),
+      url: undefined,
+      workflows: [...DEFAULTS.workflows],
+      state: p!.path(".wfsync/state.json"),
+      concurrency: 4,
+      rate: 10,
+      timeoutMs: 30_000,
+      maxRetries: 5,
+      massDeleteShare: 0.5,
+    });
+    expect(files).toEqual([p!.path("workflows/k.ts")]);
+  });
+
+  it("takes every setting from the file, paths relative to it", () => {
+    const { config: c, files } = open({
+      "sync.config.ts": config(`{ url: "https://online.superoffice.com/Cust1/", workflows: "flows/**/*.ts", state: "st/s.json",
+        concurrency: 2, rate: 3.5, timeoutMs: 1000, maxRetries: 0, massDeleteShare: 1 }`),
+      "flows/deep/x.ts": WORKFLOW,
+    });
+    expect(c).toMatchObject({
+      url: "https://online.superoffice.com/Cust1",
+      workflows: ["flows/**/*.ts"],
+      state: p!.path("st/s.json"),
+      concurrency: 2,
+      rate: 3.5,
+      timeoutMs: 1000,
+      maxRetries: 0,
+      massDeleteShare: 1,
+    });
+    expect(files).toEqual([p!.path("flows/deep/x.ts")]);
+  });
+
+  it("lets flags override the file and WFSYNC_URL", () => {
+    const files = { "sync.config.ts": config(`{ url: "http://from-file", concurrency: 2, rate: 3 }`) };
+    const { config: c } = open(files, { env: { WFSYNC_URL: "http://from-env" }, overrides: { url: "http://from-flag", concurrency: 8, rate: 9 } });
+    expect([c.url, c.concurrency, c.rate]).toEqual(["http://from-flag", 8, 9]);
+  });
+
+  it("lets WFSYNC_URL override the file's url", () => {
+    const { config: c } = open({ "sync.config.ts": config(`{ url: "http://from-file" }`) }, { env: { WFSYNC_URL: "https://from-env.example/Cust9" } });
+    expect(c.url).toBe("https://from-env.example/Cust9");
+  });
+
+  it("finds the config given with --config, relative to the working folder, and resolves paths from its folder", () => {
+    const { config: c, files } = open(
+      { "sub/my.config.ts": config(`{ workflows: ["w/*.ts"] }`), "sub/w/one.ts": WORKFLOW },
+      { config: "sub/my.config.ts" },
+    );
+    expect(c.root).toBe(p!.path("sub"));
+    expect(c.state).toBe(p!.path("sub/.wfsync/state.json"));
+    expect(files).toEqual([p!.path("sub/w/one.ts")]);
+  });
+});
+
+describe("config problems", () => {
+  it("reports a misspelt setting as a type error at its line", () => {
+    const err = failure({ "sync.config.ts": config(`{\n  concurency: 4,\n}`) });
+    expect(err.code).toBe("E_CONFIG");
+    const [only] = (err as WfsyncErrors).errors;
+    expect(only?.code).toBe("TS2561");
+    expect(only?.location).toMatchObject({ line: 4, column: 3 });
+    expect(only?.location?.file).toMatch(/sync\.config\.ts$/);
+  });
+
+  it("reports an unknown setting that bypassed the types", () => {
+    const err = failure({ "sync.config.ts": config(`{ colour: "blue" } as any`) });
+    expect(messages(err)).toEqual(['config "colour": unknown setting']);
+  });
+
+  it.each(["password", "apiToken", "ticket", "clientSecret"])("refuses a secret-like setting (%s), once", (key) => {
+    const err = failure({ "sync.config.ts": config(`{ ${key}: "hunter2" } as any`) });
+    expect(messages(err)).toEqual([expect.stringMatching(new RegExp(`^config "${key}": credentials come from the environment`))]);
+    expect(messages(err).join()).not.toContain("hunter2");
+  });
+
+  it("reports every bad value at once", () => {
+    const err = failure({
+      "sync.config.ts": config(
+        `{ url: "ftp://x", workflows: [], state: "", concurrency: 1.5, rate: 0, timeoutMs: -1, maxRetries: 2.5, massDeleteShare: 2 }`,
+      ),
+    });
+    expect(err).toBeInstanceOf(WfsyncErrors);
+    expect(messages(err).map((m) => m.split(":")[0])).toEqual([
+      'config "url"',
+      'config "workflows"',
+      'config "state"',
+      'config "concurrency"',
+      'config "rate"',
+      'config "timeoutMs"',
+      'config "maxRetries"',
+      'config "massDeleteShare"',
+    ]);
+  });
+
+  it("reports a bad WFSYNC_URL", () => {
+    const err = failure({ "sync.config.ts": config("{}") }, { env: { WFSYNC_URL: "not a url" } });
+    expect(messages(err)).toEqual(['config "url": must be an http(s) URL, got "not a url"']);
+  });
+
+  it("reports a type error with its location and a code frame", () => {
+    const err = failure({ "sync.config.ts": config(`{ concurrency: "2" }`) });
+    const [only] = (err as WfsyncErrors).errors;
+    expect(only?.code).toBe("TS2322");
+    expect(only?.location).toMatchObject({ line: 3, column: 31 });
+    expect(only?.detail).toContain(`> 3 | export default defineConfig({ concurrency: "2" });`);
+  });
+
+  it("reports a config file without a default export", () => {
+    const err = failure({ "sync.config.ts": `export const config = {};\n` });
+    expect(err.code).toBe("E_CONFIG");
+    expect(err.message).toContain("export default defineConfig");
+  });
+
+  it("reports a missing config with a hint", () => {
+    const err = failure({});
+    expect(err.code).toBe("E_NO_CONFIG");
+    expect(err.message).toContain(`no sync.config.ts in ${p!.dir}`);
+    expect(err.message).toContain("wfsync init");
+    expect(err.message).toContain("--config");
+  });
+
+  it("reports a missing --config file by the name given", () => {
+    const err = failure({ "sync.config.ts": config("{}") }, { config: "other.config.ts" });
+    expect(err.code).toBe("E_NO_CONFIG");
+    expect(err.message).toBe("config file other.config.ts does not exist");
+  });
+
+  it("reports globs that match no workflow file", () => {
+    const err = failure({ "sync.config.ts": config(`{ workflows: ["flows/*.ts"] }`) });
+    expect(err.code).toBe("E_NO_WORKFLOW_FILES");
+    expect(err.message).toBe('no workflow files match "flows/*.ts" in .');
+  });
+
+  it("never treats the config file as a workflow file, nor .d.ts files", () => {
+    const { files } = open({ "sync.config.ts": config(`{ workflows: ["**/*.ts"] }`), "types/x.d.ts": "export {};\n" });
+    expect(files.map((f) => path.relative(p!.dir, f))).toEqual(["workflows/k.ts"]);
+  });
+});
