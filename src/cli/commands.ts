@@ -1,12 +1,36 @@
-/** Every command of the CLI; each module adds its own subcommand to the program. */
+/**
+ * Every command of the CLI, loaded on demand: a run imports only the module of the command it
+ * runs (validate never loads the HTTP client, pino or chokidar; a cached validate never loads
+ * TypeScript). `--help` and unknown words load them all, so help lists every command.
+ */
 import type { Command } from "commander";
-import { registerApplyCommand } from "./apply.js";
-import { registerEmulatorCommand } from "./emulator.js";
-import { registerInitCommand } from "./init.js";
-import { registerPlanCommand } from "./plan.js";
-import { registerStateCommand } from "./state.js";
-import { registerValidateCommand } from "./validate.js";
 
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerInitCommand, registerValidateCommand, registerPlanCommand, registerApplyCommand, registerStateCommand, registerEmulatorCommand];
+export const commandLoaders: Readonly<Record<string, () => Promise<RegisterCommand>>> = {
+  init: async () => (await import("./init.js")).registerInitCommand,
+  validate: async () => (await import("./validate.js")).registerValidateCommand,
+  plan: async () => (await import("./plan.js")).registerPlanCommand,
+  apply: async () => (await import("./apply.js")).registerApplyCommand,
+  state: async () => (await import("./state.js")).registerStateCommand,
+  emulator: async () => (await import("./emulator.js")).registerEmulatorCommand,
+};
+
+/** Global options that take a value, so the command word can be found after them. */
+const VALUE_OPTIONS = new Set(["-c", "--config", "--url", "--log-level", "--log-file"]);
+
+/** The commands to register for these arguments (argv without node and script). */
+export async function commandsFor(args: readonly string[]): Promise<RegisterCommand[]> {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (VALUE_OPTIONS.has(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith("-")) continue;
+    const load = commandLoaders[arg];
+    if (load) return [await load()];
+    break;
+  }
+  return Promise.all(Object.values(commandLoaders).map((load) => load()));
+}

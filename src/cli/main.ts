@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { WfsyncError, formatError } from "../errors.js";
-import { commands } from "./commands.js";
+import { commandsFor, type RegisterCommand } from "./commands.js";
 
 export interface GlobalOptions {
   config?: string;
@@ -19,7 +19,7 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-export function buildProgram(setExit: (code: number) => void): Command {
+export function buildProgram(setExit: (code: number) => void, commands: readonly RegisterCommand[]): Command {
   const program = new Command("wfsync")
     .description("Workflow-as-code for SuperOffice CRM Flows: typed split options, planned and pushed to a tenant.")
     .version(packageVersion(), "-V, --version")
@@ -38,7 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
   const program = buildProgram((code) => {
     exitCode = code;
-  });
+  }, await commandsFor(argv.slice(2)));
   try {
     await program.parseAsync([...argv]);
     return exitCode;

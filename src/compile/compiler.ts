@@ -3,16 +3,21 @@
  * files that pass, and validates what their builders declared. `compile(changed)` re-checks only
  * the changed files and the files that import them, and re-evaluates only those; everything else
  * keeps its last result. That is what the watch daemon runs on every save.
+ *
+ * With a check cache, files unchanged (with everything they import) since they last passed are
+ * not type-checked again; when that holds for every file, the first compile does not load
+ * TypeScript at all (the "fast path": read, transpile with esbuild, evaluate).
  */
-import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { FileSystemRefreshResult, ts, type Project, type SourceFile } from "ts-morph";
 import * as dsl from "../dsl/index.js";
 import { isWorkflowDefinition, type WorkflowDefinition } from "../dsl/workflow.js";
 import { WfsyncError, type SourceLocation } from "../errors.js";
-import { callStart, codeFrame, diagnosticToError, displayPath } from "./diagnostics.js";
+import { sha1, type CheckCache } from "./cache.js";
+import { callStart, codeFrame, diagnosticToError, displayPath, lineStarts } from "./diagnostics.js";
 import { EvaluationFailure, ModuleEvaluator, type EmittedModule, type ModuleHost } from "./evaluate.js";
 import { createCheckProject, dslTypesPath, transpileForEval } from "./project.js";
+import { tsMorph, type Project, type TsProgram } from "./ts-morph.js";
 import { validateDefinitions, type DesiredModel, type FileDefinitions, type Locate } from "./validate.js";
 
 export interface CompileResult extends DesiredModel {
@@ -20,12 +25,19 @@ export interface CompileResult extends DesiredModel {
   readonly errors: readonly WfsyncError[];
   /** Workflow files (absolute) that failed to compile or evaluate: their options are unknown. */
   readonly failedFiles: ReadonlySet<string>;
-  /** Workflow files (absolute) that were re-checked in this run. */
+  /** Workflow files (absolute) that were re-checked (or re-evaluated) in this run. */
   readonly checkedFiles: ReadonlySet<string>;
+  /** True when the check cache vouched for every file and TypeScript was not run at all. */
+  readonly fromCache: boolean;
 }
 
+/** What the compiler knows of one user file (a workflow file or a module one imports). */
 interface FileState {
+  text: string;
   hash: string;
+  /** Import specifier → the user file it resolves to. */
+  deps: Map<string, string>;
+  starts?: number[];
   emitted?: EmittedModule;
   /** Last outcome: definitions when it evaluated, errors otherwise. */
   definitions?: readonly WorkflowDefinition[];
@@ -35,27 +47,34 @@ interface FileState {
 export interface CompilerOptions {
   /** Paths are shown relative to this folder. */
   readonly root: string;
-  /**
-   * Files whose type check may be skipped because they passed before with this exact content
-   * (and so did everything they import): the on-disk check cache. Called with absolute paths.
-   */
-  readonly trusted?: (file: string, hash: string) => boolean;
+  /** Where files that passed are remembered across runs (see cache.ts). */
+  readonly cache?: CheckCache;
 }
 
 export class WorkflowCompiler {
-  readonly project: Project;
   private readonly root: string;
-  private readonly trusted: CompilerOptions["trusted"];
+  private readonly cache: CheckCache | undefined;
   private readonly workflowFiles = new Set<string>();
   private readonly files = new Map<string, FileState>();
   private readonly dslDir = path.dirname(dslTypesPath());
   private readonly resolutions = new Map<string, string | undefined>();
-  private lastResult: CompileResult | undefined;
+  private projectInstance: Project | undefined;
+  private compiled = false;
 
   constructor(options: CompilerOptions) {
     this.root = options.root;
-    this.trusted = options.trusted;
-    this.project = createCheckProject();
+    this.cache = options.cache;
+  }
+
+  /** The ts-morph Project (created on first use, with every file the compiler knows). */
+  get project(): Project {
+    if (!this.projectInstance) {
+      this.projectInstance = createCheckProject();
+      for (const file of new Set([...this.files.keys(), ...this.workflowFiles])) {
+        if (this.files.has(file)) this.projectInstance.createSourceFile(file, this.files.get(file)!.text, { overwrite: true });
+      }
+    }
+    return this.projectInstance;
   }
 
   /** Sets the workflow files (absolute paths); call compile() with the ones that changed. */
@@ -65,10 +84,25 @@ export class WorkflowCompiler {
     const removed = [...this.workflowFiles].filter((f) => !next.has(f));
     for (const f of removed) {
       this.workflowFiles.delete(f);
-      if (!this.isImported(f)) this.forget(f);
+      if (this.importersOf(f).length === 0) this.forget(f);
     }
     for (const f of added) this.workflowFiles.add(f);
     return { added, removed };
+  }
+
+  /** User files (absolute) that import `file` directly. */
+  importersOf(file: string): string[] {
+    const out: string[] = [];
+    for (const [f, state] of this.files) {
+      if (f === file) continue;
+      for (const dep of state.deps.values()) if (dep === file) out.push(f);
+    }
+    return out;
+  }
+
+  /** Every user file the compiler knows: workflow files and the modules they import. */
+  modules(): string[] {
+    return [...this.files.keys()];
   }
 
   /**
@@ -76,117 +110,231 @@ export class WorkflowCompiler {
    * the first call compiles everything.
    */
   compile(changed: Iterable<string> = []): CompileResult {
-    const first = this.lastResult === undefined;
-    const dirty = new Set<string>();
-    for (const f of this.workflowFiles) if (!this.project.getSourceFile(f)) dirty.add(f);
+    const first = !this.compiled;
+    this.compiled = true;
+    if (first && !this.projectInstance && this.loadTrusted([...this.workflowFiles])) {
+      const all = new Set(this.files.keys());
+      return this.finish(all, []);
+    }
+    return this.checkAndEvaluate(first, changed);
+  }
+
+  /** Evaluates one module (the config file), type-checking it and its imports first. */
+  loadModule(file: string): { exports?: Record<string, unknown>; errors: WfsyncError[] } {
+    const abs = path.resolve(file);
+    if (!this.projectInstance && this.loadTrusted([abs])) return this.evaluateModule(abs, []);
+    const project = this.project;
+    const sf = project.getSourceFile(abs);
+    if (sf) sf.refreshFromFileSystemSync();
+    else project.addSourceFileAtPath(abs);
+    project.resolveSourceFileDependencies();
+    this.resolutions.clear();
+    this.syncStates();
+    const closure = new Set<string>();
+    this.collectImports(abs, closure);
+    const program = project.getProgram().compilerObject;
+    const errors: WfsyncError[] = [];
+    for (const f of closure) {
+      const errs = this.diagnose(program, f, new Map());
+      const state = this.files.get(f)!;
+      if (errs.length) state.errors = errs;
+      else delete state.errors;
+      errors.push(...errs);
+    }
+    if (!errors.length) this.remember(closure, program);
+    return this.evaluateModule(abs, errors);
+  }
+
+  private evaluateModule(file: string, errors: WfsyncError[]): { exports?: Record<string, unknown>; errors: WfsyncError[] } {
+    if (errors.length) return { errors };
+    try {
+      return { exports: new ModuleEvaluator(this.host()).load(file) as Record<string, unknown>, errors };
+    } catch (err) {
+      return { errors: [this.failureToError(err, file)] };
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The fast path: everything unchanged since it last passed.
+
+  /** Loads `entries` and their imports from disk if the cache vouches for all of them. */
+  private loadTrusted(entries: string[]): boolean {
+    if (!this.cache || entries.length === 0) return false;
+    const loaded = new Map<string, FileState>();
+    const visit = (file: string): boolean => {
+      if (loaded.has(file)) return true;
+      const cached = this.cache!.get(file);
+      if (!cached) return false;
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch {
+        return false;
+      }
+      const hash = sha1(text);
+      if (hash !== cached.hash) return false;
+      loaded.set(file, {
+        text,
+        hash,
+        deps: new Map(Object.entries(cached.deps)),
+        ...(cached.code !== undefined && cached.map !== undefined ? { emitted: { code: cached.code, map: cached.map } } : {}),
+      });
+      return Object.values(cached.deps).every(visit);
+    };
+    if (!entries.every(visit)) return false;
+    for (const [file, state] of loaded) this.files.set(file, state);
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The checked path.
+
+  private checkAndEvaluate(first: boolean, changed: Iterable<string>): CompileResult {
+    const project = this.project;
+    const missing: WfsyncError[] = [];
     for (const file of changed) {
       const abs = path.resolve(file);
-      const sf = this.project.getSourceFile(abs);
-      if (sf) {
-        if (sf.refreshFromFileSystemSync() === FileSystemRefreshResult.Deleted) this.files.delete(abs);
-        dirty.add(abs);
-      } else if (this.workflowFiles.has(abs)) dirty.add(abs);
+      const sf = project.getSourceFile(abs);
+      if (sf && sf.refreshFromFileSystemSync() === tsMorph().FileSystemRefreshResult.Deleted) this.files.delete(abs);
     }
-    const missing: WfsyncError[] = [];
-    for (const f of dirty) {
-      if (!this.workflowFiles.has(f) || this.project.getSourceFile(f)) continue;
+    for (const f of [...this.workflowFiles]) {
+      if (project.getSourceFile(f)) continue;
       try {
-        this.project.addSourceFileAtPath(f);
+        project.addSourceFileAtPath(f);
       } catch (err) {
         missing.push(new WfsyncError("E_READ", `cannot read ${displayPath(f, this.root)}: ${(err as Error).message}`));
         this.workflowFiles.delete(f);
       }
     }
-    this.project.resolveSourceFileDependencies();
+    project.resolveSourceFileDependencies();
     this.resolutions.clear();
+    const dirty = this.syncStates();
 
-    const userFiles = this.project.getSourceFiles().filter((sf) => this.isUserFile(sf.getFilePath()));
     // Everything that (transitively) imports a dirty file must be checked again too: a change to
     // a module can break its importers without touching them.
-    const toCheck = new Set<string>(first ? userFiles.map((sf) => sf.getFilePath()) : []);
+    const toCheck = new Set<string>(first ? this.files.keys() : []);
     for (const f of dirty) this.addWithImporters(f, toCheck);
-    // A module that an edit newly imports has never been checked: check it (and its importers).
-    for (const sf of userFiles) if (!this.files.has(sf.getFilePath())) this.addWithImporters(sf.getFilePath(), toCheck);
 
-    const program = this.project.getProgram().compilerObject;
-    const hashes = new Map<string, string>();
-    for (const sf of userFiles) {
-      const file = sf.getFilePath();
+    const program = project.getProgram().compilerObject;
+    const trust = new Map<string, boolean>();
+    for (const file of toCheck) {
+      const state = this.files.get(file);
+      if (!state) continue;
+      const errors = this.diagnose(program, file, trust);
+      if (errors.length) state.errors = errors;
+      else delete state.errors;
+      delete state.definitions;
+    }
+    return this.finish(toCheck, missing, program);
+  }
+
+  /**
+   * Brings the file states in line with the project's source files; returns the files whose
+   * text is new or changed.
+   */
+  private syncStates(): Set<string> {
+    const dirty = new Set<string>();
+    const present = new Set<string>();
+    for (const sf of this.project.getSourceFiles()) {
+      const file = sf.getFilePath() as string;
+      if (!this.isUserFile(file)) continue;
+      present.add(file);
       const text = sf.getFullText();
       const state = this.files.get(file);
-      const hash = state && !toCheck.has(file) ? state.hash : sha1(text);
-      hashes.set(file, hash);
-      if (!toCheck.has(file)) continue;
-      const errors = this.diagnose(program, sf, hash);
-      this.files.set(file, { hash, ...(errors.length ? { errors } : {}) });
+      if (state && state.text === text) continue;
+      this.files.set(file, { text, hash: sha1(text), deps: this.resolveImports(file, text) });
+      dirty.add(file);
     }
-    const failedFiles = this.propagateFailures(userFiles, toCheck);
+    for (const file of [...this.files.keys()]) if (!present.has(file)) this.files.delete(file);
+    return dirty;
+  }
+
+  private resolveImports(file: string, text: string): Map<string, string> {
+    const deps = new Map<string, string>();
+    for (const imported of tsMorph().ts.preProcessFile(text, true, true).importedFiles) {
+      const target = this.resolve(file, imported.fileName);
+      if (target && this.isUserFile(target)) deps.set(imported.fileName, target);
+    }
+    return deps;
+  }
+
+  private diagnose(program: TsProgram, file: string, trust: Map<string, boolean>): WfsyncError[] {
+    const node = program.getSourceFile(file);
+    if (!node) return [new WfsyncError("E_READ", `${displayPath(file, this.root)} is not in the program`)];
+    const syntactic = program.getSyntacticDiagnostics(node);
+    if (syntactic.length) return syntactic.map((d) => diagnosticToError(d, this.root));
+    if (this.trusted(file, trust)) return [];
+    return program.getSemanticDiagnostics(node).map((d) => diagnosticToError(d, this.root));
+  }
+
+  /** The cache vouches for this file: same text as when it passed, and so for all it imports. */
+  private trusted(file: string, memo: Map<string, boolean>): boolean {
+    if (!this.cache) return false;
+    const known = memo.get(file);
+    if (known !== undefined) return known;
+    memo.set(file, false); // an import cycle proves nothing
+    const state = this.files.get(file);
+    const cached = this.cache.get(file);
+    const ok =
+      !!state &&
+      !!cached &&
+      cached.hash === state.hash &&
+      state.deps.size === Object.keys(cached.deps).length &&
+      [...state.deps].every(([spec, target]) => cached.deps[spec] === target && this.trusted(target, memo));
+    memo.set(file, ok);
+    return ok;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Both paths: evaluate what needs it, collect the results.
+
+  private finish(toCheck: Set<string>, extra: WfsyncError[], program?: TsProgram): CompileResult {
+    const failed = this.propagateFailures(toCheck);
     const evaluator = new ModuleEvaluator(this.host());
     for (const file of this.workflowFiles) {
-      if (!toCheck.has(file) || failedFiles.has(file)) continue;
+      if (!toCheck.has(file) || failed.has(file)) continue;
       this.evaluate(evaluator, file);
-      if (this.files.get(file)?.errors) failedFiles.add(file);
+      if (this.files.get(file)?.errors) failed.add(file);
     }
     // Only modules the workflow files still import count: an import removed by an edit must not
     // keep reporting the errors of the module it pointed to.
     const reachable = new Set<string>();
     for (const file of this.workflowFiles) this.collectImports(file, reachable);
-    this.lastResult = this.assemble(failedFiles, toCheck, missing, reachable);
-    return this.lastResult;
+    if (program) this.remember(reachable, program, failed);
+    return this.assemble(failed, toCheck, extra, reachable);
   }
 
-  /** Evaluates one checked file and returns its exports (for the config file). */
-  loadModule(file: string): { exports?: Record<string, unknown>; errors: WfsyncError[] } {
-    const abs = path.resolve(file);
-    let sf = this.project.getSourceFile(abs);
-    if (sf) sf.refreshFromFileSystemSync();
-    else sf = this.project.addSourceFileAtPath(abs);
-    this.project.resolveSourceFileDependencies();
-    this.resolutions.clear();
-    const program = this.project.getProgram().compilerObject;
-    const files = new Set<string>();
-    this.collectImports(abs, files);
-    const errors: WfsyncError[] = [];
-    for (const f of files) {
-      const dep = this.project.getSourceFile(f);
-      if (!dep) continue;
-      const hash = sha1(dep.getFullText());
-      const errs = this.diagnose(program, dep, hash);
-      this.files.set(f, { hash, ...(errs.length ? { errors: errs } : {}) });
-      errors.push(...errs);
+  /** Records files that passed in the check cache (only when every user file is a module). */
+  private remember(files: Set<string>, program: TsProgram, failed: Set<string> = new Set()): void {
+    if (!this.cache) return;
+    for (const file of this.files.keys()) {
+      const node = program.getSourceFile(file);
+      // A script (no import/export) declares globals every other file sees: no caching then.
+      if (node && !tsMorph().ts.isExternalModule(node)) return;
     }
-    if (errors.length) return { errors };
-    try {
-      return { exports: new ModuleEvaluator(this.host()).load(abs) as Record<string, unknown>, errors };
-    } catch (err) {
-      return { errors: [this.failureToError(err, abs)] };
+    for (const file of files) {
+      const state = this.files.get(file);
+      if (!state) continue;
+      if (state.errors || failed.has(file)) this.cache.delete(file);
+      else this.cache.set(file, { hash: state.hash, deps: Object.fromEntries(state.deps), ...state.emitted });
     }
-  }
-
-  private diagnose(program: ts.Program, sf: SourceFile, hash: string): WfsyncError[] {
-    const node = program.getSourceFile(sf.getFilePath());
-    if (!node) return [new WfsyncError("E_READ", `${displayPath(sf.getFilePath(), this.root)} is not in the program`)];
-    const syntactic = program.getSyntacticDiagnostics(node);
-    if (syntactic.length) return syntactic.map((d) => diagnosticToError(d, this.root));
-    if (this.trusted?.(sf.getFilePath(), hash)) return [];
-    return program.getSemanticDiagnostics(node).map((d) => diagnosticToError(d, this.root));
+    this.cache.save();
   }
 
   /** A file fails if it has errors or imports a file that does. */
-  private propagateFailures(userFiles: SourceFile[], checked: Set<string>): Set<string> {
+  private propagateFailures(checked: Set<string>): Set<string> {
     const failed = new Set<string>();
     const visiting = new Set<string>();
     const fails = (file: string): boolean => {
       if (failed.has(file)) return true;
       if (visiting.has(file)) return false;
       visiting.add(file);
-      const own = this.files.get(file)?.errors !== undefined;
-      const deps = this.project.getSourceFile(file)?.getReferencedSourceFiles() ?? [];
-      const bad = own || deps.some((d) => this.isUserFile(d.getFilePath()) && fails(d.getFilePath()));
+      const state = this.files.get(file);
+      const bad = state?.errors !== undefined || [...(state?.deps.values() ?? [])].some(fails);
       if (bad) failed.add(file);
       return bad;
     };
-    for (const sf of userFiles) fails(sf.getFilePath());
+    for (const file of this.files.keys()) fails(file);
     // A workflow file that failed only because of an import must say so at its import.
     for (const file of failed) {
       const state = this.files.get(file);
@@ -216,7 +364,7 @@ export class WorkflowCompiler {
   private failureToError(err: unknown, file: string): WfsyncError {
     if (!(err instanceof EvaluationFailure)) throw err;
     const at = err.at ?? { file: err.file, line: 1, column: 1 };
-    const text = this.project.getSourceFile(at.file)?.getFullText() ?? "";
+    const text = this.files.get(at.file)?.text ?? "";
     const thrown = err.thrown instanceof Error ? `${err.thrown.name}: ${err.thrown.message}` : String(err.thrown);
     return new WfsyncError("E_BUILDER_THREW", `evaluating ${displayPath(file, this.root)} threw ${thrown}`, {
       location: { file: displayPath(at.file, this.root), line: at.line, column: at.column },
@@ -230,19 +378,17 @@ export class WorkflowCompiler {
     const good: FileDefinitions[] = [];
     const seen = new Set<string>();
     for (const [file, state] of this.files) {
-      if (!this.project.getSourceFile(file) || !reachable.has(file)) continue;
-      if (state.errors) {
-        for (const e of state.errors) {
-          const key = `${e.code} ${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}` : ""} ${e.message}`;
-          if (!seen.has(key)) errors.push(e);
-          seen.add(key);
-        }
+      if (!reachable.has(file) || !state.errors) continue;
+      for (const e of state.errors) {
+        const key = `${e.code} ${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}` : ""} ${e.message}`;
+        if (!seen.has(key)) errors.push(e);
+        seen.add(key);
       }
     }
     for (const file of [...this.workflowFiles].sort()) {
       const state = this.files.get(file);
       if (!state?.definitions || failedFiles.has(file)) continue;
-      if (state.definitions.length === 0 && !this.isImported(file)) {
+      if (state.definitions.length === 0 && this.importersOf(file).length === 0) {
         errors.push(
           new WfsyncError("E_NO_WORKFLOWS", "this workflow file exports no workflow(...); export one (default or named) or an array of them", {
             location: { file: displayPath(file, this.root), line: 1, column: 1 },
@@ -255,15 +401,19 @@ export class WorkflowCompiler {
     const validation = validateDefinitions(good, this.locator());
     errors.push(...validation.errors);
     const ofWorkflows = (files: Set<string>) => new Set([...files].filter((f) => this.workflowFiles.has(f)));
-    return { ...validation, errors, failedFiles: ofWorkflows(failedFiles), checkedFiles: ofWorkflows(checked) };
+    return { ...validation, errors, failedFiles: ofWorkflows(failedFiles), checkedFiles: ofWorkflows(checked), fromCache: !this.projectInstance };
   }
 
   private locator(): Locate {
     const evaluator = new ModuleEvaluator(this.host());
     return (site, fallbackFile): SourceLocation => {
       const mapped = site ? evaluator.locate(site) : undefined;
-      const sf = mapped && this.project.getSourceFile(mapped.file);
-      const pos = mapped && sf ? { file: mapped.file, ...callStart(sf.compilerNode, mapped.line, mapped.column) } : mapped;
+      const state = mapped && this.files.get(mapped.file);
+      let pos = mapped;
+      if (mapped && state) {
+        state.starts ??= lineStarts(state.text);
+        pos = { file: mapped.file, ...callStart(state.text, state.starts, mapped.line, mapped.column) };
+      }
       const file = pos?.file ?? fallbackFile;
       return { file: displayPath(file, this.root), line: pos?.line ?? 1, column: pos?.column ?? 1 };
     };
@@ -274,53 +424,45 @@ export class WorkflowCompiler {
       dsl,
       emitted: (file) => {
         const state = this.files.get(file);
-        const sf = this.project.getSourceFile(file);
-        if (!state || !sf) return undefined;
-        state.emitted ??= transpileForEval(sf.getFullText(), file);
+        if (!state) return undefined;
+        state.emitted ??= transpileForEval(state.text, file);
         return state.emitted;
       },
-      resolve: (fromFile, specifier) => {
-        const key = `${fromFile}\0${specifier}`;
-        if (!this.resolutions.has(key)) {
-          const resolved = ts.resolveModuleName(specifier, fromFile, this.project.getCompilerOptions(), ts.sys).resolvedModule;
-          this.resolutions.set(key, resolved ? path.resolve(resolved.resolvedFileName) : undefined);
-        }
-        return this.resolutions.get(key);
-      },
+      resolve: (fromFile, specifier) => this.files.get(fromFile)?.deps.get(specifier) ?? this.resolve(fromFile, specifier),
     };
+  }
+
+  /** Module resolution as the checker does it (only used on the checked path). */
+  private resolve(fromFile: string, specifier: string): string | undefined {
+    if (!this.projectInstance) return undefined;
+    const key = `${fromFile}\0${specifier}`;
+    if (!this.resolutions.has(key)) {
+      const { ts } = tsMorph();
+      const resolved = ts.resolveModuleName(specifier, fromFile, this.projectInstance.getCompilerOptions(), ts.sys).resolvedModule;
+      this.resolutions.set(key, resolved ? path.resolve(resolved.resolvedFileName) : undefined);
+    }
+    return this.resolutions.get(key);
   }
 
   private isUserFile(file: string): boolean {
     return !file.includes("/node_modules/") && !file.startsWith(this.dslDir + path.sep) && !file.startsWith(path.dirname(this.dslDir) + path.sep);
   }
 
-  private isImported(file: string): boolean {
-    const sf = this.project.getSourceFile(file);
-    return !!sf && sf.getReferencingSourceFiles().some((r) => this.isUserFile(r.getFilePath()) && r.getFilePath() !== file);
-  }
-
   private addWithImporters(file: string, into: Set<string>): void {
     if (into.has(file)) return;
     into.add(file);
-    const sf = this.project.getSourceFile(file);
-    for (const ref of sf?.getReferencingSourceFiles() ?? []) {
-      if (this.isUserFile(ref.getFilePath())) this.addWithImporters(ref.getFilePath(), into);
-    }
+    for (const importer of this.importersOf(file)) this.addWithImporters(importer, into);
   }
 
   private collectImports(file: string, into: Set<string>): void {
-    if (into.has(file) || !this.isUserFile(file)) return;
+    if (into.has(file) || !this.files.has(file)) return;
     into.add(file);
-    for (const dep of this.project.getSourceFile(file)?.getReferencedSourceFiles() ?? []) this.collectImports(dep.getFilePath(), into);
+    for (const dep of this.files.get(file)!.deps.values()) this.collectImports(dep, into);
   }
 
   private forget(file: string): void {
-    const sf = this.project.getSourceFile(file);
-    if (sf) this.project.removeSourceFile(sf);
+    const sf = this.projectInstance?.getSourceFile(file);
+    if (sf) this.projectInstance!.removeSourceFile(sf);
     this.files.delete(file);
   }
-}
-
-function sha1(text: string): string {
-  return createHash("sha1").update(text).digest("hex");
 }

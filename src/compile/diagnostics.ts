@@ -1,6 +1,6 @@
 /** TypeScript diagnostics and runtime errors turned into WfsyncErrors with a code frame. */
 import path from "node:path";
-import { ts } from "ts-morph";
+import { tsMorph, type TsDiagnostic } from "./ts-morph.js";
 import { WfsyncError, type SourceLocation } from "../errors.js";
 
 export function displayPath(file: string, root: string): string {
@@ -23,8 +23,8 @@ export function codeFrame(text: string, line: number, column: number, context = 
   return out.join("\n");
 }
 
-export function diagnosticToError(diagnostic: ts.Diagnostic, root: string): WfsyncError {
-  const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n");
+export function diagnosticToError(diagnostic: TsDiagnostic, root: string): WfsyncError {
+  const message = tsMorph().ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n");
   const code = `TS${diagnostic.code}`;
   const file = diagnostic.file;
   if (!file || diagnostic.start === undefined) return new WfsyncError(code, message);
@@ -41,22 +41,41 @@ export function diagnosticToError(diagnostic: ts.Diagnostic, root: string): Wfsy
 }
 
 /**
- * V8 places a call at its method name (`option` in `split.option(...)`) or, for the emitted
- * `(0, wfsync_1.workflow)(...)`, at its parenthesis; users expect the start of the call
+ * V8 places a call at its method name (`option` in `split.option(...)`) or, for emitted
+ * `(0, import_wfsync.workflow)(...)`, near its parenthesis; users expect the start of the call
  * (`split`, `workflow`): the column an editor's "go to" lands on, and what design.md's `source`
- * shows. A position (1-based) in no call's callee is returned unchanged.
+ * shows. Works on the text alone (walking back over `a.b.c` chains, across line breaks), so it
+ * needs no syntax tree. Positions are 1-based.
  */
-export function callStart(sf: ts.SourceFile, line: number, column: number): { line: number; column: number } {
-  if (line < 1 || line > sf.getLineStarts().length) return { line, column };
-  const pos = sf.getPositionOfLineAndCharacter(line - 1, column - 1);
-  let call: ts.CallExpression | undefined;
-  let node: ts.Node | undefined = sf;
-  while (node) {
-    // The innermost call whose callee part (up to and including its "(") holds the position.
-    if (ts.isCallExpression(node) && pos < node.arguments.pos) call = node;
-    node = node.forEachChild((child) => (child.getStart(sf) <= pos && pos < child.getEnd() ? child : undefined));
+export function callStart(text: string, starts: readonly number[], line: number, column: number): { line: number; column: number } {
+  if (line < 1 || line > starts.length) return { line, column };
+  let i = Math.min(text.length, starts[line - 1]! + column - 1);
+  const ident = (ch: string | undefined) => ch !== undefined && /[\w$]/.test(ch);
+  const skipSpaceBack = (at: number) => {
+    while (at > 0 && /\s/.test(text[at - 1]!)) at--;
+    return at;
+  };
+  if (text[i] === "(") i = skipSpaceBack(i);
+  while (i > 0 && ident(text[i - 1])) i--;
+  for (;;) {
+    let j = skipSpaceBack(i);
+    if (text[j - 1] !== ".") break;
+    j--;
+    if (text[j - 1] === "?") j--;
+    j = skipSpaceBack(j);
+    let k = j;
+    while (k > 0 && ident(text[k - 1])) k--;
+    if (k === j) break;
+    i = k;
   }
-  if (!call) return { line, column };
-  const start = sf.getLineAndCharacterOfPosition(call.getStart(sf));
-  return { line: start.line + 1, column: start.character + 1 };
+  let l = line - 1;
+  while (l > 0 && starts[l]! > i) l--;
+  return { line: l + 1, column: i - starts[l]! + 1 };
+}
+
+/** Offsets where each line of `text` starts (callStart's index; compute once per text). */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
 }

@@ -2,13 +2,26 @@
  * Opening a project: find and load the config, find the workflow files, compile them.
  * Every command that reads the user's code starts here.
  */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { findConfigFile, findWorkflowFiles, loadConfig, type ConfigOverrides, type ResolvedConfig } from "../config/load.js";
 import { WfsyncError, WfsyncErrors } from "../errors.js";
+import { dslFingerprint, openCheckCache, sha1 } from "./cache.js";
 import { WorkflowCompiler, type CompileResult } from "./compiler.js";
+import { CHECK_OPTIONS_VERSION, dslTypesPath } from "./project.js";
+
+/** What a cached "passed" depends on besides the files: TypeScript, the options, the DSL. */
+function checkCacheKey(): string {
+  const require = createRequire(import.meta.url);
+  const tsMorph = JSON.parse(readFileSync(require.resolve("ts-morph/package.json"), "utf8")) as { version: string };
+  return sha1(`ts-morph ${tsMorph.version}\0options ${CHECK_OPTIONS_VERSION}\0dsl ${dslFingerprint(dslTypesPath())}`);
+}
 
 export interface OpenProjectOptions {
   cwd: string;
+  /** Skip the type check of files unchanged since they last passed (default true). */
+  checkCache?: boolean;
   config?: string | undefined;
   overrides?: ConfigOverrides;
   env?: NodeJS.ProcessEnv;
@@ -22,7 +35,10 @@ export interface OpenProject {
 
 export function openProject(options: OpenProjectOptions): OpenProject {
   const configFile = findConfigFile(options.cwd, options.config);
-  const compiler = new WorkflowCompiler({ root: options.cwd });
+  const compiler = new WorkflowCompiler({
+    root: options.cwd,
+    ...(options.checkCache === false ? {} : { cache: openCheckCache(path.join(path.dirname(configFile), ".wfsync", "check-cache.json"), checkCacheKey()) }),
+  });
   const config = loadConfig(compiler, configFile, options.overrides, options.env);
   const files = findWorkflowFiles(config);
   if (files.length === 0) {
