@@ -1,0 +1,144 @@
+/**
+ * `wfsync import`: argv → ImportRequest → importWorkflow → one text summary. It opens its own
+ * connection rather than a plan session, because a project being adopted may have no workflow
+ * files yet (which a plan session refuses).
+ */
+import path from "node:path";
+import { InvalidArgumentError, type Command } from "commander";
+import { createTenantQueue } from "../apply/queue.js";
+import { credentialsFromEnv } from "../client/credentials.js";
+import { normaliseBaseUrl } from "../client/url.js";
+import { createWorkflowClient } from "../client/workflow.js";
+import { WorkflowCompiler } from "../compile/compiler.js";
+import { displayPath } from "../compile/diagnostics.js";
+import { findConfigFile, loadConfig } from "../config/load.js";
+import { WfsyncError } from "../errors.js";
+import { importWorkflow, type ImportResult } from "../import/run.js";
+import type { GlobalOptions } from "./main.js";
+import { runCommand } from "./output.js";
+import { globalOptions, makeLogger } from "./session.js";
+
+export interface ImportFlags {
+  workflow: number;
+  split: number[];
+  emailFlow?: number;
+  out?: string;
+  force?: boolean;
+  skipUnsupported?: boolean;
+}
+
+export interface ImportIo {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly global: GlobalOptions;
+}
+
+/** Runs an import from parsed flags; throws WfsyncError for anything refused. */
+export async function runImport(flags: ImportFlags, io: ImportIo): Promise<ImportResult> {
+  const logger = makeLogger(io.global);
+  const compiler = new WorkflowCompiler({ root: io.cwd });
+  const config = loadConfig(compiler, findConfigFile(io.cwd, io.global.config), { url: io.global.url }, io.env);
+  if (!config.url) throw new WfsyncError("E_NO_URL", "no tenant URL: set `url` in the config, WFSYNC_URL, or pass --url");
+  const tenant = normaliseBaseUrl(config.url);
+  const api = createWorkflowClient({ baseUrl: tenant, credentials: credentialsFromEnv(io.env), timeoutMs: config.timeoutMs, logger });
+  const queue = createTenantQueue({
+    concurrency: config.concurrency,
+    rate: config.rate,
+    maxRetries: config.maxRetries,
+    onEvent: (e) => {
+      if (e.type === "throttled") logger.warn({ waitMs: e.waitMs }, `the server asked to slow down: pausing for ${(e.waitMs / 1000).toFixed(1)} s`);
+      else if (e.type === "retry") logger.warn({ label: e.label, delayMs: e.delayMs }, `retrying ${e.label ?? "request"} after: ${e.error.message}`);
+    },
+  });
+  try {
+    return await importWorkflow(
+      {
+        workflowId: flags.workflow,
+        splitIds: flags.split,
+        emailFlowId: flags.emailFlow,
+        outDir: flags.out === undefined ? undefined : path.resolve(io.cwd, flags.out),
+        force: flags.force ?? false,
+        skipUnsupported: flags.skipUnsupported ?? false,
+      },
+      { cwd: io.cwd, config, compiler, tenant, api, queue },
+    );
+  } finally {
+    api.close();
+  }
+}
+
+export function renderImport(result: ImportResult, cwd: string): string {
+  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+  const lines: string[] = [];
+  const flow = result.workflow.flowName === undefined ? "" : ` (${JSON.stringify(result.workflow.flowName)})`;
+  lines.push(
+    `${result.replaced ? "replaced" : "wrote"} ${result.displayFile}: workflow ${result.workflow.workflowId}${flow}, ` +
+      `${n(result.splits.length, "split")}, ${n(result.recorded.length, "option")}, ${n(result.steps, "step")}`,
+  );
+  lines.push(`recorded ${n(result.recorded.length, "option")} in ${displayPath(result.statePath, cwd)}`);
+  if (result.forgotten.length) lines.push(`forgot ${n(result.forgotten.length, "stale state entry")} of these splits: ${result.forgotten.join(", ")}`);
+  if (result.generatedKeys.length) {
+    lines.push("", "Generated keys (the server's Key was empty or repeated in its split):");
+    for (const g of result.generatedKeys) {
+      for (const k of g.keys) {
+        const was = k.reason === "empty" ? "empty" : `${JSON.stringify(k.serverKey)} repeated`;
+        lines.push(`  ${g.address} [id ${g.id}]  ${k.path === "" ? "" : `${k.where}: `}key ${JSON.stringify(k.key)} (server: ${was})`);
+      }
+    }
+    lines.push(`The next plan shows ${n(result.generatedKeys.length, "update")} for these, and nothing else: apply saves the keys on the server.`);
+    if (result.generatedKeys.some((g) => g.keys.some((k) => k.path !== ""))) {
+      lines.push("Nested options whose key was generated get new step ids on the server with that update.");
+    }
+  }
+  if (result.skipped.length) {
+    lines.push("", "Skipped (the DSL cannot express them; they stay on the server, unmanaged):");
+    for (const { workflowStepId, option } of result.skipped) {
+      lines.push(`  split ${workflowStepId}, option ${JSON.stringify(option.key)} [id ${option.id}]:`);
+      for (const p of option.problems) lines.push(`    - ${p}`);
+    }
+  }
+  lines.push("", result.generatedKeys.length ? "Next: wfsync plan (review the key updates), then wfsync apply" : "Next: wfsync plan (it should show no changes)");
+  return `${lines.join("\n")}\n`;
+}
+
+function id(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) <= 0) throw new InvalidArgumentError("expected a positive integer id");
+  return Number(value);
+}
+
+function ids(value: string, previous: number[]): number[] {
+  return [...previous, ...value.split(",").map(id)];
+}
+
+export function registerImportCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("import")
+    .description("write a builder file from options already on the server, and record them in the state")
+    .requiredOption("--workflow <id>", "the flow's workflow id (the first argument of workflow(...))", id)
+    .option("--split <stepId>", "a Split step to import (repeatable, or comma-separated)", ids, [])
+    .option("--email-flow <id>", "import every Split step of this e-mail flow (GetEmailFlow); also names the file", id)
+    .option("--out <dir>", "folder to write into (default: workflows/ next to the config)")
+    .option("--force", "replace an existing file of the same workflow")
+    .option("--skip-unsupported", "import what the DSL can express; leave a comment for options it cannot")
+    .addHelpText(
+      "after",
+      `
+One of --split or --email-flow is needed: on SuperOffice 10.2.4–10.2.9 a workflow id alone cannot
+list its Split steps. The file is workflows/<flow name>.ts (or workflow-<id>.ts without a flow
+name); it is never replaced without --force. The next \`wfsync plan\` shows no changes, except one
+update per option whose empty or repeated Key got a generated key. Options the DSL cannot express
+stop the import (nothing is written) unless --skip-unsupported is given.
+
+Examples:
+  wfsync import --workflow 679 --email-flow 12
+  wfsync import --workflow 679 --split 844 --split 910 --out workflows/onboarding`,
+    )
+    .action(async (flags: ImportFlags, cmd: Command) => {
+      await runCommand(setExit, async () => {
+        const cwd = process.cwd();
+        const result = await runImport(flags, { cwd, env: process.env, global: globalOptions(cmd) });
+        process.stdout.write(renderImport(result, cwd));
+        return 0;
+      });
+    });
+}

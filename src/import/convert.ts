@@ -1,0 +1,293 @@
+/**
+ * Turns the server's option carriers into what the generated code will declare: the canonical
+ * model, with a readable key for every option whose Key is empty or already taken in its split,
+ * and the list of everything the DSL cannot express. Pure: no IO.
+ */
+import { MAX_NAME_LENGTH, REQUIRED_FIELDS } from "../compile/validate.js";
+import { canonicalOption, caseInsensitive, optionFromCarrier, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
+import { defaultFieldValue, stepFields, type FieldKind } from "../model/steps.js";
+import type { ServerSplit, ServerWorkflow } from "./read.js";
+
+export interface GeneratedKey {
+  /** Position in the option: "" for the option itself, `/i.j` per level for nested options (step i, option j). */
+  readonly path: string;
+  /** The option in words, for messages: `option "vip"` or `step 3 (Split) › option 2 "Hot"`. */
+  readonly where: string;
+  readonly serverKey: string;
+  readonly key: string;
+  readonly reason: "empty" | "duplicate";
+}
+
+interface OptionBase {
+  readonly id: number;
+  /** As the server has them. */
+  readonly key: string;
+  readonly name: string;
+  readonly rank: number;
+  readonly carrier: unknown;
+}
+
+export interface SupportedOption extends OptionBase {
+  readonly supported: true;
+  /** The option as the server has it (canonical). */
+  readonly server: OptionModel;
+  /** The option as the generated code declares it: the server's, with generated keys. */
+  readonly declared: OptionModel;
+  readonly generatedKeys: readonly GeneratedKey[];
+  /** The server calls step type 6 UpdateParticipant (10.2.9): use that method name. */
+  readonly updateParticipant: boolean;
+}
+
+export interface UnsupportedOption extends OptionBase {
+  readonly supported: false;
+  /** What the DSL cannot express, one line each. */
+  readonly problems: readonly string[];
+}
+
+export type ImportedOption = SupportedOption | UnsupportedOption;
+
+export interface ImportedSplit {
+  readonly workflowStepId: number;
+  /** In the order they run: by rank, then id. */
+  readonly options: readonly ImportedOption[];
+}
+
+export interface ImportedWorkflow {
+  readonly workflowId: number;
+  readonly emailFlowId?: number | undefined;
+  readonly flowName?: string | undefined;
+  readonly splits: readonly ImportedSplit[];
+}
+
+export function convertWorkflow(server: ServerWorkflow): ImportedWorkflow {
+  return {
+    workflowId: server.workflowId,
+    emailFlowId: server.emailFlowId,
+    flowName: server.flowName,
+    splits: server.splits.map((s) => convertSplit(server.workflowId, s)),
+  };
+}
+
+interface ReadOption extends OptionBase {
+  readonly model?: OptionModel;
+  readonly problems: string[];
+}
+
+function convertSplit(workflowId: number, split: ServerSplit): ImportedSplit {
+  const read = split.options.map((carrier) => readOption(carrier, workflowId, split.workflowStepId));
+  read.sort((a, b) => a.rank - b.rank || a.id - b.id);
+  checkRanks(read, (o, problem) => o.problems.push(problem));
+  const keys = assignKeys(read);
+  const options = read.map((o, i): ImportedOption => {
+    const assigned = keys[i]!;
+    if (!o.model) return { ...base(o), supported: false, problems: o.problems };
+    const generatedKeys: GeneratedKey[] = [];
+    if (assigned.reason) {
+      generatedKeys.push({ path: "", where: `option ${JSON.stringify(o.name)}`, serverKey: o.key, key: assigned.key, reason: assigned.reason });
+    }
+    const content = declareContent(o.model, "", "", generatedKeys, o.problems);
+    if (o.problems.length) return { ...base(o), supported: false, problems: o.problems };
+    const declared = canonicalOption({ ...content, key: assigned.key, workflowId, workflowStepId: split.workflowStepId });
+    return { ...base(o), supported: true, server: o.model, declared, generatedKeys, updateParticipant: usesUpdateParticipant(o.carrier) };
+  });
+  return { workflowStepId: split.workflowStepId, options };
+}
+
+function base(o: ReadOption): OptionBase {
+  return { id: o.id, key: o.key, name: o.name, rank: o.rank, carrier: o.carrier };
+}
+
+function readOption(carrier: unknown, workflowId: number, workflowStepId: number): ReadOption {
+  const c = caseInsensitive(carrier);
+  const problems: string[] = [];
+  let converted: ReturnType<typeof optionFromCarrier> | undefined;
+  try {
+    converted = optionFromCarrier(carrier);
+  } catch (err) {
+    problems.push(`${(err as Error).message}: a step type the DSL does not know`);
+  }
+  for (const field of converted?.unknown ?? []) problems.push(`${field}: a field the DSL cannot express`);
+  extraOptionProperties(carrier, "", problems);
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  const int = (v: unknown) => (typeof v === "number" && Number.isInteger(v) ? v : 0);
+  const model = converted ? { ...converted.option, workflowId, workflowStepId } : undefined;
+  const id = converted?.id ?? int(c.get("workflowstepoptionid"));
+  if (!(id > 0)) problems.push("the option has no WorkflowStepOptionId");
+  return {
+    id,
+    key: model?.key ?? text(c.get("key")),
+    name: model?.name ?? text(c.get("name")),
+    rank: model?.rank ?? int(c.get("rank")),
+    carrier,
+    ...(model ? { model } : {}),
+    problems,
+  };
+}
+
+/** Ranks the DSL can declare: positive and unique in their split. */
+function checkRanks<T extends { rank: number }>(options: readonly T[], problem: (o: T, text: string) => void): void {
+  const count = new Map<number, number>();
+  for (const o of options) count.set(o.rank, (count.get(o.rank) ?? 0) + 1);
+  for (const o of options) {
+    if (!Number.isInteger(o.rank) || o.rank <= 0) problem(o, `Rank is ${o.rank}; the DSL needs a positive rank`);
+    else if (count.get(o.rank)! > 1) problem(o, `Rank ${o.rank} is shared by ${count.get(o.rank)} options of the split; the DSL needs distinct ranks`);
+  }
+}
+
+/**
+ * Keys as code declares them: the first option (in rank order) with a Key keeps it; an empty
+ * Key or a repeat gets a slug of the option's name, made unique among every Key of the split.
+ */
+export function assignKeys(options: readonly { key: string; name: string }[]): { key: string; reason?: "empty" | "duplicate" }[] {
+  const taken = new Set(options.map((o) => o.key));
+  const kept = new Set<string>();
+  return options.map((o) => {
+    const empty = o.key.trim() === "";
+    if (!empty && !kept.has(o.key)) {
+      kept.add(o.key);
+      return { key: o.key };
+    }
+    const base = slugify(o.name) || "option";
+    let key = base;
+    for (let n = 2; taken.has(key); n++) key = `${base}-${n}`;
+    taken.add(key);
+    return { key, reason: empty ? "empty" : "duplicate" };
+  });
+}
+
+export function slugify(text: string): string {
+  return text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+/, "")
+    .slice(0, 48)
+    .replace(/-+$/, "");
+}
+
+/**
+ * Checks what the DSL can express of an option's content (name, steps, nested options) and
+ * returns it with generated keys for nested options. Problems and keys are collected.
+ */
+function declareContent(content: OptionContent, where: string, path: string, keys: GeneratedKey[], problems: string[]): OptionContent {
+  const at = (text: string) => problems.push(where ? `${where}: ${text}` : text);
+  if (content.name.trim() === "") at("the Name is empty; the DSL needs a name");
+  else if (content.name.length > MAX_NAME_LENGTH) at(`the Name is ${content.name.length} characters; at most ${MAX_NAME_LENGTH} can be declared`);
+  const steps = content.steps.map((step, i) => {
+    const stepWhere = `${where ? `${where} › ` : ""}step ${i + 1} (${step.stepType})`;
+    for (const text of stepProblems(step)) problems.push(`${stepWhere}: ${text}`);
+    if (step.stepType !== "Split") return step;
+    const nested = step.options ?? [];
+    if (nested.length === 0) problems.push(`${stepWhere}: a nested split without options; the DSL needs at least one`);
+    checkRanks(nested, (o, text) => problems.push(`${stepWhere} › option ${JSON.stringify(o.name)}: ${text}`));
+    const assigned = assignKeys(nested);
+    const options = nested.map((o, j) => {
+      const a = assigned[j]!;
+      const optionWhere = `${stepWhere} › option ${j + 1} ${JSON.stringify(o.name)}`;
+      const optionPath = `${path}/${i}.${j}`;
+      if (a.reason) keys.push({ path: optionPath, where: optionWhere, serverKey: o.key, key: a.key, reason: a.reason });
+      return { ...declareContent(o, optionWhere, optionPath, keys, problems), key: a.key };
+    });
+    return { ...step, options };
+  });
+  return { ...content, steps };
+}
+
+const DATE_TIME = /^\[DT:\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}\]$/;
+
+/** What of one step (its own fields, not nested options) the DSL cannot declare. */
+function stepProblems(step: StepModel): string[] {
+  const problems: string[] = [];
+  const fields = stepFields(step.stepType);
+  for (const [name, kind] of Object.entries(fields)) {
+    const wrong = fieldProblem(kind, step[name]);
+    if (wrong) problems.push(`${name} is ${show(step[name])}; ${wrong}`);
+  }
+  if (problems.length) return problems;
+  for (const name of REQUIRED_FIELDS[step.stepType] ?? []) {
+    if (step[name] === 0 || step[name] === "") problems.push(`${name} is ${show(step[name])}; the DSL requires it (the step would do nothing)`);
+  }
+  if (step.stepType === "WaitForTime") problems.push(...waitProblems(step));
+  return problems;
+}
+
+function fieldProblem(kind: FieldKind, value: unknown): string | undefined {
+  switch (kind.type) {
+    case "int":
+      return Number.isInteger(value) && (value as number) >= 0 ? undefined : "the DSL takes a whole number ≥ 0";
+    case "string":
+      return typeof value === "string" ? undefined : "the DSL takes a string";
+    case "bool":
+      return typeof value === "boolean" ? undefined : "the DSL takes true or false";
+    case "int[]":
+      return Array.isArray(value) && value.every((v) => Number.isInteger(v) && v > 0) ? undefined : "the DSL takes a list of positive ids";
+    case "enum":
+      return typeof value === "string" && kind.values.includes(value) ? undefined : `the DSL takes one of ${kind.values.join(", ")}`;
+    default: {
+      const never: never = kind;
+      return never;
+    }
+  }
+}
+
+/** waitForTime() takes one shape per algorithm; values left over from another one cannot be declared. */
+function waitProblems(step: StepModel): string[] {
+  const leftovers = (names: string[]) =>
+    names.filter((n) => JSON.stringify(step[n]) !== JSON.stringify(defaultFieldValue(stepFields("WaitForTime")[n]!)));
+  const extra = (algorithm: string, names: string[]) =>
+    leftovers(names).map((n) => `${n} is ${show(step[n])}, which ${algorithm} does not use; the DSL cannot declare it (clear it in the flow editor)`);
+  switch (step.timeWaitAlgorithm) {
+    case "NumIntervals": {
+      const out = extra("NumIntervals", ["until"]);
+      if (!((step.numIntervals as number) > 0)) out.push(`numIntervals is ${show(step.numIntervals)}; the DSL needs a positive number`);
+      if (step.intervalType === "None") out.push('intervalType is "None"; the DSL needs a unit such as "Days"');
+      return out;
+    }
+    case "UntilSpecified": {
+      const out = extra("UntilSpecified", ["numIntervals", "intervalType"]);
+      if (!DATE_TIME.test(String(step.until))) out.push(`until is ${show(step.until)}; the DSL needs "[DT:MM/DD/YYYY HH:mm:ss]"`);
+      return out;
+    }
+    case "UntilDateField":
+      return extra("UntilDateField", ["numIntervals", "intervalType", "until"]);
+    default:
+      return [`timeWaitAlgorithm is ${show(step.timeWaitAlgorithm)}; the DSL needs NumIntervals, UntilSpecified or UntilDateField`];
+  }
+}
+
+const OPTION_PROPERTIES = new Set(["workflowstepoptionid", "workflowstepid", "workflowid", "key", "name", "rank", "steps", "tableright", "fieldproperties"]);
+
+/** Option properties the model has no place for (optionFromCarrier reports those of steps). */
+function extraOptionProperties(carrier: unknown, path: string, problems: string[]): void {
+  const c = caseInsensitive(carrier);
+  if (carrier && typeof carrier === "object") {
+    for (const k of Object.keys(carrier)) {
+      if (!OPTION_PROPERTIES.has(k.toLowerCase())) problems.push(`${path}${k}: an option property the DSL cannot express`);
+    }
+  }
+  const steps = c.get("steps");
+  if (!Array.isArray(steps)) return;
+  steps.forEach((step, i) => {
+    const options = caseInsensitive(step).get("options");
+    if (Array.isArray(options)) options.forEach((o, j) => extraOptionProperties(o, `${path}Steps[${i}].Options[${j}].`, problems));
+  });
+}
+
+function usesUpdateParticipant(carrier: unknown): boolean {
+  const c = caseInsensitive(carrier);
+  const steps = c.get("steps");
+  if (!Array.isArray(steps)) return false;
+  return steps.some((step) => {
+    const s = caseInsensitive(step);
+    const type = s.get("steptype");
+    if (typeof type === "string" && type.trim().toLowerCase() === "updateparticipant") return true;
+    const options = s.get("options");
+    return Array.isArray(options) && options.some(usesUpdateParticipant);
+  });
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "missing";
+  return JSON.stringify(value) ?? String(value);
+}

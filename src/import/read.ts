@@ -1,0 +1,118 @@
+/**
+ * Reads what `wfsync import` turns into code: the option carriers of the chosen Split steps,
+ * either step by step (`GetWorkflowStep`) or from the whole flow (`GetEmailFlow`). Nothing is
+ * converted here; the carriers are kept as the server sent them (the state records them).
+ */
+import type { TenantQueue } from "../apply/queue.js";
+import type { WorkflowApi } from "../client/workflow.js";
+import { WfsyncError } from "../errors.js";
+import { caseInsensitive } from "../model/option.js";
+import { resolveStepType } from "../model/steps.js";
+
+/** Which splits to import. */
+export interface ImportSource {
+  readonly workflowId: number;
+  /** Split step ids; with `emailFlowId` they pick among the flow's splits. */
+  readonly splitIds: readonly number[];
+  readonly emailFlowId?: number | undefined;
+}
+
+export interface ServerSplit {
+  readonly workflowStepId: number;
+  /** The option carriers as the server sent them. */
+  readonly options: readonly unknown[];
+}
+
+export interface ServerWorkflow {
+  readonly workflowId: number;
+  readonly emailFlowId?: number | undefined;
+  /** The flow's name, when it was read with GetEmailFlow. */
+  readonly flowName?: string | undefined;
+  /** In ascending step id order (stable output). */
+  readonly splits: readonly ServerSplit[];
+}
+
+/** Refuses a request that cannot name its splits, before anything is read. */
+export function checkImportSource(source: ImportSource): void {
+  const ids = [source.workflowId, ...source.splitIds, ...(source.emailFlowId === undefined ? [] : [source.emailFlowId])];
+  const bad = ids.find((id) => !Number.isSafeInteger(id) || id <= 0);
+  if (bad !== undefined) throw new WfsyncError("E_IMPORT_ARGS", `ids must be positive integers, got ${String(bad)}`);
+  if (source.splitIds.length === 0 && source.emailFlowId === undefined) {
+    throw new WfsyncError(
+      "E_IMPORT_NO_SOURCE",
+      `import needs --split STEP_ID (repeatable) or --email-flow ID to find the options of workflow ${source.workflowId}: ` +
+        "on SuperOffice 10.2.4–10.2.9 a workflow id alone cannot list its Split steps " +
+        "(GetWorkflowStep needs a step id, GetEmailFlow the flow's EmailFlowId).",
+    );
+  }
+}
+
+export async function readServerWorkflow(api: WorkflowApi, queue: TenantQueue, source: ImportSource): Promise<ServerWorkflow> {
+  checkImportSource(source);
+  const splitIds = [...new Set(source.splitIds)].sort((a, b) => a - b);
+  if (source.emailFlowId !== undefined) return readFlow(api, queue, source.workflowId, source.emailFlowId, splitIds);
+  const splits = await Promise.all(
+    splitIds.map(async (id) => {
+      const step = await queue.run(() => api.getWorkflowStep(id), { label: `GetWorkflowStep ${id}` });
+      if (step === null || step === undefined) {
+        throw new WfsyncError("E_SPLIT_NOT_FOUND", `the server has no step ${id}; check the Split step's id (workflow ${source.workflowId})`);
+      }
+      return splitFromStep(step, source.workflowId, id);
+    }),
+  );
+  return { workflowId: source.workflowId, splits };
+}
+
+async function readFlow(api: WorkflowApi, queue: TenantQueue, workflowId: number, emailFlowId: number, only: number[]): Promise<ServerWorkflow> {
+  const flow = await queue.run(() => api.getEmailFlow(emailFlowId), { label: `GetEmailFlow ${emailFlowId}` });
+  if (flow === null || flow === undefined) throw new WfsyncError("E_FLOW_NOT_FOUND", `the server has no e-mail flow ${emailFlowId}`);
+  const f = caseInsensitive(flow);
+  const flowWorkflow = f.get("workflowid");
+  if (typeof flowWorkflow === "number" && flowWorkflow !== 0 && flowWorkflow !== workflowId) {
+    throw new WfsyncError("E_WRONG_WORKFLOW", `e-mail flow ${emailFlowId} belongs to workflow ${flowWorkflow}, not ${workflowId}; pass --workflow ${flowWorkflow}`);
+  }
+  const steps = f.get("steps");
+  // Only the flow's own Split steps have addressable options; splits nested inside an option
+  // are part of that option's steps.
+  const splits = (Array.isArray(steps) ? steps : [])
+    .filter((s) => resolveStepType(caseInsensitive(s).get("steptype")) === "Split")
+    .map((s) => {
+      const id = caseInsensitive(s).get("workflowstepid");
+      return splitFromStep(s, workflowId, typeof id === "number" ? id : 0);
+    })
+    .sort((a, b) => a.workflowStepId - b.workflowStepId);
+  const name = f.get("name");
+  const flowName = typeof name === "string" && name.trim() !== "" ? name : undefined;
+  if (splits.length === 0) throw new WfsyncError("E_IMPORT_NO_SPLITS", `e-mail flow ${emailFlowId} has no Split steps; there is nothing to import`);
+  const known = new Set(splits.map((s) => s.workflowStepId));
+  const unknown = only.filter((id) => !known.has(id));
+  if (unknown.length) {
+    throw new WfsyncError(
+      "E_SPLIT_NOT_FOUND",
+      `e-mail flow ${emailFlowId} has no Split step ${unknown.join(", ")}; its Split steps are ${[...known].join(", ")}`,
+    );
+  }
+  return {
+    workflowId,
+    emailFlowId,
+    flowName,
+    splits: only.length ? splits.filter((s) => only.includes(s.workflowStepId)) : splits,
+  };
+}
+
+function splitFromStep(step: unknown, workflowId: number, workflowStepId: number): ServerSplit {
+  const s = caseInsensitive(step);
+  if (!(workflowStepId > 0)) throw new WfsyncError("E_SERVER_STEP", `a Split step of workflow ${workflowId} has no WorkflowStepId`, { userError: false });
+  if (resolveStepType(s.get("steptype")) !== "Split") {
+    throw new WfsyncError(
+      "E_NOT_A_SPLIT",
+      `step ${workflowStepId} is a ${String(s.get("steptype") ?? "step of unknown type")} step on the server, not a Split`,
+    );
+  }
+  const stepWorkflow = s.get("workflowid");
+  if (typeof stepWorkflow === "number" && stepWorkflow !== 0 && stepWorkflow !== workflowId) {
+    throw new WfsyncError("E_WRONG_WORKFLOW", `split ${workflowStepId} belongs to workflow ${stepWorkflow} on the server, not ${workflowId}`);
+  }
+  const options = s.get("options");
+  return { workflowStepId, options: Array.isArray(options) ? options : [] };
+}
