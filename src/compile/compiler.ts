@@ -18,7 +18,7 @@ import { callStart, codeFrame, diagnosticToError, displayPath, lineStarts } from
 import { EvaluationFailure, ModuleEvaluator, type EmittedModule, type ModuleHost } from "./evaluate.js";
 import { createCheckProject, dslTypesPath, transpileForEval } from "./project.js";
 import { tsMorph, type Project, type TsProgram } from "./ts-morph.js";
-import { validateDefinitions, type DesiredModel, type FileDefinitions, type Locate } from "./validate.js";
+import { mergeValidations, validateFile, type DesiredModel, type FileValidation, type Locate } from "./validate.js";
 
 export interface CompileResult extends DesiredModel {
   /** Every problem, compile and validation alike, each with its location. */
@@ -60,6 +60,8 @@ export class WorkflowCompiler {
   private readonly resolutions = new Map<string, string | undefined>();
   private projectInstance: Project | undefined;
   private compiled = false;
+  /** Validation of each evaluation's definitions: files not re-evaluated are not re-validated. */
+  private readonly validations = new WeakMap<readonly WorkflowDefinition[], FileValidation>();
 
   constructor(options: CompilerOptions) {
     this.root = options.root;
@@ -375,7 +377,8 @@ export class WorkflowCompiler {
 
   private assemble(failedFiles: Set<string>, checked: Set<string>, extra: WfsyncError[], reachable: Set<string>): CompileResult {
     const errors: WfsyncError[] = [...extra];
-    const good: FileDefinitions[] = [];
+    const good: FileValidation[] = [];
+    const locate = this.locator();
     const seen = new Set<string>();
     for (const [file, state] of this.files) {
       if (!reachable.has(file) || !state.errors) continue;
@@ -396,9 +399,14 @@ export class WorkflowCompiler {
         );
         continue;
       }
-      good.push({ file, definitions: state.definitions });
+      let validation = this.validations.get(state.definitions);
+      if (!validation) {
+        validation = validateFile({ file, definitions: state.definitions }, locate);
+        this.validations.set(state.definitions, validation);
+      }
+      good.push(validation);
     }
-    const validation = validateDefinitions(good, this.locator());
+    const validation = mergeValidations(good);
     errors.push(...validation.errors);
     const ofWorkflows = (files: Set<string>) => new Set([...files].filter((f) => this.workflowFiles.has(f)));
     return { ...validation, errors, failedFiles: ofWorkflows(failedFiles), checkedFiles: ofWorkflows(checked), fromCache: !this.projectInstance };

@@ -60,57 +60,95 @@ export interface ValidationResult extends DesiredModel {
 /** Maps a builder call site to the user's source; `fallback` when it cannot. */
 export type Locate = (site: CallSite | undefined, fallbackFile: string) => SourceLocation;
 
-export function validateDefinitions(files: readonly FileDefinitions[], locate: Locate): ValidationResult {
+/**
+ * One file's validation, in the order things were declared: errors, and splits with their
+ * options. It depends only on the file's definitions (and their locations), so the compiler
+ * keeps it for files that were not re-evaluated; only the merge across files runs every time.
+ */
+export type FileValidation = readonly (
+  | { readonly kind: "error"; readonly error: WfsyncError }
+  | {
+      readonly kind: "split";
+      readonly workflowId: number;
+      readonly workflowStepId: number;
+      readonly loc: SourceLocation;
+      readonly options: readonly DesiredOption[];
+      readonly errors: readonly WfsyncError[];
+      readonly steps: number;
+    }
+)[];
+
+export function validateFile({ file, definitions }: FileDefinitions, locate: Locate): FileValidation {
+  const out: (FileValidation[number] & object)[] = [];
+  const problem = (code: string, message: string, loc: SourceLocation) =>
+    out.push({ kind: "error", error: new WfsyncError(code, message, { location: loc }) });
+  for (const def of definitions) {
+    if (!isPositiveInt(def.workflowId)) {
+      problem("E_WORKFLOW_ID", `workflow id must be a positive integer, got ${show(def.workflowId)}`, locate(def.site, file));
+      continue;
+    }
+    const workflowId = def.workflowId;
+    for (const split of def.splits) {
+      const loc = locate(split.site, file);
+      if (!isPositiveInt(split.workflowStepId)) {
+        problem("E_SPLIT_ID", `split step id must be a positive integer, got ${show(split.workflowStepId)}`, loc);
+        continue;
+      }
+      const workflowStepId = split.workflowStepId;
+      const errors: WfsyncError[] = [];
+      const options: DesiredOption[] = [];
+      let steps = 0;
+      const contents = checkOptions(split, file, locate, (code, message, at) => errors.push(new WfsyncError(code, message, { location: at })));
+      for (const { raw, loc: optionLoc, valid, stepCount } of contents) {
+        steps += stepCount;
+        if (!valid) continue;
+        const option = canonicalOption({ ...raw, workflowId, workflowStepId });
+        const address = optionAddress(option);
+        options.push({ address, option, hash: hashOption(option), source: optionLoc, file });
+      }
+      out.push({ kind: "split", workflowId, workflowStepId, loc, options, errors, steps });
+    }
+  }
+  return out;
+}
+
+/** Merges per-file validations: the checks across files (a split declared twice) happen here. */
+export function mergeValidations(files: readonly FileValidation[]): ValidationResult {
   const errors: WfsyncError[] = [];
   const options = new Map<Address, DesiredOption>();
   const splitsSeen = new Map<string, SourceLocation>();
   const workflows = new Set<number>();
   let steps = 0;
-
-  for (const { file, definitions } of files) {
-    for (const def of definitions) {
-      const wfLoc = locate(def.site, file);
-      const problem = (code: string, message: string, loc: SourceLocation) =>
-        errors.push(new WfsyncError(code, message, { location: loc }));
-      if (!isPositiveInt(def.workflowId)) {
-        problem("E_WORKFLOW_ID", `workflow id must be a positive integer, got ${show(def.workflowId)}`, wfLoc);
+  for (const entries of files) {
+    for (const entry of entries) {
+      if (entry.kind === "error") {
+        errors.push(entry.error);
         continue;
       }
-      const workflowId = def.workflowId;
-      workflows.add(workflowId);
-      for (const split of def.splits) {
-        const splitLoc = locate(split.site, file);
-        if (!isPositiveInt(split.workflowStepId)) {
-          problem("E_SPLIT_ID", `split step id must be a positive integer, got ${show(split.workflowStepId)}`, splitLoc);
-          continue;
-        }
-        const splitId = `${workflowId}/${split.workflowStepId}`;
-        const earlier = splitsSeen.get(splitId);
-        if (earlier) {
-          problem(
+      workflows.add(entry.workflowId);
+      const splitId = `${entry.workflowId}/${entry.workflowStepId}`;
+      const earlier = splitsSeen.get(splitId);
+      if (earlier) {
+        errors.push(
+          new WfsyncError(
             "E_DUPLICATE_SPLIT",
-            `split ${split.workflowStepId} of workflow ${workflowId} is already declared at ${formatLocation(earlier)}; declare each split once`,
-            splitLoc,
-          );
-          continue;
-        }
-        splitsSeen.set(splitId, splitLoc);
-        const contents = checkOptions(split, file, locate, problem);
-        for (const { raw, loc, valid, stepCount } of contents) {
-          steps += stepCount;
-          if (!valid) continue;
-          const option = canonicalOption({ ...raw, workflowId, workflowStepId: split.workflowStepId });
-          const address = optionAddress(option);
-          options.set(address, { address, option, hash: hashOption(option), source: loc, file });
-        }
+            `split ${entry.workflowStepId} of workflow ${entry.workflowId} is already declared at ${formatLocation(earlier)}; declare each split once`,
+            { location: entry.loc },
+          ),
+        );
+        continue;
       }
+      splitsSeen.set(splitId, entry.loc);
+      errors.push(...entry.errors);
+      steps += entry.steps;
+      for (const o of entry.options) options.set(o.address, o);
     }
   }
-  return {
-    errors,
-    options,
-    stats: { workflows: workflows.size, splits: splitsSeen.size, options: options.size, steps },
-  };
+  return { errors, options, stats: { workflows: workflows.size, splits: splitsSeen.size, options: options.size, steps } };
+}
+
+export function validateDefinitions(files: readonly FileDefinitions[], locate: Locate): ValidationResult {
+  return mergeValidations(files.map((f) => validateFile(f, locate)));
 }
 
 type Problem = (code: string, message: string, loc: SourceLocation) => void;
