@@ -92,7 +92,7 @@ function describeOption(o: OptionModel): string[] {
 
 function fieldChanges(before: OptionModel, after: OptionModel, p: Painters): string[] {
   const lines: string[] = [];
-  for (const field of ["name", "rank", "workflowId", "workflowStepId"] as const) {
+  for (const field of ["key", "name", "rank", "workflowId", "workflowStepId"] as const) {
     if (before[field] !== after[field]) {
       lines.push(`    ${field}: ${p.red(JSON.stringify(before[field]))} → ${p.green(JSON.stringify(after[field]))}`);
     }
