@@ -32,13 +32,21 @@ export function registerApplyCommand(program: Command, setExit: (code: number) =
 }
 
 async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
+  // Refused before compiling or reading the server: the answer cannot depend on the plan, and a
+  // CI job should learn it at once, not only on the day its plan is not empty.
+  if (!flags.autoApprove && (flags.json || !process.stdin.isTTY)) {
+    throw new WfsyncError(
+      "E_NEEDS_APPROVAL",
+      `${flags.json ? "--json leaves no room for a prompt" : "not a terminal, so nothing can be confirmed"}: re-run with --auto-approve to apply (or run \`wfsync plan\` to review first); nothing was sent`,
+    );
+  }
   const progress = new ProgressLine(process.stderr);
   const session = openSession(globalOptions(cmd), {
     overrides: { concurrency: flags.concurrency, rate: flags.rate },
     onQueueEvent: (e) => progress.queueEvent(e),
   });
   try {
-    const { plan, state } = await planSession(session, { refresh: true, lock: true, command: "apply" });
+    const { plan, state } = await planSession(session, { refresh: true, lock: true, command: "wfsync apply" });
     try {
       if (!flags.json) process.stdout.write(renderPlan(plan, { color: useColor(process.stdout) }));
       checkPlanAllowed(plan, { allowMassDelete: flags.allowMassDelete ?? false });
@@ -47,9 +55,6 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
         return 0;
       }
       if (!flags.autoApprove) {
-        if (flags.json || !process.stdin.isTTY) {
-          throw new WfsyncError("E_NEEDS_APPROVAL", "not a terminal, so nothing can be confirmed: re-run with --auto-approve to apply this plan");
-        }
         if (!(await confirm(plan))) {
           process.stdout.write("Apply cancelled; nothing was sent.\n");
           return 1;

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { createTenantQueue, type QueueEvent, type TenantQueue } from "../apply/queue.js";
+import { createTenantQueue, type QueueEvent, type TenantQueue, type TenantQueueOptions } from "../apply/queue.js";
 import { credentialsFromEnv } from "../client/credentials.js";
 import { normaliseBaseUrl } from "../client/url.js";
 import { createWorkflowClient, type WorkflowClient } from "../client/workflow.js";
@@ -28,6 +28,12 @@ export interface SessionOptions {
   readonly overrides?: ConfigOverrides;
   /** Receives queue events (progress lines, throttling notices). */
   readonly onQueueEvent?: (event: QueueEvent) => void;
+  /** The folder the config is looked up from (default: the current one). */
+  readonly cwd?: string;
+  /** Where WFSYNC_URL and the credentials come from (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Queue timings the config does not expose (tests shorten backoff and default pauses). */
+  readonly queueTimings?: Pick<TenantQueueOptions, "baseDelayMs" | "maxDelayMs" | "defaultRetryAfterMs" | "random">;
 }
 
 export function globalOptions(cmd: Command): GlobalOptions {
@@ -40,22 +46,25 @@ export function makeLogger(global: GlobalOptions): Logger {
 
 export function openSession(global: GlobalOptions, options: SessionOptions = {}): Session {
   const logger = makeLogger(global);
+  const env = options.env ?? process.env;
   const project = openProject({
-    cwd: process.cwd(),
+    cwd: options.cwd ?? process.cwd(),
     config: global.config,
     overrides: { ...options.overrides, url: global.url },
+    env,
   });
   const { config } = project;
   if (!config.url) {
     throw new WfsyncError("E_NO_URL", "no tenant URL: set `url` in the config, WFSYNC_URL, or pass --url");
   }
   const tenant = normaliseBaseUrl(config.url);
-  const credentials = credentialsFromEnv(process.env);
+  const credentials = credentialsFromEnv(env);
   const api = createWorkflowClient({ baseUrl: tenant, credentials, timeoutMs: config.timeoutMs, logger });
   const queue = createTenantQueue({
     concurrency: config.concurrency,
     rate: config.rate,
     maxRetries: config.maxRetries,
+    ...options.queueTimings,
     onEvent: (event) => {
       logQueueEvent(logger, event);
       options.onQueueEvent?.(event);

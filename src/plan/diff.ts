@@ -87,6 +87,9 @@ export function diffModels(input: DiffInput): Plan {
   const liveById = new Map<number, LiveOption>();
   for (const options of live?.values() ?? []) for (const o of options) liveById.set(o.id, o);
   const claimed = new Set<number>();
+  // Live options the state already maps to an address (by id).
+  const managedIds = new Set<number>();
+  for (const s of applied.values()) if (liveById.has(s.id)) managedIds.add(s.id);
 
   for (const [address, d] of desired) {
     const base = {
@@ -104,11 +107,10 @@ export function diffModels(input: DiffInput): Plan {
       else changes.push({ ...base, action: "update", id: s.id, desired: d, before: s.option, previous: s.server });
       continue;
     }
-    if (s) {
-      const l = liveById.get(s.id);
-      if (l) claimed.add(l.id);
-      if (!l) changes.push({ ...base, action: "create", desired: d, before: undefined, reason: "gone from the server" });
-      else if (l.hash === d.hash)
+    const l = s ? liveById.get(s.id) : undefined;
+    if (s && l) {
+      claimed.add(l.id);
+      if (l.hash === d.hash)
         changes.push({ ...base, action: "noop", id: l.id, desired: d, before: l.option, record: s.hash !== d.hash, server: l.raw });
       else
         changes.push({
@@ -122,17 +124,19 @@ export function diffModels(input: DiffInput): Plan {
         });
       continue;
     }
-    // Not in the state: look for it on its split by Key before creating (exactly-once creates).
-    const matches = (live.get(splitRef(d.option)) ?? []).filter((l) => l.option.key === d.option.key);
+    // Not in the state, or gone under the id the state recorded: look for it on its split by Key
+    // before creating (exactly-once creates, also when the answer to a re-create was lost).
+    // Options the state maps to another address are never taken.
+    const matches = (live.get(splitRef(d.option)) ?? []).filter((m) => m.option.key === d.option.key && !managedIds.has(m.id));
     for (const m of matches) claimed.add(m.id);
-    if (matches.length === 0) changes.push({ ...base, action: "create", desired: d, before: undefined });
+    if (matches.length === 0) changes.push({ ...base, action: "create", desired: d, before: undefined, ...(s ? { reason: "gone from the server" } : {}) });
     else if (matches.length > 1)
       changes.push({ ...base, action: "conflict", ids: matches.map((m) => m.id), before: undefined, reason: `${matches.length} options on the server have this Key` });
     else {
-      const l = matches[0]!;
-      if (l.hash === d.hash)
-        changes.push({ ...base, action: "noop", id: l.id, desired: d, before: l.option, record: true, server: l.raw, reason: "adopted" });
-      else changes.push({ ...base, action: "update", id: l.id, desired: d, before: l.option, previous: l.raw, reason: "adopted" });
+      const m = matches[0]!;
+      const reason = s ? `gone under id ${s.id}; adopted by Key` : "adopted";
+      if (m.hash === d.hash) changes.push({ ...base, action: "noop", id: m.id, desired: d, before: m.option, record: true, server: m.raw, reason });
+      else changes.push({ ...base, action: "update", id: m.id, desired: d, before: m.option, previous: m.raw, reason });
     }
   }
 

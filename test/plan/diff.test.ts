@@ -78,6 +78,24 @@ describe("diffModels", () => {
     expect(plan.changes[0]).toMatchObject({ action: "create", reason: "gone from the server" });
   });
 
+  it("adopts by Key an option gone under its recorded id (a re-create whose state write was lost)", () => {
+    const o = option("vip");
+    const plan = diffModels({ ...base, desired: desired(o), applied: applied([[o, 10]]), live: live([o, 11]) });
+    expect(plan.changes[0]).toMatchObject({ action: "noop", id: 11, record: true, reason: "gone under id 10; adopted by Key" });
+    expect(plan.unmanaged).toEqual([]);
+  });
+
+  it("never adopts by Key an option the state maps to another address", () => {
+    // Option 1 is "a" in the state, but its Key was changed to "b" on the server.
+    const a = option("a");
+    const b = option("b");
+    const plan = diffModels({ ...base, desired: desired(a, b), applied: applied([[a, 1]]), live: live([b, 1]) });
+    expect(plan.changes.map((c) => [c.address, c.action, "id" in c ? c.id : null])).toEqual([
+      ["679/844/a", "update", 1],
+      ["679/844/b", "create", null],
+    ]);
+  });
+
   it("adopts one option with the same Key instead of creating a second", () => {
     const o = option("vip");
     const same = diffModels({ ...base, desired: desired(o), applied: new Map(), live: live([o, 77]) });

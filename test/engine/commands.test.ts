@@ -1,0 +1,227 @@
+/**
+ * The command-line contract of plan, apply and state, through the built CLI against an
+ * in-process emulator: exit codes, refusals that send nothing, `plan --json`, the state commands,
+ * the tenant binding and the lock.
+ */
+import fs from "node:fs";
+import { describe, expect, it } from "vitest";
+import { runCli, startCli } from "./cli.js";
+import { duplicateKeys, expectApplied, startEngine, startProxy, workflowFile, type Engine } from "./harness.js";
+
+const A = workflowFile(679, { 844: [{ key: "a" }, { key: "b" }, { key: "c" }] });
+const B = workflowFile(702, { 910: [{ key: "x" }, { key: "y" }] });
+
+async function appliedEngine(): Promise<Engine> {
+  const engine = await startEngine({ files: { "workflows/a.ts": A, "workflows/b.ts": B } });
+  expectApplied((await engine.apply()).result);
+  engine.emu.resetCounters();
+  return engine;
+}
+
+const cli = (engine: Engine, args: string[], env?: Record<string, string>) => runCli(args, { cwd: engine.project.dir, ...(env ? { env } : {}) });
+const statePath = (engine: Engine) => engine.project.path(".wfsync/state.json");
+const writes = (engine: Engine) => {
+  const { byMethod } = engine.emu.counters();
+  return (byMethod.SaveWorkflowStepOption ?? 0) + (byMethod.DeleteWorkflowStepOption ?? 0);
+};
+
+describe("refusals that send nothing", () => {
+  it("wrong credentials: exit 1, a 401 message naming the variables, never the secret; the state untouched", async () => {
+    const engine = await appliedEngine();
+    const before = fs.readFileSync(statePath(engine));
+    engine.project.write("workflows/a.ts", A.replace('"Option a"', '"Changed"'));
+    const secret = "not-the-password-4711";
+    const wrong = { WFSYNC_USERNAME: "wfsync", WFSYNC_PASSWORD: secret };
+    const [plan, apply, token] = await Promise.all([
+      cli(engine, ["plan"], wrong),
+      cli(engine, ["apply", "--auto-approve"], wrong),
+      cli(engine, ["plan"], { WFSYNC_TOKEN: "bad-token-0815" }),
+    ]);
+    for (const run of [plan, apply]) {
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain("401");
+      expect(run.stderr).toContain("WFSYNC_USERNAME/WFSYNC_PASSWORD");
+      const output = run.stdout + run.stderr;
+      expect(output).not.toContain(secret);
+      expect(output).not.toContain(Buffer.from(`wfsync:${secret}`).toString("base64"));
+    }
+    expect(token.code).toBe(1);
+    expect(token.stderr).toContain("WFSYNC_TOKEN");
+    expect(token.stderr).not.toContain("bad-token-0815");
+    expect(engine.emu.counters().unauthorized).toBeGreaterThan(0);
+    expect(writes(engine)).toBe(0);
+    expect(fs.readFileSync(statePath(engine)).equals(before)).toBe(true);
+    expect(fs.existsSync(`${statePath(engine)}.journal`)).toBe(false);
+    expect(fs.existsSync(`${statePath(engine)}.lock`)).toBe(false);
+  });
+
+  it("wrong credentials on a first run leave no state file", async () => {
+    const engine = await startEngine({ files: { "workflows/a.ts": A } });
+    const run = await cli(engine, ["apply", "--auto-approve"], { WFSYNC_USERNAME: "wfsync", WFSYNC_PASSWORD: "nope-nope" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("401");
+    expect(fs.existsSync(statePath(engine))).toBe(false);
+    expect(engine.serverOptions()).toEqual([]);
+  });
+
+  it("a compile error: exit 1 at file:line:col, and not one request", async () => {
+    const engine = await appliedEngine();
+    // Were the broken file read as empty, its options would be planned as deletes.
+    engine.project.write("workflows/b.ts", B.replace("selection: 1", 'selection: "one"'));
+    const runs = await Promise.all([["plan"], ["apply", "--auto-approve", "--allow-mass-delete"]].map((args) => cli(engine, args)));
+    for (const run of runs) {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/workflows\/b\.ts:\d+:\d+ - error TS\d+/);
+      expect(run.stderr).toContain("nothing was sent");
+    }
+    expect(engine.emu.counters().total).toBe(0);
+  });
+
+  it("apply without a terminal and without --auto-approve refuses before any request", async () => {
+    const engine = await appliedEngine();
+    engine.project.write("workflows/a.ts", A.replace('"Option a"', '"Changed"'));
+    for (const run of await Promise.all([["apply"], ["apply", "--json"]].map((args) => cli(engine, args)))) {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("E_NEEDS_APPROVAL");
+      expect(run.stderr).toContain("--auto-approve");
+    }
+    expect(engine.emu.counters().total).toBe(0);
+  });
+
+  it("deleting all options of a split needs --allow-mass-delete", async () => {
+    const engine = await appliedEngine();
+    engine.project.remove("workflows/b.ts");
+    const refused = await cli(engine, ["apply", "--auto-approve"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("E_MASS_DELETE");
+    expect(refused.stderr).toContain("--allow-mass-delete");
+    expect(refused.stdout).toContain("702/910: deletes 2 of the 2 options");
+    expect(writes(engine)).toBe(0);
+
+    const allowed = await cli(engine, ["apply", "--auto-approve", "--allow-mass-delete"]);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(engine.emu.counters().byMethod.DeleteWorkflowStepOption).toBe(2);
+    expect(engine.serverOptions().map((o) => o.Key).sort()).toEqual(["a", "b", "c"]);
+    const plan = await cli(engine, ["plan", "--detailed-exitcode"]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+  });
+});
+
+describe("plan output", () => {
+  it("--json has the documented shape; --detailed-exitcode says 2, then 0 after apply", async () => {
+    const engine = await appliedEngine();
+    engine.project.write(
+      "workflows/a.ts",
+      workflowFile(679, { 844: [{ key: "a", name: "Renamed" }, { key: "b" }, { key: "d" }] }), // c deleted, d created
+    );
+    const run = await cli(engine, ["plan", "--json", "--detailed-exitcode"]);
+    expect(run.code, run.stderr).toBe(2);
+    const json = JSON.parse(run.stdout) as { changes: Record<string, unknown>[]; summary: Record<string, number> };
+    expect(json.summary).toEqual({ create: 1, update: 1, delete: 1, noop: 3 });
+    for (const c of json.changes) {
+      for (const field of ["action", "address", "workflowId", "workflowStepId", "key", "id", "source", "before", "after"]) expect(c).toHaveProperty(field);
+      expect(c.address).toBe(`${c.workflowId}/${c.workflowStepId}/${c.key}`);
+    }
+    const byAddress = Object.fromEntries(json.changes.map((c) => [c.address, c]));
+    const ids = new Map(engine.serverOptions().map((o) => [o.Key, o.WorkflowStepOptionId]));
+    expect(byAddress["679/844/a"]).toMatchObject({ action: "update", workflowId: 679, workflowStepId: 844, key: "a", id: ids.get("a") });
+    expect(byAddress["679/844/a"]!.before).toMatchObject({ name: "Option a" });
+    expect(byAddress["679/844/a"]!.after).toMatchObject({ name: "Renamed", steps: [{ stepType: "AddToList", selection: 1 }] });
+    expect(byAddress["679/844/a"]!.source).toMatch(/^workflows\/a\.ts:\d+:\d+$/);
+    expect(byAddress["679/844/d"]).toMatchObject({ action: "create", id: null, before: {} });
+    expect(byAddress["679/844/c"]).toMatchObject({ action: "delete", id: ids.get("c"), after: {} });
+    expect(byAddress["702/910/x"]).toMatchObject({ action: "noop" });
+    expect(writes(engine)).toBe(0);
+
+    const applied = await cli(engine, ["apply", "--auto-approve", "--json"]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ plan: { summary: { create: 1, update: 1, delete: 1 } }, result: { applied: 3, failed: [], cancelled: 0 } });
+    const after = await cli(engine, ["plan", "--detailed-exitcode"]);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain("No changes.");
+  });
+
+  it("--no-refresh compares with the state only and sends nothing", async () => {
+    const engine = await appliedEngine();
+    engine.project.write("workflows/a.ts", A.replace('"Option a"', '"Changed"'));
+    const run = await cli(engine, ["plan", "--no-refresh", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const json = JSON.parse(run.stdout) as { changes: { address: string; action: string }[]; refreshed: boolean };
+    expect(json.refreshed).toBe(false);
+    expect(json.changes.filter((c) => c.action !== "noop")).toEqual([expect.objectContaining({ address: "679/844/a", action: "update" })]);
+    expect(engine.emu.counters().total).toBe(0);
+  });
+});
+
+describe("state commands", () => {
+  it("list, show and rm; after rm the option is adopted by Key, not created again", async () => {
+    const engine = await appliedEngine();
+    const ids = new Map(engine.serverOptions().map((o) => [o.Key, o.WorkflowStepOptionId]));
+
+    const [list, listJson, show, missing] = await Promise.all([
+      cli(engine, ["state", "list"]),
+      cli(engine, ["state", "list", "--json"]),
+      cli(engine, ["state", "show", "679/844/b"]),
+      cli(engine, ["state", "show", "679/844/nope"]),
+    ]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain(`tenant ${engine.emu.url}`);
+    expect(list.stdout).toMatch(new RegExp(`679/844/a\\s+id ${ids.get("a")}\\s+workflows/a\\.ts:\\d+:\\d+`));
+    const entries = (JSON.parse(listJson.stdout) as { entries: { address: string; id: number }[] }).entries;
+    expect(entries.map((e) => e.address)).toEqual(["679/844/a", "679/844/b", "679/844/c", "702/910/x", "702/910/y"]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(JSON.parse(show.stdout)).toMatchObject({ address: "679/844/b", id: ids.get("b"), option: { key: "b", name: "Option b" } });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("E_STATE_NO_ENTRY");
+
+    const rm = await cli(engine, ["state", "rm", "679/844/b"]);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect((await engine.stateEntries()).has("679/844/b")).toBe(false);
+    expect(engine.emu.counters().total).toBe(0); // state commands never call the server
+
+    const plan = await engine.plan();
+    expect(plan.changes.find((c) => c.address === "679/844/b")).toMatchObject({ action: "noop", id: ids.get("b"), record: true, reason: "adopted" });
+    expectApplied((await engine.apply()).result);
+    expect(writes(engine)).toBe(0);
+    expect(duplicateKeys(engine.serverOptions())).toEqual([]);
+    expect((await engine.stateEntries()).get("679/844/b")?.id).toBe(ids.get("b"));
+    await engine.expectConverged();
+  });
+
+  it("refuses a state bound to another tenant", async () => {
+    const engine = await appliedEngine();
+    // The emulator answers under any path prefix, so this is a second tenant on the same server.
+    const other = `${engine.emu.url}/Cust99999`;
+    for (const run of await Promise.all([["plan"], ["apply", "--auto-approve"]].map((args) => cli(engine, [...args, "--url", other])))) {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("E_STATE_TENANT");
+      expect(run.stderr).toContain(`belongs to ${engine.emu.url}, not to ${other}`);
+    }
+    expect(engine.emu.counters().total).toBe(0);
+  });
+
+  it("refuses a second apply while one runs, naming the one that holds the lock", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    const engine = await startEngine({
+      files: { "workflows/a.ts": A },
+      // Holds every request until released: the first apply waits with the lock taken.
+      via: (url) => startProxy(url, { beforeForward: () => (held++, gate) }),
+    });
+    const first = startCli(["apply", "--auto-approve"], { cwd: engine.project.dir });
+    try {
+      while (held === 0) await new Promise((r) => setTimeout(r, 5));
+      const second = await cli(engine, ["apply", "--auto-approve"]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain("E_STATE_LOCKED");
+      expect(second.stderr).toContain(`in use by "wfsync apply" (pid ${first.child.pid})`);
+    } finally {
+      release();
+    }
+    const done = await first.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(engine.serverOptions()).toHaveLength(3);
+    await engine.expectConverged();
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * Apply against a server that throttles, fails and loses answers: nothing lost, nothing created
+ * twice, no request before a Retry-After has passed, never more requests in flight than allowed.
+ */
+import { describe, expect, it } from "vitest";
+import type { QueueEvent } from "../../src/apply/queue.js";
+import type { WorkflowApi } from "../../src/client/workflow.js";
+import { startCli } from "./cli.js";
+import {
+  clock,
+  duplicateKeys,
+  expectApplied,
+  expectStateMatchesServer,
+  manyOptions,
+  seededRandom,
+  startProxy,
+  startEngine,
+  workflowFile,
+  type Engine,
+} from "./harness.js";
+
+/** 2 × `half` options on the demo seed's splits 844 and 910. */
+function files(half: number, prefix = "o"): Record<string, string> {
+  return {
+    "workflows/a.ts": workflowFile(679, { 844: manyOptions(half, prefix) }),
+    "workflows/b.ts": workflowFile(702, { 910: manyOptions(half, prefix) }),
+  };
+}
+
+async function expectClean(engine: Engine, options: number): Promise<void> {
+  await engine.expectConverged();
+  const server = engine.serverOptions();
+  expect(duplicateKeys(server)).toEqual([]);
+  expect(server).toHaveLength(options);
+  const entries = await engine.stateEntries();
+  expect(entries.size).toBe(options);
+  expectStateMatchesServer(entries, server);
+}
+
+/** Records when each request to the server starts, on the queue's clock. */
+function recordStarts(starts: number[]) {
+  return (api: WorkflowApi): WorkflowApi => {
+    const timed =
+      <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+      (...args: A): Promise<R> => {
+        starts.push(clock());
+        return fn(...args);
+      };
+    return {
+      getWorkflowStep: timed(api.getWorkflowStep),
+      getWorkflowStepOption: timed(api.getWorkflowStepOption),
+      saveWorkflowStepOption: timed(api.saveWorkflowStepOption),
+      deleteWorkflowStepOption: timed(api.deleteWorkflowStepOption),
+      createDefaultWorkflowStepOption: timed(api.createDefaultWorkflowStepOption),
+      getEmailFlow: timed(api.getEmailFlow),
+    };
+  };
+}
+
+describe("throttling (429 with Retry-After)", () => {
+  it("pauses every request until Retry-After has passed, loses nothing and converges", { timeout: 60_000 }, async () => {
+    const starts: number[] = [];
+    const engine = await startEngine({
+      files: files(20),
+      config: { concurrency: 4, rate: 1000 },
+      emulator: { rateLimit: 20 },
+      wrapApi: recordStarts(starts),
+    });
+    const { result } = await engine.apply();
+    expectApplied(result);
+    expect(engine.emu.counters().rateLimited).toBeGreaterThan(0);
+
+    const throttled = engine.events.filter((e): e is { at: number; event: Extract<QueueEvent, { type: "throttled" }> } => e.event.type === "throttled");
+    expect(throttled.length).toBeGreaterThan(0);
+    for (const { at, event } of throttled) {
+      const retryAfterMs = event.error.retryAfterMs!;
+      expect(retryAfterMs).toBeGreaterThanOrEqual(1000); // the emulator's Retry-After, whole seconds
+      // The pause covers the whole Retry-After from the moment the answer was handled …
+      expect(event.untilMs).toBeGreaterThanOrEqual(at - 1 + retryAfterMs - 1);
+      // … and no request to the server started inside it.
+      const early = starts.filter((t) => t >= at && t < event.untilMs);
+      expect(early, `requests started ${early.map((t) => `${Math.round(event.untilMs - t)} ms`).join(", ")} before the pause ended`).toEqual([]);
+    }
+    await expectClean(engine, 40);
+  });
+});
+
+describe("server faults", () => {
+  it("retries 5xx answers (fail rate 0.3) to convergence without duplicates", { timeout: 60_000 }, async () => {
+    const engine = await startEngine({
+      files: files(15),
+      config: { maxRetries: 12 },
+      emulator: { failRate: 0.3, random: seededRandom(7) },
+      session: { queueTimings: { baseDelayMs: 5, maxDelayMs: 50, defaultRetryAfterMs: 20 } },
+    });
+    expectApplied((await engine.apply()).result);
+    expect(engine.emu.counters().injectedFailures).toBeGreaterThan(0);
+    await expectClean(engine, 30);
+
+    // Updates and deletes under the same faults.
+    engine.write("workflows/a.ts", workflowFile(679, { 844: manyOptions(15).map((o, i) => (i < 10 ? { ...o, name: `Renamed ${i}` } : o)) }));
+    engine.write("workflows/b.ts", workflowFile(702, { 910: manyOptions(12) }));
+    const { plan, result } = await engine.apply();
+    expect(plan.summary).toMatchObject({ update: 10, delete: 3 });
+    expectApplied(result);
+    await expectClean(engine, 27);
+  });
+
+  it("never creates twice when the server acts but its answer is lost", { timeout: 60_000 }, async () => {
+    let lost = 0;
+    const engine = await startEngine({
+      files: files(8),
+      config: { maxRetries: 10 },
+      session: { queueTimings: { baseDelayMs: 5, maxDelayMs: 50 } },
+      // Every third write reaches the emulator, which acts on it, but its answer never comes back.
+      via: (url) => {
+        let writes = 0;
+        return startProxy(url, { loseAnswer: (path) => /(Save|Delete)WorkflowStepOption/i.test(path) && writes++ % 3 === 1 && ++lost > 0 });
+      },
+    });
+    expectApplied((await engine.apply()).result);
+    expect(lost).toBeGreaterThan(0);
+    await expectClean(engine, 16);
+
+    engine.write("workflows/a.ts", workflowFile(679, { 844: manyOptions(8).map((o) => ({ ...o, name: `Renamed ${o.key}` })) }));
+    engine.write("workflows/b.ts", workflowFile(702, { 910: manyOptions(5) }));
+    expectApplied((await engine.apply()).result);
+    await expectClean(engine, 13);
+  });
+});
+
+describe("concurrency", () => {
+  it("never has more requests in flight than --concurrency", { timeout: 60_000 }, async () => {
+    const engine = await startEngine({ files: files(15), config: { concurrency: 8 }, emulator: { latency: 20 } });
+    const run = await startCli(["apply", "--auto-approve", "--concurrency", "3"], { cwd: engine.project.dir }).done;
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const { maxInFlight, byMethod } = engine.emu.counters();
+    expect(byMethod.SaveWorkflowStepOption).toBe(30);
+    expect(maxInFlight).toBeLessThanOrEqual(3);
+    expect(maxInFlight).toBeGreaterThanOrEqual(2); // the limit was used, not just respected by going one at a time
+    await expectClean(engine, 30);
+  });
+});
