@@ -13,6 +13,7 @@ export const commandLoaders: Readonly<Record<string, () => Promise<RegisterComma
   plan: async () => (await import("./plan.js")).registerPlanCommand,
   apply: async () => (await import("./apply.js")).registerApplyCommand,
   state: async () => (await import("./state.js")).registerStateCommand,
+  watch: async () => (await import("./watch.js")).registerWatchCommand,
   import: async () => (await import("./import.js")).registerImportCommand,
   emulator: async () => (await import("./emulator.js")).registerEmulatorCommand,
 };

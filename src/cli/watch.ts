@@ -1,0 +1,79 @@
+/**
+ * `wfsync watch`: the sync daemon. Prints one line per run on stdout; Ctrl-C (SIGINT) or SIGTERM
+ * stops taking work, lets requests in flight finish, saves the state and exits 0.
+ */
+import type { Command } from "commander";
+import { WfsyncError } from "../errors.js";
+import { WatchReporter, startWatch } from "../watch/index.js";
+import { runCommand } from "./output.js";
+import { useColor } from "./plan.js";
+import { globalOptions, makeLogger } from "./session.js";
+
+interface WatchFlags {
+  allowDelete?: boolean;
+  refreshInterval: number;
+}
+
+export function registerWatchCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("watch")
+    .description("keep the tenant in sync with the code: every save is compiled, planned and applied (a daemon)")
+    .option("--allow-delete", "delete options removed from code (without it they are listed as pending deletes)")
+    .option("--refresh-interval <seconds>", "read every split this often to find changes made on the server (0: only at start)", nonNegative, 0)
+    .action(async (flags: WatchFlags, cmd: Command) => {
+      await runCommand(setExit, () => runWatch(flags, cmd));
+    });
+}
+
+async function runWatch(flags: WatchFlags, cmd: Command): Promise<number> {
+  const global = globalOptions(cmd);
+  const reporter = new WatchReporter({ color: useColor(process.stdout), allowDelete: flags.allowDelete ?? false });
+  const watch = startWatch({
+    cwd: process.cwd(),
+    config: global.config,
+    url: global.url,
+    allowDelete: flags.allowDelete ?? false,
+    refreshIntervalMs: flags.refreshInterval * 1000,
+    logger: makeLogger(global),
+    logFile: global.logFile,
+  });
+  watch.runs.on("run", (run) => process.stdout.write(reporter.run(run)));
+  watch.runs.on("notice", (n) => process.stdout.write(reporter.notice(n)));
+
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      process.stderr.write("stopping at once; the state journal keeps what was applied\n");
+      process.exit(130);
+    }
+    stopping = true;
+    process.stdout.write(`${signal === "SIGINT" ? "\n" : ""}stopping: no new work; finishing requests in flight and saving the state (Ctrl-C again to quit at once)\n`);
+    stop();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const ready = await Promise.race([watch.ready, stopped.then(() => undefined)]);
+    if (ready) {
+      process.stdout.write(reporter.ready(ready));
+      await stopped;
+    }
+    await watch.close();
+    process.stdout.write("watch stopped; state saved\n");
+    return 0;
+  } catch (err) {
+    await watch.close().catch(() => undefined);
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0) || !Number.isFinite(n)) throw new WfsyncError("E_USAGE", `expected a number of seconds (0 or more), got "${value}"`);
+  return n;
+}

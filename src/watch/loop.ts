@@ -1,0 +1,352 @@
+/**
+ * The watch loop: file events → incremental compile → the desired model (last good options of
+ * failing files kept) → diff → apply, one run at a time. Every part comes in as an argument —
+ * the event source, the compiler, the project files, the tenant engine and the clock — so
+ * tests can drive it; `startWatch` (start.ts) wires the real ones.
+ *
+ * A run diffs against the state, not the server: reading every split on every save is what
+ * would make a save slow on a big project. The server is read at start-up, on
+ * `refreshIntervalMs` polls (which show drift), after a failed read, and — for exactly-once
+ * creates — on the splits a run creates options in (adopting an option that already has the Key).
+ */
+import path from "node:path";
+import type { ApplyResult } from "../apply/apply.js";
+import type { CompileResult } from "../compile/compiler.js";
+import { displayPath } from "../compile/diagnostics.js";
+import type { DesiredOption } from "../compile/validate.js";
+import type { ResolvedConfig } from "../config/load.js";
+import { WfsyncError, WfsyncErrors } from "../errors.js";
+import type { Address } from "../model/option.js";
+import type { Change, Plan, SplitRef } from "../plan/diff.js";
+import { ApiError } from "../client/errors.js";
+import { SupersededError, type WatchEngine } from "./engine.js";
+import { WorkflowMatcher, type FileEventSource, type WatchSpec } from "./files.js";
+import { LastGoodModel, findFrozenFiles } from "./model.js";
+import { allSplits, diffRun, partitionPlan, sourceFile, splitsToLookUp, type RunPartition } from "./plan.js";
+import type { WatchNotice, WatchRun } from "./run.js";
+import { RunScheduler, systemClock, type Batch, type Clock } from "./schedule.js";
+
+export interface WatchCompiler {
+  setWorkflowFiles(files: Iterable<string>): unknown;
+  compile(changed: Iterable<string>): CompileResult;
+  /** Workflow files that import `file`, directly or through other modules. */
+  importersOf(file: string): Iterable<string>;
+  /** The user's modules the workflow files import (absolute paths). */
+  modules(): Iterable<string>;
+}
+
+export interface ProjectFiles {
+  readonly configFile: string;
+  /** Loads the config file again; throws a WfsyncError listing its problems. */
+  loadConfig(): ResolvedConfig;
+  listWorkflowFiles(config: ResolvedConfig): string[];
+  exists(file: string): boolean;
+}
+
+export interface WatchLoopOptions {
+  /** Paths in output and in error locations are relative to this folder (the compiler's root). */
+  readonly root: string;
+  readonly config: ResolvedConfig;
+  readonly compiler: WatchCompiler;
+  readonly files: ProjectFiles;
+  readonly events: FileEventSource;
+  readonly engine: WatchEngine;
+  readonly onRun: (run: WatchRun) => void;
+  readonly onNotice: (notice: WatchNotice) => void;
+  readonly clock?: Clock;
+  readonly allowDelete?: boolean;
+  /** Read every split this often to find drift; 0 or absent: only at start-up. */
+  readonly refreshIntervalMs?: number;
+  readonly debounceMs?: number;
+  /** First automatic retry after server trouble (default 2 s), doubling up to a minute. */
+  readonly retryDelayMs?: number;
+  /** Never an event source (the daemon writes it). */
+  readonly logFile?: string;
+}
+
+export const DEFAULT_DEBOUNCE_MS = 100;
+const MAX_RETRY_DELAY_MS = 60_000;
+
+export class WatchLoop {
+  private config: ResolvedConfig;
+  private matcher: WorkflowMatcher;
+  private readonly clock: Clock;
+  private readonly scheduler: RunScheduler;
+  private readonly model = new LastGoodModel();
+  private readonly workflowFiles = new Set<string>();
+  private modules = new Set<string>();
+  private desired: ReadonlyMap<Address, DesiredOption> = new Map();
+  private watched = "";
+  private needsRefresh = true;
+  private seq = 0;
+  private retries = 0;
+  private retryTimer: unknown;
+  private refreshTimer: unknown;
+  private closed = false;
+
+  constructor(private readonly o: WatchLoopOptions) {
+    this.config = o.config;
+    this.matcher = new WorkflowMatcher(o.config, o.logFile);
+    this.clock = o.clock ?? systemClock;
+    this.scheduler = new RunScheduler({
+      debounceMs: o.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+      clock: this.clock,
+      run: (batch) => this.run(batch),
+      onRunError: (err) => this.onRunError(err),
+    });
+  }
+
+  /** Starts watching, then runs once over everything; resolves with that first run. */
+  async start(): Promise<WatchRun> {
+    for (const f of this.o.files.listWorkflowFiles(this.config)) this.workflowFiles.add(f);
+    this.o.compiler.setWorkflowFiles(this.workflowFiles);
+    this.updateWatched();
+    // Watch before compiling, so a save made during the first run is not missed.
+    await this.o.events.start(
+      (abs) => this.onPath(abs),
+      (err) => this.notice("warn", `file watcher: ${err.message}`),
+    );
+    const first = new Promise<WatchRun>((resolve, reject) => (this.firstRun = { resolve, reject }));
+    this.scheduler.request("start");
+    return first;
+  }
+
+  get stats(): { workflowFiles: number; options: number } {
+    return { workflowFiles: this.workflowFiles.size, options: this.desired.size };
+  }
+
+  /** Resolves when no run is in flight or due (events still on their way are not counted). */
+  idle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  /** Stops taking work and cancels requests not yet sent; resolves once the run in flight is done. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.clock.clearTimeout(this.retryTimer);
+    this.clock.clearTimeout(this.refreshTimer);
+    await this.o.events.close();
+    this.o.engine.stop();
+    await this.scheduler.close();
+    this.firstRun?.reject(new WfsyncError("E_WATCH_STOPPED", "watch was stopped before its first run finished"));
+    this.firstRun = undefined;
+  }
+
+  private firstRun: { resolve: (run: WatchRun) => void; reject: (err: unknown) => void } | undefined;
+
+  /** A bug, not the user's or the server's doing: said, and the daemon goes on (unless it was the first run). */
+  private onRunError(err: unknown): void {
+    if (this.firstRun) {
+      this.firstRun.reject(err);
+      this.firstRun = undefined;
+      return;
+    }
+    this.notice("warn", `internal error in a run (watch goes on): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  }
+
+  private onPath(abs: string): void {
+    if (this.matcher.isOwnFile(abs)) return;
+    const relevant =
+      abs === this.o.files.configFile || this.matcher.isWorkflowFile(abs) || this.workflowFiles.has(abs) || this.modules.has(abs);
+    if (relevant) this.scheduler.add(abs);
+  }
+
+  private async run(batch: Batch): Promise<void> {
+    const startedAt = this.clock.now();
+    const seq = ++this.seq;
+    const config = batch.paths.has(this.o.files.configFile) ? this.reloadConfig() : undefined;
+    const changed = this.takeFileChanges(batch.paths);
+    const result = this.o.compiler.compile(changed);
+    const frozen = findFrozenFiles(result, this.o.root, this.workflowFiles, (f) => this.o.compiler.importersOf(f));
+    const desired = this.model.update(result.options, this.workflowFiles, frozen);
+    this.desired = desired;
+    this.modules = new Set([...this.o.compiler.modules()].filter((f) => !this.workflowFiles.has(f)));
+    this.updateWatched();
+
+    let outcome: Outcome = EMPTY_OUTCOME;
+    let problem: unknown;
+    try {
+      outcome = await this.plan(batch, desired, frozen, result.errors.length === 0);
+      if (outcome.partition.send.length) outcome = { ...outcome, result: await this.o.engine.apply(sendOnly(outcome.plan, outcome.partition.send), (a) => this.stale(a, desired)) };
+    } catch (err) {
+      problem = err;
+    }
+    const { partition, result: applied } = outcome;
+    const superseded = applied.failed.filter((f) => f.error instanceof SupersededError).map((f) => f.change).sort(byAddress);
+    const failed = applied.failed.filter((f) => !(f.error instanceof SupersededError)).sort((a, b) => byAddress(a.change, b.change));
+    const retryInMs = this.scheduleRetry(problem, failed);
+    const finishedAt = this.clock.now();
+    const show = (f: string) => displayPath(f, this.o.root);
+    const run: WatchRun = {
+      seq,
+      triggers: [...batch.triggers],
+      files: [...batch.paths].map(show).sort(),
+      startedAt,
+      finishedAt,
+      latencyMs: batch.firstEventAt === undefined ? undefined : finishedAt - batch.firstEventAt,
+      refreshed: outcome.refreshed,
+      workflowFiles: this.workflowFiles.size,
+      options: desired.size,
+      errors: [...result.errors, ...partition.held.flatMap((h) => (h.error ? [h.error] : []))],
+      failedFiles: [...frozen].map(show).sort(),
+      ...(config ? { config } : {}),
+      applied: [...applied.applied].sort(byAddress),
+      failed,
+      superseded,
+      cancelled: [...applied.cancelled].sort(byAddress),
+      held: partition.held,
+      pendingDeletes: partition.pendingDeletes,
+      drift: partition.drift,
+      ...(problem === undefined ? {} : { problem }),
+      ...(retryInMs === undefined ? {} : { retryInMs }),
+    };
+    this.o.onRun(run);
+    this.firstRun?.resolve(run);
+    this.firstRun = undefined;
+  }
+
+  /** Diff (reading the server where needed) and split into what is sent now and what waits. */
+  private async plan(batch: Batch, desired: ReadonlyMap<Address, DesiredOption>, frozen: ReadonlySet<string>, compileClean: boolean): Promise<Outcome> {
+    const applied = this.o.engine.applied();
+    const isFrozen = (c: Change) => "desired" in c && frozen.has(c.desired.file);
+    const full = this.needsRefresh || batch.triggers.has("refresh");
+    let plan = diffRun({ desired, applied, massDeleteShare: this.config.massDeleteShare });
+    const toRead = full ? allSplits(desired, applied) : splitsToLookUp(plan, isFrozen);
+    let missing: SplitRef[] = [];
+    if (toRead.size) {
+      const read = await this.o.engine.refresh(toRead);
+      missing = read.missing;
+      plan = diffRun({ desired, applied, live: read.live, massDeleteShare: this.config.massDeleteShare });
+      if (full) {
+        this.needsRefresh = false;
+        this.armRefresh();
+      }
+    }
+    const partition = partitionPlan(plan, { applied, allowDelete: this.o.allowDelete ?? false, compileClean, frozen: isFrozen, missingSplits: new Set(missing) });
+    return { plan, partition, refreshed: full ? "all" : toRead.size ? "some" : "none", result: EMPTY_RESULT };
+  }
+
+  /** True when the file declaring `address` changed again after this run compiled it. */
+  private stale(address: Address, desired: ReadonlyMap<Address, DesiredOption>): boolean {
+    const pending = this.scheduler.pending;
+    if (pending.size === 0) return false;
+    const declared = desired.get(address)?.file;
+    if (declared !== undefined) return pending.has(declared);
+    const was = sourceFile(this.o.engine.applied().get(address)?.source);
+    return was !== undefined && pending.has(path.resolve(this.o.root, was));
+  }
+
+  /** Applies the changed paths to the set of workflow files; returns the paths to recompile. */
+  private takeFileChanges(paths: ReadonlySet<string>): string[] {
+    const changed: string[] = [];
+    let membership = false;
+    for (const p of paths) {
+      if (p === this.o.files.configFile) continue;
+      const wanted = this.matcher.isWorkflowFile(p) && this.o.files.exists(p);
+      if (wanted !== this.workflowFiles.has(p)) {
+        if (wanted) this.workflowFiles.add(p);
+        else this.workflowFiles.delete(p);
+        membership = true;
+      }
+      changed.push(p);
+    }
+    if (membership) this.o.compiler.setWorkflowFiles(this.workflowFiles);
+    return changed;
+  }
+
+  /** A changed config is loaded again; a broken one is reported and the previous one kept. */
+  private reloadConfig(): NonNullable<WatchRun["config"]> {
+    let next: ResolvedConfig;
+    try {
+      next = this.o.files.loadConfig();
+    } catch (err) {
+      if (!(err instanceof WfsyncError)) throw err;
+      const errors = err instanceof WfsyncErrors && err.errors.length ? err.errors : [err];
+      return { reloaded: false, notes: [`${path.basename(this.o.files.configFile)} has errors: keeping the previous config`], errors };
+    }
+    const notes: string[] = [];
+    // The state and its lock belong to one tenant and one file for the daemon's whole life.
+    if (next.url !== this.config.url) notes.push(`a new url takes a restart of watch; still syncing ${this.config.url}`);
+    if (next.state !== this.config.state) notes.push(`a new state file takes a restart of watch; still using ${displayPath(this.config.state, this.o.root)}`);
+    this.config = { ...next, url: this.config.url, state: this.config.state };
+    this.matcher = new WorkflowMatcher(this.config, this.o.logFile);
+    this.o.engine.configure(this.config);
+    const files = new Set(this.o.files.listWorkflowFiles(this.config));
+    if ([...files].sort().join("\n") !== [...this.workflowFiles].sort().join("\n")) {
+      this.workflowFiles.clear();
+      for (const f of files) this.workflowFiles.add(f);
+      this.o.compiler.setWorkflowFiles(files);
+    }
+    return { reloaded: true, notes: [`reloaded ${path.basename(this.o.files.configFile)}`, ...notes], errors: [] };
+  }
+
+  private watchSpec(): WatchSpec {
+    const roots = this.matcher.watchRoots();
+    const inside = (f: string) => roots.some((r) => f === r || f.startsWith(r + path.sep));
+    const files = [this.o.files.configFile, ...[...this.modules].filter((f) => !inside(f))].sort();
+    return { anchor: this.config.root, roots, files };
+  }
+
+  private updateWatched(): void {
+    const spec = this.watchSpec();
+    const key = JSON.stringify(spec);
+    if (key === this.watched) return;
+    this.watched = key;
+    this.o.events.setWatched(spec);
+  }
+
+  /** Server trouble: run again by itself after a growing pause (a save runs sooner). */
+  private scheduleRetry(problem: unknown, failed: readonly { error: unknown }[]): number | undefined {
+    const trouble = isServerTrouble(problem) || failed.some((f) => isServerTrouble(f.error));
+    if (!trouble || this.closed) {
+      if (problem === undefined && failed.length === 0) this.retries = 0;
+      return undefined;
+    }
+    const delay = Math.min(MAX_RETRY_DELAY_MS, (this.o.retryDelayMs ?? 2000) * 2 ** this.retries++);
+    this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.clock.setTimeout(() => this.scheduler.request("retry"), delay);
+    return delay;
+  }
+
+  private armRefresh(): void {
+    const every = this.o.refreshIntervalMs ?? 0;
+    if (every <= 0 || this.closed) return;
+    this.clock.clearTimeout(this.refreshTimer);
+    this.refreshTimer = this.clock.setTimeout(() => this.scheduler.request("refresh"), every);
+  }
+
+  private notice(level: WatchNotice["level"], message: string): void {
+    this.o.onNotice({ at: this.clock.now(), level, message });
+  }
+}
+
+interface Outcome {
+  readonly plan: Plan;
+  readonly partition: RunPartition;
+  readonly refreshed: WatchRun["refreshed"];
+  readonly result: ApplyResult;
+}
+
+const EMPTY_RESULT: ApplyResult = { applied: [], failed: [], cancelled: [] };
+const EMPTY_OUTCOME: Outcome = {
+  plan: { changes: [], summary: { create: 0, update: 0, delete: 0, noop: 0, conflict: 0 }, massDeletes: [], unmanaged: [], refreshed: false },
+  partition: { send: [], held: [], pendingDeletes: [], drift: [] },
+  refreshed: "none",
+  result: EMPTY_RESULT,
+};
+
+/** Completion order is arbitrary: runs list changes in plan order. */
+function byAddress(a: Change, b: Change): number {
+  return a.workflowId - b.workflowId || a.workflowStepId - b.workflowStepId || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+function sendOnly(plan: Plan, send: readonly Change[]): Plan {
+  return { ...plan, changes: send };
+}
+
+/** Faults that go away by themselves (the queue already retried them a few times). */
+function isServerTrouble(err: unknown): boolean {
+  if (err === undefined || err instanceof SupersededError) return false;
+  if (err instanceof ApiError) return err.retryable;
+  return err instanceof WfsyncError && err.code === "E_THROTTLED_TOO_LONG";
+}

@@ -1,0 +1,141 @@
+/**
+ * What `wfsync watch` prints: one line per run (what changed, where in the code, how long from
+ * the save), then only what needs attention — errors at file:line:col with a code frame (once;
+ * later runs name them in one line), failures, drift, held changes and the pending deletes
+ * (after every run until they are resolved).
+ */
+import { WfsyncError, formatError, formatLocation } from "../errors.js";
+import type { Change } from "../plan/diff.js";
+import type { WatchNotice, WatchRun } from "./run.js";
+import type { WatchReady } from "./start.js";
+
+const MAX_LISTED = 5;
+
+export interface ReportOptions {
+  readonly color: boolean;
+  readonly allowDelete: boolean;
+}
+
+export class WatchReporter {
+  /** Errors already printed with their code frame: repeated runs name them in one line. */
+  private shown = new Set<string>();
+
+  constructor(private readonly options: ReportOptions) {}
+
+  ready(r: WatchReady): string {
+    const files = `${r.workflowFiles} file${r.workflowFiles === 1 ? "" : "s"}`;
+    const options = `${r.options} option${r.options === 1 ? "" : "s"}`;
+    const deletes = this.options.allowDelete ? "deletes allowed" : "deletes wait for --allow-delete";
+    return `watching ${files} (${options}) → ${r.url}; ${deletes}; Ctrl-C to stop\n`;
+  }
+
+  notice(n: WatchNotice): string {
+    return `${clock(n.at)} ${n.level === "warn" ? this.paint(33, n.message) : n.message}\n`;
+  }
+
+  run(run: WatchRun): string {
+    const out = [`${clock(run.finishedAt)} ${this.headline(run)}`];
+    for (const note of run.config?.notes ?? []) out.push(`  ${note}`);
+    for (const e of run.config?.errors ?? []) out.push(indent(formatError(e)));
+    for (const c of run.drift) out.push(`  drift on the server: ${symbol(c)} ${c.address} ${c.reason ?? ""}${c.action === "delete" ? "" : " — putting the code's version back"}`);
+    for (const { change, error } of run.failed) out.push(this.paint(31, `  failed: ${describe(change)}: ${message(error)}`));
+    if (run.superseded.length) out.push(`  ${count(run.superseded.length, "change")} edited again before sending: the next run sends the newer version`);
+    if (run.cancelled.length) out.push(`  ${count(run.cancelled.length, "change")} not sent: watch is stopping (the next start sends them)`);
+    if (run.problem !== undefined) out.push(this.paint(31, `  ${message(run.problem)}`));
+    out.push(...this.errors(run));
+    for (const h of run.held) if (h.reason !== "its file does not compile" && !h.error) out.push(this.paint(33, `  held: ${describe(h.change)}: ${h.reason}`));
+    if (run.retryInMs !== undefined) out.push(`  retrying in ${seconds(run.retryInMs)} (or at the next save)`);
+    if (run.pendingDeletes.length) {
+      out.push(this.paint(33, `  ${count(run.pendingDeletes.length, "pending delete")} (still on the server):`));
+      for (const p of run.pendingDeletes) out.push(`    - ${p.change.address}${"id" in p.change ? ` [id ${p.change.id}]` : ""}${p.change.source ? ` (was ${p.change.source})` : ""}: ${p.reason}`);
+    }
+    return `${out.join("\n")}\n`;
+  }
+
+  private headline(run: WatchRun): string {
+    const took = `${run.finishedAt - run.startedAt} ms`;
+    const latency = run.latencyMs !== undefined ? ` (save→applied ${run.latencyMs} ms)` : "";
+    if (run.applied.length) return `applied ${count(run.applied.length, "change")} in ${took}${latency}: ${list(run.applied)}`;
+    if (run.failed.length || run.problem !== undefined) return this.paint(31, `nothing applied${run.failed.length ? `: ${count(run.failed.length, "change")} failed` : ""}`);
+    if (run.failedFiles.length) return this.paint(31, `nothing applied: ${run.failedFiles.join(", ")} ${run.failedFiles.length === 1 ? "does" : "do"} not compile`);
+    if (run.errors.length) return this.paint(31, `nothing applied: ${count(run.errors.length, "error")}`);
+    const what = run.triggers.includes("start") ? "in sync: no changes" : run.triggers.includes("refresh") ? "refreshed: no changes" : "no changes";
+    return `${what}${run.files.length ? ` (${run.files.slice(0, MAX_LISTED).join(", ")}${run.files.length > MAX_LISTED ? ", …" : ""})` : ""}`;
+  }
+
+  private errors(run: WatchRun): string[] {
+    const out: string[] = [];
+    if (run.failedFiles.length) {
+      out.push(this.paint(31, `  ${run.failedFiles.join(", ")}: its last good options are kept; nothing from ${run.failedFiles.length === 1 ? "it" : "them"} is sent until it compiles`));
+    }
+    const now = new Set<string>();
+    for (const e of run.errors) {
+      const key = `${e.code} ${e.location ? formatLocation(e.location) : ""} ${e.message}`;
+      now.add(key);
+      if (this.shown.has(key)) out.push(`  still: ${e.location ? `${formatLocation(e.location)} - ` : ""}error ${e.code}: ${firstLine(e.message)}`);
+      else out.push(indent(formatError(e)));
+    }
+    this.shown = now;
+    return out;
+  }
+
+  private paint(code: number, s: string): string {
+    return this.options.color ? `\u001b[${code}m${s}\u001b[0m` : s;
+  }
+}
+
+function symbol(c: Change): string {
+  switch (c.action) {
+    case "create":
+      return "+";
+    case "update":
+      return "~";
+    case "delete":
+      return "-";
+    case "noop":
+      return "=";
+    case "conflict":
+      return "!";
+    default: {
+      const never: never = c;
+      return String(never);
+    }
+  }
+}
+
+function describe(c: Change): string {
+  return `${symbol(c)} ${c.address}${c.source ? ` (${c.source})` : ""}`;
+}
+
+function list(changes: readonly Change[]): string {
+  const shown = changes.slice(0, MAX_LISTED).map(describe).join(", ");
+  return changes.length > MAX_LISTED ? `${shown}, … and ${changes.length - MAX_LISTED} more` : shown;
+}
+
+function message(err: unknown): string {
+  if (err instanceof WfsyncError) return firstLine(err.message);
+  return err instanceof Error ? err.message : String(err);
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0] ?? s;
+}
+
+function indent(s: string): string {
+  return s
+    .split("\n")
+    .map((l) => `  ${l}`)
+    .join("\n");
+}
+
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
+
+function clock(at: number): string {
+  return new Date(at).toTimeString().slice(0, 8);
+}

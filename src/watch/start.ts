@@ -1,0 +1,223 @@
+/**
+ * `startWatch`: the sync daemon in-process (what `wfsync watch` runs, and what the benchmark and
+ * tests drive).
+ *
+ *   const watch = startWatch({ cwd: projectDir, url, env: process.env, allowDelete: false });
+ *   watch.runs.on("run", (run: WatchRun) => …);        // every run, the start-up run included
+ *   watch.runs.on("notice", (n: WatchNotice) => …);    // throttling, retries, watcher trouble
+ *   const ready = await watch.ready;                   // watching, and the first run finished
+ *   …edit files; each save leads to a run…
+ *   await watch.idle();                                // no run in flight or due
+ *   await watch.close();                               // stop; finish in-flight requests; save state
+ *
+ * - `ready` resolves with the tenant URL, the counts and the first run once the files are
+ *   watched and the start-up run (full compile, read every split, apply) is over; it rejects
+ *   when the daemon cannot start (no config, config errors, no URL, the state locked by another
+ *   wfsync, …). After a rejection, still call `close()`.
+ * - `runs` emits `"run"` with a WatchRun (run.ts) after each run — `latencyMs` is save→applied
+ *   (first file event of the batch to the end of the run) — and `"notice"` with a WatchNotice.
+ * - The state lock is held from start until `close()` resolves. `close()` stops watching,
+ *   cancels requests not yet sent, lets those in flight finish, writes the state file and
+ *   releases the lock; calling it twice is harmless.
+ */
+import { EventEmitter } from "node:events";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { QueueEvent } from "../apply/queue.js";
+import { credentialsFromEnv } from "../client/credentials.js";
+import { normaliseBaseUrl } from "../client/url.js";
+import type { WorkflowCompiler } from "../compile/compiler.js";
+import { openProject } from "../compile/load.js";
+import { findWorkflowFiles, loadConfig, type ConfigOverrides } from "../config/load.js";
+import { WfsyncError } from "../errors.js";
+import { openState, type StateStore } from "../state/index.js";
+import { createTenantEngine } from "./engine.js";
+import { WorkflowMatcher, chokidarSource } from "./files.js";
+import { WatchLoop, type WatchCompiler } from "./loop.js";
+import type { WatchNotice, WatchRun } from "./run.js";
+
+export interface StartWatchOptions {
+  /** The project folder: sync.config.ts is looked for here; paths are shown relative to it. */
+  readonly cwd: string;
+  /** `--config`. */
+  readonly config?: string | undefined;
+  /** `--url`: wins over WFSYNC_URL and the config. */
+  readonly url?: string | undefined;
+  /** Credentials and WFSYNC_URL come from here (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** `--allow-delete`: delete options removed from code (otherwise they are pending deletes). */
+  readonly allowDelete?: boolean;
+  /** `--refresh-interval` in ms: read every split this often to find drift (0/absent: never). */
+  readonly refreshIntervalMs?: number;
+  /** Quiet time after the last file event before a run (default 100 ms). */
+  readonly debounceMs?: number;
+  /** First automatic retry after server trouble (default 2 s, doubling up to a minute). */
+  readonly retryDelayMs?: number;
+  /** Runs and notices are logged here (info); the client logs requests (debug). */
+  readonly logger?: Logger;
+  /** `--log-file`: never treated as a source file. */
+  readonly logFile?: string | undefined;
+}
+
+export interface WatchReady {
+  readonly url: string;
+  readonly workflowFiles: number;
+  readonly options: number;
+  /** The state file (absolute), locked while watch runs. */
+  readonly statePath: string;
+  readonly firstRun: WatchRun;
+}
+
+export interface WatchEvents {
+  run: [run: WatchRun];
+  notice: [notice: WatchNotice];
+}
+
+export interface WatchHandle {
+  readonly ready: Promise<WatchReady>;
+  readonly runs: EventEmitter<WatchEvents>;
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Parts {
+  loop?: WatchLoop;
+  state?: StateStore;
+  engine?: { close(): void };
+}
+
+export function startWatch(options: StartWatchOptions): WatchHandle {
+  const runs = new EventEmitter<WatchEvents>();
+  const parts: Parts = {};
+  const opened = open(options, runs, parts);
+  const ready = opened.then(async ({ loop, url, statePath }) => {
+    const firstRun = await loop.start();
+    return { url, statePath, firstRun, ...loop.stats };
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    ready,
+    runs,
+    idle: () => parts.loop?.idle() ?? Promise.resolve(),
+    close: () =>
+      (closing ??= (async () => {
+        await opened.catch(() => undefined);
+        try {
+          await parts.loop?.close();
+          await ready.catch(() => undefined);
+        } finally {
+          try {
+            await parts.state?.close();
+          } finally {
+            parts.engine?.close();
+          }
+        }
+      })()),
+  };
+}
+
+async function open(
+  options: StartWatchOptions,
+  runs: EventEmitter<WatchEvents>,
+  parts: Parts,
+): Promise<{ loop: WatchLoop; url: string; statePath: string }> {
+  const env = options.env ?? process.env;
+  const logger = options.logger;
+  const overrides: ConfigOverrides = { url: options.url };
+  // The same opening as plan and apply: config, workflow files (at least one), check cache.
+  const { config, compiler } = openProject({ cwd: options.cwd, config: options.config, overrides, env });
+  const configFile = config.configFile;
+  if (!config.url) throw new WfsyncError("E_NO_URL", "no tenant URL: set `url` in the config, WFSYNC_URL, or pass --url");
+  const tenant = normaliseBaseUrl(config.url);
+  const credentials = credentialsFromEnv(env);
+  const state = await openState(config.state, { tenant, lock: true, command: "wfsync watch", ...(logger ? { logger } : {}) });
+  parts.state = state;
+
+  const notice = (level: WatchNotice["level"], message: string): void => {
+    logger?.info({ event: "notice", level }, message);
+    runs.emit("notice", { at: Date.now(), level, message });
+  };
+  const engine = createTenantEngine({
+    tenant,
+    credentials,
+    config,
+    state,
+    ...(logger ? { logger } : {}),
+    onQueueEvent: (e) => queueNotice(e, notice),
+  });
+  parts.engine = engine;
+  const own = new WorkflowMatcher(config, options.logFile);
+  runs.on("run", (run) => logger?.info(runLogFields(run), `run ${run.seq}`));
+  parts.loop = new WatchLoop({
+    root: options.cwd,
+    config,
+    compiler: watchCompiler(compiler, configFile),
+    files: {
+      configFile,
+      loadConfig: () => loadConfig(compiler, configFile, overrides, env),
+      listWorkflowFiles: (c) => findWorkflowFiles(c),
+      exists: (f) => existsSync(f),
+    },
+    events: chokidarSource((abs) => own.isOwnFile(abs)),
+    engine,
+    onRun: (run) => runs.emit("run", run),
+    onNotice: (n) => notice(n.level, n.message),
+    allowDelete: options.allowDelete ?? false,
+    ...(options.refreshIntervalMs !== undefined ? { refreshIntervalMs: options.refreshIntervalMs } : {}),
+    ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
+    ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.logFile !== undefined ? { logFile: path.resolve(options.cwd, options.logFile) } : {}),
+  });
+  return { loop: parts.loop, url: tenant, statePath: state.path };
+}
+
+/** The compiler plus the two questions the loop asks about the import graph. */
+function watchCompiler(compiler: WorkflowCompiler, configFile: string): WatchCompiler {
+  return {
+    setWorkflowFiles: (files) => compiler.setWorkflowFiles(files),
+    compile: (changed) => compiler.compile(changed),
+    importersOf(file) {
+      const seen = new Set<string>();
+      const visit = (f: string): void => {
+        for (const importer of compiler.importersOf(f)) {
+          if (seen.has(importer)) continue;
+          seen.add(importer);
+          visit(importer);
+        }
+      };
+      visit(file);
+      return seen;
+    },
+    modules: () => compiler.modules().filter((f) => f !== configFile),
+  };
+}
+
+function queueNotice(e: QueueEvent, notice: (level: WatchNotice["level"], message: string) => void): void {
+  if (e.type === "throttled") notice("warn", `the server asked to slow down: pausing all requests for ${(e.waitMs / 1000).toFixed(1)} s`);
+  else if (e.type === "retry") notice("warn", `retrying ${e.label ?? "a request"} in ${e.delayMs} ms after: ${e.error.message}`);
+}
+
+/** A run as JSON log fields (`--log-file`): addresses and counts, never option contents. */
+function runLogFields(run: WatchRun): Record<string, unknown> {
+  const addresses = (list: readonly { address: string }[]) => list.map((c) => c.address);
+  return {
+    event: "run",
+    seq: run.seq,
+    triggers: run.triggers,
+    files: run.files,
+    durationMs: run.finishedAt - run.startedAt,
+    latencyMs: run.latencyMs,
+    refreshed: run.refreshed,
+    applied: run.applied.map((c) => `${c.action} ${c.address}`),
+    failed: run.failed.map((f) => ({ address: f.change.address, error: f.error instanceof Error ? f.error.message : String(f.error) })),
+    superseded: addresses(run.superseded),
+    held: run.held.map((h) => ({ address: h.change.address, reason: h.reason })),
+    pendingDeletes: run.pendingDeletes.map((h) => h.change.address),
+    drift: addresses(run.drift),
+    errors: run.errors.map((e) => ({ code: e.code, message: e.message, location: e.location })),
+    failedFiles: run.failedFiles,
+    ...(run.config ? { config: { reloaded: run.config.reloaded, notes: run.config.notes } } : {}),
+    ...(run.problem === undefined ? {} : { problem: run.problem instanceof Error ? run.problem.message : String(run.problem) }),
+  };
+}

@@ -1,0 +1,231 @@
+/** `startWatch` end to end: real files, real chokidar, the emulator in-process. */
+import { describe, expect, it } from "vitest";
+import { formatError, formatLocation } from "../../src/errors.js";
+import { openState } from "../../src/state/index.js";
+import { configFile, emulator, flowFile, project, serverOptions, watch } from "./harness.js";
+
+const VIP = { key: "vip", name: "VIP customers" };
+const REST = { key: "rest", name: "Everyone else" };
+const FILE = "workflows/onboarding.ts";
+const summary = (changes: readonly { action: string; address: string }[]) => changes.map((c) => `${c.action} ${c.address}`);
+
+describe("watch", () => {
+  it("applies everything at start, then each edit, without reading the server", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu);
+    expect(summary(w.ready.firstRun.applied)).toEqual(["create 679/844/rest", "create 679/844/vip"]);
+    expect(w.ready.firstRun.refreshed).toBe("all");
+    expect(w.ready).toMatchObject({ workflowFiles: 1, options: 2, url: emu.url });
+    expect([...serverOptions(emu, 844).keys()].sort()).toEqual(["rest", "vip"]);
+
+    emu.resetCounters();
+    p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "VIP and key accounts" }, REST]));
+    const run = await w.waitForRun((r) => r.applied.length > 0, "the edit applied", 1);
+    expect(summary(run.applied)).toEqual(["update 679/844/vip"]);
+    expect(run.applied[0]!.source).toMatch(/^workflows\/onboarding\.ts:\d+:\d+$/);
+    expect(run.files).toEqual([FILE]);
+    expect(run.refreshed).toBe("none");
+    expect(run.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP and key accounts");
+    // One save, one request: the unchanged option is not re-sent and no split is read.
+    expect(emu.counters().byMethod).toEqual({ SaveWorkflowStepOption: 1 });
+  });
+
+  it("keeps a file that does not compile at its last good options, and applies the fix", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu, { allowDelete: true });
+
+    p.write(FILE, flowFile(679, 844, [VIP, REST]).replace("wf.split(844, (split) => {", "wf.split(844, (split) => {{"));
+    const broken = await w.waitForRun((r) => r.errors.length > 0, "the syntax error reported", 1);
+    expect(broken.failedFiles).toEqual([FILE]);
+    expect(broken.applied).toEqual([]);
+    expect(broken.pendingDeletes).toEqual([]);
+    const error = broken.errors[0]!;
+    expect(error.location && formatLocation(error.location)).toMatch(/^workflows\/onboarding\.ts:\d+:\d+$/);
+    expect(formatError(error)).toContain("^");
+    expect(broken.options).toBe(2);
+    expect([...serverOptions(emu, 844).keys()].sort()).toEqual(["rest", "vip"]);
+
+    // An edit of the broken file that also drops an option: still nothing sent, nothing deleted.
+    p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "Renamed" }]).replace("(split) => {", "(split) => {{"));
+    const still = await w.waitForRun((r) => r.errors.length > 0, "still broken", broken.seq);
+    expect(still.applied).toEqual([]);
+    expect(still.pendingDeletes).toEqual([]);
+
+    p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "Renamed" }, REST]));
+    const fixed = await w.waitForRun((r) => r.applied.length > 0, "the fix applied", still.seq);
+    expect(fixed.errors).toEqual([]);
+    expect(fixed.failedFiles).toEqual([]);
+    expect(summary(fixed.applied)).toEqual(["update 679/844/vip"]);
+    expect(serverOptions(emu, 844).get("vip")?.Name).toBe("Renamed");
+  });
+
+  it("a validation error in one option holds its whole file and deletes nothing", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu, { allowDelete: true });
+    // Two options with one rank: the compiler drops them from the model, which must not read as removed.
+    p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "New", rank: 1 }, { ...REST, rank: 1 }]));
+    const run = await w.waitForRun((r) => r.errors.length > 0, "the validation error", 1);
+    expect(run.failedFiles).toEqual([FILE]);
+    expect(run.applied).toEqual([]);
+    expect(run.pendingDeletes).toEqual([]);
+    expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP customers");
+  });
+
+  it("coalesces a burst of 20 saves into a few runs and ends with the last one", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu);
+    for (let i = 1; i <= 20; i++) p.write(FILE, flowFile(679, 844, [{ ...VIP, name: `Version ${i}` }, REST]));
+    await w.waitForRun(() => serverOptions(emu, 844).get("vip")?.Name === "Version 20", "version 20 on the server", 1);
+    await w.handle.idle();
+    const runs = w.runs.filter((r) => r.seq > 1);
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.length).toBeLessThanOrEqual(4);
+    expect(serverOptions(emu, 844).get("vip")?.Name).toBe("Version 20");
+  });
+
+  it("lists a removed option as a pending delete until --allow-delete", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]), "workflows/webinar.ts": flowFile(702, 910, [{ key: "attended", name: "Attended" }]) });
+    let w = await watch(p, emu);
+    p.write(FILE, flowFile(679, 844, [VIP]));
+    const run = await w.waitForRun((r) => r.pendingDeletes.length > 0, "a pending delete", 1);
+    expect(run.pendingDeletes.map((d) => d.change.address)).toEqual(["679/844/rest"]);
+    expect(run.pendingDeletes[0]!.reason).toContain("--allow-delete");
+    expect(serverOptions(emu, 844).has("rest")).toBe(true);
+    // Listed after every run, also runs about other files.
+    p.write("workflows/webinar.ts", flowFile(702, 910, [{ key: "attended", name: "Came" }]));
+    const next = await w.waitForRun((r) => r.applied.length > 0, "the webinar edit", run.seq);
+    expect(next.pendingDeletes.map((d) => d.change.address)).toEqual(["679/844/rest"]);
+    await w.handle.close();
+
+    w = await watch(p, emu, { allowDelete: true });
+    expect(summary(w.ready.firstRun.applied)).toEqual(["delete 679/844/rest"]);
+    expect(w.ready.firstRun.pendingDeletes).toEqual([]);
+    expect(serverOptions(emu, 844).has("rest")).toBe(false);
+    const state = await openState(w.ready.statePath, { lock: false });
+    expect([...state.entries().keys()].sort()).toEqual(["679/844/vip", "702/910/attended"]);
+  });
+
+  it("creates the options of a new file and lists those of a deleted file as pending deletes", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]) });
+    const w = await watch(p, emu, { allowDelete: true });
+    p.write("workflows/webinar.ts", flowFile(702, 910, [{ key: "attended", name: "Attended" }]));
+    const added = await w.waitForRun((r) => r.applied.length > 0, "the new file's option", 1);
+    expect(summary(added.applied)).toEqual(["create 702/910/attended"]);
+    // The create looked its split up first (exactly-once creates).
+    expect(added.refreshed).toBe("some");
+    expect(added.workflowFiles).toBe(2);
+
+    p.remove("workflows/webinar.ts");
+    const removed = await w.waitForRun((r) => r.workflowFiles === 1, "the file removed", added.seq);
+    // The only option of its split: a mass delete, which watch never applies on its own.
+    expect(removed.pendingDeletes.map((d) => d.change.address)).toEqual(["702/910/attended"]);
+    expect(removed.pendingDeletes[0]!.reason).toContain("--allow-mass-delete");
+    expect(serverOptions(emu, 910).has("attended")).toBe(true);
+  });
+
+  it("adopts an option that already exists on the server with the Key instead of creating a second", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]) });
+    const w = await watch(p, emu);
+    const res = await fetch(`${emu.url}/__emulator/options`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ WorkflowStepId: 844, WorkflowId: 679, Key: "rest", Name: "Made by hand", Rank: 2, Steps: [] }),
+    });
+    expect(res.status).toBe(200);
+    p.write(FILE, flowFile(679, 844, [VIP, REST]));
+    const run = await w.waitForRun((r) => r.applied.length > 0, "the new option", 1);
+    expect(run.applied.map((c) => `${c.action} ${c.address} ${c.reason ?? ""}`)).toEqual(["update 679/844/rest adopted"]);
+    expect([...serverOptions(emu, 844).values()].filter((o) => o.Key === "rest")).toHaveLength(1);
+    expect(serverOptions(emu, 844).get("rest")?.Name).toBe("Everyone else");
+  });
+
+  it("reloads a changed config and keeps the previous one when the new one is broken", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]), "flows/webinar.ts": flowFile(702, 910, [{ key: "attended", name: "Attended" }]) });
+    const w = await watch(p, emu);
+    expect(w.ready.workflowFiles).toBe(1);
+
+    p.write("sync.config.ts", configFile({ workflows: ["workflows/**/*.ts", "flows/**/*.ts"] }));
+    const reloaded = await w.waitForRun((r) => r.config !== undefined, "the config reloaded", 1);
+    expect(reloaded.config?.reloaded).toBe(true);
+    expect(reloaded.workflowFiles).toBe(2);
+    expect(summary(reloaded.applied)).toEqual(["create 702/910/attended"]);
+
+    p.write("sync.config.ts", configFile({ workflows: ["workflows/**/*.ts", "flows/**/*.ts"] }).replace("defineConfig({", "defineConfig({ bogus: 1,"));
+    const broken = await w.waitForRun((r) => r.config?.reloaded === false, "the broken config", reloaded.seq);
+    expect(broken.config?.notes.join(" ")).toContain("keeping the previous config");
+    expect(broken.config?.errors.length).toBeGreaterThan(0);
+    expect(broken.workflowFiles).toBe(2);
+
+    // The previous config still rules: flows/ is still watched.
+    p.write("flows/webinar.ts", flowFile(702, 910, [{ key: "attended", name: "Came along" }]));
+    await w.waitForRun((r) => r.applied.length > 0, "an edit under flows/", broken.seq);
+    expect(serverOptions(emu, 910).get("attended")?.Name).toBe("Came along");
+  });
+
+  it("sees a folder deleted and created again, and a folder a new glob names before it exists", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]), "workflows/webinar.ts": flowFile(702, 910, [{ key: "attended", name: "Attended" }]) });
+    const w = await watch(p, emu);
+    // A branch switch: the folder goes away and comes back.
+    p.remove("workflows");
+    const gone = await w.waitForRun((r) => r.workflowFiles === 0, "the folder removed", 1);
+    expect(gone.pendingDeletes.map((d) => d.change.address)).toEqual(["679/844/vip", "702/910/attended"]);
+    p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "Back" }]));
+    const back = await w.waitForRun((r) => r.applied.length > 0, "the folder back", gone.seq);
+    expect(summary(back.applied)).toEqual(["update 679/844/vip"]);
+    expect(back.pendingDeletes.map((d) => d.change.address)).toEqual(["702/910/attended"]);
+
+    p.write("sync.config.ts", configFile({ workflows: ["workflows/**/*.ts", "later/flows/*.ts"] }));
+    const reloaded = await w.waitForRun((r) => r.config?.reloaded === true, "the config reloaded", back.seq);
+    p.write("later/flows/webinar.ts", flowFile(702, 910, [{ key: "attended", name: "Attended" }]));
+    const found = await w.waitForRun((r) => r.workflowFiles === 2, "the new folder's file", reloaded.seq);
+    expect(found.pendingDeletes).toEqual([]);
+    expect(found.applied).toEqual([]);
+  });
+
+  it("rides out server faults: failed changes are retried until they are applied", async () => {
+    // random() = 0: with a fail rate every call fails, always with a 500 (not a throttling 503).
+    const emu = await emulator({ random: () => 0 });
+    const p = project({ "sync.config.ts": configFile({ maxRetries: 0 }), [FILE]: flowFile(679, 844, [VIP]) });
+    const w = await watch(p, emu);
+    emu.setFaults({ failRate: 1 });
+    p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "After the outage" }]));
+    const failed = await w.waitForRun((r) => r.failed.length > 0, "a failed update", 1);
+    expect(failed.retryInMs).toBeGreaterThan(0);
+    emu.setFaults({ failRate: 0 });
+    await w.waitForRun((r) => r.applied.length > 0, "the retry applied", failed.seq);
+    expect(serverOptions(emu, 844).get("vip")?.Name).toBe("After the outage");
+  });
+
+  it("says so when the server throttles, waits, and applies", async () => {
+    const emu = await emulator({ rateLimit: 1 });
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu);
+    // One split read and two creates within a second: at least one 429 with Retry-After.
+    expect(w.notices.map((n) => n.message).join("\n")).toMatch(/the server asked to slow down/);
+    expect(summary(w.ready.firstRun.applied)).toEqual(["create 679/844/rest", "create 679/844/vip"]);
+    expect(emu.counters().rateLimited).toBeGreaterThan(0);
+  });
+
+  it("reports drift found by --refresh-interval and puts the code's version back", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]) });
+    const w = await watch(p, emu, { refreshIntervalMs: 300 });
+    const id = serverOptions(emu, 844).get("vip")!.WorkflowStepOptionId;
+    await fetch(`${emu.url}/__emulator/options/${id}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Name: "Changed in the UI" }) });
+    const run = await w.waitForRun((r) => r.drift.length > 0, "drift", 1);
+    expect(run.triggers).toContain("refresh");
+    expect(run.drift.map((c) => `${c.address} ${c.reason}`)).toEqual(["679/844/vip changed on the server"]);
+    expect(summary(run.applied)).toEqual(["update 679/844/vip"]);
+    expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP customers");
+  });
+});
