@@ -80,6 +80,39 @@ describe("drift", () => {
     expect(duplicateKeys(engine.serverOptions())).toEqual([]);
     expect((await engine.stateEntries()).get("679/844/a")?.id).toBe(again);
   });
+
+  it("an option deleted between plan and apply fails alone, with the server's message; a rerun re-creates it", async () => {
+    let engine!: Engine;
+    let sabotaged = false;
+    engine = await startEngine({
+      files: FILES,
+      // Deletes option b on the server just before its update reaches it.
+      wrapApi: (api) => ({
+        ...api,
+        saveWorkflowStepOption: async (carrier) => {
+          if (carrier.Key === "b" && carrier.WorkflowStepOptionId && !sabotaged) {
+            sabotaged = true;
+            await admin(engine.emu, "DELETE", `/options/${carrier.WorkflowStepOptionId}`);
+          }
+          return api.saveWorkflowStepOption(carrier);
+        },
+      }),
+    });
+    expectApplied((await engine.apply()).result);
+    engine.write("workflows/w.ts", FILES["workflows/w.ts"].replace(/"Option (a|b)"/g, '"Renamed $1"'));
+    const { result } = await engine.apply();
+    expect(result.applied.map((c) => c.address)).toEqual(["679/844/a"]);
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed[0]!.change.address).toBe("679/844/b");
+    expect((result.failed[0]!.error as Error).message).toMatch(/does not exist/);
+    expect((await engine.stateEntries()).get("679/844/a")?.option.name).toBe("Renamed a");
+
+    const rerun = await engine.apply();
+    expect(rerun.plan.changes.find((c) => c.address === "679/844/b")).toMatchObject({ action: "create", reason: "gone from the server" });
+    expectApplied(rerun.result);
+    await engine.expectConverged();
+    expect(engine.serverOptions().map((o) => o.Name).sort()).toEqual(["Renamed a", "Renamed b"]);
+  });
 });
 
 describe("adoption by Key", () => {

@@ -37,14 +37,24 @@ async function expectClean(engine: Engine, options: number): Promise<void> {
   expectStateMatchesServer(entries, server);
 }
 
-/** Records when each request to the server starts, on the queue's clock. */
-function recordStarts(starts: number[]) {
+/** When each request to the server started, and when each failed answer arrived (queue's clock). */
+interface Timeline {
+  starts: number[];
+  failedAt: Map<unknown, number>;
+}
+
+function recordTimeline(timeline: Timeline) {
   return (api: WorkflowApi): WorkflowApi => {
     const timed =
       <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-      (...args: A): Promise<R> => {
-        starts.push(clock());
-        return fn(...args);
+      async (...args: A): Promise<R> => {
+        timeline.starts.push(clock());
+        try {
+          return await fn(...args);
+        } catch (err) {
+          timeline.failedAt.set(err, clock());
+          throw err;
+        }
       };
     return {
       getWorkflowStep: timed(api.getWorkflowStep),
@@ -59,12 +69,12 @@ function recordStarts(starts: number[]) {
 
 describe("throttling (429 with Retry-After)", () => {
   it("pauses every request until Retry-After has passed, loses nothing and converges", { timeout: 60_000 }, async () => {
-    const starts: number[] = [];
+    const timeline: Timeline = { starts: [], failedAt: new Map() };
     const engine = await startEngine({
       files: files(20),
       config: { concurrency: 4, rate: 1000 },
       emulator: { rateLimit: 20 },
-      wrapApi: recordStarts(starts),
+      wrapApi: recordTimeline(timeline),
     });
     const { result } = await engine.apply();
     expectApplied(result);
@@ -75,10 +85,10 @@ describe("throttling (429 with Retry-After)", () => {
     for (const { at, event } of throttled) {
       const retryAfterMs = event.error.retryAfterMs!;
       expect(retryAfterMs).toBeGreaterThanOrEqual(1000); // the emulator's Retry-After, whole seconds
-      // The pause covers the whole Retry-After from the moment the answer was handled …
-      expect(event.untilMs).toBeGreaterThanOrEqual(at - 1 + retryAfterMs - 1);
-      // … and no request to the server started inside it.
-      const early = starts.filter((t) => t >= at && t < event.untilMs);
+      // The pause lasts at least Retry-After from the moment the 429 arrived …
+      expect(event.untilMs).toBeGreaterThanOrEqual(timeline.failedAt.get(event.error)! + retryAfterMs);
+      // … and from the moment the queue knew of it, no request to the server started inside it.
+      const early = timeline.starts.filter((t) => t >= at && t < event.untilMs);
       expect(early, `requests started ${early.map((t) => `${Math.round(event.untilMs - t)} ms`).join(", ")} before the pause ended`).toEqual([]);
     }
     await expectClean(engine, 40);
