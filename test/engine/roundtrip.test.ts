@@ -140,5 +140,50 @@ describe("round trips", () => {
     const after = byKey(engine, "vip");
     expect(after.Steps[1]).toMatchObject({ StepType: "WaitForTime", NumIntervals: 5 });
     expect(treeIds(after.Steps)).toEqual(before);
+
+    // A nested option added first: the nested options already there keep theirs (matched by Key).
+    const withNew = VIP_BODY.replace("p.split((inner) => {", 'p.split((inner) => {\n        inner.option("new", { name: "New" });');
+    engine.write("workflows/onboarding.ts", onboarding({ vip: { name: "Renamed", body: withNew.replace("numIntervals: 2", "numIntervals: 5") } }));
+    expectApplied((await engine.apply()).result);
+    await engine.expectConverged();
+    const nested = byKey(engine, "vip").Steps[2]!.Options!;
+    expect(nested.map((o) => o.Key)).toEqual(["new", "hot", "rest"]);
+    expect(treeIds(byKey(engine, "vip").Steps).filter((id) => !id.startsWith("option new"))).toEqual(before);
+  });
+});
+
+describe("every step type", () => {
+  it("round-trips every step type with every field set, and converges", async () => {
+    const body = `p.none();
+      p.sendEmail({ shipmentId: 3, subject: "Ünïcode — \\"quoted\\" subject", attachments: [101, 7] });
+      p.sendSMS();
+      p.waitForTime({ numIntervals: 3, intervalType: "WorkingDays" });
+      p.waitForTime({ until: "[DT:12/15/2026 09:00:00]" });
+      p.waitForTime({ timeWaitAlgorithm: "UntilDateField" });
+      p.waitForAction();
+      p.updateContact();
+      p.updateParticipant();
+      p.addToList({ selection: 12, project: 4 });
+      p.removeFromList({ selection: 13, project: 5 });
+      p.createRequest({ title: "T", message: "M\\nline 2", category: 1, priority: 2, owner: 3, requestType: 4, status: 5 });
+      p.createFollowUp({
+        title: "Call", agenda: "A", assignTo: 7, availability: "Busy", completed: true, duration: 30, followUpType: 2,
+        project: 9, workflowActionTime: 2, workflowActionTimeUnit: "Hours", workflowActionType: "X", workflowOwnerType: "Y",
+      });
+      p.createSale();
+      p.notifyByEmail();
+      p.notifyBySMS();
+      p.runScript();
+      p.split((inner) => {
+        inner.option("deep", { name: "Deep", rank: 2 }, (q) => q.split((innermost) => innermost.option("deeper", { name: "Deeper" }, (r) => r.runScript())));
+        inner.option("shallow", { name: "Shallow", rank: 1 });
+      });`;
+    const engine = await startEngine({ files: { "workflows/all.ts": workflowFile(679, { 844: [{ key: "all", name: "Every step", body }] }) } });
+    expectApplied((await engine.apply()).result);
+    await engine.expectConverged();
+    const steps = byKey(engine, "all").Steps;
+    expect(steps.map((s) => s.StepType)).toHaveLength(18);
+    expect(steps[1]).toMatchObject({ Subject: 'Ünïcode — "quoted" subject', Attachments: [101, 7] });
+    expect(steps[12]).toMatchObject({ Completed: true, WorkflowActionTimeUnit: "Hours" });
   });
 });
