@@ -81,6 +81,10 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   let done = 0;
   const report = (change: Change, ok: boolean) => options.onProgress?.({ total: work.length, done, failed: result.failed.length, last: { change, ok } });
 
+  // Server options the plan already gives an address: a look-up by Key must never take them.
+  const taken = new Set<number>();
+  for (const c of plan.changes) if ("id" in c) taken.add(c.id);
+
   const record = (c: Change & { desired: { hash: string; option: OptionModel } }, id: number, server: unknown) =>
     state.record(c.address, { id, hash: c.desired.hash, option: c.desired.option, server, source: c.source, appliedAt: now().toISOString() });
 
@@ -89,7 +93,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       case "create": {
         const saved = await queue.run(() => api.saveWorkflowStepOption(optionToCarrier(c.desired.option, 0)), {
           label: `create ${c.address}`,
-          reconcile: () => findCreated(api, c.desired.option),
+          reconcile: () => findCreated(api, c.desired.option, taken),
         });
         await record(c, savedId(saved, c.address), saved);
         return;
@@ -144,10 +148,10 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 }
 
 /** Looks a create up on its split by Key: did an attempt whose answer was lost take effect? */
-async function findCreated(api: WorkflowApi, option: OptionModel): Promise<Reconciled<unknown>> {
+async function findCreated(api: WorkflowApi, option: OptionModel, taken: ReadonlySet<number>): Promise<Reconciled<unknown>> {
   const step = await api.getWorkflowStep(option.workflowStepId);
   if (step === null) return { done: false };
-  const matches = splitOptions(step, option.workflowId, option.workflowStepId).filter((l) => l.option.key === option.key);
+  const matches = splitOptions(step, option.workflowId, option.workflowStepId).filter((l) => l.option.key === option.key && !taken.has(l.id));
   if (matches.length === 1) return { done: true, value: matches[0]!.raw };
   if (matches.length > 1) {
     throw new WfsyncError("E_CONFLICT", `after a lost answer, ${matches.length} options with Key "${option.key}" exist on split ${option.workflowStepId}; resolve by hand`);
