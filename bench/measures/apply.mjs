@@ -1,10 +1,12 @@
 // apply.*: 500 creates through the real engine (client, queue, state journal) against the
-// emulator at 20 ms latency and concurrency 8, measured in-process from the first request to
-// the last answer (start-up and compile are not apply throughput).
-import { mkdtempSync, rmSync } from "node:fs";
+// emulator (its own process, like a real server) at 20 ms latency and concurrency 8, measured
+// from the first request to the last answer (start-up and compile are not apply throughput).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { generateProject } from "../generate.mjs";
+import { startEmulatorProcess } from "../measure.mjs";
+import { BENCH_ENV } from "./plan.mjs";
 import { atLeast, result } from "./result.mjs";
 
 const OPTIONS = 500;
@@ -14,19 +16,22 @@ const LATENCY_MS = 20;
 export async function measureApply(reps) {
   const throughput = [];
   const throttled = [];
+  const unconfigured = [];
   for (let i = 0; i < reps; i++) {
     throughput.push((await applyOnce({ rateLimit: 0, rate: 100000 })) / (CONCURRENCY / (LATENCY_MS / 1000)));
-    // The tenant allows 100 requests/s; the config says so (rate: 100), as the README advises.
+    // The tenant allows 100 requests/s and the config says so (rate: 100), as the README advises.
     throttled.push((await applyOnce({ rateLimit: 100, rate: 100 })) / 100);
+    // The same tenant with no rate in the config: wfsync learns the limit from the 429s.
+    unconfigured.push((await applyOnce({ rateLimit: 100, rate: 100000 })) / 100);
   }
   return [
     result("apply.throughput.ratio_vs_ideal", throughput, "×", atLeast(0.9)),
     result("apply.throttled.ratio_vs_limit", throttled, "×", atLeast(0.85)),
+    result("apply.throttled.unconfigured.ratio_vs_limit", unconfigured, "×"),
   ];
 }
 
 async function applyOnce({ rateLimit, rate }) {
-  const { startEmulator } = await import("../../dist/emulator/index.js");
   const { openProject, compileOrThrow } = await import("../../dist/compile/load.js");
   const { createWorkflowClient } = await import("../../dist/client/workflow.js");
   const { createTenantQueue } = await import("../../dist/apply/queue.js");
@@ -35,8 +40,9 @@ async function applyOnce({ rateLimit, rate }) {
   const { applyPlan } = await import("../../dist/apply/apply.js");
 
   const dir = mkdtempSync(path.join(tmpdir(), "wfsync-bench-apply-"));
-  const seed = generateProject(dir, OPTIONS);
-  const emulator = await startEmulator({ port: 0, seed, latency: LATENCY_MS, rateLimit, env: { WFSYNC_USERNAME: "wfsync", WFSYNC_PASSWORD: "wfsync" } });
+  const seedFile = path.join(dir, "seed.json");
+  writeFileSync(seedFile, JSON.stringify(generateProject(dir, OPTIONS)));
+  const emulator = await startEmulatorProcess(["--seed", seedFile, "--latency", String(LATENCY_MS), ...(rateLimit ? ["--rate-limit", String(rateLimit)] : [])], BENCH_ENV);
   const api = createWorkflowClient({ baseUrl: emulator.url, credentials: { scheme: "basic", username: "wfsync", password: "wfsync" } });
   const queue = createTenantQueue({ concurrency: CONCURRENCY, rate });
   try {

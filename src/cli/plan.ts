@@ -47,7 +47,7 @@ export function registerPlanCommand(program: Command, setExit: (code: number) =>
     .option("-v, --verbose", "also list unchanged options")
     .action(async (opts: { json?: boolean; detailedExitcode?: boolean; refresh: boolean; verbose?: boolean }, cmd: Command) => {
       await runCommand(setExit, async () => {
-        const session = openSession(globalOptions(cmd));
+        const session = openSession(globalOptions(cmd), { offline: !opts.refresh });
         try {
           const { plan, state } = await planSession(session, { refresh: opts.refresh, lock: false, command: "plan" });
           await state.close();

@@ -26,6 +26,8 @@ export interface Session {
 
 export interface SessionOptions {
   readonly overrides?: ConfigOverrides;
+  /** No server access at all (no credentials needed): `plan --no-refresh`. */
+  readonly offline?: boolean;
   /** Receives queue events (progress lines, throttling notices). */
   readonly onQueueEvent?: (event: QueueEvent) => void;
   /** The folder the config is looked up from (default: the current one). */
@@ -58,8 +60,8 @@ export function openSession(global: GlobalOptions, options: SessionOptions = {})
     throw new WfsyncError("E_NO_URL", "no tenant URL: set `url` in the config, WFSYNC_URL, or pass --url");
   }
   const tenant = normaliseBaseUrl(config.url);
-  const credentials = credentialsFromEnv(env);
-  const api = createWorkflowClient({ baseUrl: tenant, credentials, timeoutMs: config.timeoutMs, logger });
+  // `plan --no-refresh` sends nothing, so it needs no credentials either.
+  const api = options.offline ? offlineClient(tenant) : createWorkflowClient({ baseUrl: tenant, credentials: credentialsFromEnv(env), timeoutMs: config.timeoutMs, logger });
   const queue = createTenantQueue({
     concurrency: config.concurrency,
     rate: config.rate,
@@ -71,6 +73,23 @@ export function openSession(global: GlobalOptions, options: SessionOptions = {})
     },
   });
   return { project, config, logger, tenant, api, queue, close: () => api.close() };
+}
+
+/** A client for a session that must not reach the server: any call is a bug, said loudly. */
+function offlineClient(baseUrl: string): WorkflowClient {
+  const refuse = async (): Promise<never> => {
+    throw new WfsyncError("E_OFFLINE", "this command runs without the server, but something tried to call it", { userError: false });
+  };
+  return {
+    baseUrl,
+    close: () => undefined,
+    getWorkflowStep: refuse,
+    getWorkflowStepOption: refuse,
+    saveWorkflowStepOption: refuse,
+    deleteWorkflowStepOption: refuse,
+    createDefaultWorkflowStepOption: refuse,
+    getEmailFlow: refuse,
+  };
 }
 
 function logQueueEvent(logger: Logger, event: QueueEvent): void {

@@ -144,7 +144,8 @@ describe("plan output", () => {
   it("--no-refresh compares with the state only and sends nothing", async () => {
     const engine = await appliedEngine();
     engine.project.write("workflows/a.ts", A.replace('"Option a"', '"Changed"'));
-    const run = await cli(engine, ["plan", "--no-refresh", "--json"]);
+    // No credentials at all: a plan that sends nothing must not need them.
+    const run = await cli(engine, ["plan", "--no-refresh", "--json"], {});
     expect(run.code, run.stderr).toBe(0);
     const json = JSON.parse(run.stdout) as { changes: { address: string; action: string }[]; refreshed: boolean };
     expect(json.refreshed).toBe(false);
