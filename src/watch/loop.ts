@@ -11,37 +11,22 @@
  */
 import path from "node:path";
 import type { ApplyResult } from "../apply/apply.js";
-import type { CompileResult } from "../compile/compiler.js";
 import { displayPath } from "../compile/diagnostics.js";
 import type { DesiredOption } from "../compile/validate.js";
 import type { ResolvedConfig } from "../config/load.js";
-import { WfsyncError, WfsyncErrors } from "../errors.js";
+import { WfsyncError } from "../errors.js";
 import type { Address } from "../model/option.js";
 import type { Change, Plan, SplitRef } from "../plan/diff.js";
 import { ApiError } from "../client/errors.js";
 import { SupersededError, type WatchEngine } from "./engine.js";
-import { WorkflowMatcher, type FileEventSource, type WatchSpec } from "./files.js";
+import type { FileEventSource } from "./files.js";
 import { LastGoodModel, findFrozenFiles } from "./model.js";
+import { WatchedProject, type ProjectFiles, type WatchCompiler } from "./project.js";
 import { allSplits, diffRun, partitionPlan, sourceFile, splitsToLookUp, type RunPartition } from "./plan.js";
 import type { WatchNotice, WatchRun } from "./run.js";
 import { RunScheduler, systemClock, type Batch, type Clock } from "./schedule.js";
 
-export interface WatchCompiler {
-  setWorkflowFiles(files: Iterable<string>): unknown;
-  compile(changed: Iterable<string>): CompileResult;
-  /** Workflow files that import `file`, directly or through other modules. */
-  importersOf(file: string): Iterable<string>;
-  /** The user's modules the workflow files import (absolute paths). */
-  modules(): Iterable<string>;
-}
-
-export interface ProjectFiles {
-  readonly configFile: string;
-  /** Loads the config file again; throws a WfsyncError listing its problems. */
-  loadConfig(): ResolvedConfig;
-  listWorkflowFiles(config: ResolvedConfig): string[];
-  exists(file: string): boolean;
-}
+export type { ProjectFiles, WatchCompiler } from "./project.js";
 
 export interface WatchLoopOptions {
   /** Paths in output and in error locations are relative to this folder (the compiler's root). */
@@ -68,14 +53,12 @@ export const DEFAULT_DEBOUNCE_MS = 100;
 const MAX_RETRY_DELAY_MS = 60_000;
 
 export class WatchLoop {
-  private config: ResolvedConfig;
-  private matcher: WorkflowMatcher;
+  private readonly project: WatchedProject;
   private readonly clock: Clock;
   private readonly scheduler: RunScheduler;
   private readonly model = new LastGoodModel();
-  private readonly workflowFiles = new Set<string>();
-  private modules = new Set<string>();
   private desired: ReadonlyMap<Address, DesiredOption> = new Map();
+  private failing: ReadonlySet<string> = new Set();
   private watched = "";
   private needsRefresh = true;
   private seq = 0;
@@ -85,8 +68,7 @@ export class WatchLoop {
   private closed = false;
 
   constructor(private readonly o: WatchLoopOptions) {
-    this.config = o.config;
-    this.matcher = new WorkflowMatcher(o.config, o.logFile);
+    this.project = new WatchedProject(o);
     this.clock = o.clock ?? systemClock;
     this.scheduler = new RunScheduler({
       debounceMs: o.debounceMs ?? DEFAULT_DEBOUNCE_MS,
@@ -98,8 +80,7 @@ export class WatchLoop {
 
   /** Starts watching, then runs once over everything; resolves with that first run. */
   async start(): Promise<WatchRun> {
-    for (const f of this.o.files.listWorkflowFiles(this.config)) this.workflowFiles.add(f);
-    this.o.compiler.setWorkflowFiles(this.workflowFiles);
+    this.project.init();
     this.updateWatched();
     // Watch before compiling, so a save made during the first run is not missed.
     await this.o.events.start(
@@ -112,7 +93,7 @@ export class WatchLoop {
   }
 
   get stats(): { workflowFiles: number; options: number } {
-    return { workflowFiles: this.workflowFiles.size, options: this.desired.size };
+    return { workflowFiles: this.project.workflowFiles.size, options: this.desired.size };
   }
 
   /** Resolves when no run is in flight or due (events still on their way are not counted). */
@@ -145,22 +126,21 @@ export class WatchLoop {
   }
 
   private onPath(abs: string): void {
-    if (this.matcher.isOwnFile(abs)) return;
-    const relevant =
-      abs === this.o.files.configFile || this.matcher.isWorkflowFile(abs) || this.workflowFiles.has(abs) || this.modules.has(abs);
-    if (relevant) this.scheduler.add(abs);
+    if (this.project.isRelevant(abs)) this.scheduler.add(abs);
   }
 
   private async run(batch: Batch): Promise<void> {
     const startedAt = this.clock.now();
     const seq = ++this.seq;
-    const config = batch.paths.has(this.o.files.configFile) ? this.reloadConfig() : undefined;
-    const changed = this.takeFileChanges(batch.paths);
+    const files = this.project.workflowFiles;
+    const { changed, config } = this.project.takeChanges(batch.paths);
     const result = this.o.compiler.compile(changed);
-    const frozen = findFrozenFiles(result, this.o.root, this.workflowFiles, (f) => this.o.compiler.importersOf(f));
-    const desired = this.model.update(result.options, this.workflowFiles, frozen);
+    const frozen = findFrozenFiles(result, this.o.root, files, (f) => this.o.compiler.importersOf(f));
+    const desired = this.model.update(result.options, files, frozen);
+    const recovered = [...this.failing].filter((f) => !frozen.has(f) && files.has(f));
+    this.failing = frozen;
     this.desired = desired;
-    this.modules = new Set([...this.o.compiler.modules()].filter((f) => !this.workflowFiles.has(f)));
+    this.project.noteModules(this.o.compiler.modules());
     this.updateWatched();
 
     let outcome: Outcome = EMPTY_OUTCOME;
@@ -185,10 +165,11 @@ export class WatchLoop {
       finishedAt,
       latencyMs: batch.firstEventAt === undefined ? undefined : finishedAt - batch.firstEventAt,
       refreshed: outcome.refreshed,
-      workflowFiles: this.workflowFiles.size,
+      workflowFiles: files.size,
       options: desired.size,
       errors: [...result.errors, ...partition.held.flatMap((h) => (h.error ? [h.error] : []))],
       failedFiles: [...frozen].map(show).sort(),
+      recoveredFiles: recovered.map(show).sort(),
       ...(config ? { config } : {}),
       applied: [...applied.applied].sort(byAddress),
       failed,
@@ -210,13 +191,13 @@ export class WatchLoop {
     const applied = this.o.engine.applied();
     const isFrozen = (c: Change) => "desired" in c && frozen.has(c.desired.file);
     const full = this.needsRefresh || batch.triggers.has("refresh");
-    let plan = diffRun({ desired, applied, massDeleteShare: this.config.massDeleteShare });
+    let plan = diffRun({ desired, applied, massDeleteShare: this.project.config.massDeleteShare });
     const toRead = full ? allSplits(desired, applied) : splitsToLookUp(plan, isFrozen);
     let missing: SplitRef[] = [];
     if (toRead.size) {
       const read = await this.o.engine.refresh(toRead);
       missing = read.missing;
-      plan = diffRun({ desired, applied, live: read.live, massDeleteShare: this.config.massDeleteShare });
+      plan = diffRun({ desired, applied, live: read.live, massDeleteShare: this.project.config.massDeleteShare });
       if (full) {
         this.needsRefresh = false;
         this.armRefresh();
@@ -236,59 +217,8 @@ export class WatchLoop {
     return was !== undefined && pending.has(path.resolve(this.o.root, was));
   }
 
-  /** Applies the changed paths to the set of workflow files; returns the paths to recompile. */
-  private takeFileChanges(paths: ReadonlySet<string>): string[] {
-    const changed: string[] = [];
-    let membership = false;
-    for (const p of paths) {
-      if (p === this.o.files.configFile) continue;
-      const wanted = this.matcher.isWorkflowFile(p) && this.o.files.exists(p);
-      if (wanted !== this.workflowFiles.has(p)) {
-        if (wanted) this.workflowFiles.add(p);
-        else this.workflowFiles.delete(p);
-        membership = true;
-      }
-      changed.push(p);
-    }
-    if (membership) this.o.compiler.setWorkflowFiles(this.workflowFiles);
-    return changed;
-  }
-
-  /** A changed config is loaded again; a broken one is reported and the previous one kept. */
-  private reloadConfig(): NonNullable<WatchRun["config"]> {
-    let next: ResolvedConfig;
-    try {
-      next = this.o.files.loadConfig();
-    } catch (err) {
-      if (!(err instanceof WfsyncError)) throw err;
-      const errors = err instanceof WfsyncErrors && err.errors.length ? err.errors : [err];
-      return { reloaded: false, notes: [`${path.basename(this.o.files.configFile)} has errors: keeping the previous config`], errors };
-    }
-    const notes: string[] = [];
-    // The state and its lock belong to one tenant and one file for the daemon's whole life.
-    if (next.url !== this.config.url) notes.push(`a new url takes a restart of watch; still syncing ${this.config.url}`);
-    if (next.state !== this.config.state) notes.push(`a new state file takes a restart of watch; still using ${displayPath(this.config.state, this.o.root)}`);
-    this.config = { ...next, url: this.config.url, state: this.config.state };
-    this.matcher = new WorkflowMatcher(this.config, this.o.logFile);
-    this.o.engine.configure(this.config);
-    const files = new Set(this.o.files.listWorkflowFiles(this.config));
-    if ([...files].sort().join("\n") !== [...this.workflowFiles].sort().join("\n")) {
-      this.workflowFiles.clear();
-      for (const f of files) this.workflowFiles.add(f);
-      this.o.compiler.setWorkflowFiles(files);
-    }
-    return { reloaded: true, notes: [`reloaded ${path.basename(this.o.files.configFile)}`, ...notes], errors: [] };
-  }
-
-  private watchSpec(): WatchSpec {
-    const roots = this.matcher.watchRoots();
-    const inside = (f: string) => roots.some((r) => f === r || f.startsWith(r + path.sep));
-    const files = [this.o.files.configFile, ...[...this.modules].filter((f) => !inside(f))].sort();
-    return { anchor: this.config.root, roots, files };
-  }
-
   private updateWatched(): void {
-    const spec = this.watchSpec();
+    const spec = this.project.watchSpec();
     const key = JSON.stringify(spec);
     if (key === this.watched) return;
     this.watched = key;

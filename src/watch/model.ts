@@ -56,15 +56,4 @@ export class LastGoodModel {
     for (const file of frozen) for (const [a, d] of this.byFile.get(file) ?? []) if (!desired.has(a)) desired.set(a, d);
     return desired;
   }
-
-  /** Whether `file` ever compiled (a file failing since start has nothing to keep). */
-  hasGood(file: string): boolean {
-    return this.byFile.has(file);
-  }
-
-  /** The file that declares `address` in the model, if any. */
-  fileOf(address: Address): string | undefined {
-    for (const [file, of] of this.byFile) if (of.has(address)) return file;
-    return undefined;
-  }
 }

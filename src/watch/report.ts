@@ -35,6 +35,7 @@ export class WatchReporter {
 
   run(run: WatchRun): string {
     const out = [`${clock(run.finishedAt)} ${this.headline(run)}`];
+    if (run.recoveredFiles.length) out.push(this.paint(32, `  ${run.recoveredFiles.join(", ")} ${run.recoveredFiles.length === 1 ? "compiles" : "compile"} again`));
     for (const note of run.config?.notes ?? []) out.push(`  ${note}`);
     for (const e of run.config?.errors ?? []) out.push(indent(formatError(e)));
     for (const c of run.drift) out.push(`  drift on the server: ${symbol(c)} ${c.address} ${c.reason ?? ""}${c.action === "delete" ? "" : " — putting the code's version back"}`);
@@ -59,7 +60,13 @@ export class WatchReporter {
     if (run.failed.length || run.problem !== undefined) return this.paint(31, `nothing applied${run.failed.length ? `: ${count(run.failed.length, "change")} failed` : ""}`);
     if (run.failedFiles.length) return this.paint(31, `nothing applied: ${run.failedFiles.join(", ")} ${run.failedFiles.length === 1 ? "does" : "do"} not compile`);
     if (run.errors.length) return this.paint(31, `nothing applied: ${count(run.errors.length, "error")}`);
-    const what = run.triggers.includes("start") ? "in sync: no changes" : run.triggers.includes("refresh") ? "refreshed: no changes" : "no changes";
+    const what = run.pendingDeletes.length
+      ? "nothing to send"
+      : run.triggers.includes("start")
+        ? "in sync: no changes"
+        : run.triggers.includes("refresh")
+          ? "refreshed: no changes"
+          : "no changes";
     return `${what}${run.files.length ? ` (${run.files.slice(0, MAX_LISTED).join(", ")}${run.files.length > MAX_LISTED ? ", …" : ""})` : ""}`;
   }
 

@@ -25,6 +25,8 @@ export interface WatchRun {
   readonly errors: readonly WfsyncError[];
   /** Workflow files (as shown) whose last good options stand in for a failed compile. */
   readonly failedFiles: readonly string[];
+  /** Workflow files that failed in the previous run and compile again now. */
+  readonly recoveredFiles: readonly string[];
   /** The config file changed: reloaded, or kept (its problems in `configErrors`). */
   readonly config?: { readonly reloaded: boolean; readonly notes: readonly string[]; readonly errors: readonly WfsyncError[] };
   /** Sent and recorded in the state. */

@@ -73,10 +73,6 @@ export class RunScheduler {
     return this.paths;
   }
 
-  get busy(): boolean {
-    return this.running !== undefined;
-  }
-
   /** Resolves when no run is in flight or due. */
   idle(): Promise<void> {
     if (!this.running && !this.hasWork()) return Promise.resolve();

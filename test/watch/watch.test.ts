@@ -58,6 +58,7 @@ describe("watch", () => {
     const fixed = await w.waitForRun((r) => r.applied.length > 0, "the fix applied", still.seq);
     expect(fixed.errors).toEqual([]);
     expect(fixed.failedFiles).toEqual([]);
+    expect(fixed.recoveredFiles).toEqual([FILE]);
     expect(summary(fixed.applied)).toEqual(["update 679/844/vip"]);
     expect(serverOptions(emu, 844).get("vip")?.Name).toBe("Renamed");
   });
