@@ -66,6 +66,7 @@ export class WatchLoop {
   private retryTimer: unknown;
   private refreshTimer: unknown;
   private closed = false;
+  private firstRun: { resolve: (run: WatchRun) => void; reject: (err: unknown) => void } | undefined;
 
   constructor(private readonly o: WatchLoopOptions) {
     this.project = new WatchedProject(o);
@@ -113,8 +114,6 @@ export class WatchLoop {
     this.firstRun = undefined;
   }
 
-  private firstRun: { resolve: (run: WatchRun) => void; reject: (err: unknown) => void } | undefined;
-
   /** A bug, not the user's or the server's doing: said, and the daemon goes on (unless it was the first run). */
   private onRunError(err: unknown): void {
     if (this.firstRun) {
@@ -154,7 +153,10 @@ export class WatchLoop {
     const { partition, result: applied } = outcome;
     const superseded = applied.failed.filter((f) => f.error instanceof SupersededError).map((f) => f.change).sort(byAddress);
     const failed = applied.failed.filter((f) => !(f.error instanceof SupersededError)).sort((a, b) => byAddress(a.change, b.change));
-    const retryInMs = this.scheduleRetry(problem, failed);
+    // A change the server refused may rest on a stale state (the option deleted there, say):
+    // read the server on the next run, which then comes by itself.
+    if (failed.length) this.needsRefresh = true;
+    const retryInMs = this.scheduleRetry(problem, failed, failed.length > 0 && outcome.refreshed !== "all");
     const finishedAt = this.clock.now();
     const show = (f: string) => displayPath(f, this.o.root);
     const run: WatchRun = {
@@ -226,8 +228,8 @@ export class WatchLoop {
   }
 
   /** Server trouble: run again by itself after a growing pause (a save runs sooner). */
-  private scheduleRetry(problem: unknown, failed: readonly { error: unknown }[]): number | undefined {
-    const trouble = isServerTrouble(problem) || failed.some((f) => isServerTrouble(f.error));
+  private scheduleRetry(problem: unknown, failed: readonly { error: unknown }[], stateSuspect: boolean): number | undefined {
+    const trouble = stateSuspect || isServerTrouble(problem) || failed.some((f) => isServerTrouble(f.error));
     if (!trouble || this.closed) {
       if (problem === undefined && failed.length === 0) this.retries = 0;
       return undefined;

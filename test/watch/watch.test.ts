@@ -217,6 +217,19 @@ describe("watch", () => {
     expect(emu.counters().rateLimited).toBeGreaterThan(0);
   });
 
+  it("re-creates an option deleted on the server when its update fails", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu);
+    const id = serverOptions(emu, 844).get("vip")!.WorkflowStepOptionId;
+    expect((await fetch(`${emu.url}/__emulator/options/${id}`, { method: "DELETE" })).status).toBe(204);
+    p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "Edited" }, REST]));
+    const run = await w.waitForRun((r) => r.applied.some((c) => c.action === "create"), "the option re-created", 1);
+    expect(run.drift.map((c) => `${c.action} ${c.address}`)).toEqual(["create 679/844/vip"]);
+    expect(serverOptions(emu, 844).get("vip")?.Name).toBe("Edited");
+    expect(w.runs.map((r) => r.failed.length)).toContain(1);
+  });
+
   it("reports drift found by --refresh-interval and puts the code's version back", async () => {
     const emu = await emulator();
     const p = project({ [FILE]: flowFile(679, 844, [VIP]) });
