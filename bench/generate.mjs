@@ -2,7 +2,7 @@
 // splits. Deterministic: the same size gives the same files.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { dslTypesPathFor } from "./paths.mjs";
+import { checkTsconfigOptions } from "../dist/compile/project.js";
 
 export const OPTIONS_PER_SPLIT = 20;
 export const SPLITS_PER_FILE = 5;
@@ -41,29 +41,7 @@ export function generateProject(dir, options, { url = "http://127.0.0.1:8765", c
     seed.workflows.push(flow);
   }
   // The same compiler options wfsync checks with, for `tsc --noEmit` on the same files.
-  writeFileSync(
-    path.join(dir, "tsconfig.json"),
-    JSON.stringify(
-      {
-        compilerOptions: {
-          target: "ES2022",
-          lib: ["ES2022"],
-          types: [],
-          module: "preserve",
-          moduleResolution: "bundler",
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          isolatedModules: true,
-          esModuleInterop: true,
-          noFallthroughCasesInSwitch: true,
-          paths: { wfsync: [dslTypesPathFor()] },
-        },
-        include: ["sync.config.ts", "workflows/**/*.ts"],
-      },
-      null,
-      2,
-    ),
-  );
+  const compilerOptions = checkTsconfigOptions();
+  writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["sync.config.ts", "workflows/**/*.ts"] }, null, 2));
   return seed;
 }

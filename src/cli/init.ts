@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { dslTypesPath } from "../compile/project.js";
+import { checkTsconfigOptions } from "../compile/project.js";
 import { WfsyncError } from "../errors.js";
 import { runCommand } from "./output.js";
 
@@ -35,26 +35,10 @@ export default workflow(679, (wf) => {
 });
 `;
 
-/** Lets an editor resolve "wfsync" to this installation's types (wfsync itself needs no tsconfig). */
+/** Lets an editor check as wfsync does (wfsync itself needs no tsconfig). */
 function editorTsconfig(): string {
-  return `${JSON.stringify(
-    {
-      compilerOptions: {
-        target: "ES2022",
-        lib: ["ES2022"],
-        types: [],
-        module: "preserve",
-        moduleResolution: "bundler",
-        strict: true,
-        noEmit: true,
-        skipLibCheck: true,
-        paths: { wfsync: [dslTypesPath()] },
-      },
-      include: ["sync.config.ts", "workflows/**/*.ts"],
-    },
-    null,
-    2,
-  )}\n`;
+  const config = { compilerOptions: checkTsconfigOptions(), include: ["sync.config.ts", "workflows/**/*.ts"] };
+  return `${JSON.stringify(config, null, 2)}\n`;
 }
 
 export interface InitResult {

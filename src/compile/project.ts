@@ -25,22 +25,20 @@ function findDslTypes(): string {
 }
 
 /**
- * Options for checking user code. A minimal `lib`, no ambient `types` and `skipLibCheck` keep the
- * checker's fixed cost (mostly lib.d.ts) low. `module: preserve` + bundler resolution accept the
- * import styles users write (extensionless relative imports, default and named exports) whatever
- * their package.json says; emit for evaluation is a separate per-file CommonJS transpile.
+ * Options for checking user code, as a tsconfig's `compilerOptions` (so `wfsync init` can write
+ * the same ones for editors, and the benchmarks for `tsc`). A minimal `lib`, no ambient `types`
+ * and `skipLibCheck` keep the checker's fixed cost (mostly lib.d.ts) low. `module: preserve` +
+ * bundler resolution accept the import styles users write (extensionless relative imports,
+ * default and named exports) whatever their package.json says; `isolatedModules` guarantees each
+ * file can be transpiled alone for evaluation.
  */
-/** Bump when checkOptions() changes: it is part of the check cache's key. */
-export const CHECK_OPTIONS_VERSION = 1;
-
-export function checkOptions(): TsCompilerOptions {
-  const { ts } = tsMorph();
+export function checkTsconfigOptions(): Record<string, unknown> {
   return {
-    target: ts.ScriptTarget.ES2022,
-    lib: ["lib.es2022.d.ts"],
+    target: "ES2022",
+    lib: ["ES2022"],
     types: [],
-    module: ts.ModuleKind.Preserve,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    module: "preserve",
+    moduleResolution: "bundler",
     strict: true,
     noEmit: true,
     skipLibCheck: true,
@@ -49,6 +47,16 @@ export function checkOptions(): TsCompilerOptions {
     noFallthroughCasesInSwitch: true,
     paths: { wfsync: [dslTypesPath()] },
   };
+}
+
+/** Bump when checkTsconfigOptions() changes: it is part of the check cache's key. */
+export const CHECK_OPTIONS_VERSION = 1;
+
+export function checkOptions(): TsCompilerOptions {
+  const { ts } = tsMorph();
+  const { options, errors } = ts.convertCompilerOptionsFromJson(checkTsconfigOptions(), dslTypesPath());
+  if (errors.length) throw new Error(`wfsync's own compiler options are invalid: ${ts.flattenDiagnosticMessageText(errors[0]!.messageText, " ")}`);
+  return options;
 }
 
 export function createCheckProject(): Project {
