@@ -9,13 +9,13 @@ import { findConfigFile, findWorkflowFiles, loadConfig, type ConfigOverrides, ty
 import { WfsyncError, WfsyncErrors } from "../errors.js";
 import { dslFingerprint, openCheckCache, sha1 } from "./cache.js";
 import { WorkflowCompiler, type CompileResult } from "./compiler.js";
-import { CHECK_OPTIONS_VERSION, dslTypesPath } from "./project.js";
+import { checkTsconfigOptions, dslTypesPath } from "./project.js";
 
 /** What a cached "passed" depends on besides the files: TypeScript, the options, the DSL. */
 function checkCacheKey(): string {
   const require = createRequire(import.meta.url);
   const tsMorph = JSON.parse(readFileSync(require.resolve("ts-morph/package.json"), "utf8")) as { version: string };
-  return sha1(`ts-morph ${tsMorph.version}\0options ${CHECK_OPTIONS_VERSION}\0dsl ${dslFingerprint(dslTypesPath())}`);
+  return sha1(`ts-morph ${tsMorph.version}\0options ${JSON.stringify(checkTsconfigOptions())}\0dsl ${dslFingerprint(dslTypesPath())}`);
 }
 
 export interface OpenProjectOptions {

@@ -49,9 +49,6 @@ export function checkTsconfigOptions(): Record<string, unknown> {
   };
 }
 
-/** Bump when checkTsconfigOptions() changes: it is part of the check cache's key. */
-export const CHECK_OPTIONS_VERSION = 1;
-
 export function checkOptions(): TsCompilerOptions {
   const { ts } = tsMorph();
   const { options, errors } = ts.convertCompilerOptionsFromJson(checkTsconfigOptions(), dslTypesPath());
