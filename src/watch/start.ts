@@ -147,7 +147,8 @@ async function open(
     onQueueEvent: (e) => queueNotice(e, notice),
   });
   parts.engine = engine;
-  const own = new WorkflowMatcher(config, options.logFile);
+  const logFile = options.logFile === undefined ? undefined : path.resolve(options.cwd, options.logFile);
+  const own = new WorkflowMatcher(config, logFile);
   runs.on("run", (run) => logger?.info(runLogFields(run), `run ${run.seq}`));
   parts.loop = new WatchLoop({
     root: options.cwd,
@@ -167,7 +168,7 @@ async function open(
     ...(options.refreshIntervalMs !== undefined ? { refreshIntervalMs: options.refreshIntervalMs } : {}),
     ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
-    ...(options.logFile !== undefined ? { logFile: path.resolve(options.cwd, options.logFile) } : {}),
+    ...(logFile !== undefined ? { logFile } : {}),
   });
   return { loop: parts.loop, url: tenant, statePath: state.path };
 }
