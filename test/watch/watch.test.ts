@@ -23,7 +23,7 @@ describe("watch", () => {
     p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "VIP and key accounts" }, REST]));
     const run = await w.waitForRun((r) => r.applied.length > 0, "the edit applied", 1);
     expect(summary(run.applied)).toEqual(["update 679/844/vip"]);
-    expect(run.applied[0]!.source).toMatch(/^workflows\/onboarding\.ts:\d+:\d+$/);
+    expect(run.applied[0]!.source).toBe("workflows/onboarding.ts:5:5");
     expect(run.files).toEqual([FILE]);
     expect(run.refreshed).toBe("none");
     expect(run.latencyMs).toBeGreaterThanOrEqual(0);
