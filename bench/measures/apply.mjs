@@ -32,34 +32,28 @@ export async function measureApply(reps) {
 }
 
 async function applyOnce({ rateLimit, rate }) {
-  const { openProject, compileOrThrow } = await import("../../dist/compile/load.js");
-  const { createWorkflowClient } = await import("../../dist/client/workflow.js");
-  const { createTenantQueue } = await import("../../dist/apply/queue.js");
-  const { openState } = await import("../../dist/state/index.js");
-  const { makePlan } = await import("../../dist/plan/make.js");
+  const { openSession } = await import("../../dist/cli/session.js");
+  const { planSession } = await import("../../dist/cli/plan.js");
   const { applyPlan } = await import("../../dist/apply/apply.js");
 
   const dir = mkdtempSync(path.join(tmpdir(), "wfsync-bench-apply-"));
   const seedFile = path.join(dir, "seed.json");
-  writeFileSync(seedFile, JSON.stringify(generateProject(dir, OPTIONS)));
+  writeFileSync(seedFile, JSON.stringify(generateProject(dir, OPTIONS, { concurrency: CONCURRENCY, rate })));
   const emulator = await startEmulatorProcess(["--seed", seedFile, "--latency", String(LATENCY_MS), ...(rateLimit ? ["--rate-limit", String(rateLimit)] : [])], BENCH_ENV);
-  const api = createWorkflowClient({ baseUrl: emulator.url, credentials: { scheme: "basic", username: "wfsync", password: "wfsync" } });
-  const queue = createTenantQueue({ concurrency: CONCURRENCY, rate });
+  // Exactly what `wfsync apply` does, minus printing: the session, then plan, then apply.
+  const session = openSession({ logLevel: "silent", url: emulator.url }, { cwd: dir, env: BENCH_ENV });
   try {
-    const project = openProject({ cwd: dir });
-    const compiled = compileOrThrow(project);
-    const state = await openState(path.join(dir, ".wfsync", "state.json"), { tenant: emulator.url, lock: true, command: "bench" });
-    const plan = await makePlan({ desired: compiled.options, applied: new Map(state.entries()), massDeleteShare: 1, server: { api, queue } });
+    const { plan, state } = await planSession(session, { refresh: true, lock: true, command: "bench" });
     // Let the refresh's requests drain from the rate limiter's window before timing the creates.
     await new Promise((r) => setTimeout(r, 1100));
     const t0 = performance.now();
-    const outcome = await applyPlan(plan, { api, queue, state });
+    const outcome = await applyPlan(plan, { api: session.api, queue: session.queue, state });
     const seconds = (performance.now() - t0) / 1000;
     await state.close();
     if (outcome.failed.length || outcome.applied.length !== OPTIONS) throw new Error(`apply: ${outcome.applied.length} applied, ${outcome.failed.length} failed`);
     return OPTIONS / seconds;
   } finally {
-    api.close();
+    session.close();
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });
   }

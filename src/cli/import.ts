@@ -5,18 +5,13 @@
  */
 import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
-import { createTenantQueue } from "../apply/queue.js";
-import { credentialsFromEnv } from "../client/credentials.js";
-import { normaliseBaseUrl } from "../client/url.js";
-import { createWorkflowClient } from "../client/workflow.js";
 import { WorkflowCompiler } from "../compile/compiler.js";
 import { displayPath } from "../compile/diagnostics.js";
 import { findConfigFile, loadConfig } from "../config/load.js";
-import { WfsyncError } from "../errors.js";
 import { importWorkflow, type ImportResult } from "../import/run.js";
 import type { GlobalOptions } from "./main.js";
 import { runCommand } from "./output.js";
-import { globalOptions, makeLogger } from "./session.js";
+import { connectTenant, globalOptions, makeLogger } from "./session.js";
 
 export interface ImportFlags {
   workflow: number;
@@ -38,18 +33,7 @@ export async function runImport(flags: ImportFlags, io: ImportIo): Promise<Impor
   const logger = makeLogger(io.global);
   const compiler = new WorkflowCompiler({ root: io.cwd });
   const config = loadConfig(compiler, findConfigFile(io.cwd, io.global.config), { url: io.global.url }, io.env);
-  if (!config.url) throw new WfsyncError("E_NO_URL", "no tenant URL: set `url` in the config, WFSYNC_URL, or pass --url");
-  const tenant = normaliseBaseUrl(config.url);
-  const api = createWorkflowClient({ baseUrl: tenant, credentials: credentialsFromEnv(io.env), timeoutMs: config.timeoutMs, logger });
-  const queue = createTenantQueue({
-    concurrency: config.concurrency,
-    rate: config.rate,
-    maxRetries: config.maxRetries,
-    onEvent: (e) => {
-      if (e.type === "throttled") logger.warn({ waitMs: e.waitMs }, `the server asked to slow down: pausing for ${(e.waitMs / 1000).toFixed(1)} s`);
-      else if (e.type === "retry") logger.warn({ label: e.label, delayMs: e.delayMs }, `retrying ${e.label ?? "request"} after: ${e.error.message}`);
-    },
-  });
+  const { tenant, api, queue } = connectTenant(config, logger, io.env);
   try {
     return await importWorkflow(
       {

@@ -17,6 +17,7 @@ export interface PlanRun {
 /** Compile (refusing on any error), open the state, refresh and diff. */
 export async function planSession(session: Session, opts: { refresh: boolean; lock: boolean; command: string }): Promise<PlanRun> {
   const compiled = compileOrThrow(session.project);
+  session.project.compiler.releaseTypeScript();
   const state = await openState(session.config.state, { tenant: session.tenant, lock: opts.lock, command: opts.command });
   try {
     const applied = new Map<Address, AppliedOption>(state.entries());

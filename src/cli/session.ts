@@ -56,6 +56,24 @@ export function openSession(global: GlobalOptions, options: SessionOptions = {})
     env,
   });
   const { config } = project;
+  return { project, config, logger, ...connectTenant(config, logger, env, options) };
+}
+
+export interface TenantConnection {
+  /** The normalised installation base. */
+  readonly tenant: string;
+  readonly api: WorkflowClient;
+  readonly queue: TenantQueue;
+  close(): void;
+}
+
+/** The client and the tenant queue for a loaded config (its URL, timeouts, rate, concurrency). */
+export function connectTenant(
+  config: ResolvedConfig,
+  logger: Logger,
+  env: NodeJS.ProcessEnv,
+  options: Pick<SessionOptions, "offline" | "onQueueEvent" | "queueTimings"> = {},
+): TenantConnection {
   if (!config.url) {
     throw new WfsyncError("E_NO_URL", "no tenant URL: set `url` in the config, WFSYNC_URL, or pass --url");
   }
@@ -72,8 +90,9 @@ export function openSession(global: GlobalOptions, options: SessionOptions = {})
       options.onQueueEvent?.(event);
     },
   });
-  return { project, config, logger, tenant, api, queue, close: () => api.close() };
+  return { tenant, api, queue, close: () => api.close() };
 }
+
 
 /** A client for a session that must not reach the server: any call is a bug, said loudly. */
 function offlineClient(baseUrl: string): WorkflowClient {

@@ -15,7 +15,8 @@ import { isWorkflowDefinition, type WorkflowDefinition } from "../dsl/workflow.j
 import { WfsyncError, type SourceLocation } from "../errors.js";
 import { sha1, type CheckCache } from "./cache.js";
 import { callStart, codeFrame, diagnosticToError, displayPath, lineStarts } from "./diagnostics.js";
-import { EvaluationFailure, ModuleEvaluator, type EmittedModule, type ModuleHost } from "./evaluate.js";
+import { EvaluationFailure, ModuleEvaluator, type ModuleHost } from "./evaluate.js";
+import { FileGraph, type FileState } from "./graph.js";
 import { createCheckProject, dslTypesPath, transpileForEval } from "./project.js";
 import { tsMorph, type Project, type TsProgram } from "./ts-morph.js";
 import { mergeValidations, validateFile, type DesiredModel, type FileValidation, type Locate } from "./validate.js";
@@ -31,19 +32,6 @@ export interface CompileResult extends DesiredModel {
   readonly fromCache: boolean;
 }
 
-/** What the compiler knows of one user file (a workflow file or a module one imports). */
-interface FileState {
-  text: string;
-  hash: string;
-  /** Import specifier → the user file it resolves to. */
-  deps: Map<string, string>;
-  starts?: number[];
-  emitted?: EmittedModule;
-  /** Last outcome: definitions when it evaluated, errors otherwise. */
-  definitions?: readonly WorkflowDefinition[];
-  errors?: readonly WfsyncError[];
-}
-
 export interface CompilerOptions {
   /** Paths are shown relative to this folder. */
   readonly root: string;
@@ -55,7 +43,7 @@ export class WorkflowCompiler {
   private readonly root: string;
   private readonly cache: CheckCache | undefined;
   private readonly workflowFiles = new Set<string>();
-  private readonly files = new Map<string, FileState>();
+  private readonly files = new FileGraph();
   private readonly dslDir = path.dirname(dslTypesPath());
   private readonly resolutions = new Map<string, string | undefined>();
   private projectInstance: Project | undefined;
@@ -79,6 +67,18 @@ export class WorkflowCompiler {
     return this.projectInstance;
   }
 
+  /**
+   * Drops the TypeScript program and its syntax trees (hundreds of MB on a large project) once a
+   * one-shot command has its model: the apply that follows should not drag them through every
+   * garbage collection. A later compile() rebuilds them.
+   */
+  releaseTypeScript(): void {
+    this.projectInstance = undefined;
+    this.resolutions.clear();
+    this.compiled = false;
+    for (const state of this.files.values()) delete state.starts;
+  }
+
   /** Sets the workflow files (absolute paths); call compile() with the ones that changed. */
   setWorkflowFiles(files: Iterable<string>): { added: string[]; removed: string[] } {
     const next = new Set([...files].map((f) => path.resolve(f)));
@@ -94,12 +94,7 @@ export class WorkflowCompiler {
 
   /** User files (absolute) that import `file` directly. */
   importersOf(file: string): string[] {
-    const out: string[] = [];
-    for (const [f, state] of this.files) {
-      if (f === file) continue;
-      for (const dep of state.deps.values()) if (dep === file) out.push(f);
-    }
-    return out;
+    return this.files.importersOf(file);
   }
 
   /** Every user file the compiler knows: workflow files and the modules they import. */
@@ -133,7 +128,7 @@ export class WorkflowCompiler {
     this.resolutions.clear();
     this.syncStates();
     const closure = new Set<string>();
-    this.collectImports(abs, closure);
+    this.files.addWithImports(abs, closure);
     const program = project.getProgram().compilerObject;
     const errors: WfsyncError[] = [];
     for (const f of closure) {
@@ -215,7 +210,7 @@ export class WorkflowCompiler {
     // Everything that (transitively) imports a dirty file must be checked again too: a change to
     // a module can break its importers without touching them.
     const toCheck = new Set<string>(first ? this.files.keys() : []);
-    for (const f of dirty) this.addWithImporters(f, toCheck);
+    for (const f of dirty) this.files.addWithImporters(f, toCheck);
 
     const program = project.getProgram().compilerObject;
     const trust = new Map<string, boolean>();
@@ -291,7 +286,7 @@ export class WorkflowCompiler {
   // Both paths: evaluate what needs it, collect the results.
 
   private finish(toCheck: Set<string>, extra: WfsyncError[], program?: TsProgram): CompileResult {
-    const failed = this.propagateFailures(toCheck);
+    const failed = this.files.failures(toCheck, this.root);
     const evaluator = new ModuleEvaluator(this.host());
     for (const file of this.workflowFiles) {
       if (!toCheck.has(file) || failed.has(file)) continue;
@@ -301,7 +296,7 @@ export class WorkflowCompiler {
     // Only modules the workflow files still import count: an import removed by an edit must not
     // keep reporting the errors of the module it pointed to.
     const reachable = new Set<string>();
-    for (const file of this.workflowFiles) this.collectImports(file, reachable);
+    for (const file of this.workflowFiles) this.files.addWithImports(file, reachable);
     if (program) this.remember(reachable, program, failed);
     return this.assemble(failed, toCheck, extra, reachable);
   }
@@ -321,30 +316,6 @@ export class WorkflowCompiler {
       else this.cache.set(file, { hash: state.hash, deps: Object.fromEntries(state.deps), ...state.emitted });
     }
     this.cache.save();
-  }
-
-  /** A file fails if it has errors or imports a file that does. */
-  private propagateFailures(checked: Set<string>): Set<string> {
-    const failed = new Set<string>();
-    const visiting = new Set<string>();
-    const fails = (file: string): boolean => {
-      if (failed.has(file)) return true;
-      if (visiting.has(file)) return false;
-      visiting.add(file);
-      const state = this.files.get(file);
-      const bad = state?.errors !== undefined || [...(state?.deps.values() ?? [])].some(fails);
-      if (bad) failed.add(file);
-      return bad;
-    };
-    for (const file of this.files.keys()) fails(file);
-    // A workflow file that failed only because of an import must say so at its import.
-    for (const file of failed) {
-      const state = this.files.get(file);
-      if (state && !state.errors && checked.has(file)) {
-        state.errors = [new WfsyncError("E_IMPORT_FAILED", "a module this file imports has errors", { location: { file: displayPath(file, this.root), line: 1, column: 1 } })];
-      }
-    }
-    return failed;
   }
 
   private evaluate(evaluator: ModuleEvaluator, file: string): void {
@@ -454,18 +425,6 @@ export class WorkflowCompiler {
 
   private isUserFile(file: string): boolean {
     return !file.includes("/node_modules/") && !file.startsWith(this.dslDir + path.sep) && !file.startsWith(path.dirname(this.dslDir) + path.sep);
-  }
-
-  private addWithImporters(file: string, into: Set<string>): void {
-    if (into.has(file)) return;
-    into.add(file);
-    for (const importer of this.importersOf(file)) this.addWithImporters(importer, into);
-  }
-
-  private collectImports(file: string, into: Set<string>): void {
-    if (into.has(file) || !this.files.has(file)) return;
-    into.add(file);
-    for (const dep of this.files.get(file)!.deps.values()) this.collectImports(dep, into);
   }
 
   private forget(file: string): void {

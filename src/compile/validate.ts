@@ -4,7 +4,7 @@
  * at the first.
  */
 import type { CallSite } from "../dsl/callsite.js";
-import type { OptionDecl, SplitDecl, StepDecl, WorkflowDefinition } from "../dsl/workflow.js";
+import type { SplitDecl, StepDecl, WorkflowDefinition } from "../dsl/workflow.js";
 import { WfsyncError, formatLocation, type SourceLocation } from "../errors.js";
 import {
   canonicalOption,

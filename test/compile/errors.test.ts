@@ -89,7 +89,9 @@ describe("evaluation", () => {
       "workflows/m.ts": `import { n } from "../lib/n";\n${marked(`path.addToList({ selection: n });`)}`,
       "lib/n.ts": `export const n: number = "three";\n`,
     });
-    expect(c.errors).toEqual(["workflows/m.ts:1:1 E_IMPORT_FAILED", "lib/n.ts:1:14 TS2322"]);
+    // At the import of the broken module, naming it.
+    expect(c.errors).toEqual(["workflows/m.ts:1:19 E_IMPORT_FAILED", "lib/n.ts:1:14 TS2322"]);
+    expect(c.error("E_IMPORT_FAILED").message).toMatch(/imports .*lib\/n\.ts, which has errors/);
     expect(c.result.failedFiles).toEqual(new Set([c.path("workflows/m.ts")]));
     expect(g.__wfsyncMarker).toBeUndefined();
   });

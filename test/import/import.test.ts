@@ -279,7 +279,7 @@ describe("wfsync import", () => {
   });
 
   it("refuses steps that are not splits of the workflow, and a state of another tenant, before writing", async () => {
-    const { emu, project } = await setup();
+    const { project } = await setup();
     expect((await refusal(importInto(project, { workflow: 501, split: [5102] }))).code).toBe("E_NOT_A_SPLIT");
     expect((await refusal(importInto(project, { workflow: 502, split: [5101] }))).code).toBe("E_WRONG_WORKFLOW");
     expect((await refusal(importInto(project, { workflow: 502, emailFlow: 51 }))).code).toBe("E_WRONG_WORKFLOW");
