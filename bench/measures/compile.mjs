@@ -4,6 +4,8 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { generateProject } from "../generate.mjs";
 import { median, mustSucceed, runNode, wfsync } from "../measure.mjs";
 import { tsc } from "../paths.mjs";
@@ -34,7 +36,19 @@ export async function measureCompileCold(options, reps) {
   }
 }
 
-export async function measureCompileIncremental(options, reps) {
+/** Heap in use after a full garbage collection, in MB. */
+function heapAfterGc() {
+  v8.setFlagsFromString("--expose-gc");
+  runInNewContext("gc")();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
+}
+
+/**
+ * `reps` timed recompiles after a one-file change, then `churn` more to see whether memory stays
+ * flat (a watch daemon recompiles thousands of times): heap after GC at the end minus after the
+ * timed ones.
+ */
+export async function measureCompileIncremental(options, reps, churn) {
   const { WorkflowCompiler } = await import("../../dist/compile/compiler.js");
   const dir = mkdtempSync(path.join(tmpdir(), `wfsync-bench-incr-${options}-`));
   try {
@@ -55,7 +69,16 @@ export async function measureCompileIncremental(options, reps) {
       samples.push(performance.now() - t0);
       if (r.errors.length || ![...r.options.values()].some((o) => o.option.name === name)) throw new Error("recompile did not produce the edit");
     }
-    return [result(`compile.incremental.${options}.ms`, samples, "ms", atMost(150))];
+    const heapBefore = heapAfterGc();
+    for (let i = 0; i < churn; i++) {
+      writeFileSync(file, original.replace(/name: "Option 0 of split (\d+)"/, `name: "Churn ${i}"`));
+      compiler.compile([file]);
+    }
+    const growth = heapAfterGc() - heapBefore;
+    return [
+      result(`compile.incremental.${options}.ms`, samples, "ms", atMost(150)),
+      { ...result(`compile.incremental.${options}.heap_growth_mb`, [growth], "MB"), detail: { recompiles: churn, heapBeforeMb: heapBefore } },
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

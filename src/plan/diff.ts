@@ -198,7 +198,7 @@ function findMassDeletes(changes: readonly Change[], applied: ReadonlyMap<Addres
 }
 
 /** Splits in id order, options in the order they run (rank), then by key. */
-function compareChanges(a: Change, b: Change): number {
+export function compareChanges(a: Change, b: Change): number {
   const rank = (c: Change) => (c.after ?? c.before)?.rank ?? 0;
   return (
     a.workflowId - b.workflowId ||

@@ -7,7 +7,7 @@
 import type { DesiredOption } from "../compile/validate.js";
 import { WfsyncError } from "../errors.js";
 import type { Address } from "../model/option.js";
-import { diffModels, splitRef, type AppliedOption, type Change, type LiveOption, type Plan, type SplitRef } from "../plan/diff.js";
+import { compareChanges, diffModels, splitRef, type AppliedOption, type Change, type LiveOption, type Plan, type SplitRef } from "../plan/diff.js";
 
 export interface RunDiffInput {
   readonly desired: ReadonlyMap<Address, DesiredOption>;
@@ -43,9 +43,7 @@ function combinePlans(a: Plan, b: Plan): Plan {
   const summary = { ...a.summary };
   for (const k of Object.keys(summary) as (keyof typeof summary)[]) summary[k] += b.summary[k];
   return {
-    changes: [...a.changes, ...b.changes].sort(
-      (x, y) => x.workflowId - y.workflowId || x.workflowStepId - y.workflowStepId || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0),
-    ),
+    changes: [...a.changes, ...b.changes].sort(compareChanges),
     summary,
     massDeletes: [...a.massDeletes, ...b.massDeletes],
     unmanaged: [...a.unmanaged, ...b.unmanaged],
