@@ -55,3 +55,13 @@ export function fsyncDirSync(dir: string): void {
     if (fd !== undefined) fs.closeSync(fd);
   }
 }
+
+/** A file's text, or `undefined` when it does not exist (any other failure is thrown). */
+export function readTextIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}

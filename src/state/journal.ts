@@ -12,7 +12,7 @@
 import fs from "node:fs";
 import { WfsyncError } from "../errors.js";
 import path from "node:path";
-import { fsyncDirSync, writeAllSync } from "./atomic.js";
+import { fsyncDirSync, readTextIfExists, writeAllSync } from "./atomic.js";
 import type { StateEntry } from "./format.js";
 
 export const JOURNAL_VERSION = 1;
@@ -31,13 +31,8 @@ export interface JournalContent {
 
 /** Reads a journal; `undefined` when there is none. Throws E_STATE_JOURNAL for a damaged one. */
 export function readJournal(file: string): JournalContent | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
+  const text = readTextIfExists(file);
+  if (text === undefined) return undefined;
   const end = text.lastIndexOf("\n");
   const tornTail = text.length > end + 1;
   const lines = end < 0 ? [] : text.slice(0, end).split("\n");

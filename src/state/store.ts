@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { normaliseBaseUrl } from "../client/url.js";
 import { WfsyncError } from "../errors.js";
-import { fsyncDirSync, writeFileAtomicSync } from "./atomic.js";
+import { fsyncDirSync, readTextIfExists, writeFileAtomicSync } from "./atomic.js";
 import { Problems, STATE_VERSION, checkEntry, checkStateFile, serializeState, type StateEntry, type StateFileV1 } from "./format.js";
 import { JournalWriter, readJournal, type JournalContent } from "./journal.js";
 import { acquireLock, pidAlive, type HeldLock, type WarnLogger } from "./lock.js";
@@ -89,13 +89,8 @@ function removeLeftovers(statePath: string): void {
 }
 
 function readStateFile(file: string): StateFileV1 | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
+  const text = readTextIfExists(file);
+  if (text === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
