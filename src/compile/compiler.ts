@@ -47,6 +47,8 @@ export class WorkflowCompiler {
   private readonly dslDir = path.dirname(dslTypesPath());
   private readonly resolutions = new Map<string, string | undefined>();
   private projectInstance: Project | undefined;
+  /** Files loadModule added on a guess; dropped if they turn out not to be workflow files. */
+  private readonly preloaded = new Set<string>();
   private compiled = false;
   /** Validation of each evaluation's definitions: files not re-evaluated are not re-validated. */
   private readonly validations = new WeakMap<readonly WorkflowDefinition[], FileValidation>();
@@ -116,14 +118,24 @@ export class WorkflowCompiler {
     return this.checkAndEvaluate(first, changed);
   }
 
-  /** Evaluates one module (the config file), type-checking it and its imports first. */
-  loadModule(file: string): { exports?: Record<string, unknown>; errors: WfsyncError[] } {
+  /**
+   * Evaluates one module (the config file), type-checking it and its imports first.
+   * `likelyNext` names files that will probably be compiled next (the workflow files the default
+   * globs find): when a type check is needed they join the program now, so the workflow compile
+   * that follows reuses this program and its checker instead of building a second pair.
+   */
+  loadModule(file: string, likelyNext: () => readonly string[] = () => []): { exports?: Record<string, unknown>; errors: WfsyncError[] } {
     const abs = path.resolve(file);
     if (!this.projectInstance && this.loadTrusted([abs])) return this.evaluateModule(abs, []);
     const project = this.project;
     const sf = project.getSourceFile(abs);
     if (sf) sf.refreshFromFileSystemSync();
     else project.addSourceFileAtPath(abs);
+    for (const next of likelyNext()) {
+      if (project.getSourceFile(next)) continue;
+      project.addSourceFileAtPathIfExists(next);
+      this.preloaded.add(next);
+    }
     project.resolveSourceFileDependencies();
     this.resolutions.clear();
     this.syncStates();
@@ -188,6 +200,11 @@ export class WorkflowCompiler {
 
   private checkAndEvaluate(first: boolean, changed: Iterable<string>): CompileResult {
     const project = this.project;
+    for (const guess of this.preloaded) {
+      const sf = this.workflowFiles.has(guess) ? undefined : project.getSourceFile(guess);
+      if (sf) project.removeSourceFile(sf);
+    }
+    this.preloaded.clear();
     const missing: WfsyncError[] = [];
     for (const file of changed) {
       const abs = path.resolve(file);

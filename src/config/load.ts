@@ -64,7 +64,8 @@ export function loadConfig(
   overrides: ConfigOverrides = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
-  const { exports, errors } = compiler.loadModule(configFile);
+  // Most configs keep the default globs: let the compiler parse those files with the config.
+  const { exports, errors } = compiler.loadModule(configFile, () => globWorkflowFiles(path.dirname(configFile), DEFAULTS.workflows, configFile));
   if (errors.length || !exports) throw new WfsyncErrors("E_CONFIG", `${path.basename(configFile)} has errors`, errors);
   const raw = exports.default;
   const root = path.dirname(configFile);
@@ -136,9 +137,13 @@ export function resolveConfig(
 
 /** The workflow files the config's globs match (absolute, sorted). */
 export function findWorkflowFiles(config: ResolvedConfig): string[] {
-  return globSync([...config.workflows], { cwd: config.root, absolute: true, ignore: ["**/node_modules/**", "**/*.d.ts"] })
+  return globWorkflowFiles(config.root, config.workflows, config.configFile);
+}
+
+function globWorkflowFiles(root: string, globs: readonly string[], configFile: string): string[] {
+  return globSync([...globs], { cwd: root, absolute: true, ignore: ["**/node_modules/**", "**/*.d.ts"] })
     .map((f) => path.resolve(f))
-    .filter((f) => f !== config.configFile)
+    .filter((f) => f !== configFile)
     .sort();
 }
 

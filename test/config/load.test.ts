@@ -176,3 +176,20 @@ describe("config problems", () => {
     expect(files.map((f) => path.relative(p!.dir, f))).toEqual(["workflows/k.ts"]);
   });
 });
+
+describe("files outside the config's globs", () => {
+  it("never reports or compiles files the default globs find but the config's do not", () => {
+    // workflows/k.ts is broken, but this config reads flows/ only.
+    const project = open({
+      "workflows/k.ts": `import { workflow } from "wfsync";\nexport default workflow("x", () => {});\n`,
+      "flows/a.ts": WORKFLOW,
+      "sync.config.ts": config(`{ workflows: ["flows/**/*.ts"] }`),
+    }, { checkCache: false });
+    const result = project.compiler.compile();
+    expect(result.errors).toEqual([]);
+    expect([...result.options.keys()]).toEqual(["1/2/k"]);
+    expect([...result.checkedFiles]).toEqual([path.join(p!.dir, "flows/a.ts")]);
+    // Parsed on a guess with the config, then dropped: not even type-checked.
+    expect(project.compiler.modules().sort()).toEqual([path.join(p!.dir, "flows/a.ts"), path.join(p!.dir, "sync.config.ts")]);
+  });
+});
