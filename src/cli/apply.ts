@@ -55,9 +55,10 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
         return 0;
       }
       if (!flags.autoApprove) {
-        if (!(await confirm(plan))) {
-          process.stdout.write("Apply cancelled; nothing was sent.\n");
-          return 1;
+        const answer = await confirm(plan);
+        if (answer !== "yes") {
+          process.stdout.write(`${answer === "interrupted" ? "\n" : ""}Apply cancelled; nothing was sent.\n`);
+          return answer === "interrupted" ? 130 : 1;
         }
       }
       let interrupted = false;
@@ -88,12 +89,22 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
   }
 }
 
-async function confirm(plan: Plan): Promise<boolean> {
+/**
+ * Asks for "yes" on the terminal. Ctrl-C at the prompt is an interruption (exit 130), Ctrl-D an
+ * answer other than "yes"; readline reports both as an AbortError, never to be printed as a crash.
+ */
+async function confirm(plan: Plan): Promise<"yes" | "no" | "interrupted"> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const ctrlC = new AbortController();
+  rl.on("SIGINT", () => ctrlC.abort());
   try {
     const n = actionable(plan).length;
-    const answer = await rl.question(`\nApply ${n} change${n === 1 ? "" : "s"} to the tenant? Only "yes" is accepted: `);
-    return answer.trim() === "yes";
+    const answer = await rl.question(`\nApply ${n} change${n === 1 ? "" : "s"} to the tenant? Only "yes" is accepted: `, { signal: ctrlC.signal });
+    return answer.trim() === "yes" ? "yes" : "no";
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "ABORT_ERR") throw err;
+    if (!ctrlC.signal.aborted) process.stdout.write("\n");
+    return ctrlC.signal.aborted ? "interrupted" : "no";
   } finally {
     rl.close();
   }
