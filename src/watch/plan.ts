@@ -123,16 +123,17 @@ export function partitionPlan(plan: Plan, rules: PartitionRules): RunPartition {
         break;
       case "delete": {
         // Already gone from the server: only the state entry goes, nothing is destroyed.
+        // A mass delete first: --allow-delete never sends one, so naming that flag would mislead.
         if (c.alreadyGone) out.send.push(c);
-        else if (!rules.allowDelete) out.pendingDeletes.push({ change: c, reason: "run watch with --allow-delete to delete it" });
-        else if (!rules.compileClean) out.pendingDeletes.push({ change: c, reason: "deletes wait until every file compiles" });
         else if (mass.has(splitRef(c))) {
           const m = mass.get(splitRef(c))!;
           out.pendingDeletes.push({
             change: c,
             reason: `deletes ${m.deletes} of ${m.managed} options of split ${m.split}: stop watch and run \`wfsync apply --allow-mass-delete\``,
           });
-        } else out.send.push(c);
+        } else if (!rules.allowDelete) out.pendingDeletes.push({ change: c, reason: "run watch with --allow-delete to delete it" });
+        else if (!rules.compileClean) out.pendingDeletes.push({ change: c, reason: "deletes wait until every file compiles" });
+        else out.send.push(c);
         break;
       }
       default: {

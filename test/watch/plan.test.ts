@@ -83,5 +83,8 @@ describe("partitionPlan", () => {
     expect(mass.send).toEqual([]);
     expect(mass.pendingDeletes).toHaveLength(3);
     expect(mass.pendingDeletes[0]!.reason).toContain("--allow-mass-delete");
+    // Without --allow-delete too: restarting watch with that flag would not delete them.
+    const massWithout = partitionPlan(diffModels({ desired: new Map(), applied: state, massDeleteShare: 0.5 }), { ...RULES, allowDelete: false });
+    expect(massWithout.pendingDeletes.map((p) => p.reason)).toEqual(Array(3).fill("deletes 3 of 3 options of split 1/2: stop watch and run `wfsync apply --allow-mass-delete`"));
   });
 });
