@@ -73,7 +73,10 @@ export class WatchReporter {
   private errors(run: WatchRun): string[] {
     const out: string[] = [];
     if (run.failedFiles.length) {
-      out.push(this.paint(31, `  ${run.failedFiles.join(", ")}: its last good options are kept; nothing from ${run.failedFiles.length === 1 ? "it" : "them"} is sent until it compiles`));
+      const one = run.failedFiles.length === 1;
+      out.push(
+        this.paint(31, `  ${run.failedFiles.join(", ")}: ${one ? "its" : "their"} last good options are kept; nothing from ${one ? "it" : "them"} is sent until ${one ? "it compiles" : "they compile"}`),
+      );
     }
     const now = new Set<string>();
     for (const e of run.errors) {
