@@ -37,11 +37,14 @@ export interface CompilerOptions {
   readonly root: string;
   /** Where files that passed are remembered across runs (see cache.ts). */
   readonly cache?: CheckCache;
+  /** How long evaluating one workflow file may run (default DEFAULT_EVALUATION_TIMEOUT_MS). */
+  readonly evaluationTimeoutMs?: number;
 }
 
 export class WorkflowCompiler {
   private readonly root: string;
   private readonly cache: CheckCache | undefined;
+  private readonly evaluationTimeoutMs: number | undefined;
   private readonly workflowFiles = new Set<string>();
   private readonly files = new FileGraph();
   private readonly dslDir = path.dirname(dslTypesPath());
@@ -56,6 +59,7 @@ export class WorkflowCompiler {
   constructor(options: CompilerOptions) {
     this.root = options.root;
     this.cache = options.cache;
+    this.evaluationTimeoutMs = options.evaluationTimeoutMs;
   }
 
   /** The ts-morph Project (created on first use, with every file the compiler knows). */
@@ -418,6 +422,7 @@ export class WorkflowCompiler {
   private host(): ModuleHost {
     return {
       dsl,
+      ...(this.evaluationTimeoutMs === undefined ? {} : { timeoutMs: this.evaluationTimeoutMs }),
       emitted: (file) => {
         const state = this.files.get(file);
         if (!state) return undefined;

@@ -21,7 +21,12 @@ export interface ModuleHost {
   resolve(fromFile: string, specifier: string): string | undefined;
   /** What `require("wfsync")` returns. */
   readonly dsl: unknown;
+  /** How long one evaluation (a file, its imports and its builders) may run; default 30 s. */
+  readonly timeoutMs?: number;
 }
+
+/** Long enough for any real project (1,000 options evaluate in milliseconds). */
+export const DEFAULT_EVALUATION_TIMEOUT_MS = 30_000;
 
 /** A failure while evaluating: where (in the user's TypeScript) and what was thrown. */
 export class EvaluationFailure extends Error {
@@ -38,15 +43,71 @@ export class EvaluationFailure extends Error {
 const PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
 const nodeRequire = createRequire(import.meta.url);
 
+/**
+ * Runs the function stored under RUN_KEY. A vm script is the only way to put a time limit on
+ * synchronous JavaScript: an endless loop in a workflow file would otherwise hang validate,
+ * plan and a watch daemon for ever, with no message.
+ */
+const RUN_KEY = Symbol.for("wfsync.evaluate.run");
+const RUN_SCRIPT = new vm.Script(`globalThis[Symbol.for("wfsync.evaluate.run")]()`, { filename: "wfsync:evaluate" });
+
+/** `process` methods that would end wfsync itself; refused while user code runs. */
+const PROCESS_ENDERS = ["exit", "abort", "reallyExit"] as const;
+
 /** One evaluation pass: a module cache that lives as long as this object. */
 export class ModuleEvaluator {
   private readonly cache = new Map<string, { exports: unknown }>();
   private readonly maps = new Map<string, TraceMap>();
+  private running = false;
 
   constructor(private readonly host: ModuleHost) {}
 
-  /** Evaluates a project file (and what it imports); throws EvaluationFailure. */
+  /**
+   * Evaluates a project file (and what it imports); throws EvaluationFailure. Evaluation is
+   * synchronous, so for its length nothing else of wfsync runs: `process.exit()` and friends
+   * are swapped for functions that throw (a workflow file must not end an apply or a daemon,
+   * least of all with exit code 0), and it is stopped after `timeoutMs`.
+   */
   load(file: string): unknown {
+    if (this.running) return this.loadModule(file);
+    const g = globalThis as unknown as Record<symbol, unknown>;
+    const proc = process as unknown as Record<string, unknown>;
+    const saved = PROCESS_ENDERS.map((name) => [name, proc[name]] as const);
+    const { prepareStackTrace, stackTraceLimit } = Error;
+    let result: unknown;
+    this.running = true;
+    for (const [name, original] of saved) {
+      if (typeof original !== "function") continue;
+      proc[name] = () => {
+        throw new Error(`a workflow file may not end the process (process.${name}); throw an Error to report a problem`);
+      };
+    }
+    g[RUN_KEY] = () => {
+      result = this.loadModule(file);
+    };
+    const timeoutMs = this.host.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS;
+    try {
+      RUN_SCRIPT.runInThisContext({ timeout: timeoutMs });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException | null)?.code !== "ERR_SCRIPT_EXECUTION_TIMEOUT") throw err;
+      // Stopped mid-way, no `finally` of the user's code (or ours) ran: forget every module.
+      this.cache.clear();
+      Error.prepareStackTrace = prepareStackTrace;
+      Error.stackTraceLimit = stackTraceLimit;
+      throw new EvaluationFailure(
+        file,
+        undefined,
+        new Error(`it did not finish within ${timeoutMs / 1000} s; is there an endless loop at its top level or in a builder?`),
+      );
+    } finally {
+      delete g[RUN_KEY];
+      for (const [name, original] of saved) proc[name] = original;
+      this.running = false;
+    }
+    return result;
+  }
+
+  private loadModule(file: string): unknown {
     const cached = this.cache.get(file);
     if (cached) return cached.exports;
     const emitted = this.host.emitted(file);

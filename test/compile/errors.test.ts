@@ -120,6 +120,37 @@ describe("evaluation", () => {
     });
     expect(c.errors).toEqual(["workflows/t.ts:4:6 E_BUILDER_THREW"]);
   });
+
+  it("refuses process.exit() in a workflow file: an error at its line, and wfsync keeps running", () => {
+    const declareProcess = `declare const process: { exit(code?: number): never; abort(): never };\n`;
+    const c = h.run({ "workflows/x.ts": `${declareProcess}${wrap("process.exit(0);")}` });
+    expect(c.errors).toEqual(["workflows/x.ts:7:15 E_BUILDER_THREW"]);
+    expect(c.error("E_BUILDER_THREW").message).toContain("may not end the process (process.exit)");
+    const top = h.run({ "workflows/y.ts": `${declareProcess}process.abort();\n${wrap("path.none();")}` });
+    expect(top.errors).toEqual(["workflows/y.ts:2:9 E_BUILDER_THREW"]);
+    // Restored afterwards.
+    expect(process.exit.toString()).not.toContain("may not end the process");
+  });
+
+  it("stops an endless loop at the top level and in a builder after the evaluation time limit", () => {
+    const quick = compileHarness({ evaluationTimeoutMs: 200 });
+    try {
+      // Loops that end after a minute: without the limit the test fails instead of hanging.
+      const top = quick.run({ "workflows/loop.ts": `const end = Date.now() + 60_000;\nwhile (Date.now() < end) {}\n${wrap("path.none();")}` });
+      expect(top.errors).toEqual(["workflows/loop.ts:1:1 E_BUILDER_THREW"]);
+      expect(top.error("E_BUILDER_THREW").message).toContain("did not finish within 0.2 s");
+      const builder = quick.run({
+        "workflows/b.ts": `import { n } from "../lib/n";\n${wrap("for (const end = Date.now() + 60_000; Date.now() < end; ) if (n < 0) break;")}`,
+        "workflows/good.ts": `import { n } from "../lib/n";\n${wrap("path.addToList({ selection: n });", 1, 3)}`,
+        "lib/n.ts": `export const n: number = 4;\n`,
+      });
+      expect(builder.errors).toEqual(["workflows/b.ts:1:1 E_BUILDER_THREW"]);
+      // The next file is evaluated afresh (its import too), not from a half-run module cache.
+      expect([...builder.result.options.keys()]).toEqual(["1/3/a"]);
+    } finally {
+      quick.cleanup();
+    }
+  });
 });
 
 describe("exports", () => {

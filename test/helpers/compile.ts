@@ -27,9 +27,9 @@ export interface CompileHarness {
   cleanup(): void;
 }
 
-export function compileHarness(): CompileHarness {
+export function compileHarness(options: { evaluationTimeoutMs?: number } = {}): CompileHarness {
   const project = makeProject();
-  const compiler = new WorkflowCompiler({ root: project.dir });
+  const compiler = new WorkflowCompiler({ root: project.dir, ...options });
   let cases = 0;
   return {
     project,
