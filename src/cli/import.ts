@@ -115,7 +115,7 @@ stop the import (nothing is written) unless --skip-unsupported is given.
 
 Examples:
   wfsync import --workflow 679 --email-flow 12
-  wfsync import --workflow 679 --split 844 --split 910 --out workflows/onboarding`,
+  wfsync import --workflow 733 --split 951 --split 953 --out workflows/reengagement`,
     )
     .action(async (flags: ImportFlags, cmd: Command) => {
       await runCommand(setExit, async () => {
