@@ -20,11 +20,18 @@ export function findFrozenFiles(
   importersOf: (file: string) => Iterable<string>,
 ): Set<string> {
   const frozen = new Set(result.failedFiles);
-  for (const e of result.errors) {
-    if (!e.location) continue;
-    const file = path.resolve(root, e.location.file);
+  const freeze = (shown: string): void => {
+    const file = path.resolve(root, shown);
     if (workflowFiles.has(file)) frozen.add(file);
     else for (const importer of importersOf(file)) if (workflowFiles.has(importer)) frozen.add(importer);
+  };
+  for (const e of result.errors) {
+    if (!e.location) continue;
+    freeze(e.location.file);
+    // A split declared twice is located at the later declaration (in file order), but neither
+    // file's version may be sent: which one "wins" must not depend on how the files sort.
+    const earlier = e.code === "E_DUPLICATE_SPLIT" ? /already declared at (.+):\d+:\d+;/.exec(e.message)?.[1] : undefined;
+    if (earlier) freeze(earlier);
   }
   return frozen;
 }

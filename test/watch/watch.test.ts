@@ -76,6 +76,26 @@ describe("watch", () => {
     expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP customers");
   });
 
+  it("a split declared in a second file holds both files, whichever sorts first", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu, { allowDelete: true });
+    // The copy sorts before onboarding.ts, so the compiler reports the duplicate in onboarding.ts.
+    p.write("workflows/a-copy.ts", flowFile(679, 844, [{ ...VIP, name: "From the copy" }, REST]));
+    const run = await w.waitForRun((r) => r.errors.some((e) => e.code === "E_DUPLICATE_SPLIT"), "the duplicate split", 1);
+    expect(run.failedFiles).toEqual(["workflows/a-copy.ts", FILE]);
+    expect(run.applied).toEqual([]);
+    expect(run.pendingDeletes).toEqual([]);
+    expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP customers");
+
+    // The split moved: the copy is now its only declaration, and its version is sent.
+    p.remove(FILE);
+    const moved = await w.waitForRun((r) => r.applied.length > 0, "the moved split applied", run.seq);
+    expect(summary(moved.applied)).toEqual(["update 679/844/vip"]);
+    expect(moved.applied[0]!.source).toBe("workflows/a-copy.ts:5:5");
+    expect(serverOptions(emu, 844).get("vip")?.Name).toBe("From the copy");
+  });
+
   it("coalesces a burst of 20 saves into a few runs and ends with the last one", async () => {
     const emu = await emulator();
     const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
