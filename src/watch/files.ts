@@ -105,7 +105,13 @@ export function chokidarSource(ignore: (abs: string) => boolean): FileEventSourc
   };
   const targets = (s: WatchSpec): string[] => {
     const out = new Set<string>([s.anchor]);
-    for (const r of s.roots) if (r !== s.anchor) out.add(nearestExisting(path.dirname(r)));
+    for (const r of s.roots) {
+      if (r === s.anchor) continue;
+      out.add(nearestExisting(path.dirname(r)));
+      // A folder that exists: watched itself too. A new glob may name a folder that chokidar
+      // pruned from a parent it already watches, and it never looks at a pruned folder again.
+      if (existsSync(r)) out.add(r);
+    }
     for (const f of s.files) out.add(existsSync(f) ? f : nearestExisting(path.dirname(f)));
     return [...out];
   };

@@ -213,6 +213,21 @@ describe("watch", () => {
     expect(found.applied).toEqual([]);
   });
 
+  it("sees edits in a folder that existed before a new glob named it", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]), "extra/webinar.ts": flowFile(702, 910, [{ key: "attended", name: "Attended" }]) });
+    const w = await watch(p, emu);
+    expect(w.ready.workflowFiles).toBe(1);
+    p.write("sync.config.ts", configFile({ workflows: ["workflows/**/*.ts", "extra/*.ts"] }));
+    const reloaded = await w.waitForRun((r) => r.config?.reloaded === true, "the config reloaded", 1);
+    expect(summary(reloaded.applied)).toEqual(["create 702/910/attended"]);
+    p.write("extra/webinar.ts", flowFile(702, 910, [{ key: "attended", name: "Came along" }]));
+    const edited = await w.waitForRun((r) => r.applied.length > 0, "the edit under extra/", reloaded.seq);
+    expect(summary(edited.applied)).toEqual(["update 702/910/attended"]);
+    expect(edited.files).toEqual(["extra/webinar.ts"]);
+    expect(serverOptions(emu, 910).get("attended")?.Name).toBe("Came along");
+  });
+
   it("rides out server faults: failed changes are retried until they are applied", async () => {
     // random() = 0: with a fail rate every call fails, always with a 500 (not a throttling 503).
     const emu = await emulator({ random: () => 0 });
