@@ -30,7 +30,13 @@ export function normaliseBaseUrl(input: string): string {
   return `${url.protocol}//${url.host}${path}`;
 }
 
-/** For messages about input that may not even parse as a URL. */
+/**
+ * For messages about input that may not even parse as a URL. Everything up to the last `@`
+ * goes: a password may itself contain `/`, `?`, `#` or `@` (that is often why it did not parse).
+ */
 function redactUserInfo(input: string): string {
-  return input.replace(/\/\/[^/@]*@/, "//[redacted]@");
+  const at = input.lastIndexOf("@");
+  if (at < 0) return input;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(input)?.[0] ?? "";
+  return `${scheme}[redacted]${input.slice(at)}`;
 }

@@ -223,6 +223,16 @@ describe("transport faults", () => {
   it("refuses a URL with credentials in it", () => {
     expect(catchSync(() => createWorkflowClient({ baseUrl: "https://u:p@host/Cust1", credentials: bearer })).code).toBe("E_BAD_URL");
   });
+
+  it.each([
+    ["a / in the password", "https://anna:pa/ss-w0rd@host/Cust1"],
+    ["a bad port after the password", "https://anna:pass-w0rd@host:99999/Cust1"],
+    ["an @ and a # in the password", "http://anna:pa@ss#-w0rd@host/Cust1"],
+  ])("names no part of a password in the error for a URL that does not parse (%s)", (_what, url) => {
+    const err = catchSync(() => createWorkflowClient({ baseUrl: url, credentials: bearer }));
+    expect(err.code).toBe("E_BAD_URL");
+    expect(`${err.message} ${err.detail ?? ""}`).not.toMatch(/anna|w0rd|pa\/|pa@|:pa/);
+  });
 });
 
 describe("redaction", () => {
