@@ -266,6 +266,21 @@ function checkField(kind: FieldKind, value: unknown): string | undefined {
 
 const DATE_TIME = /^\[DT:\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}\]$/;
 
+/** `[DT:02/30/2027 09:00:00]` has the shape but no such day: the server cannot parse it. */
+function isRealDateTime(value: string): boolean {
+  const [month, day, year, hour, minute, second] = (value.match(/\d+/g) ?? []).map(Number) as number[];
+  const t = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
+  return (
+    year! >= 1 &&
+    t.getUTCFullYear() === year &&
+    t.getUTCMonth() === month! - 1 &&
+    t.getUTCDate() === day &&
+    t.getUTCHours() === hour &&
+    t.getUTCMinutes() === minute &&
+    t.getUTCSeconds() === second
+  );
+}
+
 /** Infers the algorithm when left out, then checks the fields fit it (and sets it). */
 function checkWaitForTime(fields: Record<string, unknown>, loc: SourceLocation, fail: Problem): void {
   const has = (f: string) => fields[f] !== undefined;
@@ -280,6 +295,7 @@ function checkWaitForTime(fields: Record<string, unknown>, loc: SourceLocation, 
     case "UntilSpecified":
       if (typeof fields.until !== "string" || !DATE_TIME.test(fields.until))
         bad(`until must look like "[DT:MM/DD/YYYY HH:mm:ss]", got ${show(fields.until)}`);
+      else if (!isRealDateTime(fields.until)) bad(`until is not a real date and time (MM/DD/YYYY HH:mm:ss), got ${show(fields.until)}`);
       if (has("numIntervals") || has("intervalType")) bad("numIntervals and intervalType do not go with a fixed until time");
       break;
     case "UntilDateField":

@@ -98,6 +98,7 @@ describe("waitForTime", () => {
   it.each([
     ["numIntervals + intervalType", `{ numIntervals: 2, intervalType: "Days" }`, "NumIntervals"],
     ["a fixed time", `{ until: "[DT:01/31/2027 23:59:00]" }`, "UntilSpecified"],
+    ["a leap day", `{ until: "[DT:02/29/2028 00:00:59]" }`, "UntilSpecified"],
     ["a date field", `{ timeWaitAlgorithm: "UntilDateField" }`, "UntilDateField"],
   ])("accepts %s and sets the algorithm", (_what, fields, algorithm) => {
     const c = wait(fields);
@@ -112,6 +113,9 @@ describe("waitForTime", () => {
     ["numIntervals 0", `{ numIntervals: 0, intervalType: "Days" }`, "numIntervals must be a positive integer, got 0"],
     ["until with NumIntervals", `{ timeWaitAlgorithm: "NumIntervals", numIntervals: 1, intervalType: "Days", until: "[DT:01/31/2027 23:59:00]" } as any`, "until does not go with NumIntervals"],
     ["a malformed until", `{ until: "[DT:tomorrow]" }`, 'until must look like "[DT:MM/DD/YYYY HH:mm:ss]"'],
+    ["a day that does not exist", `{ until: "[DT:02/29/2027 09:00:00]" }`, "until is not a real date and time"],
+    ["day and month swapped", `{ until: "[DT:31/01/2027 09:00:00]" }`, "until is not a real date and time"],
+    ["a time past midnight", `{ until: "[DT:01/31/2027 24:00:00]" }`, "until is not a real date and time"],
     ["until with numIntervals", `{ until: "[DT:01/31/2027 23:59:00]", numIntervals: 1 } as any`, "numIntervals and intervalType do not go with a fixed until time"],
     ["UntilDateField with an interval", `{ timeWaitAlgorithm: "UntilDateField", numIntervals: 3, intervalType: "Days" } as any`, "UntilDateField takes no"],
     ["UntilDateField with until", `{ timeWaitAlgorithm: "UntilDateField", until: "[DT:01/31/2027 23:59:00]" } as any`, "UntilDateField takes no"],
