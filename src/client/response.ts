@@ -143,7 +143,11 @@ export function parseRetryAfter(header: string | string[] | undefined, now: numb
   const value = (Array.isArray(header) ? header[0] : header)?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const at = Date.parse(value);
+  // Only an HTTP date (IMF-fixdate, RFC 850 or asctime: a month name and hh:mm:ss); Date.parse
+  // alone reads "-3" or "5 10" as dates years away. The obsolete asctime form has no zone but
+  // means GMT, which Date.parse would take as local time.
+  if (!/\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i.test(value) || !/\b\d{1,2}:\d{2}:\d{2}\b/.test(value)) return undefined;
+  const at = Date.parse(/\b(gmt|utc|ut)\b|[+-]\d{4}$/i.test(value) ? value : `${value} GMT`);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { ApiError, createWorkflowClient, credentialsFromEnv, type Credentials, type WorkflowClient } from "../../src/client/index.js";
+import { ApiError, createWorkflowClient, credentialsFromEnv, parseRetryAfter, type Credentials, type WorkflowClient } from "../../src/client/index.js";
 import { WfsyncError } from "../../src/errors.js";
 import { json, startServer, type Handler, type TestServer } from "./server.js";
 
@@ -180,6 +180,24 @@ describe("failure shapes", () => {
     server = await startServer((_req, res) => json(res, 429, undefined, { "Retry-After": "Wed, 01 Jan 2025 12:00:30 GMT" }));
     client = createWorkflowClient({ baseUrl: server.url, credentials: bearer, now: () => now });
     expect(await failure(client.getWorkflowStep(1))).toMatchObject({ kind: "throttled", retryAfterMs: 30_000 });
+  });
+
+  it.each([
+    ["a negative number", "-3", undefined],
+    ["two numbers", "5 10", undefined],
+    ["a number with a unit", "2 minutes", undefined],
+    ["the RFC 850 date form", "Wednesday, 01-Jan-25 12:00:30 GMT", 30_000],
+    ["the asctime date form (GMT, though it names no zone)", "Wed Jan  1 12:00:30 2025", 30_000],
+  ])("Retry-After as %s", (_what, header, expected) => {
+    // Away from UTC, so a date read as local time would be hours off.
+    const tz = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      expect(parseRetryAfter(header, Date.parse("2025-01-01T12:00:00Z"))).toBe(expected);
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
   });
 
   it("503 is throttled; 429 without Retry-After leaves the wait to the caller", async () => {
