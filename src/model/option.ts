@@ -132,6 +132,11 @@ function coerceField(kind: FieldKind, value: unknown): unknown {
   if (kind.type === "enum" && typeof value === "string") {
     return kind.values.find((v) => v.toLowerCase() === value.toLowerCase()) ?? value;
   }
+  // An enum by number (Json.NET's default without a string converter): the name, as the
+  // emulator's binder reads it; otherwise a server answering numbers would differ for ever.
+  if (kind.type === "enum" && typeof value === "number" && Number.isInteger(value) && kind.values[value] !== undefined) {
+    return kind.values[value];
+  }
   return value;
 }
 

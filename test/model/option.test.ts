@@ -105,6 +105,11 @@ describe("from the server", () => {
     expect(optionFromCarrier(lower).option).toEqual(MODEL);
   });
 
+  it("reads enum fields sent as numbers as their names, like StepType", () => {
+    const numeric = { ...SERVER, Steps: SERVER.Steps.map((st) => (st.StepType === "waitfortime" ? { ...st, StepType: 3, IntervalType: 5, TimeWaitAlgorithm: 1 } : st)) };
+    expect(optionFromCarrier(numeric).option).toEqual(MODEL);
+  });
+
   it("keeps array order for steps without Rank", () => {
     const { option } = optionFromCarrier({ ...SERVER, Steps: [{ StepType: "None" }, { StepType: "SendSMS" }, { StepType: "RunScript" }] });
     expect(option.steps.map((s) => s.stepType)).toEqual(["None", "SendSMS", "RunScript"]);
