@@ -60,8 +60,9 @@ export async function openState(file: string, options: OpenStateOptions): Promis
   try {
     const stateFile = readStateFile(statePath);
     const journal = readJournal(`${statePath}.journal`);
-    const tenant = stateFile?.tenant ?? journal?.tenant ?? wanted;
-    checkTenant(statePath, stateFile?.tenant, journal?.tenant, wanted);
+    // A file edited by hand (or written before normalisation) may hold another spelling of a URL.
+    const tenant = sameSpelling(stateFile?.tenant) ?? sameSpelling(journal?.tenant) ?? wanted;
+    checkTenant(statePath, sameSpelling(stateFile?.tenant), sameSpelling(journal?.tenant), wanted);
     const entries = new Map<string, StateEntry>(Object.entries(stateFile?.entries ?? {}));
     if (journal) replay(`${statePath}.journal`, journal, entries);
     const store = new Store(statePath, tenant, entries, lock, options);
@@ -114,6 +115,16 @@ function readStateFile(file: string): StateFileV1 | undefined {
     });
   }
   return value;
+}
+
+/** The normal form of a recorded tenant URL; one that does not parse is kept as it is (and will not match). */
+function sameSpelling(tenant: string | undefined): string | undefined {
+  if (tenant === undefined) return undefined;
+  try {
+    return normaliseBaseUrl(tenant);
+  } catch {
+    return tenant;
+  }
 }
 
 function checkTenant(file: string, fileTenant: string | undefined, journalTenant: string | undefined, wanted: string | undefined): void {

@@ -216,6 +216,19 @@ describe("tenant binding", () => {
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
   });
 
+  it("accepts a state file whose tenant was written in another spelling of the same URL", async () => {
+    const store = await openTracked({ tenant: TENANT, lock: true });
+    await store.record(addr("a"), entry("a"));
+    await store.close();
+    const text = fs.readFileSync(file, "utf8");
+    fs.writeFileSync(file, text.replace(`"tenant": "${TENANT}"`, `"tenant": "HTTPS://online.superoffice.com:443/Cust12345/"`));
+    const again = await openTracked({ tenant: TENANT, lock: true });
+    expect(again.tenant).toBe(TENANT);
+    expect(again.get(addr("a"))?.id).toBe(1);
+    await again.close();
+    expect((await rejection(openState(file, { tenant: OTHER, lock: true }))).code).toBe("E_STATE_TENANT");
+  });
+
   it("compares normalised URLs", async () => {
     const store = await openTracked({ tenant: "HTTPS://Online.SuperOffice.com:443/Cust12345/", lock: true });
     await store.record(addr("a"), entry("a"));
