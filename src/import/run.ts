@@ -151,7 +151,19 @@ function compileImported(ctx: ImportContext, file: string, displayFile: string, 
     const duplicate = result.errors.filter((e) => e.code === "E_DUPLICATE_SPLIT");
     const own = result.errors.filter((e) => e.location?.file === displayFile);
     if (duplicate.length) {
-      throw new WfsyncErrors("E_IMPORT_SPLIT_DECLARED", `a split of this import is already declared in another file; ${displayFile} was not written. Import into that file (--out, --force) or remove the split there first`, duplicate);
+      // Each error is at the later of the two declarations (in file order): the other file is the
+      // one that is not the new file, at the error or in "already declared at FILE:L:C".
+      const others = new Set<string>();
+      for (const e of duplicate) {
+        for (const f of [e.location?.file, /already declared at (.+):\d+:\d+;/.exec(e.message)?.[1]]) if (f && f !== displayFile) others.add(f);
+      }
+      const where = others.size ? [...others].sort().join(", ") : "another file";
+      throw new WfsyncErrors(
+        "E_IMPORT_SPLIT_DECLARED",
+        `a split of this import is already declared in ${where}; ${displayFile} was not written. Remove the split there first, ` +
+          `or, if ${others.size > 1 ? "one of them" : "that file"} holds only this workflow, rename it to ${displayFile} and import again with --force`,
+        duplicate,
+      );
     }
     if (own.length) {
       throw new WfsyncErrors("E_IMPORT_INVALID", `the generated ${displayFile} does not validate, which is a bug in wfsync import; nothing was written`, own);

@@ -161,6 +161,11 @@ describe("wfsync import", () => {
     const before = snapshot(project);
     const err = await refusal(importInto(project, { workflow: 501, split: [5103] }));
     expect(err.code).toBe("E_IMPORT_SPLIT_DECLARED");
+    // Names the file to act on; --out picks a folder, so it cannot import "into that file".
+    expect(err.message).toBe(
+      "a split of this import is already declared in workflows/mine.ts; workflows/workflow-501.ts was not written. " +
+        "Remove the split there first, or, if that file holds only this workflow, rename it to workflows/workflow-501.ts and import again with --force",
+    );
     expect(snapshot(project)).toEqual(before);
 
     // Over an earlier import of the same workflow: the earlier file is put back as it was.
