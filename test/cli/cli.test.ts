@@ -26,6 +26,17 @@ afterEach(() => {
   p = undefined;
 });
 
+describe("--url", () => {
+  it("a value that is no http(s) URL is a usage error of the flag, not of sync.config.ts", () => {
+    p = makeProject({ "sync.config.ts": 'import { defineConfig } from "wfsync";\n\nexport default defineConfig({ url: "http://127.0.0.1:1" });\n' });
+    for (const url of ["notaurl", "ftp://example.com"]) {
+      const r = wfsync(p.dir, "plan", "--url", url);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`error E_USAGE: --url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got "${url}"\n`);
+    }
+  });
+});
+
 describe("help and version", () => {
   it("prints help listing init and validate", () => {
     const r = wfsync(REPO, "--help");
