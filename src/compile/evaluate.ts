@@ -3,7 +3,6 @@
  * files and `import()`-ing them, and nothing accumulates in an ES module cache over the life of a
  * watch daemon (each evaluation's modules are garbage once its result is dropped).
  */
-import { createRequire, isBuiltin } from "node:module";
 import path from "node:path";
 import vm from "node:vm";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
@@ -41,7 +40,6 @@ export class EvaluationFailure extends Error {
 }
 
 const PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
-const nodeRequire = createRequire(import.meta.url);
 
 /**
  * Runs the function stored under RUN_KEY. A vm script is the only way to put a time limit on
@@ -157,9 +155,8 @@ export class ModuleEvaluator {
       if (target) return this.load(target);
       throw new Error(`Cannot find module '${specifier}' imported from ${fromFile}`);
     }
-    if (isBuiltin(specifier)) return nodeRequire(specifier);
     throw new Error(
-      `Cannot import '${specifier}': workflow files may import "wfsync", Node's built-in modules and each other`,
+      `Cannot import '${specifier}': workflow files may import "wfsync" and each other (they declare options; they do no I/O)`,
     );
   }
 

@@ -271,7 +271,10 @@ function stepToCarrier(
 ): StepCarrier {
   const sameType = prev !== undefined && resolveStepType(prev.get("steptype")) === step.stepType;
   const stepId = sameType ? toInt(prev.get("workflowstepid")) : 0;
-  const out: StepCarrier = { WorkflowStepId: stepId, WorkflowId: workflowId, StepType: step.stepType, Rank: index + 1 };
+  // Send the step type as this server spelled it (10.2.9 says UpdateParticipant for UpdateContact).
+  const spelled = sameType ? prev.get("steptype") : undefined;
+  const stepType = typeof spelled === "string" && !/^\d+$/.test(spelled) ? spelled : step.stepType;
+  const out: StepCarrier = { WorkflowStepId: stepId, WorkflowId: workflowId, StepType: stepType, Rank: index + 1 };
   for (const field of Object.keys(stepFields(step.stepType))) out[pascalCase(field)] = step[field];
   if (step.stepType === "Split") {
     const prevOptions = sameType ? prev.get("options") : undefined;

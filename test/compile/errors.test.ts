@@ -72,6 +72,12 @@ describe("evaluation", () => {
   const marked = (step: string) =>
     `(globalThis as { __wfsyncMarker?: string }).__wfsyncMarker = "evaluated";\n${wrap(step)}`;
 
+  it("refuses Node's modules even when the type check is silenced: workflow files do no I/O", () => {
+    const c = h.run({ "workflows/m.ts": `// @ts-ignore\nimport fs from "node:fs";\nvoid fs;\n${wrap("path.none();")}` });
+    expect(c.errors).toEqual(["workflows/m.ts:2:16 E_BUILDER_THREW"]);
+    expect(c.error("E_BUILDER_THREW").message).toContain("Cannot import 'node:fs'");
+  });
+
   it("runs the top level of a file that checks (the control for the next test)", () => {
     const c = h.run({ "workflows/m.ts": marked("path.none();") });
     expect(c.errors).toEqual([]);

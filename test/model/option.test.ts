@@ -121,6 +121,13 @@ describe("from the server", () => {
 });
 
 describe("to the server", () => {
+  it("spells a step type as the server did (UpdateParticipant on 10.2.9), UpdateContact otherwise", () => {
+    const model = canonicalOption({ workflowId: 1, workflowStepId: 2, key: "k", name: "K", rank: 1, steps: [{ stepType: "UpdateParticipant" }] });
+    expect(optionToCarrier(model, 0).Steps![0]!.StepType).toBe("UpdateContact");
+    const previous = { Steps: [{ WorkflowStepId: 40, StepType: "UpdateParticipant" }] };
+    expect(optionToCarrier(model, 9, previous).Steps![0]).toMatchObject({ StepType: "UpdateParticipant", WorkflowStepId: 40 });
+  });
+
   it("sends every field in PascalCase, ranks by position, id 0 to create", () => {
     const carrier = optionToCarrier(MODEL, 0);
     expect(carrier).toMatchObject({ WorkflowStepOptionId: 0, WorkflowStepId: 844, WorkflowId: 679, Key: "vip", Name: "VIP", Rank: 1 });
