@@ -83,7 +83,7 @@ export function registerInitCommand(program: Command, setExit: (code: number) =>
         mkdirSync(target, { recursive: true });
         const result = initProject(target);
         for (const f of result.written) process.stdout.write(`created ${path.join(dir, f)}\n`);
-        process.stdout.write(`\nNext: cd ${dir} && wfsync validate\n`);
+        process.stdout.write(`\nNext: ${target === process.cwd() ? "" : `cd ${dir} && `}wfsync validate\n`);
         return 0;
       });
     });

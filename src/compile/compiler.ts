@@ -399,9 +399,21 @@ export class WorkflowCompiler {
       good.push(validation);
     }
     const validation = mergeValidations(good);
-    errors.push(...validation.errors);
+    errors.push(...this.withCodeFrames(validation.errors));
     const ofWorkflows = (files: Set<string>) => new Set([...files].filter((f) => this.workflowFiles.has(f)));
     return { ...validation, errors, failedFiles: ofWorkflows(failedFiles), checkedFiles: ofWorkflows(checked), fromCache: !this.projectInstance };
+  }
+
+  /** Validation problems get the same code frame as type errors. */
+  private withCodeFrames(errors: readonly WfsyncError[]): WfsyncError[] {
+    if (!errors.length) return [];
+    const texts = new Map<string, string>();
+    for (const [file, state] of this.files) texts.set(displayPath(file, this.root), state.text);
+    return errors.map((e) => {
+      const text = e.location && !e.detail ? texts.get(e.location.file) : undefined;
+      if (!text || !e.location) return e;
+      return new WfsyncError(e.code, e.message, { location: e.location, detail: codeFrame(text, e.location.line, e.location.column), cause: e.cause, userError: e.userError });
+    });
   }
 
   private locator(): Locate {

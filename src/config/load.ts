@@ -97,7 +97,12 @@ export function resolveConfig(
   }
 
   const url = overrides.url ?? env.WFSYNC_URL ?? raw.url;
-  if (url !== undefined && !isHttpUrl(url)) bad("url", `must be an http(s) URL, got ${JSON.stringify(url)}`);
+  if (url !== undefined && !isHttpUrl(url)) {
+    if (overrides.url === undefined && env.WFSYNC_URL !== undefined) {
+      // Not the config file's fault: say where the value came from.
+      problems.push(new WfsyncError("E_USAGE", `WFSYNC_URL must be an http(s) URL, got ${JSON.stringify(url)}`));
+    } else bad("url", `must be an http(s) URL, got ${JSON.stringify(url)}`);
+  }
 
   const workflows = raw.workflows === undefined ? [...DEFAULTS.workflows] : Array.isArray(raw.workflows) ? raw.workflows : [raw.workflows];
   if (workflows.length === 0 || workflows.some((g) => typeof g !== "string" || g.trim() === "")) bad("workflows", "must be a glob or a list of globs");

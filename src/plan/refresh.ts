@@ -20,7 +20,9 @@ export async function refreshSplits(api: WorkflowApi, queue: TenantQueue, splits
   const live = new Map<SplitRef, LiveOption[]>();
   const missing: SplitRef[] = [];
   const unique = [...new Set(splits)].sort();
-  await Promise.all(
+  // allSettled, not all: on the first failure (a 401, say) the caller closes the connection pool,
+  // and reads still in flight would then fail with misleading "connection reset" retries.
+  const outcomes = await Promise.allSettled(
     unique.map(async (ref) => {
       const [workflowId, workflowStepId] = ref.split("/").map(Number) as [number, number];
       const step = await queue.run(() => api.getWorkflowStep(workflowStepId), { label: `GetWorkflowStep ${workflowStepId}` });
@@ -32,6 +34,8 @@ export async function refreshSplits(api: WorkflowApi, queue: TenantQueue, splits
       live.set(ref, splitOptions(step, workflowId, workflowStepId));
     }),
   );
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  if (failed) throw failed.reason;
   return { live, missing: missing.sort() };
 }
 

@@ -23,6 +23,8 @@ describe("options", () => {
     expect(c.errors).toEqual(["workflows/v.ts:5:1 E_DUPLICATE_KEY"]);
     expect(c.error("E_DUPLICATE_KEY").message).toMatch(/duplicate option key "vip" in this split \(first at .*workflows\/v\.ts:4:1\)/);
     expect(c.result.options.get("1/2/vip")?.option.name).toBe("A");
+    // With a code frame, like a type error.
+    expect(c.error("E_DUPLICATE_KEY").detail).toContain('> 5 | split.option("vip", { name: "B" });');
   });
 
   it("reports a duplicate key in a nested split", () => {

@@ -134,7 +134,9 @@ describe("config problems", () => {
 
   it("reports a bad WFSYNC_URL", () => {
     const err = failure({ "sync.config.ts": config("{}") }, { env: { WFSYNC_URL: "not a url" } });
-    expect(messages(err)).toEqual(['config "url": must be an http(s) URL, got "not a url"']);
+    // Named as the variable it came from, not blamed on the config file.
+    expect(messages(err)).toEqual(['WFSYNC_URL must be an http(s) URL, got "not a url"']);
+    expect(err.location).toBeUndefined();
   });
 
   it("reports a type error with its location and a code frame", () => {

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import type { TenantQueue } from "../../src/apply/queue.js";
+import type { WorkflowApi } from "../../src/client/workflow.js";
+import { refreshSplits } from "../../src/plan/refresh.js";
+
+const directQueue = { run: (task: (attempt: number) => Promise<unknown>) => task(1) } as unknown as TenantQueue;
+
+describe("refreshSplits", () => {
+  it("reads each split once and converts its options", async () => {
+    const calls: number[] = [];
+    const api = {
+      getWorkflowStep: async (id: number) => {
+        calls.push(id);
+        return { WorkflowStepId: id, StepType: "Split", Options: [{ WorkflowStepOptionId: 7, Key: "a", Name: "A", Rank: 1, Steps: [] }] };
+      },
+    } as unknown as WorkflowApi;
+    const { live, missing } = await refreshSplits(api, directQueue, ["1/20", "1/10", "1/20"]);
+    expect(calls.sort()).toEqual([10, 20]);
+    expect(missing).toEqual([]);
+    expect(live.get("1/10")?.[0]).toMatchObject({ id: 7, option: { key: "a", workflowId: 1, workflowStepId: 10 } });
+  });
+
+  it("fails only once every read has settled, with the first failure", async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    let slowDone = false;
+    const api = {
+      getWorkflowStep: async (id: number) => {
+        if (id === 1) throw new Error("401: refused");
+        await slow;
+        slowDone = true;
+        return null;
+      },
+    } as unknown as WorkflowApi;
+    const outcome = refreshSplits(api, directQueue, ["9/1", "9/2"]).then(
+      () => "resolved",
+      (err: Error) => `${err.message}; slow read settled: ${slowDone}`,
+    );
+    await new Promise((r) => setImmediate(r));
+    release();
+    // Had it rejected at the first failure, the caller would close the pool under the slow read.
+    expect(await outcome).toBe("401: refused; slow read settled: true");
+  });
+});
