@@ -61,7 +61,7 @@ export function registerEmulatorCommand(program: Command, setExit: (code: number
     .option("--data <file>", "keep all data in this JSON file across restarts")
     .option("--seed <file>", "seed flows from this JSON file instead of the built-in demo seed")
     .option("--rate-limit <n>", "agent calls per second; the excess gets 429 with Retry-After")
-    .option("--latency <ms>", "delay every agent call by this many milliseconds")
+    .option("--latency <ms>", "response time of agent calls: each answer leaves this many milliseconds after its request arrived")
     .option("--fail-rate <f>", "answer this share (0..1) of agent calls with 500 or 503")
     .option("--username <user>", "Basic user name (default: WFSYNC_USERNAME)")
     .option("--password <password>", "Basic password (default: WFSYNC_PASSWORD)")

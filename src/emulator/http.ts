@@ -59,6 +59,7 @@ async function agentCall(state: EmulatorState, req: IncomingMessage, res: Server
     ended = true;
     counters.end(res.statusCode, injected);
   };
+  const arrived = performance.now();
   counters.begin(method?.name ?? "(unknown)");
   res.once("finish", end);
   res.once("close", end);
@@ -72,8 +73,10 @@ async function agentCall(state: EmulatorState, req: IncomingMessage, res: Server
     });
     return;
   }
+  // --latency is the server's response time: the answer leaves `latency` ms after the request
+  // arrived, whatever the emulator spent reading, checking and storing in between.
   const { latency } = state.faults.settings;
-  if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+  if (latency > 0) answerNotBefore.set(res, arrived + latency);
   const failure = state.faults.injectedFailure();
   if (failure !== undefined) {
     injected = true;
@@ -149,13 +152,26 @@ function sendAnswer(res: ServerResponse, answer: AgentResponse): void {
   send(res, answer.status, answer.body);
 }
 
+/** Answers that must wait for --latency: the instant (performance.now()) they may leave. */
+const answerNotBefore = new WeakMap<ServerResponse, number>();
+
 export function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  if (body === undefined) {
+  const wait = (answerNotBefore.get(res) ?? 0) - performance.now();
+  if (wait > 0) {
+    answerNotBefore.delete(res);
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    setTimeout(() => writeAnswer(res, status, text, headers), wait);
+    return;
+  }
+  writeAnswer(res, status, body === undefined ? undefined : JSON.stringify(body), headers);
+}
+
+function writeAnswer(res: ServerResponse, status: number, text: string | undefined, headers: Record<string, string>): void {
+  if (text === undefined) {
     res.writeHead(status, headers);
     res.end();
     return;
   }
-  const text = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": String(Buffer.byteLength(text)), ...headers });
   res.end(text);
 }
