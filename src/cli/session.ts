@@ -4,13 +4,11 @@
  */
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { createTenantQueue, type QueueEvent, type TenantQueue, type TenantQueueOptions } from "../apply/queue.js";
-import { credentialsFromEnv } from "../client/credentials.js";
-import { normaliseBaseUrl } from "../client/url.js";
-import { createWorkflowClient, type WorkflowClient } from "../client/workflow.js";
+import { connectTenant as connectTo, type ConnectOptions, type TenantConnection } from "../apply/connect.js";
+import type { QueueEvent, TenantQueue } from "../apply/queue.js";
+import type { WorkflowClient } from "../client/workflow.js";
 import { openProject, type OpenProject } from "../compile/load.js";
 import type { ConfigOverrides, ResolvedConfig } from "../config/load.js";
-import { WfsyncError } from "../errors.js";
 import { createLogger } from "../log.js";
 import type { GlobalOptions } from "./main.js";
 
@@ -35,7 +33,7 @@ export interface SessionOptions {
   /** Where WFSYNC_URL and the credentials come from (default: process.env). */
   readonly env?: NodeJS.ProcessEnv;
   /** Queue timings the config does not expose (tests shorten backoff and default pauses). */
-  readonly queueTimings?: Pick<TenantQueueOptions, "baseDelayMs" | "maxDelayMs" | "defaultRetryAfterMs" | "random">;
+  readonly queueTimings?: ConnectOptions["queueTimings"];
 }
 
 export function globalOptions(cmd: Command): GlobalOptions {
@@ -59,56 +57,23 @@ export function openSession(global: GlobalOptions, options: SessionOptions = {})
   return { project, config, logger, ...connectTenant(config, logger, env, options) };
 }
 
-export interface TenantConnection {
-  /** The normalised installation base. */
-  readonly tenant: string;
-  readonly api: WorkflowClient;
-  readonly queue: TenantQueue;
-  close(): void;
-}
-
-/** The client and the tenant queue for a loaded config (its URL, timeouts, rate, concurrency). */
+/** connectTenant with the CLI's logging of queue events (throttling, retries). */
 export function connectTenant(
   config: ResolvedConfig,
   logger: Logger,
   env: NodeJS.ProcessEnv,
   options: Pick<SessionOptions, "offline" | "onQueueEvent" | "queueTimings"> = {},
 ): TenantConnection {
-  if (!config.url) {
-    throw new WfsyncError("E_NO_URL", "no tenant URL: set `url` in the config, WFSYNC_URL, or pass --url");
-  }
-  const tenant = normaliseBaseUrl(config.url);
-  // `plan --no-refresh` sends nothing, so it needs no credentials either.
-  const api = options.offline ? offlineClient(tenant) : createWorkflowClient({ baseUrl: tenant, credentials: credentialsFromEnv(env), timeoutMs: config.timeoutMs, logger });
-  const queue = createTenantQueue({
-    concurrency: config.concurrency,
-    rate: config.rate,
-    maxRetries: config.maxRetries,
-    ...options.queueTimings,
-    onEvent: (event) => {
+  return connectTo(config, {
+    env,
+    logger,
+    ...(options.offline ? { offline: true } : {}),
+    ...(options.queueTimings ? { queueTimings: options.queueTimings } : {}),
+    onQueueEvent: (event) => {
       logQueueEvent(logger, event);
       options.onQueueEvent?.(event);
     },
   });
-  return { tenant, api, queue, close: () => api.close() };
-}
-
-
-/** A client for a session that must not reach the server: any call is a bug, said loudly. */
-function offlineClient(baseUrl: string): WorkflowClient {
-  const refuse = async (): Promise<never> => {
-    throw new WfsyncError("E_OFFLINE", "this command runs without the server, but something tried to call it", { userError: false });
-  };
-  return {
-    baseUrl,
-    close: () => undefined,
-    getWorkflowStep: refuse,
-    getWorkflowStepOption: refuse,
-    saveWorkflowStepOption: refuse,
-    deleteWorkflowStepOption: refuse,
-    createDefaultWorkflowStepOption: refuse,
-    getEmailFlow: refuse,
-  };
 }
 
 function logQueueEvent(logger: Logger, event: QueueEvent): void {

@@ -3,9 +3,10 @@
  * interface the watch loop plans and applies through (tests may hand in their own).
  */
 import { applyPlan, type ApplyResult } from "../apply/apply.js";
-import { createTenantQueue, type QueueEvent, type TenantQueue } from "../apply/queue.js";
+import { connectTenant } from "../apply/connect.js";
+import type { QueueEvent } from "../apply/queue.js";
 import type { Credentials } from "../client/credentials.js";
-import { createWorkflowClient, type DebugLogger, type WorkflowApi, type WorkflowClient } from "../client/workflow.js";
+import type { DebugLogger, WorkflowApi } from "../client/workflow.js";
 import type { ResolvedConfig } from "../config/load.js";
 import { WfsyncError } from "../errors.js";
 import { optionAddress, type Address, type OptionCarrier } from "../model/option.js";
@@ -51,16 +52,14 @@ type Connection = Pick<ResolvedConfig, "concurrency" | "rate" | "maxRetries" | "
 
 export function createTenantEngine(opts: TenantEngineOptions): WatchEngine & { close(): void } {
   let settings: Connection = pickConnection(opts.config);
-  let client: WorkflowClient = makeClient(settings);
-  let queue: TenantQueue = makeQueue(settings);
+  const connect = (config: ResolvedConfig) =>
+    connectTenant(config, {
+      credentials: opts.credentials,
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.onQueueEvent ? { onQueueEvent: opts.onQueueEvent } : {}),
+    });
+  let { api: client, queue } = connect(opts.config);
   let stopped = false;
-
-  function makeClient(c: Connection): WorkflowClient {
-    return createWorkflowClient({ baseUrl: opts.tenant, credentials: opts.credentials, timeoutMs: c.timeoutMs, ...(opts.logger ? { logger: opts.logger } : {}) });
-  }
-  function makeQueue(c: Connection): TenantQueue {
-    return createTenantQueue({ concurrency: c.concurrency, rate: c.rate, maxRetries: c.maxRetries, ...(opts.onQueueEvent ? { onEvent: opts.onQueueEvent } : {}) });
-  }
 
   return {
     applied: () => opts.state.entries(),
@@ -71,8 +70,7 @@ export function createTenantEngine(opts: TenantEngineOptions): WatchEngine & { c
       if (stopped || JSON.stringify(next) === JSON.stringify(settings)) return;
       settings = next;
       client.close();
-      client = makeClient(next);
-      queue = makeQueue(next);
+      ({ api: client, queue } = connect(config));
     },
     stop() {
       stopped = true;

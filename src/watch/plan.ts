@@ -7,22 +7,14 @@
 import type { DesiredOption } from "../compile/validate.js";
 import { WfsyncError } from "../errors.js";
 import type { Address } from "../model/option.js";
-import { compareChanges, diffModels, splitRef, type AppliedOption, type Change, type LiveOption, type Plan, type SplitRef } from "../plan/diff.js";
-
-export interface RunDiffInput {
-  readonly desired: ReadonlyMap<Address, DesiredOption>;
-  readonly applied: ReadonlyMap<Address, AppliedOption>;
-  /** The splits read from the server in this run (any subset, or none). */
-  readonly live?: ReadonlyMap<SplitRef, readonly LiveOption[]>;
-  readonly massDeleteShare: number;
-}
+import { compareChanges, diffModels, splitRef, type DiffInput, type AppliedOption, type Change, type Plan, type SplitRef } from "../plan/diff.js";
 
 /**
  * Diffs the splits in `live` against the server (lookup by Key, drift) and every other split
  * against the state alone. Each split lies wholly on one side, so per-split rules (mass
  * deletes) see all of its options.
  */
-export function diffRun(input: RunDiffInput): Plan {
+export function diffRun(input: DiffInput): Plan {
   const { live } = input;
   if (!live || live.size === 0) return diffModels({ desired: input.desired, applied: input.applied, massDeleteShare: input.massDeleteShare });
   const split = <T extends { option: { workflowId: number; workflowStepId: number } }>(m: ReadonlyMap<Address, T>) => {

@@ -26,11 +26,10 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { QueueEvent } from "../apply/queue.js";
 import { credentialsFromEnv } from "../client/credentials.js";
-import { normaliseBaseUrl } from "../client/url.js";
+import { tenantUrl } from "../apply/connect.js";
 import type { WorkflowCompiler } from "../compile/compiler.js";
 import { openProject } from "../compile/load.js";
 import { findWorkflowFiles, loadConfig, type ConfigOverrides } from "../config/load.js";
-import { WfsyncError } from "../errors.js";
 import { openState, type StateStore } from "../state/index.js";
 import { createTenantEngine } from "./engine.js";
 import { WorkflowMatcher, chokidarSource } from "./files.js";
@@ -128,8 +127,7 @@ async function open(
   // The same opening as plan and apply: config, workflow files (at least one), check cache.
   const { config, compiler } = openProject({ cwd: options.cwd, config: options.config, overrides, env });
   const configFile = config.configFile;
-  if (!config.url) throw new WfsyncError("E_NO_URL", "no tenant URL: set `url` in the config, WFSYNC_URL, or pass --url");
-  const tenant = normaliseBaseUrl(config.url);
+  const tenant = tenantUrl(config);
   const credentials = credentialsFromEnv(env);
   const state = await openState(config.state, { tenant, lock: true, command: "wfsync watch", ...(logger ? { logger } : {}) });
   parts.state = state;
