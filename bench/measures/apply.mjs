@@ -33,7 +33,7 @@ export async function measureApply(reps) {
 
 async function applyOnce({ rateLimit, rate }) {
   const { openSession } = await import("../../dist/cli/session.js");
-  const { planSession } = await import("../../dist/cli/plan.js");
+  const { planWorkspace } = await import("../../dist/workspace/workspace.js");
   const { applyPlan } = await import("../../dist/apply/apply.js");
 
   const dir = mkdtempSync(path.join(tmpdir(), "wfsync-bench-apply-"));
@@ -43,11 +43,11 @@ async function applyOnce({ rateLimit, rate }) {
   // Exactly what `wfsync apply` does, minus printing: the session, then plan, then apply.
   const session = openSession({ logLevel: "silent", url: emulator.url }, { cwd: dir, env: BENCH_ENV });
   try {
-    const { plan, state } = await planSession(session, { refresh: true, lock: true, command: "bench" });
+    const { plan, state } = await planWorkspace(session, { refresh: true, lock: true, command: "bench" });
     // Let the refresh's requests drain from the rate limiter's window before timing the creates.
     await new Promise((r) => setTimeout(r, 1100));
     const t0 = performance.now();
-    const outcome = await applyPlan(plan, { api: session.api, queue: session.queue, state });
+    const outcome = await applyPlan(plan, { tenant: session.tenant, state });
     const seconds = (performance.now() - t0) / 1000;
     await state.close();
     if (outcome.failed.length || outcome.applied.length !== OPTIONS) throw new Error(`apply: ${outcome.applied.length} applied, ${outcome.failed.length} failed`);

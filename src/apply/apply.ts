@@ -1,29 +1,18 @@
 /**
  * Carries out a plan: every operation through the tenant queue, each finished one written to the
  * state at once (the journal), so a crash at any moment loses nothing. Creates are exactly-once:
- * before re-sending a create whose outcome is unknown, the queue has it looked up by Key.
+ * the tenant looks up a create whose outcome is unknown before it would send it again.
  */
-import { ApiError } from "../client/errors.js";
-import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
-import { caseInsensitive, optionToCarrier, type Address, type OptionModel } from "../model/option.js";
+import type { Address } from "../model/option.js";
 import type { Change, Plan } from "../plan/diff.js";
-import { splitOptions } from "../plan/refresh.js";
-import { CancelledError, type Reconciled, type TenantQueue } from "./queue.js";
-
-/** What apply writes to the state for each option it leaves on the server. */
-export interface AppliedEntry {
-  readonly id: number;
-  readonly hash: string;
-  readonly option: OptionModel;
-  readonly server: unknown;
-  readonly source?: string | undefined;
-  readonly appliedAt: string;
-}
+import type { StateEntry } from "../state/format.js";
+import { CancelledError } from "../tenant/queue.js";
+import type { Tenant } from "../tenant/tenant.js";
 
 /** The part of the state store apply needs; each call is durable when it resolves. */
 export interface StateJournal {
-  record(address: Address, entry: AppliedEntry): Promise<void>;
+  record(address: Address, entry: StateEntry): Promise<void>;
   remove(address: Address): Promise<void>;
 }
 
@@ -35,9 +24,13 @@ export interface ApplyProgress {
 }
 
 export interface ApplyOptions {
-  readonly api: WorkflowApi;
-  readonly queue: TenantQueue;
+  readonly tenant: Tenant;
   readonly state: StateJournal;
+  /**
+   * Runs right before each request of a change is sent; throwing sends nothing and fails the
+   * change with that error (watch: a newer edit of the option is waiting).
+   */
+  readonly beforeSend?: (change: Change) => void;
   readonly onProgress?: (progress: ApplyProgress) => void;
   readonly now?: () => Date;
 }
@@ -74,7 +67,7 @@ export function actionable(plan: Plan): Change[] {
 }
 
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
-  const { api, queue, state } = options;
+  const { tenant, state } = options;
   const now = options.now ?? (() => new Date());
   const work = actionable(plan);
   const result: ApplyResult = { applied: [], failed: [], cancelled: [] };
@@ -85,37 +78,29 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const taken = new Set<number>();
   for (const c of plan.changes) if ("id" in c) taken.add(c.id);
 
-  const record = (c: Change & { desired: { hash: string; option: OptionModel } }, id: number, server: unknown) =>
+  const record = (c: Change & { desired: { hash: string; option: StateEntry["option"] } }, id: number, server: unknown) =>
     state.record(c.address, { id, hash: c.desired.hash, option: c.desired.option, server, source: c.source, appliedAt: now().toISOString() });
+
+  const { beforeSend } = options;
+  const write = (c: Change) => ({ address: c.address, ...(beforeSend ? { beforeSend: () => beforeSend(c) } : {}) });
 
   const perform = async (c: Change): Promise<void> => {
     switch (c.action) {
       case "create": {
-        const saved = await queue.run(() => api.saveWorkflowStepOption(optionToCarrier(c.desired.option, 0)), {
-          label: `create ${c.address}`,
-          reconcile: () => findCreated(api, c.desired.option, taken),
-        });
-        await record(c, savedId(saved, c.address), saved);
+        const saved = await tenant.createOption(c.desired.option, { ...write(c), taken });
+        await record(c, saved.id, saved.server);
         return;
       }
       case "update": {
-        const saved = await queue.run(() => api.saveWorkflowStepOption(optionToCarrier(c.desired.option, c.id, c.previous)), {
-          label: `update ${c.address}`,
-        });
-        await record(c, savedId(saved, c.address), saved);
+        const saved = await tenant.updateOption(c.desired.option, c.id, c.previous, write(c));
+        await record(c, saved.id, saved.server);
         return;
       }
       case "noop":
         await record(c, c.id, c.server);
         return;
       case "delete":
-        if (!c.alreadyGone) {
-          await queue.run(() => api.deleteWorkflowStepOption(c.id), {
-            label: `delete ${c.address}`,
-            reconcile: async (): Promise<Reconciled<void>> =>
-              (await api.getWorkflowStepOption(c.id)) === null ? { done: true, value: undefined } : { done: false },
-          });
-        }
+        if (!c.alreadyGone) await tenant.deleteOption(c.id, write(c));
         await state.remove(c.address);
         return;
       case "conflict":
@@ -145,29 +130,4 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     }),
   );
   return result;
-}
-
-/** Looks a create up on its split by Key: did an attempt whose answer was lost take effect? */
-async function findCreated(api: WorkflowApi, option: OptionModel, taken: ReadonlySet<number>): Promise<Reconciled<unknown>> {
-  const step = await api.getWorkflowStep(option.workflowStepId);
-  if (step === null) return { done: false };
-  const matches = splitOptions(step, option.workflowId, option.workflowStepId).filter((l) => l.option.key === option.key && !taken.has(l.id));
-  if (matches.length === 1) return { done: true, value: matches[0]!.raw };
-  if (matches.length > 1) {
-    throw new WfsyncError("E_CONFLICT", `after a lost answer, ${matches.length} options with Key "${option.key}" exist on split ${option.workflowStepId}; resolve by hand`);
-  }
-  return { done: false };
-}
-
-function savedId(saved: unknown, address: Address): number {
-  const id = caseInsensitive(saved).get("workflowstepoptionid");
-  if (typeof id !== "number" || !Number.isInteger(id) || id <= 0) {
-    throw new ApiError({
-      kind: "rejected",
-      method: "SaveWorkflowStepOption",
-      message: `the server saved ${address} but answered without a WorkflowStepOptionId`,
-      outcomeUnknown: true,
-    });
-  }
-  return id;
 }

@@ -1,13 +1,14 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../apply/apply.js";
-import type { QueueEvent } from "../apply/queue.js";
 import { WfsyncError, formatError } from "../errors.js";
 import { isEmptyPlan, type Plan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
-import { runCommand } from "./output.js";
-import { planSession, useColor } from "./plan.js";
-import { globalOptions, openSession } from "./session.js";
+import type { QueueEvent } from "../tenant/queue.js";
+import { planWorkspace } from "../workspace/workspace.js";
+import { globalOptions } from "./global.js";
+import { runCommand, useColor } from "./output.js";
+import { openSession } from "./session.js";
 
 interface ApplyFlags {
   autoApprove?: boolean;
@@ -46,7 +47,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
     onQueueEvent: (e) => progress.queueEvent(e),
   });
   try {
-    const { plan, state } = await planSession(session, { refresh: true, lock: true, command: "wfsync apply" });
+    const { plan, state } = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
     try {
       if (!flags.json) process.stdout.write(renderPlan(plan, { color: useColor(process.stdout) }));
       checkPlanAllowed(plan, { allowMassDelete: flags.allowMassDelete ?? false });
@@ -66,13 +67,13 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
         if (interrupted) process.exit(130);
         interrupted = true;
         progress.note("stopping: no new requests; waiting for the ones in flight (Ctrl-C again to quit at once)");
-        session.queue.stop();
+        session.tenant.queue.stop();
       };
       process.on("SIGINT", onSigint);
       progress.start(actionable(plan).length);
       let result: ApplyResult;
       try {
-        result = await applyPlan(plan, { api: session.api, queue: session.queue, state, onProgress: (p) => progress.update(p.done, p.failed) });
+        result = await applyPlan(plan, { tenant: session.tenant, state, onProgress: (p) => progress.update(p.done, p.failed) });
       } finally {
         process.off("SIGINT", onSigint);
         progress.end();

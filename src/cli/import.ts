@@ -5,13 +5,13 @@
  */
 import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
-import { WorkflowCompiler } from "../compile/compiler.js";
-import { displayPath } from "../compile/diagnostics.js";
-import { findConfigFile, loadConfig } from "../config/load.js";
 import { importWorkflow, type ImportResult } from "../import/run.js";
-import type { GlobalOptions } from "./main.js";
+import { displayPath } from "../paths.js";
+import { connectTenant } from "../tenant/connect.js";
+import { openProject } from "../workspace/project.js";
+import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
 import { runCommand } from "./output.js";
-import { connectTenant, globalOptions, makeLogger } from "./session.js";
+import { logQueueEvents } from "./session.js";
 
 export interface ImportFlags {
   workflow: number;
@@ -31,9 +31,16 @@ export interface ImportIo {
 /** Runs an import from parsed flags; throws WfsyncError for anything refused. */
 export async function runImport(flags: ImportFlags, io: ImportIo): Promise<ImportResult> {
   const logger = makeLogger(io.global);
-  const compiler = new WorkflowCompiler({ root: io.cwd });
-  const config = loadConfig(compiler, findConfigFile(io.cwd, io.global.config), { url: io.global.url }, io.env);
-  const { tenant, api, queue } = connectTenant(config, logger, io.env);
+  // No check cache: the file an import writes is checked in full, and so is what it sits beside.
+  const { config, compiler } = openProject({
+    cwd: io.cwd,
+    config: io.global.config,
+    overrides: { url: io.global.url },
+    env: io.env,
+    checkCache: false,
+    workflowFiles: "optional",
+  });
+  const tenant = connectTenant(config, { env: io.env, logger, onQueueEvent: logQueueEvents(logger) });
   try {
     return await importWorkflow(
       {
@@ -44,10 +51,10 @@ export async function runImport(flags: ImportFlags, io: ImportIo): Promise<Impor
         force: flags.force ?? false,
         skipUnsupported: flags.skipUnsupported ?? false,
       },
-      { cwd: io.cwd, config, compiler, tenant, api, queue },
+      { cwd: io.cwd, config, compiler, tenant },
     );
   } finally {
-    api.close();
+    tenant.close();
   }
 }
 

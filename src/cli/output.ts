@@ -15,3 +15,8 @@ export async function runCommand(setExit: (code: number) => void, body: () => Pr
     setExit(1);
   }
 }
+
+/** Colour on a terminal, unless NO_COLOR is set. */
+export function useColor(stream: NodeJS.WriteStream): boolean {
+  return stream.isTTY === true && !process.env.NO_COLOR;
+}

@@ -1,17 +1,14 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { WorkflowCompiler } from "../compile/compiler.js";
-import { findConfigFile, loadConfig } from "../config/load.js";
 import { WfsyncError } from "../errors.js";
 import { openState } from "../state/index.js";
+import { openProject } from "../workspace/project.js";
+import { globalOptions, type GlobalOptions } from "./global.js";
 import { runCommand } from "./output.js";
-import { globalOptions } from "./session.js";
-import type { GlobalOptions } from "./main.js";
 
 /** The state file of the project in the current folder (from its config). */
 function statePath(global: GlobalOptions): string {
-  const configFile = findConfigFile(process.cwd(), global.config);
-  return loadConfig(new WorkflowCompiler({ root: process.cwd() }), configFile, { url: global.url }).state;
+  return openProject({ cwd: process.cwd(), config: global.config, overrides: { url: global.url }, workflowFiles: "optional" }).config.state;
 }
 
 export function registerStateCommand(program: Command, setExit: (code: number) => void): void {

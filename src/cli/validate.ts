@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { describeStats, openProject } from "../compile/load.js";
 import { formatError } from "../errors.js";
-import type { GlobalOptions } from "./main.js";
+import { describeStats, openProject } from "../workspace/project.js";
+import { globalOptions } from "./global.js";
 import { runCommand } from "./output.js";
 
 export function registerValidateCommand(program: Command, setExit: (code: number) => void): void {
@@ -9,7 +9,7 @@ export function registerValidateCommand(program: Command, setExit: (code: number
     .command("validate")
     .description("type-check and validate the config and every workflow file; sends nothing")
     .action(async (_opts: object, cmd: Command) => {
-      const global = cmd.optsWithGlobals<GlobalOptions>();
+      const global = globalOptions(cmd);
       await runCommand(setExit, () => {
         const project = openProject({ cwd: process.cwd(), config: global.config });
         const result = project.compiler.compile();

@@ -5,9 +5,8 @@
 import type { Command } from "commander";
 import { WfsyncError } from "../errors.js";
 import { WatchReporter, startWatch } from "../watch/index.js";
-import { runCommand } from "./output.js";
-import { useColor } from "./plan.js";
-import { globalOptions, makeLogger } from "./session.js";
+import { globalOptions, makeLogger } from "./global.js";
+import { runCommand, useColor } from "./output.js";
 
 interface WatchFlags {
   allowDelete?: boolean;

@@ -1,12 +1,7 @@
 /** TypeScript diagnostics and runtime errors turned into WfsyncErrors with a code frame. */
-import path from "node:path";
 import { tsMorph, type TsDiagnostic } from "./ts-morph.js";
 import { WfsyncError, type SourceLocation } from "../errors.js";
-
-export function displayPath(file: string, root: string): string {
-  const rel = path.relative(root, file);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : file;
-}
+import { displayPath } from "../paths.js";
 
 /** A few lines of source around `line` (1-based) with a caret under `column` (1-based). */
 export function codeFrame(text: string, line: number, column: number, context = 2): string {

@@ -5,7 +5,7 @@
  */
 import type { WorkflowDefinition } from "../dsl/workflow.js";
 import { WfsyncError } from "../errors.js";
-import { displayPath } from "./diagnostics.js";
+import { displayPath } from "../paths.js";
 import type { EmittedModule } from "./evaluate.js";
 
 export interface FileState {

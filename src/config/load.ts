@@ -1,17 +1,23 @@
 /**
- * Loads `sync.config.ts`: type-checked and evaluated by the same compiler as the workflows,
- * then checked field by field. Flags override the file; the URL may also come from WFSYNC_URL.
+ * Loads `sync.config.ts`: type-checked and evaluated by a module loader the caller hands in (the
+ * workflows' compiler, so the config and the workflows share one TypeScript program), then
+ * checked field by field. Flags override the file; the URL may also come from WFSYNC_URL.
  * Credentials never come from the file (see client/credentials).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { globSync } from "tinyglobby";
-import type { WorkflowCompiler } from "../compile/compiler.js";
-import { displayPath } from "../compile/diagnostics.js";
+import { displayPath } from "../paths.js";
 import type { WfsyncConfig } from "../dsl/config.js";
 import { WfsyncError, WfsyncErrors } from "../errors.js";
 
 export const DEFAULT_CONFIG_FILE = "sync.config.ts";
+
+/** Type-checks and evaluates one TypeScript module: its exports, or every problem found. */
+export interface ModuleLoader {
+  /** `likelyNext`: files the loader may parse in the same pass (the default workflow globs). */
+  loadModule(file: string, likelyNext?: () => readonly string[]): { exports?: Record<string, unknown>; errors: readonly WfsyncError[] };
+}
 
 export interface ResolvedConfig {
   /** The folder of the config file: relative paths and globs start here. */
@@ -59,13 +65,13 @@ export function findConfigFile(cwd: string, explicit?: string): string {
 }
 
 export function loadConfig(
-  compiler: WorkflowCompiler,
+  loader: ModuleLoader,
   configFile: string,
   overrides: ConfigOverrides = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
   // Most configs keep the default globs: let the compiler parse those files with the config.
-  const { exports, errors } = compiler.loadModule(configFile, () => globWorkflowFiles(path.dirname(configFile), DEFAULTS.workflows, configFile));
+  const { exports, errors } = loader.loadModule(configFile, () => globWorkflowFiles(path.dirname(configFile), DEFAULTS.workflows, configFile));
   if (errors.length || !exports) throw new WfsyncErrors("E_CONFIG", `${path.basename(configFile)} has errors`, errors);
   const raw = exports.default;
   const root = path.dirname(configFile);

@@ -3,11 +3,10 @@
  * either step by step (`GetWorkflowStep`) or from the whole flow (`GetEmailFlow`). Nothing is
  * converted here; the carriers are kept as the server sent them (the state records them).
  */
-import type { TenantQueue } from "../apply/queue.js";
-import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
 import { caseInsensitive } from "../model/option.js";
 import { resolveStepType } from "../model/steps.js";
+import type { Tenant } from "../tenant/tenant.js";
 
 /** Which splits to import. */
 export interface ImportSource {
@@ -47,24 +46,23 @@ export function checkImportSource(source: ImportSource): void {
   }
 }
 
-export async function readServerWorkflow(api: WorkflowApi, queue: TenantQueue, source: ImportSource): Promise<ServerWorkflow> {
+export async function readServerWorkflow(tenant: Tenant, source: ImportSource): Promise<ServerWorkflow> {
   checkImportSource(source);
   const splitIds = [...new Set(source.splitIds)].sort((a, b) => a - b);
-  if (source.emailFlowId !== undefined) return readFlow(api, queue, source.workflowId, source.emailFlowId, splitIds);
-  const splits = await Promise.all(
-    splitIds.map(async (id) => {
-      const step = await queue.run(() => api.getWorkflowStep(id), { label: `GetWorkflowStep ${id}` });
-      if (step === null || step === undefined) {
-        throw new WfsyncError("E_SPLIT_NOT_FOUND", `the server has no step ${id}; check the Split step's id (workflow ${source.workflowId})`);
-      }
-      return splitFromStep(step, source.workflowId, id);
-    }),
-  );
+  if (source.emailFlowId !== undefined) return readFlow(tenant, source.workflowId, source.emailFlowId, splitIds);
+  const steps = await tenant.readSplitSteps(splitIds);
+  const splits = splitIds.map((id) => {
+    const step = steps.get(id);
+    if (step === null || step === undefined) {
+      throw new WfsyncError("E_SPLIT_NOT_FOUND", `the server has no step ${id}; check the Split step's id (workflow ${source.workflowId})`);
+    }
+    return splitFromStep(step, source.workflowId, id);
+  });
   return { workflowId: source.workflowId, splits };
 }
 
-async function readFlow(api: WorkflowApi, queue: TenantQueue, workflowId: number, emailFlowId: number, only: number[]): Promise<ServerWorkflow> {
-  const flow = await queue.run(() => api.getEmailFlow(emailFlowId), { label: `GetEmailFlow ${emailFlowId}` });
+async function readFlow(tenant: Tenant, workflowId: number, emailFlowId: number, only: number[]): Promise<ServerWorkflow> {
+  const flow = await tenant.readFlow(emailFlowId);
   if (flow === null || flow === undefined) throw new WfsyncError("E_FLOW_NOT_FOUND", `the server has no e-mail flow ${emailFlowId}`);
   const f = caseInsensitive(flow);
   const flowWorkflow = f.get("workflowid");

@@ -10,16 +10,15 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { TenantQueue } from "../apply/queue.js";
-import type { WorkflowApi } from "../client/workflow.js";
 import type { WorkflowCompiler } from "../compile/compiler.js";
-import { displayPath } from "../compile/diagnostics.js";
+import { displayPath } from "../paths.js";
 import type { DesiredOption } from "../compile/validate.js";
 import { findWorkflowFiles, type ResolvedConfig } from "../config/load.js";
 import { WfsyncError, WfsyncErrors, formatLocation } from "../errors.js";
 import { hashOption, optionAddress, parseAddress, type Address, type StepModel } from "../model/option.js";
 import { writeFileAtomicSync } from "../state/atomic.js";
 import { openState, type StateStore } from "../state/index.js";
+import type { Tenant } from "../tenant/tenant.js";
 import { convertWorkflow, type GeneratedKey, type ImportedWorkflow, type SupportedOption, type UnsupportedOption } from "./convert.js";
 import { generateWorkflowFile } from "./generate.js";
 import { checkImportSource, readServerWorkflow, type ImportSource } from "./read.js";
@@ -39,9 +38,7 @@ export interface ImportContext {
   readonly config: ResolvedConfig;
   /** The compiler the config was loaded with. */
   readonly compiler: WorkflowCompiler;
-  readonly tenant: string;
-  readonly api: WorkflowApi;
-  readonly queue: TenantQueue;
+  readonly tenant: Tenant;
   readonly now?: () => Date;
 }
 
@@ -68,9 +65,9 @@ export async function importWorkflow(request: ImportRequest, ctx: ImportContext)
   const stateDir = path.dirname(ctx.config.state);
   const stateDirExisted = fs.existsSync(stateDir);
   let done = false;
-  const state = await openState(ctx.config.state, { tenant: ctx.tenant, lock: true, command: "wfsync import" });
+  const state = await openState(ctx.config.state, { tenant: ctx.tenant.url, lock: true, command: "wfsync import" });
   try {
-    const imported = convertWorkflow(await readServerWorkflow(ctx.api, ctx.queue, request));
+    const imported = convertWorkflow(await readServerWorkflow(ctx.tenant, request));
     const file = targetFile(ctx.config, imported, request.outDir);
     const displayFile = displayPath(file, ctx.cwd);
     checkMatchedByConfig(ctx.config, file);

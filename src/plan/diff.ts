@@ -5,34 +5,9 @@
  */
 import type { DesiredOption } from "../compile/validate.js";
 import type { SourceLocation } from "../errors.js";
-import { hashOption, optionAddress, type Address, type OptionModel } from "../model/option.js";
-
-/** What the state file remembers of an applied option. */
-export interface AppliedOption {
-  readonly id: number;
-  readonly hash: string;
-  readonly option: OptionModel;
-  /** The server's answer after the last write (lends step ids to the next update). */
-  readonly server?: unknown;
-  /** Where the option was declared when it was last applied. */
-  readonly source?: string | undefined;
-}
-
-/** One option as the server has it. */
-export interface LiveOption {
-  readonly id: number;
-  readonly option: OptionModel;
-  readonly hash: string;
-  /** The carrier as the server sent it. */
-  readonly raw: unknown;
-}
-
-/** `workflowId/workflowStepId` of a split. */
-export type SplitRef = string;
-
-export function splitRef(o: { workflowId: number; workflowStepId: number }): SplitRef {
-  return `${o.workflowId}/${o.workflowStepId}`;
-}
+import { splitRef, type LiveOption, type SplitRef } from "../model/live.js";
+import { optionAddress, type Address, type OptionModel } from "../model/option.js";
+import type { StateEntry } from "../state/format.js";
 
 interface ChangeBase {
   readonly address: Address;
@@ -74,7 +49,7 @@ export interface Plan {
 
 export interface DiffInput {
   readonly desired: ReadonlyMap<Address, DesiredOption>;
-  readonly applied: ReadonlyMap<Address, AppliedOption>;
+  readonly applied: ReadonlyMap<Address, StateEntry>;
   /** The server's options per split; absent when the plan was made without a refresh. */
   readonly live?: ReadonlyMap<SplitRef, readonly LiveOption[]>;
   /** A split's deletes above this share of its managed options need an explicit flag. */
@@ -169,11 +144,6 @@ export function diffModels(input: DiffInput): Plan {
   };
 }
 
-/** Converts a server carrier into a LiveOption of the given split (server fields dropped). */
-export function liveOption(id: number, option: OptionModel, raw: unknown): LiveOption {
-  return { id, option, hash: hashOption(option), raw };
-}
-
 function summarize(changes: readonly Change[]): Plan["summary"] {
   const summary = { create: 0, update: 0, delete: 0, noop: 0, conflict: 0 };
   for (const c of changes) {
@@ -183,7 +153,7 @@ function summarize(changes: readonly Change[]): Plan["summary"] {
   return summary;
 }
 
-function findMassDeletes(changes: readonly Change[], applied: ReadonlyMap<Address, AppliedOption>, share: number): MassDelete[] {
+function findMassDeletes(changes: readonly Change[], applied: ReadonlyMap<Address, StateEntry>, share: number): MassDelete[] {
   const managed = new Map<SplitRef, number>();
   for (const s of applied.values()) managed.set(splitRef(s.option), (managed.get(splitRef(s.option)) ?? 0) + 1);
   const deletes = new Map<SplitRef, number>();

@@ -3,22 +3,20 @@
  * interface the watch loop plans and applies through (tests may hand in their own).
  */
 import { applyPlan, type ApplyResult } from "../apply/apply.js";
-import { connectTenant } from "../apply/connect.js";
-import type { QueueEvent } from "../apply/queue.js";
-import type { Credentials } from "../client/credentials.js";
-import type { DebugLogger, WorkflowApi } from "../client/workflow.js";
 import type { ResolvedConfig } from "../config/load.js";
 import { WfsyncError } from "../errors.js";
-import { optionAddress, type Address, type OptionCarrier } from "../model/option.js";
-import type { AppliedOption, Plan, SplitRef } from "../plan/diff.js";
-import { refreshSplits, type RefreshResult } from "../plan/refresh.js";
+import type { Address } from "../model/option.js";
+import type { Plan } from "../plan/diff.js";
+import type { ReadSplits } from "../plan/make.js";
+import type { StateEntry } from "../state/format.js";
 import type { StateStore } from "../state/index.js";
+import type { Tenant } from "../tenant/tenant.js";
 
 export interface WatchEngine {
   /** What wfsync last applied, by address (the state). */
-  applied(): ReadonlyMap<Address, AppliedOption>;
+  applied(): ReadonlyMap<Address, StateEntry>;
   /** Reads these splits from the server (one request each). */
-  refresh(splits: ReadonlySet<SplitRef>): Promise<RefreshResult>;
+  readonly readSplits: ReadSplits;
   /**
    * Applies the plan's changes, each recorded in the state as it finishes. A save or delete
    * whose option is `stale` when its turn comes is not sent (it fails with SupersededError):
@@ -40,71 +38,50 @@ export class SupersededError extends WfsyncError {
 }
 
 export interface TenantEngineOptions {
-  readonly tenant: string;
-  readonly credentials: Credentials;
+  /** The tenant to start with, connected with `config`'s settings. */
+  readonly tenant: Tenant;
   readonly config: ResolvedConfig;
+  /** A new connection with a reloaded config's settings (the previous one is closed). */
+  readonly connect: (config: ResolvedConfig) => Tenant;
   readonly state: StateStore;
-  readonly logger?: DebugLogger;
-  readonly onQueueEvent?: (event: QueueEvent) => void;
 }
 
 type Connection = Pick<ResolvedConfig, "concurrency" | "rate" | "maxRetries" | "timeoutMs">;
 
 export function createTenantEngine(opts: TenantEngineOptions): WatchEngine & { close(): void } {
   let settings: Connection = pickConnection(opts.config);
-  const connect = (config: ResolvedConfig) =>
-    connectTenant(config, {
-      credentials: opts.credentials,
-      ...(opts.logger ? { logger: opts.logger } : {}),
-      ...(opts.onQueueEvent ? { onQueueEvent: opts.onQueueEvent } : {}),
-    });
-  let { api: client, queue } = connect(opts.config);
+  let tenant = opts.tenant;
   let stopped = false;
 
   return {
     applied: () => opts.state.entries(),
-    refresh: (splits) => refreshSplits(client, queue, splits),
-    apply: (plan, stale) => applyPlan(plan, { api: supersedable(client, plan, stale), queue, state: opts.state }),
+    readSplits: (splits) => tenant.readSplits(splits),
+    apply: (plan, stale) =>
+      applyPlan(plan, {
+        tenant,
+        state: opts.state,
+        beforeSend: (c) => {
+          if (stale(c.address)) throw new SupersededError(c.address);
+        },
+      }),
     configure(config) {
       const next = pickConnection(config);
       if (stopped || JSON.stringify(next) === JSON.stringify(settings)) return;
       settings = next;
-      client.close();
-      ({ api: client, queue } = connect(config));
+      tenant.close();
+      tenant = opts.connect(config);
     },
     stop() {
       stopped = true;
-      queue.stop();
+      tenant.queue.stop();
     },
     close() {
-      queue.stop();
-      client.close();
+      tenant.queue.stop();
+      tenant.close();
     },
   };
 }
 
 function pickConnection(c: ResolvedConfig): Connection {
   return { concurrency: c.concurrency, rate: c.rate, maxRetries: c.maxRetries, timeoutMs: c.timeoutMs };
-}
-
-/** The client, except that saves and deletes of stale options fail instead of being sent. */
-function supersedable(api: WorkflowApi, plan: Plan, stale: (address: Address) => boolean): WorkflowApi {
-  const byId = new Map<number, Address>();
-  for (const c of plan.changes) if (c.action === "delete") byId.set(c.id, c.address);
-  return {
-    getWorkflowStep: (id) => api.getWorkflowStep(id),
-    getWorkflowStepOption: (id) => api.getWorkflowStepOption(id),
-    createDefaultWorkflowStepOption: () => api.createDefaultWorkflowStepOption(),
-    getEmailFlow: (id) => api.getEmailFlow(id),
-    async saveWorkflowStepOption(carrier: OptionCarrier) {
-      const address = optionAddress({ workflowId: carrier.WorkflowId ?? 0, workflowStepId: carrier.WorkflowStepId ?? 0, key: carrier.Key ?? "" });
-      if (stale(address)) throw new SupersededError(address);
-      return api.saveWorkflowStepOption(carrier);
-    },
-    async deleteWorkflowStepOption(id: number) {
-      const address = byId.get(id);
-      if (address !== undefined && stale(address)) throw new SupersededError(address);
-      return api.deleteWorkflowStepOption(id);
-    },
-  };
 }

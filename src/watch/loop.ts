@@ -11,18 +11,20 @@
  */
 import path from "node:path";
 import type { ApplyResult } from "../apply/apply.js";
-import { displayPath } from "../compile/diagnostics.js";
+import { displayPath } from "../paths.js";
 import type { DesiredOption } from "../compile/validate.js";
 import type { ResolvedConfig } from "../config/load.js";
 import { WfsyncError } from "../errors.js";
 import type { Address } from "../model/option.js";
-import type { Change, Plan, SplitRef } from "../plan/diff.js";
+import type { SplitRef } from "../model/live.js";
+import type { Change, Plan } from "../plan/diff.js";
+import { makePlan } from "../plan/make.js";
 import { ApiError } from "../client/errors.js";
 import { SupersededError, type WatchEngine } from "./engine.js";
 import type { FileEventSource } from "./files.js";
 import { LastGoodModel, findFrozenFiles } from "./model.js";
 import { WatchedProject, type ProjectFiles, type WatchCompiler } from "./project.js";
-import { allSplits, diffRun, partitionPlan, sourceFile, splitsToLookUp, type RunPartition } from "./plan.js";
+import { partitionPlan, sourceFile, splitsToLookUp, type RunPartition } from "./partition.js";
 import type { WatchNotice, WatchRun } from "./run.js";
 import { RunScheduler, systemClock, type Batch, type Clock } from "./schedule.js";
 
@@ -193,20 +195,22 @@ export class WatchLoop {
     const applied = this.o.engine.applied();
     const isFrozen = (c: Change) => "desired" in c && frozen.has(c.desired.file);
     const full = this.needsRefresh || batch.triggers.has("refresh");
-    let plan = diffRun({ desired, applied, massDeleteShare: this.project.config.massDeleteShare });
-    const toRead = full ? allSplits(desired, applied) : splitsToLookUp(plan, isFrozen);
-    let missing: SplitRef[] = [];
-    if (toRead.size) {
-      const read = await this.o.engine.refresh(toRead);
-      missing = read.missing;
-      plan = diffRun({ desired, applied, live: read.live, massDeleteShare: this.project.config.massDeleteShare });
+    const input = { desired, applied, massDeleteShare: this.project.config.massDeleteShare };
+    let { plan } = await makePlan({ ...input, read: "none" });
+    const toRead = full ? "all" : splitsToLookUp(plan, isFrozen);
+    let missing: readonly SplitRef[] = [];
+    let readCount = 0;
+    if (toRead === "all" || toRead.size) {
+      const made = await makePlan({ ...input, read: toRead }, this.o.engine.readSplits);
+      ({ plan, missing } = made);
+      readCount = made.read.size;
       if (full) {
         this.needsRefresh = false;
         this.armRefresh();
       }
     }
     const partition = partitionPlan(plan, { applied, allowDelete: this.o.allowDelete ?? false, compileClean, frozen: isFrozen, missingSplits: new Set(missing) });
-    return { plan, partition, refreshed: full ? "all" : toRead.size ? "some" : "none", result: EMPTY_RESULT };
+    return { plan, partition, refreshed: full ? "all" : readCount ? "some" : "none", result: EMPTY_RESULT };
   }
 
   /** True when the file declaring `address` changed again after this run compiled it. */

@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import type { CompileResult } from "../compile/compiler.js";
-import { displayPath } from "../compile/diagnostics.js";
+import { displayPath } from "../paths.js";
 import type { ResolvedConfig } from "../config/load.js";
 import { WfsyncError, WfsyncErrors } from "../errors.js";
 import type { WatchEngine } from "./engine.js";

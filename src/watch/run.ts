@@ -2,7 +2,7 @@
 import type { Change } from "../plan/diff.js";
 import type { WfsyncError } from "../errors.js";
 import type { RunTrigger } from "./schedule.js";
-import type { Waiting } from "./plan.js";
+import type { Waiting } from "./partition.js";
 
 export interface WatchRun {
   /** 1 for the start-up run, then counting. */

@@ -24,13 +24,11 @@ import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import type { QueueEvent } from "../apply/queue.js";
-import { credentialsFromEnv } from "../client/credentials.js";
-import { tenantUrl } from "../apply/connect.js";
 import type { WorkflowCompiler } from "../compile/compiler.js";
-import { openProject } from "../compile/load.js";
 import { findWorkflowFiles, loadConfig, type ConfigOverrides } from "../config/load.js";
-import { openState, type StateStore } from "../state/index.js";
+import type { StateStore } from "../state/index.js";
+import type { QueueEvent } from "../tenant/queue.js";
+import { openWorkspace } from "../workspace/workspace.js";
 import { createTenantEngine } from "./engine.js";
 import { WorkflowMatcher, chokidarSource } from "./files.js";
 import { WatchLoop, type WatchCompiler } from "./loop.js";
@@ -124,26 +122,27 @@ async function open(
   const env = options.env ?? process.env;
   const logger = options.logger;
   const overrides: ConfigOverrides = { url: options.url };
-  // The same opening as plan and apply: config, workflow files (at least one), check cache.
-  const { config, compiler } = openProject({ cwd: options.cwd, config: options.config, overrides, env });
-  const configFile = config.configFile;
-  const tenant = tenantUrl(config);
-  const credentials = credentialsFromEnv(env);
-  const state = await openState(config.state, { tenant, lock: true, command: "wfsync watch", ...(logger ? { logger } : {}) });
-  parts.state = state;
-
   const notice = (level: WatchNotice["level"], message: string): void => {
     logger?.info({ event: "notice", level }, message);
     runs.emit("notice", { at: Date.now(), level, message });
   };
-  const engine = createTenantEngine({
-    tenant,
-    credentials,
-    config,
-    state,
+  // The same opening as plan and apply: config, workflow files (at least one), check cache, tenant.
+  const workspace = openWorkspace({
+    cwd: options.cwd,
+    config: options.config,
+    overrides,
+    env,
     ...(logger ? { logger } : {}),
     onQueueEvent: (e) => queueNotice(e, notice),
   });
+  parts.engine = { close: () => workspace.close() };
+  const { config, project } = workspace;
+  const { compiler } = project;
+  const configFile = config.configFile;
+  const state = await workspace.openState({ lock: true, command: "wfsync watch" });
+  parts.state = state;
+
+  const engine = createTenantEngine({ tenant: workspace.tenant, config, connect: workspace.connect, state });
   parts.engine = engine;
   const logFile = options.logFile === undefined ? undefined : path.resolve(options.cwd, options.logFile);
   const own = new WorkflowMatcher(config, logFile);
@@ -168,7 +167,7 @@ async function open(
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
     ...(logFile !== undefined ? { logFile } : {}),
   });
-  return { loop: parts.loop, url: tenant, statePath: state.path };
+  return { loop: parts.loop, url: workspace.tenant.url, statePath: state.path };
 }
 
 /** The compiler plus the two questions the loop asks about the import graph. */

@@ -1,7 +1,7 @@
 /** sync.config.ts: checked like workflow code, then field by field; flags and env override it. */
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openProject, type OpenProjectOptions } from "../../src/compile/load.js";
+import { openProject, type OpenProjectOptions } from "../../src/workspace/project.js";
 import { DEFAULTS } from "../../src/config/load.js";
 import { WfsyncError, WfsyncErrors } from "../../src/errors.js";
 import { makeProject, type TmpProject } from "../helpers/tmp-project.js";

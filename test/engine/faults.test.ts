@@ -3,7 +3,7 @@
  * twice, no request before a Retry-After has passed, never more requests in flight than allowed.
  */
 import { describe, expect, it } from "vitest";
-import type { QueueEvent } from "../../src/apply/queue.js";
+import type { QueueEvent } from "../../src/tenant/queue.js";
 import type { WorkflowApi } from "../../src/client/workflow.js";
 import { startCli } from "./cli.js";
 import {

@@ -1,16 +1,16 @@
 /**
  * The engine end to end, in-process: a real emulator on 127.0.0.1, a real project folder, and
- * the same functions the CLI runs (openSession → planSession → checkPlanAllowed → applyPlan).
+ * the same functions the CLI runs (openSession → planWorkspace → checkPlanAllowed → applyPlan).
  * Every engine made here is closed after its test.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, expect } from "vitest";
 import { applyPlan, checkPlanAllowed, type ApplyResult } from "../../src/apply/apply.js";
-import type { QueueEvent } from "../../src/apply/queue.js";
+import type { QueueEvent } from "../../src/tenant/queue.js";
 import type { WorkflowApi } from "../../src/client/workflow.js";
-import { planSession } from "../../src/cli/plan.js";
 import { openSession, type Session, type SessionOptions } from "../../src/cli/session.js";
+import { planWorkspace } from "../../src/workspace/workspace.js";
 import { findWorkflowFiles } from "../../src/config/load.js";
 import type { WfsyncConfig } from "../../src/dsl/config.js";
 import { WfsyncErrors, formatError } from "../../src/errors.js";
@@ -76,17 +76,17 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const project = makeProject({ "sync.config.ts": configText(front?.url ?? emu.url, options.config), ...options.files }, "wfsync-engine-");
   open.push(async () => project.cleanup());
   const events: Engine["events"] = [];
-  const opened = openSession(
+  const session = openSession(
     { logLevel: "silent" },
     {
       cwd: project.dir,
       env: { ...CREDENTIALS },
       onQueueEvent: (event) => events.push({ at: clock(), event }),
+      ...(options.wrapApi ? { wrapApi: options.wrapApi } : {}),
       ...options.session,
     },
   );
-  open.push(async () => opened.close());
-  const session: Session = options.wrapApi ? { ...opened, api: { ...opened.api, ...options.wrapApi(opened.api) } } : opened;
+  open.push(async () => session.close());
   const changed = new Set<string>();
 
   /** Brings the long-lived compiler up to date with the files written since the last plan. */
@@ -99,7 +99,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   const plan: Engine["plan"] = async (opts = {}) => {
     sync();
-    const run = await readable(planSession(session, { refresh: opts.refresh ?? true, lock: false, command: "plan" }));
+    const run = await readable(planWorkspace(session, { refresh: opts.refresh ?? true, lock: false, command: "plan" }));
     await run.state.close();
     return run.plan;
   };
@@ -119,10 +119,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     plan,
     async apply(opts = {}) {
       sync();
-      const { plan: p, state } = await readable(planSession(session, { refresh: true, lock: true, command: "wfsync apply" }));
+      const { plan: p, state } = await readable(planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" }));
       try {
         checkPlanAllowed(p, { allowMassDelete: opts.allowMassDelete ?? false });
-        const result = await applyPlan(p, { api: session.api, queue: session.queue, state });
+        const result = await applyPlan(p, { tenant: session.tenant, state });
         return { plan: p, result };
       } finally {
         await state.close();

@@ -6,10 +6,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTenantQueue } from "../../src/apply/queue.js";
+import { createTenantQueue } from "../../src/tenant/queue.js";
+import { perOptionTenant } from "../../src/tenant/tenant.js";
 import type { WorkflowApi } from "../../src/client/workflow.js";
 import { WorkflowCompiler } from "../../src/compile/compiler.js";
-import { compileOrThrow, openProject } from "../../src/compile/load.js";
+import { compileOrThrow, openProject } from "../../src/workspace/project.js";
 import { loadConfig } from "../../src/config/load.js";
 import { WfsyncErrors } from "../../src/errors.js";
 import { assignKeys, convertWorkflow, slugify, type SupportedOption, type UnsupportedOption } from "../../src/import/convert.js";
@@ -147,7 +148,7 @@ describe("import against a server answering what the emulator would not store", 
     const config = loadConfig(compiler, project.path("sync.config.ts"), {}, {});
     return importWorkflow(
       { workflowId: 601, splitIds: [6001], force: false, skipUnsupported },
-      { cwd: project.dir, config, compiler, tenant: "http://127.0.0.1:9", api, queue: createTenantQueue({ concurrency: 1 }) },
+      { cwd: project.dir, config, compiler, tenant: perOptionTenant("http://127.0.0.1:9", api, createTenantQueue({ concurrency: 1 })) },
     );
   }
 

@@ -3,14 +3,15 @@
  * through its agent API (Basic auth), a temp project pointing at it, and a plan read back the
  * way `wfsync plan` makes it.
  */
-import { createTenantQueue } from "../../src/apply/queue.js";
+import { createTenantQueue } from "../../src/tenant/queue.js";
 import { credentialsFromEnv } from "../../src/client/credentials.js";
 import { normaliseBaseUrl } from "../../src/client/url.js";
 import { createWorkflowClient, type WorkflowClient } from "../../src/client/workflow.js";
-import { compileOrThrow, openProject } from "../../src/compile/load.js";
+import { compileOrThrow, openProject } from "../../src/workspace/project.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import type { AppliedOption, Plan } from "../../src/plan/diff.js";
-import { makePlan } from "../../src/plan/make.js";
+import type { Plan } from "../../src/plan/diff.js";
+import { makeFullPlan } from "../../src/plan/make.js";
+import { perOptionTenant } from "../../src/tenant/tenant.js";
 import { openState } from "../../src/state/index.js";
 import { runImport, type ImportFlags } from "../../src/cli/import.js";
 import type { ImportResult } from "../../src/import/run.js";
@@ -158,15 +159,11 @@ export async function planOf(project: TmpProject, emu: RunningEmulator): Promise
   const compiled = compileOrThrow(opened);
   const state = await openState(opened.config.state, { tenant: normaliseBaseUrl(emu.url), lock: false });
   const api = client(emu);
+  const tenant = perOptionTenant(api.baseUrl, api, createTenantQueue({ concurrency: 2 }), () => api.close());
   try {
-    return await makePlan({
-      desired: compiled.options,
-      applied: new Map<string, AppliedOption>(state.entries()),
-      massDeleteShare: 0.5,
-      server: { api, queue: createTenantQueue({ concurrency: 2 }) },
-    });
+    return await makeFullPlan({ desired: compiled.options, applied: state.entries(), massDeleteShare: 0.5 }, (splits) => tenant.readSplits(splits));
   } finally {
-    api.close();
+    tenant.close();
     await state.close();
   }
 }

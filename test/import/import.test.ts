@@ -5,9 +5,10 @@
 import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/apply/apply.js";
-import { createTenantQueue } from "../../src/apply/queue.js";
+import { createTenantQueue } from "../../src/tenant/queue.js";
+import { perOptionTenant } from "../../src/tenant/tenant.js";
 import { normaliseBaseUrl } from "../../src/client/url.js";
-import { compileOrThrow, openProject } from "../../src/compile/load.js";
+import { compileOrThrow, openProject } from "../../src/workspace/project.js";
 import type { RunningEmulator } from "../../src/emulator/index.js";
 import { renderImport } from "../../src/cli/import.js";
 import { WfsyncError, WfsyncErrors } from "../../src/errors.js";
@@ -227,7 +228,7 @@ describe("wfsync import", () => {
     const state = await openState(opened.config.state, { tenant: normaliseBaseUrl(emu.url), lock: true });
     const api = client(emu);
     try {
-      const applied = await applyPlan(plan, { api, queue: createTenantQueue({ concurrency: 2 }), state });
+      const applied = await applyPlan(plan, { tenant: perOptionTenant(api.baseUrl, api, createTenantQueue({ concurrency: 2 })), state });
       expect(applied.failed).toEqual([]);
     } finally {
       api.close();

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredOption } from "../../src/compile/validate.js";
 import { canonicalOption, hashOption, optionAddress, type OptionModel } from "../../src/model/option.js";
-import { diffModels, isEmptyPlan, liveOption, type AppliedOption, type LiveOption } from "../../src/plan/diff.js";
+import { liveOption, type LiveOption } from "../../src/model/live.js";
+import { diffModels, isEmptyPlan } from "../../src/plan/diff.js";
+import type { StateEntry } from "../../src/state/format.js";
 import { planToJson, renderPlan } from "../../src/plan/render.js";
 
 function option(key: string, name = key.toUpperCase(), extra: Partial<{ rank: number; split: number; subject: string }> = {}): OptionModel {
@@ -24,8 +26,8 @@ function desired(...options: OptionModel[]): Map<string, DesiredOption> {
   );
 }
 
-function applied(entries: [OptionModel, number][]): Map<string, AppliedOption> {
-  return new Map(entries.map(([o, id]) => [optionAddress(o), { id, hash: hashOption(o), option: o, source: "workflows/a.ts:3:5" }]));
+function applied(entries: [OptionModel, number][]): Map<string, StateEntry> {
+  return new Map(entries.map(([o, id]) => [optionAddress(o), { id, hash: hashOption(o), option: o, server: {}, source: "workflows/a.ts:3:5", appliedAt: "2026-01-01T00:00:00.000Z" }]));
 }
 
 function live(...entries: [OptionModel, number][]): Map<string, LiveOption[]> {

@@ -2,7 +2,9 @@
 import type { ApplyResult } from "../../src/apply/apply.js";
 import type { DesiredOption } from "../../src/compile/validate.js";
 import { canonicalOption, hashOption, optionAddress, type Address } from "../../src/model/option.js";
-import { liveOption, splitRef, type AppliedOption, type Change, type LiveOption, type Plan, type SplitRef } from "../../src/plan/diff.js";
+import { liveOption, splitRef, type LiveOption, type SplitRef } from "../../src/model/live.js";
+import type { Change, Plan } from "../../src/plan/diff.js";
+import type { StateEntry } from "../../src/state/format.js";
 import { SupersededError, type WatchEngine } from "../../src/watch/engine.js";
 import type { Clock } from "../../src/watch/schedule.js";
 
@@ -48,8 +50,8 @@ export function option(workflowId: number, workflowStepId: number, key: string, 
   return { address, option: model, hash: hashOption(model), source: { file: file.replace("/p/", ""), line: 1, column: 1 }, file };
 }
 
-export function applied(d: DesiredOption, id: number): AppliedOption {
-  return { id, hash: d.hash, option: d.option, server: {}, source: `${d.source.file}:1:1` };
+export function applied(d: DesiredOption, id: number): StateEntry {
+  return { id, hash: d.hash, option: d.option, server: {}, source: `${d.source.file}:1:1`, appliedAt: "2026-01-01T00:00:00.000Z" };
 }
 
 export function live(d: DesiredOption, id: number): LiveOption {
@@ -65,7 +67,7 @@ export function byAddress<T extends { address: Address }>(...items: T[]): Map<Ad
  * flight; it asks `stale` for each change as it "sends" it, like the real engine.
  */
 export class FakeEngine implements WatchEngine {
-  readonly state = new Map<Address, AppliedOption>();
+  readonly state = new Map<Address, StateEntry>();
   readonly server = new Map<SplitRef, LiveOption[]>();
   readonly sent: string[] = [];
   refreshes = 0;
@@ -74,15 +76,15 @@ export class FakeEngine implements WatchEngine {
   private open: (() => void) | undefined;
   onApplyStart: (() => void) | undefined;
 
-  applied(): ReadonlyMap<Address, AppliedOption> {
+  applied(): ReadonlyMap<Address, StateEntry> {
     return this.state;
   }
-  async refresh(splits: ReadonlySet<SplitRef>) {
+  readSplits = async (splits: ReadonlySet<SplitRef>) => {
     this.refreshes++;
     const result = new Map<SplitRef, LiveOption[]>();
     for (const s of splits) result.set(s, this.server.get(s) ?? []);
     return { live: result, missing: [] };
-  }
+  };
   hold(): void {
     this.gate = new Promise((resolve) => (this.open = resolve));
   }
@@ -102,7 +104,7 @@ export class FakeEngine implements WatchEngine {
       if (c.action === "delete") this.state.delete(c.address);
       else if (c.action !== "conflict") {
         const id = c.action === "create" ? this.nextId++ : c.id;
-        this.state.set(c.address, { id, hash: c.desired.hash, option: c.desired.option, server: {}, source: c.source });
+        this.state.set(c.address, { id, hash: c.desired.hash, option: c.desired.option, server: {}, source: c.source, appliedAt: "2026-01-01T00:00:00.000Z" });
         const split = splitRef(c);
         this.server.set(split, [...(this.server.get(split) ?? []).filter((l) => l.id !== id), liveOption(id, c.desired.option, {})]);
       }

@@ -160,9 +160,9 @@ describe("WatchLoop", () => {
   it("retries by itself after server trouble", async () => {
     const t = setup();
     t.compiler.files.set(A, [option(1, 2, "vip", "VIP")]);
-    const failing = t.engine.refresh.bind(t.engine);
+    const failing = t.engine.readSplits;
     let down = true;
-    t.engine.refresh = async (splits) => {
+    t.engine.readSplits = async (splits) => {
       if (down) throw new (await import("../../src/client/errors.js")).ApiError({ kind: "network", method: "GetWorkflowStep", message: "ECONNREFUSED", outcomeUnknown: false });
       return failing(splits);
     };

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { TenantQueue } from "../../src/apply/queue.js";
 import type { WorkflowApi } from "../../src/client/workflow.js";
-import { refreshSplits } from "../../src/plan/refresh.js";
+import type { TenantQueue } from "../../src/tenant/queue.js";
+import { perOptionTenant } from "../../src/tenant/tenant.js";
 
 const directQueue = { run: (task: (attempt: number) => Promise<unknown>) => task(1) } as unknown as TenantQueue;
 
-describe("refreshSplits", () => {
+describe("readSplits (10.2 adapter)", () => {
   it("reads each split once and converts its options", async () => {
     const calls: number[] = [];
     const api = {
@@ -14,7 +14,7 @@ describe("refreshSplits", () => {
         return { WorkflowStepId: id, StepType: "Split", Options: [{ WorkflowStepOptionId: 7, Key: "a", Name: "A", Rank: 1, Steps: [] }] };
       },
     } as unknown as WorkflowApi;
-    const { live, missing } = await refreshSplits(api, directQueue, ["1/20", "1/10", "1/20"]);
+    const { live, missing } = await perOptionTenant("http://x", api, directQueue).readSplits(["1/20", "1/10", "1/20"]);
     expect(calls.sort()).toEqual([10, 20]);
     expect(missing).toEqual([]);
     expect(live.get("1/10")?.[0]).toMatchObject({ id: 7, option: { key: "a", workflowId: 1, workflowStepId: 10 } });
@@ -32,7 +32,7 @@ describe("refreshSplits", () => {
         return null;
       },
     } as unknown as WorkflowApi;
-    const outcome = refreshSplits(api, directQueue, ["9/1", "9/2"]).then(
+    const outcome = perOptionTenant("http://x", api, directQueue).readSplits(["9/1", "9/2"]).then(
       () => "resolved",
       (err: Error) => `${err.message}; slow read settled: ${slowDone}`,
     );

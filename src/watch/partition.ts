@@ -1,60 +1,18 @@
 /**
- * Planning one watch run, pure: the diff against the state for options nobody needs to look up,
- * and against the server for the splits that were read; then which changes are sent now and
- * which wait (a file that fails to compile, deletes without --allow-delete, conflicts, mass
- * deletes, a split missing on the server).
+ * What one watch run sends now and what waits, pure: a file that fails to compile, deletes
+ * without --allow-delete, conflicts, mass deletes, a split missing on the server; and which
+ * changes are drift (made on the server behind wfsync's back).
  */
-import type { DesiredOption } from "../compile/validate.js";
 import { WfsyncError } from "../errors.js";
+import { splitRef, type SplitRef } from "../model/live.js";
 import type { Address } from "../model/option.js";
-import { compareChanges, diffModels, splitRef, type DiffInput, type AppliedOption, type Change, type Plan, type SplitRef } from "../plan/diff.js";
-
-/**
- * Diffs the splits in `live` against the server (lookup by Key, drift) and every other split
- * against the state alone. Each split lies wholly on one side, so per-split rules (mass
- * deletes) see all of its options.
- */
-export function diffRun(input: DiffInput): Plan {
-  const { live } = input;
-  if (!live || live.size === 0) return diffModels({ desired: input.desired, applied: input.applied, massDeleteShare: input.massDeleteShare });
-  const split = <T extends { option: { workflowId: number; workflowStepId: number } }>(m: ReadonlyMap<Address, T>) => {
-    const read = new Map<Address, T>();
-    const rest = new Map<Address, T>();
-    for (const [a, v] of m) (live.has(splitRef(v.option)) ? read : rest).set(a, v);
-    return [read, rest] as const;
-  };
-  const [desiredRead, desiredRest] = split(input.desired);
-  const [appliedRead, appliedRest] = split(input.applied);
-  const fromServer = diffModels({ desired: desiredRead, applied: appliedRead, live, massDeleteShare: input.massDeleteShare });
-  if (desiredRest.size === 0 && appliedRest.size === 0) return fromServer;
-  const fromState = diffModels({ desired: desiredRest, applied: appliedRest, massDeleteShare: input.massDeleteShare });
-  return combinePlans(fromServer, fromState);
-}
-
-function combinePlans(a: Plan, b: Plan): Plan {
-  const summary = { ...a.summary };
-  for (const k of Object.keys(summary) as (keyof typeof summary)[]) summary[k] += b.summary[k];
-  return {
-    changes: [...a.changes, ...b.changes].sort(compareChanges),
-    summary,
-    massDeletes: [...a.massDeletes, ...b.massDeletes],
-    unmanaged: [...a.unmanaged, ...b.unmanaged],
-    refreshed: false,
-  };
-}
+import type { Change, Plan } from "../plan/diff.js";
+import type { StateEntry } from "../state/format.js";
 
 /** The splits of the plan's creates: reading them first keeps creates exactly-once (adopt by Key). */
 export function splitsToLookUp(plan: Plan, skip: (c: Change) => boolean): Set<SplitRef> {
   const splits = new Set<SplitRef>();
   for (const c of plan.changes) if (c.action === "create" && !skip(c)) splits.add(splitRef(c));
-  return splits;
-}
-
-/** Every split the model or the state has an option in. */
-export function allSplits(desired: ReadonlyMap<Address, DesiredOption>, applied: ReadonlyMap<Address, AppliedOption>): Set<SplitRef> {
-  const splits = new Set<SplitRef>();
-  for (const d of desired.values()) splits.add(splitRef(d.option));
-  for (const s of applied.values()) splits.add(splitRef(s.option));
   return splits;
 }
 
@@ -77,7 +35,7 @@ export interface RunPartition {
 
 export interface PartitionRules {
   /** The state the plan was made against (drift is what differs from it on the server). */
-  readonly applied: ReadonlyMap<Address, AppliedOption>;
+  readonly applied: ReadonlyMap<Address, StateEntry>;
   readonly allowDelete: boolean;
   /** Every file compiled with no error: only then is an absence from the model trusted. */
   readonly compileClean: boolean;
@@ -141,7 +99,7 @@ export function partitionPlan(plan: Plan, rules: PartitionRules): RunPartition {
  * Whether the server changed behind wfsync's back: an option the state has was edited there
  * (the code did not change it), or is gone (deleted, or re-created under another id).
  */
-function isDrift(c: Change, applied: ReadonlyMap<Address, AppliedOption>): boolean {
+function isDrift(c: Change, applied: ReadonlyMap<Address, StateEntry>): boolean {
   const s = applied.get(c.address);
   if (!s) return false;
   switch (c.action) {

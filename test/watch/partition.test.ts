@@ -1,10 +1,10 @@
-/** The pure parts of a watch run: last good model, frozen files, run diff and partition. */
+/** The pure parts of a watch run: last good model, frozen files and partition. */
 import { describe, expect, it } from "vitest";
 import { WfsyncError } from "../../src/errors.js";
 import { diffModels } from "../../src/plan/diff.js";
 import { LastGoodModel, findFrozenFiles } from "../../src/watch/model.js";
-import { diffRun, partitionPlan, type PartitionRules } from "../../src/watch/plan.js";
-import { applied, byAddress, live, option } from "./fakes.js";
+import { partitionPlan, type PartitionRules } from "../../src/watch/partition.js";
+import { applied, byAddress, option } from "./fakes.js";
 
 const A = "/p/workflows/a.ts";
 const B = "/p/workflows/b.ts";
@@ -44,27 +44,6 @@ describe("LastGoodModel", () => {
     });
     const frozen = findFrozenFiles({ errors: [twice], failedFiles: new Set() }, "/p", new Set([A, B]), () => []);
     expect([...frozen].sort()).toEqual([A, B]);
-  });
-});
-
-describe("diffRun", () => {
-  it("looks up the splits that were read and compares the rest with the state", () => {
-    const vip = option(1, 2, "vip", "VIP");
-    const rest = option(1, 2, "rest", "Rest");
-    const web = option(3, 4, "web", "Web 2");
-    const state = byAddress({ address: "1/2/vip", ...applied(vip, 10) }, { address: "3/4/web", ...applied(option(3, 4, "web", "Web"), 20) });
-    const plan = diffRun({
-      desired: byAddress(vip, rest, web),
-      applied: state,
-      live: new Map([["1/2", [live(vip, 10), live(rest, 11)]]]),
-      massDeleteShare: 0.5,
-    });
-    expect(plan.changes.map((c) => `${c.action} ${c.address}${c.reason ? ` (${c.reason})` : ""}`)).toEqual([
-      "noop 1/2/rest (adopted)",
-      "noop 1/2/vip",
-      "update 3/4/web",
-    ]);
-    expect(plan.summary).toMatchObject({ noop: 2, update: 1 });
   });
 });
 

@@ -1,21 +1,15 @@
 /**
- * A connection to one tenant: the HTTP client and the tenant queue, made from a loaded config
- * (its URL, timeout, concurrency, rate, retries). plan, apply, import and watch all use it.
+ * Connecting to one tenant: the HTTP client, the tenant queue and the API generation's adapter,
+ * made from a loaded config (its URL, timeout, concurrency, rate, retries). plan, apply, import
+ * and watch all connect here.
  */
 import { credentialsFromEnv, type Credentials } from "../client/credentials.js";
 import { normaliseBaseUrl } from "../client/url.js";
-import { createWorkflowClient, type DebugLogger, type WorkflowClient } from "../client/workflow.js";
+import { createWorkflowClient, type DebugLogger, type WorkflowApi, type WorkflowClient } from "../client/workflow.js";
 import type { ResolvedConfig } from "../config/load.js";
 import { WfsyncError } from "../errors.js";
-import { createTenantQueue, type QueueEvent, type TenantQueue, type TenantQueueOptions } from "./queue.js";
-
-export interface TenantConnection {
-  /** The normalised installation base. */
-  readonly tenant: string;
-  readonly api: WorkflowClient;
-  readonly queue: TenantQueue;
-  close(): void;
-}
+import { createTenantQueue, type QueueEvent, type TenantQueueOptions } from "./queue.js";
+import { perOptionTenant, type Tenant } from "./tenant.js";
 
 export interface ConnectOptions {
   /** Default: read from `env` (WFSYNC_*). */
@@ -27,6 +21,8 @@ export interface ConnectOptions {
   readonly onQueueEvent?: (event: QueueEvent) => void;
   /** Queue timings the config does not expose (tests shorten backoff and default pauses). */
   readonly queueTimings?: Pick<TenantQueueOptions, "baseDelayMs" | "maxDelayMs" | "defaultRetryAfterMs" | "random">;
+  /** Sees every call below the queue (tests time and fail requests there). */
+  readonly wrapApi?: (api: WorkflowApi) => WorkflowApi;
 }
 
 /** The config's tenant URL, normalised; a clear error when there is none. */
@@ -35,12 +31,12 @@ export function tenantUrl(config: Pick<ResolvedConfig, "url">): string {
   return normaliseBaseUrl(config.url);
 }
 
-export function connectTenant(config: ResolvedConfig, options: ConnectOptions = {}): TenantConnection {
-  const tenant = tenantUrl(config);
-  const api = options.offline
-    ? offlineClient(tenant)
+export function connectTenant(config: ResolvedConfig, options: ConnectOptions = {}): Tenant {
+  const url = tenantUrl(config);
+  const client = options.offline
+    ? offlineClient(url)
     : createWorkflowClient({
-        baseUrl: tenant,
+        baseUrl: url,
         credentials: options.credentials ?? credentialsFromEnv(options.env ?? process.env),
         timeoutMs: config.timeoutMs,
         ...(options.logger ? { logger: options.logger } : {}),
@@ -52,7 +48,8 @@ export function connectTenant(config: ResolvedConfig, options: ConnectOptions = 
     ...options.queueTimings,
     ...(options.onQueueEvent ? { onEvent: options.onQueueEvent } : {}),
   });
-  return { tenant, api, queue, close: () => api.close() };
+  const api = options.wrapApi ? options.wrapApi(client) : client;
+  return perOptionTenant(url, api, queue, () => client.close());
 }
 
 /** A client for a run that must not reach the server: any call is a bug, said loudly. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CancelledError, createTenantQueue, type QueueEvent, type TenantQueueOptions } from "../../src/apply/queue.js";
+import { CancelledError, createTenantQueue, type QueueEvent, type TenantQueueOptions } from "../../src/tenant/queue.js";
 import { ApiError, type ApiErrorKind } from "../../src/client/errors.js";
 
 /**

@@ -1,15 +1,15 @@
 /**
- * Opening a project: find and load the config, find the workflow files, compile them.
- * Every command that reads the user's code starts here.
+ * Opening a project: find and load the config with the project's compiler, find the workflow
+ * files. Every command that reads the user's code or config starts here.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { findConfigFile, findWorkflowFiles, loadConfig, type ConfigOverrides, type ResolvedConfig } from "../config/load.js";
 import { WfsyncError, WfsyncErrors } from "../errors.js";
-import { dslFingerprint, openCheckCache, sha1 } from "./cache.js";
-import { WorkflowCompiler, type CompileResult } from "./compiler.js";
-import { checkTsconfigOptions, dslTypesPath } from "./project.js";
+import { dslFingerprint, openCheckCache, sha1 } from "../compile/cache.js";
+import { WorkflowCompiler, type CompileResult } from "../compile/compiler.js";
+import { checkTsconfigOptions, dslTypesPath } from "../compile/project.js";
 
 /** What a cached "passed" depends on besides the files: TypeScript, the options, the DSL. */
 function checkCacheKey(): string {
@@ -25,6 +25,11 @@ export interface OpenProjectOptions {
   config?: string | undefined;
   overrides?: ConfigOverrides;
   env?: NodeJS.ProcessEnv;
+  /**
+   * `required` (default): no matching workflow file is an error (plan, apply, watch, validate);
+   * `optional`: the config alone is wanted (state commands, import into a new project).
+   */
+  workflowFiles?: "required" | "optional";
 }
 
 export interface OpenProject {
@@ -41,7 +46,7 @@ export function openProject(options: OpenProjectOptions): OpenProject {
   });
   const config = loadConfig(compiler, configFile, options.overrides, options.env);
   const files = findWorkflowFiles(config);
-  if (files.length === 0) {
+  if (files.length === 0 && options.workflowFiles !== "optional") {
     throw new WfsyncError(
       "E_NO_WORKFLOW_FILES",
       `no workflow files match ${config.workflows.map((g) => JSON.stringify(g)).join(", ")} in ${path.relative(options.cwd, config.root) || "."}`,
@@ -53,7 +58,7 @@ export function openProject(options: OpenProjectOptions): OpenProject {
 
 /**
  * Compiles the whole project and refuses to go on if any file failed: a plan must never read a
- * broken file's options as removed (design.md, invariant 1).
+ * broken file's options as removed.
  */
 export function compileOrThrow(project: OpenProject): CompileResult {
   const result = project.compiler.compile();

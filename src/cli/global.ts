@@ -1,0 +1,44 @@
+/**
+ * The global options every command takes (`--config`, `--url`, `--log-level`, `--log-file`),
+ * how a command reads them, and the logger they configure.
+ */
+import type { Command } from "commander";
+import type { Logger } from "pino";
+import { WfsyncError } from "../errors.js";
+import { createLogger } from "../log.js";
+
+export interface GlobalOptions {
+  config?: string;
+  url?: string;
+  logLevel: string;
+  logFile?: string;
+}
+
+/** Adds the global options to the program (subcommands read them with `globalOptions`). */
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option("-c, --config <path>", "config file (default: sync.config.ts in the current folder)")
+    .option("--url <base>", "installation base URL, e.g. https://online.superoffice.com/Cust12345 (overrides WFSYNC_URL and config)", httpUrl)
+    .option("--log-level <level>", "stderr log level: fatal, error, warn, info, debug, trace, silent", "warn")
+    .option("--log-file <path>", "also write JSON logs to this file");
+}
+
+export function globalOptions(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+export function makeLogger(global: GlobalOptions): Logger {
+  return createLogger({ level: global.logLevel, ...(global.logFile ? { file: global.logFile } : {}) });
+}
+
+/** `--url` is checked as it is read: left to the config, its problem would be shown in sync.config.ts. */
+function httpUrl(value: string): string {
+  let protocol = "";
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // not a URL at all
+  }
+  if (protocol === "http:" || protocol === "https:") return value;
+  throw new WfsyncError("E_USAGE", `--url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,150 @@
+/**
+ * The tenant as the engine sees it: "the options of these splits", "create / update / delete
+ * this option", in the model's terms. An adapter per SuperOffice API generation turns that into
+ * calls; this file holds the 10.2.4–10.2.9 one (`SaveWorkflowStepOption` per option). Every
+ * request goes through the tenant's queue, so its limits hold for plan, apply, import and watch.
+ */
+import { ApiError } from "../client/errors.js";
+import type { WorkflowApi } from "../client/workflow.js";
+import { WfsyncError } from "../errors.js";
+import { parseSplitRef, type LiveOption, type SplitRef } from "../model/live.js";
+import { caseInsensitive, optionToCarrier, type OptionModel } from "../model/option.js";
+import type { Reconciled, TenantQueue } from "./queue.js";
+import { splitOptions } from "./split.js";
+
+export interface SplitsRead {
+  readonly live: Map<SplitRef, LiveOption[]>;
+  /** Splits the server does not have. */
+  readonly missing: SplitRef[];
+}
+
+/** What the server answered for a saved option. */
+export interface SavedOption {
+  readonly id: number;
+  /** The carrier as the server answered it (the state keeps it). */
+  readonly server: unknown;
+}
+
+export interface WriteOptions {
+  /** The option's address; queue events name the operation by it (`create 679/844/vip`). */
+  readonly address: string;
+  /**
+   * Runs right before each attempt is sent, when the queue admits it; throwing there sends
+   * nothing (watch: a newer edit of the option is waiting).
+   */
+  readonly beforeSend?: () => void;
+}
+
+export interface CreateOptions extends WriteOptions {
+  /** Server ids other addresses already own: a look-up after a lost answer never takes them. */
+  readonly taken: ReadonlySet<number>;
+}
+
+export interface Tenant {
+  /** The normalised installation base. */
+  readonly url: string;
+  /** The tenant's request queue (stop, idle, in-flight counts). */
+  readonly queue: TenantQueue;
+  /** Reads each split once; requests grow with splits, not options. Fails once all reads settled. */
+  readSplits(splits: Iterable<SplitRef>): Promise<SplitsRead>;
+  /** Split step carriers as the server sends them (`null`: no such step), for import. */
+  readSplitSteps(workflowStepIds: readonly number[]): Promise<Map<number, unknown>>;
+  /** An e-mail flow with its steps (`null`: no such flow), for import. */
+  readFlow(emailFlowId: number): Promise<unknown>;
+  /** Creates an option exactly once: an attempt whose answer was lost is looked up, never re-sent blind. */
+  createOption(option: OptionModel, options: CreateOptions): Promise<SavedOption>;
+  /** Replaces option `id`; `previous` (the server's last answer) lends its step ids. */
+  updateOption(option: OptionModel, id: number, previous: unknown, options: WriteOptions): Promise<SavedOption>;
+  deleteOption(id: number, options: WriteOptions): Promise<void>;
+  close(): void;
+}
+
+/** The 10.2.4–10.2.9 adapter: options are saved and deleted one by one. */
+export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueue, close: () => void = () => undefined): Tenant {
+  const guarded =
+    <T>(options: WriteOptions, send: () => Promise<T>) =>
+    (): Promise<T> => {
+      options.beforeSend?.();
+      return send();
+    };
+
+  const readSplitSteps = async (ids: readonly number[]): Promise<Map<number, unknown>> => {
+    const steps = new Map<number, unknown>();
+    // allSettled, not all: on the first failure (a 401, say) the caller closes the connection
+    // pool, and reads still in flight would then fail with misleading "connection reset" retries.
+    const outcomes = await Promise.allSettled(
+      [...new Set(ids)].sort((a, b) => a - b).map(async (id) => {
+        const step = await queue.run(() => api.getWorkflowStep(id), { label: `GetWorkflowStep ${id}` });
+        steps.set(id, step ?? null);
+      }),
+    );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) throw failed.reason;
+    return steps;
+  };
+
+  return {
+    url,
+    queue,
+    readSplitSteps,
+    async readSplits(splits) {
+      const refs = [...new Set(splits)].sort();
+      const steps = await readSplitSteps(refs.map((ref) => parseSplitRef(ref).workflowStepId));
+      const live = new Map<SplitRef, LiveOption[]>();
+      const missing: SplitRef[] = [];
+      for (const ref of refs) {
+        const { workflowId, workflowStepId } = parseSplitRef(ref);
+        const step = steps.get(workflowStepId);
+        if (step === null || step === undefined) {
+          missing.push(ref);
+          live.set(ref, []);
+        } else live.set(ref, splitOptions(step, workflowId, workflowStepId));
+      }
+      return { live, missing };
+    },
+    readFlow: (emailFlowId) => queue.run(() => api.getEmailFlow(emailFlowId), { label: `GetEmailFlow ${emailFlowId}` }),
+    async createOption(option, options) {
+      const saved = await queue.run(guarded(options, () => api.saveWorkflowStepOption(optionToCarrier(option, 0))), {
+        label: `create ${options.address}`,
+        reconcile: () => findCreated(api, option, options.taken),
+      });
+      return { id: savedId(saved, options.address), server: saved };
+    },
+    async updateOption(option, id, previous, options) {
+      const saved = await queue.run(guarded(options, () => api.saveWorkflowStepOption(optionToCarrier(option, id, previous))), { label: `update ${options.address}` });
+      return { id: savedId(saved, options.address), server: saved };
+    },
+    async deleteOption(id, options) {
+      await queue.run(guarded(options, () => api.deleteWorkflowStepOption(id)), {
+        label: `delete ${options.address}`,
+        reconcile: async (): Promise<Reconciled<void>> => ((await api.getWorkflowStepOption(id)) === null ? { done: true, value: undefined } : { done: false }),
+      });
+    },
+    close,
+  };
+}
+
+/** Looks a create up on its split by Key: did an attempt whose answer was lost take effect? */
+async function findCreated(api: WorkflowApi, option: OptionModel, taken: ReadonlySet<number>): Promise<Reconciled<unknown>> {
+  const step = await api.getWorkflowStep(option.workflowStepId);
+  if (step === null) return { done: false };
+  const matches = splitOptions(step, option.workflowId, option.workflowStepId).filter((l) => l.option.key === option.key && !taken.has(l.id));
+  if (matches.length === 1) return { done: true, value: matches[0]!.raw };
+  if (matches.length > 1) {
+    throw new WfsyncError("E_CONFLICT", `after a lost answer, ${matches.length} options with Key "${option.key}" exist on split ${option.workflowStepId}; resolve by hand`);
+  }
+  return { done: false };
+}
+
+function savedId(saved: unknown, address: string): number {
+  const id = caseInsensitive(saved).get("workflowstepoptionid");
+  if (typeof id !== "number" || !Number.isInteger(id) || id <= 0) {
+    throw new ApiError({
+      kind: "rejected",
+      method: "SaveWorkflowStepOption",
+      message: `the server saved ${address} but answered without a WorkflowStepOptionId`,
+      outcomeUnknown: true,
+    });
+  }
+  return id;
+}

@@ -1,0 +1,97 @@
+/**
+ * The workspace: one project (config, compiler, workflow files) and the tenant it syncs with.
+ * `openWorkspace` is how plan, apply and watch start; `planWorkspace` is the planning use case
+ * of plan and apply (the daemon plans per run with the same `makePlan`).
+ */
+import { credentialsFromEnv, type Credentials } from "../client/credentials.js";
+import type { DebugLogger } from "../client/workflow.js";
+import type { ConfigOverrides, ResolvedConfig } from "../config/load.js";
+import type { Plan } from "../plan/diff.js";
+import { makeFullPlan } from "../plan/make.js";
+import { openState, type StateStore, type WarnLogger } from "../state/index.js";
+import { connectTenant, tenantUrl, type ConnectOptions } from "../tenant/connect.js";
+import type { Tenant } from "../tenant/tenant.js";
+import { compileOrThrow, openProject, type OpenProject } from "./project.js";
+
+export interface WorkspaceOptions {
+  /** The folder the config is looked up from. */
+  readonly cwd: string;
+  /** `--config`. */
+  readonly config?: string | undefined;
+  readonly overrides?: ConfigOverrides;
+  /** Where WFSYNC_URL and the credentials come from (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Default: read from `env`. */
+  readonly credentials?: Credentials;
+  /** Requests (debug) and a stale lock taken over (warn). */
+  readonly logger?: DebugLogger & WarnLogger;
+  /** No server access at all (no credentials needed): `plan --no-refresh`. */
+  readonly offline?: boolean;
+  readonly onQueueEvent?: ConnectOptions["onQueueEvent"];
+  readonly queueTimings?: ConnectOptions["queueTimings"];
+  readonly wrapApi?: ConnectOptions["wrapApi"];
+}
+
+export interface Workspace {
+  readonly project: OpenProject;
+  readonly config: ResolvedConfig;
+  readonly tenant: Tenant;
+  /** Another connection to the tenant with the settings of `config` (watch, after a config reload). */
+  connect(config: ResolvedConfig): Tenant;
+  /** The project's state, bound to this tenant; `lock` for commands that write it. */
+  openState(options: { lock: boolean; command: string }): Promise<StateStore>;
+  close(): void;
+}
+
+export function openWorkspace(options: WorkspaceOptions): Workspace {
+  const env = options.env ?? process.env;
+  const project = openProject({ cwd: options.cwd, config: options.config, ...(options.overrides ? { overrides: options.overrides } : {}), env });
+  const { config } = project;
+  const connectOptions: ConnectOptions = {
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.offline ? { offline: true } : {}),
+    ...(options.onQueueEvent ? { onQueueEvent: options.onQueueEvent } : {}),
+    ...(options.queueTimings ? { queueTimings: options.queueTimings } : {}),
+    ...(options.wrapApi ? { wrapApi: options.wrapApi } : {}),
+  };
+  // Credentials are read once (after the URL is known to be there): a reconnect uses the same ones.
+  let credentials = options.credentials;
+  const connect = (c: ResolvedConfig): Tenant => {
+    tenantUrl(c);
+    if (!options.offline) credentials ??= credentialsFromEnv(env);
+    return connectTenant(c, { ...connectOptions, ...(credentials ? { credentials } : {}) });
+  };
+  const tenant = connect(config);
+  return {
+    project,
+    config,
+    tenant,
+    connect,
+    openState: ({ lock, command }) =>
+      openState(config.state, { tenant: tenant.url, lock, command, ...(options.logger ? { logger: options.logger } : {}) }),
+    close: () => tenant.close(),
+  };
+}
+
+export interface PlannedWorkspace {
+  readonly plan: Plan;
+  /** Open (and locked, when asked); the caller closes it. */
+  readonly state: StateStore;
+}
+
+/** Compile (refusing on any error), open the state, read the server unless told not to, and diff. */
+export async function planWorkspace(ws: Workspace, opts: { refresh: boolean; lock: boolean; command: string }): Promise<PlannedWorkspace> {
+  const compiled = compileOrThrow(ws.project);
+  ws.project.compiler.releaseTypeScript();
+  const state = await ws.openState({ lock: opts.lock, command: opts.command });
+  try {
+    const plan = await makeFullPlan(
+      { desired: compiled.options, applied: state.entries(), massDeleteShare: ws.config.massDeleteShare },
+      opts.refresh ? (splits) => ws.tenant.readSplits(splits) : undefined,
+    );
+    return { plan, state };
+  } catch (err) {
+    await state.close();
+    throw err;
+  }
+}
