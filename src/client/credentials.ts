@@ -1,5 +1,5 @@
 /**
- * Credentials come from the environment only (design.md). They are kept out of every log, error
+ * Credentials come from the environment only, never from the config file or flags. They are kept out of every log, error
  * and `JSON.stringify`/`util.inspect` of the object: only `describe()`-style text naming the
  * variables is ever shown.
  */

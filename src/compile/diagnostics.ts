@@ -38,7 +38,7 @@ export function diagnosticToError(diagnostic: TsDiagnostic, root: string): Wfsyn
 /**
  * V8 places a call at its method name (`option` in `split.option(...)`) or, for emitted
  * `(0, import_wfsync.workflow)(...)`, near its parenthesis; users expect the start of the call
- * (`split`, `workflow`): the column an editor's "go to" lands on, and what design.md's `source`
+ * (`split`, `workflow`): the column an editor's "go to" lands on, and what a plan's `source`
  * shows. Works on the text alone (walking back over `a.b.c` chains, across line breaks), so it
  * needs no syntax tree. Positions are 1-based.
  */

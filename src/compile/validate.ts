@@ -147,10 +147,6 @@ export function mergeValidations(files: readonly FileValidation[]): ValidationRe
   return { errors, options, stats: { workflows: workflows.size, splits: splitsSeen.size, options: options.size, steps } };
 }
 
-export function validateDefinitions(files: readonly FileDefinitions[], locate: Locate): ValidationResult {
-  return mergeValidations(files.map((f) => validateFile(f, locate)));
-}
-
 type Problem = (code: string, message: string, loc: SourceLocation) => void;
 
 interface CheckedOption {

@@ -1,5 +1,5 @@
 /**
- * The Workflow agent methods the emulator answers (superoffice-api.md, "Calls"). Each takes the
+ * The Workflow agent methods the emulator answers (docs/superoffice-api.md, "Calls"). Each takes the
  * bound query and the parsed body and returns status and body; HTTP, auth and faults are
  * http.ts's business.
  */
@@ -99,7 +99,6 @@ export function findAgentMethod(name: string): AgentMethod | undefined {
   return BY_LOWER_NAME.get(name.toLowerCase());
 }
 
-export const AGENT_METHOD_NAMES: readonly string[] = METHODS.map((m) => m.name);
 
 /**
  * A GET on an agent URL: the real server answers a short description of the method instead of

@@ -90,7 +90,7 @@ export function notFoundBody(url: string, detail: string): Record<string, unknow
 }
 
 /**
- * The REST error object. superoffice-api.md marks its use for server exceptions as inferred;
+ * The REST error object. That a real server uses it for exceptions too is inferred (no source says so);
  * the emulator uses it for refused operations (400), authentication (401) and faults (5xx, 429).
  */
 export function soErrorBody(errorType: string, message: string, source: string): Record<string, unknown> {

@@ -6,7 +6,6 @@
  */
 import { createHash } from "node:crypto";
 import {
-  STEP_TYPES,
   defaultFieldValue,
   pascalCase,
   resolveStepType,
@@ -304,4 +303,3 @@ function toStr(v: unknown): string {
   return typeof v === "string" ? v : v === null || v === undefined ? "" : String(v);
 }
 
-export const ALL_STEP_TYPES = Object.keys(STEP_TYPES) as StepTypeName[];

@@ -60,7 +60,7 @@ export async function makeFullPlan(input: Omit<MakePlanInput, "read">, readSplit
 }
 
 /** Every split the model or the state has an option in. */
-export function allSplits(desired: ReadonlyMap<Address, DesiredOption>, applied: ReadonlyMap<Address, StateEntry>): Set<SplitRef> {
+function allSplits(desired: ReadonlyMap<Address, DesiredOption>, applied: ReadonlyMap<Address, StateEntry>): Set<SplitRef> {
   const splits = new Set<SplitRef>();
   for (const d of desired.values()) splits.add(splitRef(d.option));
   for (const s of applied.values()) splits.add(splitRef(s.option));

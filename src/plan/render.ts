@@ -1,7 +1,7 @@
 /**
  * Renders a plan for people (grouped `+ ~ -`, a `field: old → new` line per changed field, a
  * unified diff of the steps, destructive changes set apart) and for scripts (`--json`, the shape
- * in design.md).
+ * the README documents).
  */
 import { structuredPatch } from "diff";
 import type { OptionContent, OptionModel, StepModel } from "../model/option.js";
@@ -12,8 +12,6 @@ export interface RenderOptions {
   color: boolean;
   /** Also list unchanged options. */
   verbose?: boolean;
-  /** Shown in the heading, e.g. the tenant URL. */
-  target?: string;
 }
 
 const paint = (on: boolean, code: number) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -132,7 +130,7 @@ export function stepLines(steps: readonly StepModel[], indent: string): string[]
   return lines;
 }
 
-/** `plan --json`: exactly the shape in design.md (plus `reason` and conflict ids where present). */
+/** `plan --json`: the documented shape (plus `reason` and conflict ids where present). */
 export function planToJson(plan: Plan): unknown {
   return {
     changes: plan.changes.map((c) => ({

@@ -1,7 +1,7 @@
 /**
  * `wfsync apply` killed with SIGKILL at several moments of a long apply (early, half-way, near
  * the end), then run again: no option is created twice, the state names exactly what the
- * server has, and a plan afterwards is empty (design.md, safety invariant 2).
+ * server has, and a plan afterwards is empty (the README's "never creates an option twice").
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
