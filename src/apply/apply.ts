@@ -4,11 +4,13 @@
  * the tenant looks up a create whose outcome is unknown before it would send it again.
  */
 import { WfsyncError } from "../errors.js";
+import type { LiveOption } from "../model/live.js";
 import type { Address } from "../model/option.js";
 import type { Change, Plan } from "../plan/diff.js";
 import type { StateEntry } from "../state/format.js";
 import { CancelledError } from "../tenant/queue.js";
 import type { Tenant } from "../tenant/tenant.js";
+import { createsBySplit, keeperOf, matchCreates, readSplit, type CreateChange, type CreateOutcome } from "./creates.js";
 
 /** The part of the state store apply needs; each call is durable when it resolves. */
 export interface StateJournal {
@@ -31,6 +33,11 @@ export interface ApplyOptions {
    * change with that error (watch: a newer edit of the option is waiting).
    */
   readonly beforeSend?: (change: Change) => void;
+  /**
+   * The splits of the plan's creates were read moments ago (watch reads them to plan each run),
+   * so they are not read again before the creates. They are always read after them.
+   */
+  readonly createsJustRead?: boolean;
   readonly onProgress?: (progress: ApplyProgress) => void;
   readonly now?: () => Date;
 }
@@ -86,11 +93,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   const perform = async (c: Change): Promise<void> => {
     switch (c.action) {
-      case "create": {
-        const saved = await tenant.createOption(c.desired.option, { ...write(c), taken });
-        await record(c, saved.id, saved.server);
-        return;
-      }
+      case "create":
+        throw new WfsyncError("E_INTERNAL", `${c.address}: creates go split by split`, { userError: false });
       case "update": {
         const saved = await tenant.updateOption(c.desired.option, c.id, c.previous, write(c));
         await record(c, saved.id, saved.server);
@@ -112,22 +116,103 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     }
   };
 
-  await Promise.all(
-    work.map(async (c) => {
-      try {
-        await perform(c);
-        done++;
-        result.applied.push(c);
-        report(c, true);
-      } catch (err) {
-        if (err instanceof CancelledError && !err.outcomeUnknown) {
-          result.cancelled.push(c);
-          return;
+  const succeeded = (c: Change): void => {
+    done++;
+    result.applied.push(c);
+    report(c, true);
+  };
+  const failed = (c: Change, err: unknown): void => {
+    if (err instanceof CancelledError && !err.outcomeUnknown) {
+      result.cancelled.push(c);
+      return;
+    }
+    result.failed.push({ change: c, error: err });
+    report(c, false);
+  };
+  const settle = async (c: Change, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+      succeeded(c);
+    } catch (err) {
+      failed(c, err);
+    }
+  };
+
+  /** One outcome of a create's first phase; returns the id it created, if it did. */
+  const carryOut = async (o: CreateOutcome): Promise<number | undefined> => {
+    switch (o.kind) {
+      case "conflict":
+        throw o.error;
+      case "adopt":
+        if (o.live.hash === o.change.desired.hash) await record(o.change, o.live.id, o.live.raw);
+        else {
+          const saved = await tenant.updateOption(o.change.desired.option, o.live.id, o.live.raw, write(o.change));
+          await record(o.change, saved.id, saved.server);
         }
-        result.failed.push({ change: c, error: err });
-        report(c, false);
+        return undefined;
+      case "create": {
+        const saved = await tenant.createOption(o.change.desired.option, { ...write(o.change), taken });
+        await record(o.change, saved.id, saved.server);
+        return saved.id;
       }
-    }),
-  );
+      default: {
+        const never: never = o;
+        return never;
+      }
+    }
+  };
+
+  /** Removes our option `ownId` if a concurrent writer's older one has the same Key. */
+  const dropLateDuplicate = async (c: CreateChange, ownId: number, live: readonly LiveOption[]): Promise<void> => {
+    const keeper = keeperOf(c, ownId, live, taken);
+    if (!keeper || keeper.id === ownId) return;
+    await tenant.deleteOption(ownId, { address: c.address });
+    taken.add(keeper.id);
+    await record(c, keeper.id, keeper.raw);
+  };
+
+  const createOnSplit = async (ref: string, creates: CreateChange[]): Promise<void> => {
+    let outcomes: CreateOutcome[] = creates.map((change) => ({ kind: "create", change }));
+    if (!options.createsJustRead) {
+      try {
+        const live = await readSplit(tenant, ref);
+        if (live) outcomes = matchCreates(creates, live, taken);
+      } catch (err) {
+        for (const c of creates) failed(c, err);
+        return;
+      }
+    }
+    const created = new Map<CreateChange, number>();
+    const errors = new Map<CreateChange, unknown>();
+    await Promise.all(
+      outcomes.map(async (o) => {
+        try {
+          const id = await carryOut(o);
+          if (id !== undefined) {
+            created.set(o.change, id);
+            taken.add(id);
+          }
+        } catch (err) {
+          errors.set(o.change, err);
+        }
+      }),
+    );
+    let after: readonly LiveOption[] | undefined;
+    if (created.size) after = await readSplit(tenant, ref).catch(() => undefined);
+    await Promise.all(
+      outcomes.map(async ({ change }) => {
+        if (errors.has(change)) return failed(change, errors.get(change));
+        const ownId = created.get(change);
+        await settle(change, async () => {
+          if (ownId !== undefined && after) await dropLateDuplicate(change, ownId, after);
+        });
+      }),
+    );
+  };
+
+  await Promise.all([
+    ...work.filter((c) => c.action !== "create").map((c) => settle(c, () => perform(c))),
+    ...[...createsBySplit(work)].map(([ref, creates]) => createOnSplit(ref, creates)),
+  ]);
   return result;
 }

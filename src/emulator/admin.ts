@@ -13,7 +13,7 @@
  *   DELETE /__emulator/options/<id>     delete out of band; 204, or 404 if absent
  *   POST   /__emulator/reset            back to the seed
  *   GET    /__emulator/faults           current latency / rateLimit / failRate
- *   POST   /__emulator/faults           change some of them: {"latency": 20, "rateLimit": 5, "failRate": 0}
+ *   POST   /__emulator/faults           change some of them: {"latency": 20, "rateLimit": 5, "failRate": 0, "writeDelay": 2500}
  */
 import { caseInsensitive } from "../model/option.js";
 import { Binder, formatProblems, isObject } from "./bind.js";
@@ -109,7 +109,7 @@ function setFaults(state: EmulatorState, text: string): AdminAnswer {
     const v = c.get(name.toLowerCase());
     return v === null ? 0 : (v as number | undefined);
   };
-  const update: Partial<FaultSettings> = { latency: pick("latency"), rateLimit: pick("rateLimit"), failRate: pick("failRate") };
+  const update: Partial<FaultSettings> = { latency: pick("latency"), rateLimit: pick("rateLimit"), failRate: pick("failRate"), writeDelay: pick("writeDelay") };
   for (const [name, value] of Object.entries(update)) {
     if (value !== undefined && typeof value !== "number") return error(400, `${name} must be a number`);
   }

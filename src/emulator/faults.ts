@@ -12,15 +12,21 @@ export interface FaultSettings {
   readonly rateLimit: number;
   /** Share of agent calls answered with 500 or 503, 0..1. */
   readonly failRate: number;
+  /**
+   * Milliseconds after its arrival that a write (save, delete) takes effect and is answered: a
+   * server so slow that a client's timeout fires first while the write is still to come.
+   */
+  readonly writeDelay: number;
 }
 
-export const NO_FAULTS: FaultSettings = { latency: 0, rateLimit: 0, failRate: 0 };
+export const NO_FAULTS: FaultSettings = { latency: 0, rateLimit: 0, failRate: 0, writeDelay: 0 };
 
 /** Returns a problem with the settings, or undefined when they are usable. */
 export function checkFaults(s: Partial<FaultSettings>): string | undefined {
   if (s.latency !== undefined && !(Number.isFinite(s.latency) && s.latency >= 0)) return "latency must be a number of milliseconds ≥ 0";
   if (s.rateLimit !== undefined && !(Number.isFinite(s.rateLimit) && s.rateLimit >= 0)) return "rateLimit must be requests per second ≥ 0 (0 = off)";
   if (s.failRate !== undefined && !(Number.isFinite(s.failRate) && s.failRate >= 0 && s.failRate <= 1)) return "failRate must be between 0 and 1";
+  if (s.writeDelay !== undefined && !(Number.isFinite(s.writeDelay) && s.writeDelay >= 0)) return "writeDelay must be a number of milliseconds ≥ 0";
   return undefined;
 }
 

@@ -112,8 +112,18 @@ async function agentCall(state: EmulatorState, req: IncomingMessage, res: Server
     send(res, 400, invalidRequestBody(`The request body is not valid JSON: ${parsed.message}`));
     return;
   }
-  sendAnswer(res, method.handle(state.store, { query: queryMap(search), body: parsed.value }));
+  const request = { query: queryMap(search), body: parsed.value };
+  const { writeDelay } = state.faults.settings;
+  if (writeDelay > 0 && WRITES.has(method.name)) {
+    // The write happens late, whether or not the client is still waiting for its answer.
+    setTimeout(() => sendAnswer(res, method.handle(state.store, request)), Math.max(0, arrived + writeDelay - performance.now()));
+    return;
+  }
+  sendAnswer(res, method.handle(state.store, request));
 }
+
+/** Agent methods that change data (what `writeDelay` slows down). */
+const WRITES = new Set(["SaveWorkflowStepOption", "DeleteWorkflowStepOption"]);
 
 function safeDecode(segment: string): string {
   try {

@@ -80,7 +80,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const saved = options.dataFile === undefined ? undefined : await readDataFile(options.dataFile);
   const store = saved ? new Store(saved) : Store.fromSeed(seed);
   const credentials = resolveCredentials(options, options.env ?? process.env);
-  const faults = new Faults({ latency: options.latency, rateLimit: options.rateLimit, failRate: options.failRate }, options.random);
+  const faults = new Faults(
+    { latency: options.latency, rateLimit: options.rateLimit, failRate: options.failRate, writeDelay: options.writeDelay },
+    options.random,
+  );
   const state = new EmulatorState(seed, store, faults, credentials, options.maxBodyBytes ?? DEFAULT_MAX_BODY);
 
   let dataFile: DataFile | undefined;

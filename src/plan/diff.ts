@@ -6,7 +6,7 @@
 import type { DesiredOption } from "../compile/validate.js";
 import type { SourceLocation } from "../errors.js";
 import { splitRef, type LiveOption, type SplitRef } from "../model/live.js";
-import { optionAddress, type Address, type OptionModel } from "../model/option.js";
+import { caseInsensitive, optionAddress, type Address, type OptionModel } from "../model/option.js";
 import type { StateEntry } from "../state/format.js";
 
 interface ChangeBase {
@@ -62,9 +62,15 @@ export function diffModels(input: DiffInput): Plan {
   const liveById = new Map<number, LiveOption>();
   for (const options of live?.values() ?? []) for (const o of options) liveById.set(o.id, o);
   const claimed = new Set<number>();
-  // Live options the state already maps to an address (by id).
+  // A state entry's option on the server: its id, and still its workflow, split and Key. An id
+  // the server gave to another option (ids reused after a restore or a reset) is not ours.
+  const matchOf = (s: StateEntry): LiveOption | undefined => {
+    const l = liveById.get(s.id);
+    return l && isSameOption(s, l) ? l : undefined;
+  };
+  // Live options the state already maps to an address.
   const managedIds = new Set<number>();
-  for (const s of applied.values()) if (liveById.has(s.id)) managedIds.add(s.id);
+  for (const s of applied.values()) if (matchOf(s)) managedIds.add(s.id);
 
   for (const [address, d] of desired) {
     const base = {
@@ -82,7 +88,7 @@ export function diffModels(input: DiffInput): Plan {
       else changes.push({ ...base, action: "update", id: s.id, desired: d, before: s.option, previous: s.server });
       continue;
     }
-    const l = s ? liveById.get(s.id) : undefined;
+    const l = s ? matchOf(s) : undefined;
     if (s && l) {
       claimed.add(l.id);
       if (l.hash === d.hash)
@@ -125,9 +131,13 @@ export function diffModels(input: DiffInput): Plan {
       source: s.source,
       after: undefined,
     };
-    const l = live ? liveById.get(s.id) : undefined;
+    const l = live ? matchOf(s) : undefined;
     if (l) claimed.add(l.id);
-    if (live && !l) changes.push({ ...base, action: "delete", id: s.id, before: s.option, alreadyGone: true, reason: "already gone from the server" });
+    const other = live ? liveById.get(s.id) : undefined;
+    if (live && !l) {
+      const reason = other ? `already gone from the server (id ${s.id} is now ${optionAddress(other.option)}, which is not touched)` : "already gone from the server";
+      changes.push({ ...base, action: "delete", id: s.id, before: s.option, alreadyGone: true, reason });
+    }
     else changes.push({ ...base, action: "delete", id: s.id, before: l?.option ?? s.option, alreadyGone: false });
   }
 
@@ -142,6 +152,16 @@ export function diffModels(input: DiffInput): Plan {
     unmanaged,
     refreshed: live !== undefined,
   };
+}
+
+/**
+ * Whether a live option is the one a state entry recorded: the same workflow and split, and the
+ * Key the server had when wfsync last wrote it (the code's key, or the one an import found).
+ */
+function isSameOption(s: StateEntry, l: LiveOption): boolean {
+  const serverKey = caseInsensitive(s.server).get("key");
+  const key = typeof serverKey === "string" ? serverKey : s.option.key;
+  return l.option.workflowId === s.option.workflowId && l.option.workflowStepId === s.option.workflowStepId && (l.option.key === key || l.option.key === s.option.key);
 }
 
 function summarize(changes: readonly Change[]): Plan["summary"] {

@@ -25,6 +25,13 @@ export interface ConnectOptions {
   readonly wrapApi?: (api: WorkflowApi) => WorkflowApi;
 }
 
+/**
+ * How long a create that got no answer is given to land before it is looked for. Past that it
+ * is reported as unknown rather than sent again, so this only decides how often a slow server
+ * leaves an apply with "not known whether … was created" instead of "created".
+ */
+const CREATE_SETTLE_MS = 2_000;
+
 /** The config's tenant URL, normalised; a clear error when there is none. */
 export function tenantUrl(config: Pick<ResolvedConfig, "url">): string {
   if (!config.url) throw new WfsyncError("E_NO_URL", "no tenant URL: set `url` in the config, WFSYNC_URL, or pass --url");
@@ -49,7 +56,7 @@ export function connectTenant(config: ResolvedConfig, options: ConnectOptions = 
     ...(options.onQueueEvent ? { onEvent: options.onQueueEvent } : {}),
   });
   const api = options.wrapApi ? options.wrapApi(client) : client;
-  return perOptionTenant(url, api, queue, () => client.close());
+  return perOptionTenant(url, api, queue, { close: () => client.close(), settleMs: Math.min(config.timeoutMs, CREATE_SETTLE_MS) });
 }
 
 /** A client for a run that must not reach the server: any call is a bug, said loudly. */

@@ -58,6 +58,12 @@ export interface RunOptions<T> {
    * has a known outcome — so a failed look-up never lets a duplicate through.
    */
   reconcile?: (lastError: ApiError) => Promise<Reconciled<T>>;
+  /**
+   * The least time to wait after an attempt whose outcome is unknown before its reconcile
+   * look-up (default: the backoff alone): a request the server may still be processing needs
+   * time to land before a look-up can tell anything.
+   */
+  settleMs?: (lastError: ApiError) => number;
 }
 
 export type QueueTask<T> = (attempt: number, lastError?: ApiError) => Promise<T>;
@@ -230,7 +236,9 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
           continue;
         }
         if (++retries > maxRetries) throw giveUp(`${err.message} Gave up after ${maxRetries} retries.`);
-        const delayMs = Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (retries - 1)));
+        const backoffMs = Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (retries - 1)));
+        const settleMs = reconcile !== undefined && unsettled !== undefined ? (options.settleMs?.(err) ?? 0) : 0;
+        const delayMs = Math.max(backoffMs, settleMs);
         emit({ type: "retry", taskId, ...labelled(label), attempt: attempts, delayMs, error: err });
         await wait(delayMs);
         if (stopSignal.aborted) {

@@ -59,8 +59,15 @@ export interface Tenant {
   close(): void;
 }
 
+export interface AdapterOptions {
+  readonly close?: () => void;
+  /** How long to let a create whose request got no answer land before looking for it (default 2 s). */
+  readonly settleMs?: number;
+}
+
 /** The 10.2.4–10.2.9 adapter: options are saved and deleted one by one. */
-export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueue, close: () => void = () => undefined): Tenant {
+export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueue, adapter: AdapterOptions = {}): Tenant {
+  const settleMs = adapter.settleMs ?? 2_000;
   const guarded =
     <T>(options: WriteOptions, send: () => Promise<T>) =>
     (): Promise<T> => {
@@ -106,7 +113,14 @@ export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueu
     async createOption(option, options) {
       const saved = await queue.run(guarded(options, () => api.saveWorkflowStepOption(optionToCarrier(option, 0))), {
         label: `create ${options.address}`,
-        reconcile: () => findCreated(api, option, options.taken),
+        // Never sent again while it may still land: only when the server answered (a 5xx) is
+        // "not there" proof that it did not; after no answer, "not there yet" is all it says.
+        reconcile: async (lastError) => {
+          const found = await findCreated(api, option, options.taken);
+          if (found.done || answered(lastError)) return found;
+          throw new CreateUnknownError(options.address, lastError, settleMs);
+        },
+        settleMs: (lastError) => (answered(lastError) ? 0 : settleMs),
       });
       return { id: savedId(saved, options.address), server: saved };
     },
@@ -120,8 +134,26 @@ export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueu
         reconcile: async (): Promise<Reconciled<void>> => ((await api.getWorkflowStepOption(id)) === null ? { done: true, value: undefined } : { done: false }),
       });
     },
-    close,
+    close: adapter.close ?? (() => undefined),
   };
+}
+
+/** The server answered the attempt (with a status), so it is not still working on it. */
+function answered(err: ApiError): boolean {
+  return err.status !== undefined;
+}
+
+/** A create sent, not answered, and not (yet) on the server: it must not be sent again. */
+export class CreateUnknownError extends WfsyncError {
+  constructor(address: string, cause: ApiError, settleMs: number) {
+    super(
+      "E_CREATE_UNKNOWN",
+      `not known whether ${address} was created: ${cause.message} It was not on the server ${Math.round(settleMs / 100) / 10} s later either. ` +
+        "It was not sent again; the next run finds it if it landed, or creates it",
+      { cause, userError: false },
+    );
+    this.name = "CreateUnknownError";
+  }
 }
 
 /** Looks a create up on its split by Key: did an attempt whose answer was lost take effect? */

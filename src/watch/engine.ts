@@ -60,6 +60,8 @@ export function createTenantEngine(opts: TenantEngineOptions): WatchEngine & { c
       applyPlan(plan, {
         tenant,
         state: opts.state,
+        // A run reads the splits of its creates right before it plans them.
+        createsJustRead: true,
         beforeSend: (c) => {
           if (stale(c.address)) throw new SupersededError(c.address);
         },

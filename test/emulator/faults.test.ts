@@ -71,7 +71,7 @@ describe("fail rate and latency", () => {
     const emu = await start({ failRate: 1 });
     expect((await call(emu, "CreateDefaultWorkflowStepOption")).status).toBeGreaterThanOrEqual(500);
     const set = await admin(emu, "POST", "/faults", { FailRate: 0, latency: 5 });
-    expect(set.json).toEqual({ latency: 5, rateLimit: 0, failRate: 0 });
+    expect(set.json).toEqual({ latency: 5, rateLimit: 0, failRate: 0, writeDelay: 0 });
     expect((await call(emu, "CreateDefaultWorkflowStepOption")).status).toBe(200);
     expect((await admin(emu, "POST", "/faults", { failRate: 2 })).status).toBe(400);
   });

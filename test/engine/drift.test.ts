@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { WfsyncError } from "../../src/errors.js";
-import { admin, duplicateKeys, expectApplied, expectStateMatchesServer, startEngine, startProxy, workflowFile, type Engine } from "./harness.js";
+import { admin, duplicateKeys, expectApplied, expectStateMatchesServer, startEngine, workflowFile, type Engine } from "./harness.js";
 
 const FILES = {
   "workflows/w.ts": workflowFile(679, {
@@ -114,43 +114,21 @@ describe("drift", () => {
     expect(engine.serverOptions().map((o) => o.Name).sort()).toEqual(["Renamed a", "Renamed b"]);
   });
 
-  it("after a lost create, never takes for it an option the state maps elsewhere (its Key changed on the server)", async () => {
-    let lose = false;
-    let lost = false;
-    let reconciled!: () => void;
-    const afterLookUp = new Promise<void>((resolve) => (reconciled = resolve));
-    const engine = await startEngine({
-      files: { "workflows/w.ts": workflowFile(679, { 844: [{ key: "a", name: "Option a", rank: 2 }] }) },
-      config: { concurrency: 2 },
-      session: { queueTimings: { baseDelayMs: 5, maxDelayMs: 20 } },
-      via: (url) => startProxy(url, { loseAnswer: (path) => lose && /SaveWorkflowStepOption/i.test(path) && !(lose = false) && (lost = true) }),
-      // Holds the update that puts a's Key back until the lost create has been looked up by Key.
-      wrapApi: (api) => ({
-        ...api,
-        getWorkflowStep: async (id) => {
-          const step = await api.getWorkflowStep(id);
-          if (lost) reconciled();
-          return step;
-        },
-        saveWorkflowStepOption: async (carrier) => {
-          if (carrier.Key === "a" && carrier.WorkflowStepOptionId) await afterLookUp;
-          return api.saveWorkflowStepOption(carrier);
-        },
-      }),
-    });
+  it("an option whose Key was changed on the server is that Key's now: the old address is created again", async () => {
+    const engine = await startEngine({ files: { "workflows/w.ts": workflowFile(679, { 844: [{ key: "a", name: "Option a", rank: 2 }] }) } });
     expectApplied((await engine.apply()).result);
     const a = idOf(engine, "a");
     await admin(engine.emu, "POST", `/options/${a}`, { Key: "b" });
-    // Code now also has "b", sent first (rank 1); its answer is lost.
     engine.write("workflows/w.ts", workflowFile(679, { 844: [{ key: "b", name: "Option b", rank: 1 }, { key: "a", name: "Option a", rank: 2 }] }));
-    lose = true;
     const { plan, result } = await engine.apply();
-    expect(lost).toBe(true);
-    expect(plan.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["create 679/844/b", "update 679/844/a"]);
+    expect(plan.changes.map((c) => `${c.action} ${c.address}${c.reason ? ` (${c.reason})` : ""}`)).toEqual([
+      "update 679/844/b (adopted)",
+      "create 679/844/a (gone from the server)",
+    ]);
     expectApplied(result);
     await engine.expectConverged();
     expect(engine.serverOptions().map((o) => o.Key).sort()).toEqual(["a", "b"]);
-    expect((await engine.stateEntries()).get("679/844/a")?.id).toBe(a);
+    expect((await engine.stateEntries()).get("679/844/b")?.id).toBe(a);
   });
 });
 

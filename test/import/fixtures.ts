@@ -159,7 +159,7 @@ export async function planOf(project: TmpProject, emu: RunningEmulator): Promise
   const compiled = compileOrThrow(opened);
   const state = await openState(opened.config.state, { tenant: normaliseBaseUrl(emu.url), lock: false });
   const api = client(emu);
-  const tenant = perOptionTenant(api.baseUrl, api, createTenantQueue({ concurrency: 2 }), () => api.close());
+  const tenant = perOptionTenant(api.baseUrl, api, createTenantQueue({ concurrency: 2 }), { close: () => api.close() });
   try {
     return await makeFullPlan({ desired: compiled.options, applied: state.entries(), massDeleteShare: 0.5 }, (splits) => tenant.readSplits(splits));
   } finally {

@@ -87,15 +87,36 @@ describe("diffModels", () => {
     expect(plan.unmanaged).toEqual([]);
   });
 
-  it("never adopts by Key an option the state maps to another address", () => {
-    // Option 1 is "a" in the state, but its Key was changed to "b" on the server.
+  it("takes an option whose Key changed on the server for the Key it has now, not for the state's", () => {
+    // Option 1 is "a" in the state, but its Key was changed to "b" on the server: it is "b" now.
     const a = option("a");
     const b = option("b");
     const plan = diffModels({ ...base, desired: desired(a, b), applied: applied([[a, 1]]), live: live([b, 1]) });
-    expect(plan.changes.map((c) => [c.address, c.action, "id" in c ? c.id : null])).toEqual([
-      ["679/844/a", "update", 1],
-      ["679/844/b", "create", null],
+    expect(plan.changes.map((c) => [c.address, c.action, "id" in c ? c.id : null, c.reason ?? null])).toEqual([
+      ["679/844/a", "create", null, "gone from the server"],
+      ["679/844/b", "noop", 1, "adopted"],
     ]);
+  });
+
+  it("never takes an option that got a recorded id in another split (ids reused after a restore)", () => {
+    const vip = option("vip");
+    const stranger = option("stranger", "Not ours", { split: 910 });
+    // The state says vip is id 5 in split 844; on the server id 5 is now an option of split 910.
+    const removed = diffModels({ ...base, desired: new Map(), applied: applied([[vip, 5]]), live: live([stranger, 5]) });
+    expect(removed.changes).toHaveLength(1);
+    expect(removed.changes[0]).toMatchObject({ action: "delete", id: 5, alreadyGone: true });
+    expect(removed.changes[0]!.reason).toContain("id 5 is now 679/910/stranger, which is not touched");
+    expect(isEmptyPlan(removed)).toBe(false);
+    expect(removed.unmanaged).toEqual([{ address: "679/910/stranger", id: 5 }]);
+    const edited = diffModels({ ...base, desired: desired(option("vip", "VIP 2")), applied: applied([[vip, 5]]), live: live([stranger, 5]) });
+    expect(edited.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["create 679/844/vip"]);
+  });
+
+  it("never takes an option of the same split that got a recorded id under another Key", () => {
+    const vip = option("vip");
+    const other = option("other");
+    const plan = diffModels({ ...base, desired: new Map(), applied: applied([[vip, 5]]), live: live([other, 5]) });
+    expect(plan.changes[0]).toMatchObject({ action: "delete", alreadyGone: true });
   });
 
   it("adopts one option with the same Key instead of creating a second", () => {
