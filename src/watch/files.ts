@@ -146,8 +146,15 @@ export function chokidarSource(ignore: (abs: string) => boolean): FileEventSourc
       return new Promise<void>((resolve) => w.once("ready", () => resolve()));
     },
     setWatched(next) {
+      const changed = spec !== undefined && JSON.stringify(spec) !== JSON.stringify(next);
       spec = next;
       files = new Set(next.files);
+      // chokidar prunes what the previous spec did not want and never looks at it again: a glob
+      // changed and changed back left its folder unwatched for good. Start over from the new spec.
+      if (changed && watcher && added.size) {
+        watcher.unwatch([...added]);
+        added.clear();
+      }
       sync();
     },
     async close() {

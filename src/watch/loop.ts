@@ -185,6 +185,9 @@ export class WatchLoop {
       ...(problem === undefined ? {} : { problem }),
       ...(retryInMs === undefined ? {} : { retryInMs }),
     };
+    // Whatever went wrong (the server down, a 401, a bug), polling goes on: a daemon that
+    // silently stops looking at the server is worse than one that says it failed again.
+    if (this.refreshTimer === undefined) this.armRefresh();
     this.o.onRun(run);
     this.firstRun?.resolve(run);
     this.firstRun = undefined;
@@ -248,7 +251,10 @@ export class WatchLoop {
     const every = this.o.refreshIntervalMs ?? 0;
     if (every <= 0 || this.closed) return;
     this.clock.clearTimeout(this.refreshTimer);
-    this.refreshTimer = this.clock.setTimeout(() => this.scheduler.request("refresh"), every);
+    this.refreshTimer = this.clock.setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.scheduler.request("refresh");
+    }, every);
   }
 
   private notice(level: WatchNotice["level"], message: string): void {

@@ -52,7 +52,7 @@ class FakeCompiler implements WatchCompiler {
   }
 }
 
-function setup(opts: { allowDelete?: boolean } = {}) {
+function setup(opts: { allowDelete?: boolean; refreshIntervalMs?: number } = {}) {
   const clock = new ManualClock();
   const compiler = new FakeCompiler();
   const engine = new FakeEngine();
@@ -73,6 +73,7 @@ function setup(opts: { allowDelete?: boolean } = {}) {
     clock,
     debounceMs: 100,
     allowDelete: opts.allowDelete ?? false,
+    ...(opts.refreshIntervalMs ? { refreshIntervalMs: opts.refreshIntervalMs } : {}),
     onRun: (r) => runs.push(r),
     onNotice: () => undefined,
   });
@@ -175,5 +176,27 @@ describe("WatchLoop", () => {
     await t.clock.advance(2000);
     expect(t.runs[1]).toMatchObject({ triggers: ["retry"], refreshed: "all" });
     expect(t.engine.sent).toEqual(["create 1/2/vip VIP"]);
+  });
+
+  it("goes on polling with --refresh-interval after a poll failed with an error that is not retried", async () => {
+    const t = setup({ refreshIntervalMs: 1000 });
+    t.compiler.files.set(A, [option(1, 2, "vip", "VIP")]);
+    const first = t.loop.start();
+    await t.clock.advance(0);
+    await first;
+    const works = t.engine.readSplits;
+    let refused = true;
+    t.engine.readSplits = async (splits) => {
+      if (refused) throw new (await import("../../src/client/errors.js")).ApiError({ kind: "auth", method: "GetWorkflowStep", status: 401, message: "401", outcomeUnknown: false });
+      return works(splits);
+    };
+    await t.clock.advance(1000);
+    expect(t.runs[1]).toMatchObject({ triggers: ["refresh"] });
+    expect(t.runs[1]!.problem).toBeInstanceOf(WfsyncError);
+    refused = false;
+    const before = t.engine.refreshes;
+    await t.clock.advance(1000);
+    expect(t.runs[2]).toMatchObject({ triggers: ["refresh"], refreshed: "all" });
+    expect(t.engine.refreshes).toBe(before + 1);
   });
 });

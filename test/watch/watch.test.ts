@@ -281,4 +281,24 @@ describe("watch", () => {
     expect(summary(run.applied)).toEqual(["update 679/844/vip"]);
     expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP customers");
   });
+
+  it("keeps seeing edits after the config's glob was changed and changed back", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]), "extra/webinar.ts": flowFile(702, 910, [{ key: "attended", name: "Attended" }]) });
+    const w = await watch(p, emu);
+    p.write("sync.config.ts", configFile({ workflows: ["extra/*.ts"] }));
+    const away = await w.waitForRun((r) => r.config?.reloaded === true, "the glob changed", 1);
+    p.write("sync.config.ts", configFile({}));
+    const back = await w.waitForRun((r) => r.config?.reloaded === true, "the glob changed back", away.seq);
+    // As in the test above, the save is repeated until a run takes it: chokidar gives no signal
+    // once it watches again. Before the fix, no run ever took it.
+    const edit = () => p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "Edited after the restore" }]));
+    edit();
+    const saving = setInterval(edit, 250);
+    const edited = await w
+      .waitForRun((r) => r.applied.some((c) => c.address === "679/844/vip"), "the edit after the restore", back.seq)
+      .finally(() => clearInterval(saving));
+    expect(summary(edited.applied)).toContain("update 679/844/vip");
+    expect(serverOptions(emu, 844).get("vip")?.Name).toBe("Edited after the restore");
+  });
 });
