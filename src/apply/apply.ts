@@ -6,7 +6,8 @@
 import { ApiError } from "../client/errors.js";
 import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
-import { caseInsensitive, optionToCarrier, type Address, type OptionModel } from "../model/option.js";
+import { caseInsensitive } from "../model/carrier.js";
+import { optionToCarrier, type Address, type OptionModel } from "../model/option.js";
 import type { Change, Plan } from "../plan/diff.js";
 import { splitOptions } from "../plan/refresh.js";
 import { CancelledError, type Reconciled, type TenantQueue } from "./queue.js";

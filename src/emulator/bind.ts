@@ -4,11 +4,10 @@
  * type's default. Every problem is collected with its path, so a 400 names all of them at once.
  * Binding assigns no ids and checks no references; the store does that.
  */
-import { caseInsensitive } from "../model/option.js";
+import { caseInsensitive, pascalCase } from "../model/carrier.js";
 import {
   STEP_TYPE_ALIASES,
   defaultFieldValue,
-  pascalCase,
   resolveStepType,
   stepFields,
   type FieldKind,

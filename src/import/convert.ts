@@ -4,7 +4,8 @@
  * and the list of everything the DSL cannot express. Pure: no IO.
  */
 import { MAX_NAME_LENGTH, REQUIRED_FIELDS } from "../compile/validate.js";
-import { canonicalOption, caseInsensitive, optionFromCarrier, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
+import { caseInsensitive } from "../model/carrier.js";
+import { canonicalOption, optionFromCarrier, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
 import { defaultFieldValue, stepFields, type FieldKind } from "../model/steps.js";
 import type { ServerSplit, ServerWorkflow } from "./read.js";
 

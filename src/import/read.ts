@@ -6,7 +6,7 @@
 import type { TenantQueue } from "../apply/queue.js";
 import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
-import { caseInsensitive } from "../model/option.js";
+import { caseInsensitive } from "../model/carrier.js";
 import { resolveStepType } from "../model/steps.js";
 
 /** Which splits to import. */

@@ -6,7 +6,8 @@
 import type { TenantQueue } from "../apply/queue.js";
 import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
-import { caseInsensitive, optionFromCarrier } from "../model/option.js";
+import { caseInsensitive } from "../model/carrier.js";
+import { optionFromCarrier } from "../model/option.js";
 import { resolveStepType } from "../model/steps.js";
 import { liveOption, type LiveOption, type SplitRef } from "./diff.js";
 
