@@ -5,7 +5,8 @@
  */
 import { MAX_NAME_LENGTH, REQUIRED_FIELDS } from "../compile/validate.js";
 import { caseInsensitive } from "../model/carrier.js";
-import { canonicalOption, optionFromCarrier, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
+import { canonicalOption, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
+import { readSplitOption } from "../model/split.js";
 import { defaultFieldValue, stepFields, type FieldKind } from "../model/steps.js";
 import type { ServerSplit, ServerWorkflow } from "./read.js";
 
@@ -101,18 +102,13 @@ function base(o: ReadOption): OptionBase {
 function readOption(carrier: unknown, workflowId: number, workflowStepId: number): ReadOption {
   const c = caseInsensitive(carrier);
   const problems: string[] = [];
-  let converted: ReturnType<typeof optionFromCarrier> | undefined;
-  try {
-    converted = optionFromCarrier(carrier);
-  } catch (err) {
-    problems.push(`${(err as Error).message}: a step type the DSL does not know`);
-  }
-  for (const field of converted?.unknown ?? []) problems.push(`${field}: a field the DSL cannot express`);
+  const read = readSplitOption(carrier, workflowId, workflowStepId);
+  if (read.unreadable !== undefined) problems.push(`${read.unreadable}: a step type the DSL does not know`);
+  for (const field of read.unknownFields) problems.push(`${field}: a field the DSL cannot express`);
   extraOptionProperties(carrier, "", problems);
   const text = (v: unknown) => (typeof v === "string" ? v : "");
   const int = (v: unknown) => (typeof v === "number" && Number.isInteger(v) ? v : 0);
-  const model = converted ? { ...converted.option, workflowId, workflowStepId } : undefined;
-  const id = converted?.id ?? int(c.get("workflowstepoptionid"));
+  const { option: model, id } = read;
   if (!(id > 0)) problems.push("the option has no WorkflowStepOptionId");
   return {
     id,
