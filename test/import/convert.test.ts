@@ -89,6 +89,16 @@ describe("what the DSL cannot express", () => {
     ]);
     expect(d!.problems).toEqual(["Rank 3 is shared by 2 options of the split; the DSL needs distinct ranks", "the Name is 256 characters; at most 255 can be declared"]);
   });
+
+  it("checks waitForTime by the rules validation uses: a leftover value first, a date that does not exist", () => {
+    const [a] = convertOne(
+      option({ Steps: [{ StepType: "WaitForTime", TimeWaitAlgorithm: "UntilSpecified", Until: "[DT:02/30/2027 09:00:00]", NumIntervals: 3 }] }),
+    ) as UnsupportedOption[];
+    expect(a!.problems).toEqual([
+      "step 1 (WaitForTime): numIntervals is 3, which UntilSpecified does not use; the DSL cannot declare it (clear it in the flow editor)",
+      'step 1 (WaitForTime): until is "[DT:02/30/2027 09:00:00]"; the DSL needs a real date and time ("[DT:MM/DD/YYYY HH:mm:ss]")',
+    ]);
+  });
 });
 
 describe("generated text", () => {
