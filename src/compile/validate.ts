@@ -16,6 +16,7 @@ import {
   type RawStep,
 } from "../model/option.js";
 import {
+  checkKey,
   checkName,
   checkWaitForTime,
   fitsField,
@@ -173,7 +174,10 @@ function checkOptions(split: Pick<SplitDecl, "options">, depth: number, file: st
       problem(code, message, at);
     };
     const key = keyOf(decl);
-    if (typeof decl.key !== "string" || key.trim() === "") fail("E_EMPTY_KEY", "option key must be a non-empty string");
+    const keyProblem = typeof decl.key === "string" ? checkKey(key) : ({ code: "empty" } as const);
+    if (keyProblem?.code === "empty") fail("E_EMPTY_KEY", "option key must be a non-empty string");
+    else if (keyProblem?.code === "too-long")
+      fail("E_KEY_LENGTH", `option key ${show(`${key.slice(0, 20)}…`)} is ${keyProblem.length} characters, at most ${keyProblem.max} are allowed`);
     else if (keys.has(key)) fail("E_DUPLICATE_KEY", `duplicate option key "${key}" in this split (first at ${formatLocation(keys.get(key)!)})`);
     else keys.set(key, loc);
 

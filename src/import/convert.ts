@@ -6,12 +6,14 @@
 import { caseInsensitive } from "../model/carrier.js";
 import { canonicalOption, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
 import {
+  KEY_MAX_LENGTH,
   checkName,
   checkWaitForTime,
   fitsField,
   isDeclarableRank,
   missingRequiredFields,
   sharedRanks,
+  tooLong,
   type WaitForTimeProblem,
 } from "../model/rules.js";
 import { readSplitOption } from "../model/split.js";
@@ -189,6 +191,8 @@ function declareContent(content: OptionContent, key: string, place: Place, keys:
   const name = checkName(content.name);
   if (name?.code === "empty") at("the Name is empty; the DSL needs a name");
   else if (name?.code === "too-long") at(`the Name is ${name.length} characters; at most ${name.max} can be declared`);
+  const longKey = tooLong(key, KEY_MAX_LENGTH);
+  if (longKey) at(`the Key is ${longKey.length} characters; at most ${longKey.max} can be declared`);
   const steps = content.steps.map((step, i) => {
     const stepWhere = `${where ? `${where} › ` : ""}step ${i + 1} (${step.stepType})`;
     for (const text of stepProblems(step)) problems.push(`${stepWhere}: ${text}`);

@@ -49,6 +49,7 @@ describe("options", () => {
     ["an empty name", `split.option("k", { name: "" });`, "E_NAME"],
     ["a missing name", `split.option("k", {} as any);`, "E_NAME"],
     ["a name over 255 characters", `split.option("k", { name: "${"n".repeat(256)}" });`, "E_NAME_LENGTH"],
+    ["a key over 255 characters", `split.option("${"k".repeat(256)}", { name: "K" });`, "E_KEY_LENGTH"],
     ["a rank of 0", `split.option("k", { name: "K", rank: 0 });`, "E_RANK"],
     ["a fractional rank", `split.option("k", { name: "K", rank: 1.5 });`, "E_RANK"],
   ])("reports %s", (_what, body, code) => {
@@ -59,6 +60,12 @@ describe("options", () => {
 
   it("accepts a name of exactly 255 characters", () => {
     expect(run(`split.option("k", { name: "${"n".repeat(255)}" });`).errors).toEqual([]);
+  });
+
+  it("accepts a key of exactly 255 characters, and names a longer one by its start", () => {
+    expect(run(`split.option("${"k".repeat(255)}", { name: "K" });`).errors).toEqual([]);
+    const c = run(`split.option("${"k".repeat(300)}", { name: "K" });`);
+    expect(c.error("E_KEY_LENGTH").message).toBe(`option key "${"k".repeat(20)}…" is 300 characters, at most 255 are allowed`);
   });
 
   it("reports two options with the same rank, explicit or by position", () => {

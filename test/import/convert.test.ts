@@ -90,6 +90,18 @@ describe("what the DSL cannot express", () => {
     expect(d!.problems).toEqual(["Rank 3 is shared by 2 options of the split; the DSL needs distinct ranks", "the Name is 256 characters; at most 255 can be declared"]);
   });
 
+  it("refuses a Key longer than code may declare (255, as validate), and checks the keys of nested options too", () => {
+    const long = "k".repeat(256);
+    const [a] = convertOne(
+      option({ Key: long, Steps: [{ StepType: "Split", Options: [{ Key: long, Name: "X", Rank: 1, Steps: [] }] }] }),
+    ) as UnsupportedOption[];
+    expect(a!.supported).toBe(false);
+    expect(a!.problems).toEqual([
+      "the Key is 256 characters; at most 255 can be declared",
+      'step 1 (Split) › option 1 "X": the Key is 256 characters; at most 255 can be declared',
+    ]);
+  });
+
   it("checks waitForTime by the rules validation uses: a leftover value first, a date that does not exist", () => {
     const [a] = convertOne(
       option({ Steps: [{ StepType: "WaitForTime", TimeWaitAlgorithm: "UntilSpecified", Until: "[DT:02/30/2027 09:00:00]", NumIntervals: 3 }] }),
