@@ -23,6 +23,7 @@ import {
   isDeclarableRank,
   missingRequiredFields,
   sharedRanks,
+  splitTooDeep,
   type WaitForTimeProblem,
 } from "../model/rules.js";
 import { stepFields, type FieldKind } from "../model/steps.js";
@@ -231,6 +232,12 @@ function checkStep(
     if (algorithm) fields.timeWaitAlgorithm = algorithm;
   }
   if (step.stepType === "Split") {
+    const tooDeep = splitTooDeep(depth + 1);
+    if (tooDeep) {
+      // Reported once, at the first split too deep; what it holds is not looked at.
+      fail("E_SPLIT_DEPTH", `this split is nested ${tooDeep.depth} deep; the server takes splits nested at most ${tooDeep.max} deep`, loc);
+      return { raw: { stepType: "Split", options: [] }, nestedSteps: 0 };
+    }
     const nested = checkOptions({ options: step.options ?? [] }, depth + 1, file, locate, fail);
     if (nested.length === 0) fail("E_EMPTY_SPLIT", "a nested split needs at least one option", loc);
     return {

@@ -13,6 +13,7 @@ import {
   isDeclarableRank,
   missingRequiredFields,
   sharedRanks,
+  splitTooDeep,
   tooLong,
   type WaitForTimeProblem,
 } from "../model/rules.js";
@@ -197,6 +198,11 @@ function declareContent(content: OptionContent, key: string, place: Place, keys:
     const stepWhere = `${where ? `${where} › ` : ""}step ${i + 1} (${step.stepType})`;
     for (const text of stepProblems(step)) problems.push(`${stepWhere}: ${text}`);
     if (step.stepType !== "Split") return step;
+    const tooDeep = splitTooDeep(depth + 1);
+    if (tooDeep) {
+      problems.push(`${stepWhere}: a split nested ${tooDeep.depth} deep; the DSL takes splits nested at most ${tooDeep.max} deep`);
+      return step;
+    }
     const nested = step.options ?? [];
     if (nested.length === 0) problems.push(`${stepWhere}: a nested split without options; the DSL needs at least one`);
     checkRanks(nested, (o, text) => problems.push(`${stepWhere} › option ${JSON.stringify(o.name)}: ${text}`));

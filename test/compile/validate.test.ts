@@ -1,5 +1,8 @@
 /** Validation: what types cannot catch (or a cast bypassed), each reported with its location. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Binder } from "../../src/emulator/bind.js";
+import { optionToCarrier } from "../../src/model/option.js";
+import { MAX_SPLIT_DEPTH } from "../../src/model/rules.js";
 import { compileHarness, type CompileHarness } from "../helpers/compile.js";
 
 let h: CompileHarness;
@@ -76,6 +79,39 @@ describe("options", () => {
 
   it("reports a nested split without options", () => {
     expect(run(`split.option("k", { name: "K" }, (path) => {\n  path.split(() => {});\n});`).errors).toEqual(["workflows/v.ts:5:3 E_EMPTY_SPLIT"]);
+  });
+});
+
+describe("nesting", () => {
+  /** Option "o" (line 4) with splits nested `levels` deep, the split of level n at line 4 + n, column 1 + 2n. */
+  const nest = (levels: number) => {
+    const lines = [`split.option("o", { name: "O" }, (p0) => {`];
+    for (let n = 1; n <= levels; n++) lines.push(`${"  ".repeat(n)}p${n - 1}.split((s${n}) => s${n}.option("k", { name: "K" }, (p${n}) => {`);
+    for (let n = levels; n >= 1; n--) lines.push(`${"  ".repeat(n)}}));`);
+    return run([...lines, "});"].join("\n"));
+  };
+
+  it("reports a split nested deeper than the server takes (as deep as the emulator refuses) at that split", () => {
+    const deepest = nest(MAX_SPLIT_DEPTH);
+    expect(deepest.errors).toEqual([]);
+    const binder = new Binder();
+    binder.option(optionToCarrier(deepest.result.options.get("1/2/o")!.option, 0), "");
+    expect(binder.problems).toEqual([]);
+
+    const c = nest(MAX_SPLIT_DEPTH + 1);
+    expect(c.errors).toEqual([`workflows/v.ts:${4 + MAX_SPLIT_DEPTH + 1}:${1 + 2 * (MAX_SPLIT_DEPTH + 1)} E_SPLIT_DEPTH`]);
+    expect(c.error("E_SPLIT_DEPTH").message).toBe(`this split is nested ${MAX_SPLIT_DEPTH + 1} deep; the server takes splits nested at most ${MAX_SPLIT_DEPTH} deep`);
+    expect(c.result.options.size).toBe(0);
+    // The emulator refuses what validation refuses.
+    const tooDeep = { Key: "o", Name: "O", Steps: [{ StepType: "Split", Options: [] as unknown[] }] };
+    let inner = tooDeep.Steps[0]!.Options;
+    for (let n = 1; n <= MAX_SPLIT_DEPTH; n++) {
+      const o = { Key: "k", Name: "K", Steps: [{ StepType: "Split", Options: [] as unknown[] }] };
+      inner.push(o);
+      inner = o.Steps[0]!.Options;
+    }
+    binder.option(tooDeep, "");
+    expect(binder.problems.map((p) => p.message)).toEqual([`splits are nested more than ${MAX_SPLIT_DEPTH} levels deep`]);
   });
 });
 

@@ -16,6 +16,7 @@ import { assignKeys, convertWorkflow, slugify, type SupportedOption, type Unsupp
 import { generateWorkflowFile, literal } from "../../src/import/generate.js";
 import { importWorkflow } from "../../src/import/run.js";
 import { declaredIds } from "../../src/import/target.js";
+import { MAX_SPLIT_DEPTH } from "../../src/model/rules.js";
 import { makeProject, type TmpProject } from "../helpers/tmp-project.js";
 import { configText } from "./fixtures.js";
 
@@ -100,6 +101,16 @@ describe("what the DSL cannot express", () => {
       "the Key is 256 characters; at most 255 can be declared",
       'step 1 (Split) › option 1 "X": the Key is 256 characters; at most 255 can be declared',
     ]);
+  });
+
+  it("refuses splits nested deeper than code may declare, naming the first one too deep", () => {
+    const nested = (levels: number): Record<string, unknown>[] =>
+      levels === 0 ? [] : [{ StepType: "Split", Options: [{ Key: "k", Name: "K", Rank: 1, Steps: nested(levels - 1) }] }];
+    const [ok, deep] = convertOne(option({ Key: "ok", Rank: 1, Steps: nested(MAX_SPLIT_DEPTH) }), option({ Key: "deep", Rank: 2, Steps: nested(MAX_SPLIT_DEPTH + 1) }));
+    expect(ok!.supported).toBe(true);
+    const problems = (deep as UnsupportedOption).problems;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`step 1 \\(Split\\): a split nested ${MAX_SPLIT_DEPTH + 1} deep; the DSL takes splits nested at most ${MAX_SPLIT_DEPTH} deep$`));
   });
 
   it("checks waitForTime by the rules validation uses: a leftover value first, a date that does not exist", () => {
