@@ -1,6 +1,7 @@
 /** Validation: what types cannot catch (or a cast bypassed), each reported with its location. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Binder } from "../../src/emulator/bind.js";
+import { formatError } from "../../src/errors.js";
 import { optionToCarrier } from "../../src/model/option.js";
 import { MAX_SPLIT_DEPTH } from "../../src/model/rules.js";
 import { compileHarness, type CompileHarness } from "../helpers/compile.js";
@@ -27,7 +28,7 @@ describe("options", () => {
     expect(c.error("E_DUPLICATE_KEY").message).toMatch(/duplicate option key "vip" in this split \(first at .*workflows\/v\.ts:4:1\)/);
     expect(c.result.options.get("1/2/vip")?.option.name).toBe("A");
     // With a code frame, like a type error.
-    expect(c.error("E_DUPLICATE_KEY").detail).toContain('> 5 | split.option("vip", { name: "B" });');
+    expect(formatError(c.error("E_DUPLICATE_KEY"))).toContain('> 5 | split.option("vip", { name: "B" });');
   });
 
   it("reports a duplicate key in a nested split", () => {

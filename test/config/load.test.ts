@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openProject, type OpenProjectOptions } from "../../src/compile/load.js";
 import { DEFAULTS } from "../../src/config/load.js";
-import { WfsyncError, WfsyncErrors } from "../../src/errors.js";
+import { WfsyncError, WfsyncErrors, formatError } from "../../src/errors.js";
 import { makeProject, type TmpProject } from "../helpers/tmp-project.js";
 
 const WORKFLOW = `import { workflow } from "wfsync";\n\nexport default workflow(1, (wf) => wf.split(2, (s) => s.option("k", { name: "K" })));\n`;
@@ -144,7 +144,7 @@ describe("config problems", () => {
     const [only] = (err as WfsyncErrors).errors;
     expect(only?.code).toBe("TS2322");
     expect(only?.location).toMatchObject({ line: 3, column: 31 });
-    expect(only?.detail).toContain(`> 3 | export default defineConfig({ concurrency: "2" });`);
+    expect(formatError(only!)).toContain(`> 3 | export default defineConfig({ concurrency: "2" });`);
   });
 
   it("reports a config file without a default export", () => {
