@@ -94,7 +94,9 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
       const errors: WfsyncError[] = [];
       const options: DesiredOption[] = [];
       let steps = 0;
-      const contents = checkOptions(split, 0, file, locate, (code, message, at) => errors.push(new WfsyncError(code, message, { location: at })));
+      const contents = checkOptions(split, 0, file, locate, (code, message, at, related) =>
+        errors.push(new WfsyncError(code, message, { location: at, related })),
+      );
       for (const { raw, loc: optionLoc, valid, stepCount } of contents) {
         steps += stepCount;
         if (!valid) continue;
@@ -129,7 +131,7 @@ export function mergeValidations(files: readonly FileValidation[]): ValidationRe
           new WfsyncError(
             "E_DUPLICATE_SPLIT",
             `split ${entry.workflowStepId} of workflow ${entry.workflowId} is already declared at ${formatLocation(earlier)}; declare each split once`,
-            { location: entry.loc },
+            { location: entry.loc, related: earlier },
           ),
         );
         continue;
@@ -147,7 +149,7 @@ export function validateDefinitions(files: readonly FileDefinitions[], locate: L
   return mergeValidations(files.map((f) => validateFile(f, locate)));
 }
 
-type Problem = (code: string, message: string, loc: SourceLocation) => void;
+type Problem = (code: string, message: string, loc: SourceLocation, related?: SourceLocation) => void;
 
 interface CheckedOption {
   raw: RawOptionContent;
@@ -170,16 +172,16 @@ function checkOptions(split: Pick<SplitDecl, "options">, depth: number, file: st
   return split.options.map((decl, i) => {
     const loc = locs[i]!;
     let valid = true;
-    const fail = (code: string, message: string, at: SourceLocation = loc) => {
+    const fail = (code: string, message: string, at: SourceLocation = loc, related?: SourceLocation) => {
       valid = false;
-      problem(code, message, at);
+      problem(code, message, at, related);
     };
     const key = keyOf(decl);
     const keyProblem = typeof decl.key === "string" ? checkKey(key) : ({ code: "empty" } as const);
     if (keyProblem?.code === "empty") fail("E_EMPTY_KEY", "option key must be a non-empty string");
     else if (keyProblem?.code === "too-long")
       fail("E_KEY_LENGTH", `option key ${show(`${key.slice(0, 20)}…`)} is ${keyProblem.length} characters, at most ${keyProblem.max} are allowed`);
-    else if (keys.has(key)) fail("E_DUPLICATE_KEY", `duplicate option key "${key}" in this split (first at ${formatLocation(keys.get(key)!)})`);
+    else if (keys.has(key)) fail("E_DUPLICATE_KEY", `duplicate option key "${key}" in this split (first at ${formatLocation(keys.get(key)!)})`, loc, keys.get(key));
     else keys.set(key, loc);
 
     const name = typeof decl.name === "string" ? decl.name : "";
@@ -192,14 +194,14 @@ function checkOptions(split: Pick<SplitDecl, "options">, depth: number, file: st
     if (decl.rank !== undefined && !isDeclarableRank(decl.rank)) fail("E_RANK", `option "${key}": rank must be a positive integer, got ${show(decl.rank)}`);
     const first = shared[i]?.first;
     if (first !== undefined && first !== i) {
-      fail("E_DUPLICATE_RANK", `option "${key}" has rank ${rank}, as has option "${keyOf(split.options[first]!)}" (${formatLocation(locs[first]!)})`);
+      fail("E_DUPLICATE_RANK", `option "${key}" has rank ${rank}, as has option "${keyOf(split.options[first]!)}" (${formatLocation(locs[first]!)})`, loc, locs[first]);
     }
 
     let stepCount = 0;
     const steps: RawStep[] = [];
     for (const step of decl.steps) {
       const stepLoc = locate(step.site, file);
-      const checked = checkStep(step, stepLoc, depth, file, locate, (code, message, at) => fail(code, message, at));
+      const checked = checkStep(step, stepLoc, depth, file, locate, fail);
       stepCount += 1 + checked.nestedSteps;
       steps.push(checked.raw);
     }

@@ -151,11 +151,11 @@ function compileImported(ctx: ImportContext, file: string, displayFile: string, 
     const duplicate = result.errors.filter((e) => e.code === "E_DUPLICATE_SPLIT");
     const own = result.errors.filter((e) => e.location?.file === displayFile);
     if (duplicate.length) {
-      // Each error is at the later of the two declarations (in file order): the other file is the
-      // one that is not the new file, at the error or in "already declared at FILE:L:C".
+      // Each error is at the later of the two declarations (in file order), `related` at the
+      // earlier: the other file is whichever of the two is not the new file.
       const others = new Set<string>();
       for (const e of duplicate) {
-        for (const f of [e.location?.file, /already declared at (.+):\d+:\d+;/.exec(e.message)?.[1]]) if (f && f !== displayFile) others.add(f);
+        for (const f of [e.location?.file, e.related?.file]) if (f && f !== displayFile) others.add(f);
       }
       const where = others.size ? [...others].sort().join(", ") : "another file";
       throw new WfsyncErrors(

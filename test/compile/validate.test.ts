@@ -26,6 +26,7 @@ describe("options", () => {
     const c = run(`split.option("vip", { name: "A" });\nsplit.option("vip", { name: "B" });`);
     expect(c.errors).toEqual(["workflows/v.ts:5:1 E_DUPLICATE_KEY"]);
     expect(c.error("E_DUPLICATE_KEY").message).toMatch(/duplicate option key "vip" in this split \(first at .*workflows\/v\.ts:4:1\)/);
+    expect(c.where(c.error("E_DUPLICATE_KEY").related)).toBe("workflows/v.ts:4:1");
     expect(c.result.options.get("1/2/vip")?.option.name).toBe("A");
     // With a code frame, like a type error.
     expect(formatError(c.error("E_DUPLICATE_KEY"))).toContain('> 5 | split.option("vip", { name: "B" });');
@@ -134,6 +135,7 @@ describe("ids", () => {
     const c = h.run({ "workflows/a.ts": one, "workflows/b.ts": one.replace('"a"', '"b"') });
     expect(c.errors).toEqual(["workflows/b.ts:3:36 E_DUPLICATE_SPLIT"]);
     expect(c.error("E_DUPLICATE_SPLIT").message).toMatch(/split 2 of workflow 1 is already declared at .*workflows\/a\.ts:3:36/);
+    expect(c.where(c.error("E_DUPLICATE_SPLIT").related)).toBe("workflows/a.ts:3:36");
     expect([...c.result.options.keys()]).toEqual(["1/2/a"]);
   });
 });
