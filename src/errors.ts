@@ -18,6 +18,12 @@ export function formatLocation(loc: SourceLocation): string {
   return `${loc.file}:${loc.line}:${loc.column}`;
 }
 
+/** Reads back what formatLocation wrote; undefined for text of another shape. */
+export function parseLocation(text: string): SourceLocation | undefined {
+  const m = /^(.+):(\d+):(\d+)$/s.exec(text);
+  return m ? { file: m[1]!, line: Number(m[2]), column: Number(m[3]) } : undefined;
+}
+
 export interface WfsyncErrorOptions {
   location?: SourceLocation | undefined;
   /** Another place the problem involves, e.g. the earlier declaration of a split declared twice. */

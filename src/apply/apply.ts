@@ -5,7 +5,7 @@
  */
 import { ApiError } from "../client/errors.js";
 import type { WorkflowApi } from "../client/workflow.js";
-import { WfsyncError } from "../errors.js";
+import { WfsyncError, type SourceLocation } from "../errors.js";
 import { caseInsensitive } from "../model/carrier.js";
 import { optionToCarrier, type Address, type OptionModel } from "../model/option.js";
 import type { Change, Plan } from "../plan/diff.js";
@@ -18,7 +18,7 @@ export interface AppliedEntry {
   readonly hash: string;
   readonly option: OptionModel;
   readonly server: unknown;
-  readonly source?: string | undefined;
+  readonly source?: SourceLocation | undefined;
   readonly appliedAt: string;
 }
 

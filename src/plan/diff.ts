@@ -15,7 +15,7 @@ export interface AppliedOption {
   /** The server's answer after the last write (lends step ids to the next update). */
   readonly server?: unknown;
   /** Where the option was declared when it was last applied. */
-  readonly source?: string | undefined;
+  readonly source?: SourceLocation | undefined;
 }
 
 /** One option as the server has it. */
@@ -40,7 +40,7 @@ interface ChangeBase {
   readonly workflowStepId: number;
   readonly key: string;
   /** Where the option is declared in code (the state's record of it for deletes). */
-  readonly source: string | undefined;
+  readonly source: SourceLocation | undefined;
   readonly before: OptionModel | undefined;
   readonly after: OptionModel | undefined;
   /** Why, when it is not obvious: "changed on the server", "gone from the server", "adopted". */
@@ -97,7 +97,7 @@ export function diffModels(input: DiffInput): Plan {
       workflowId: d.option.workflowId,
       workflowStepId: d.option.workflowStepId,
       key: d.option.key,
-      source: formatSource(d.source),
+      source: d.source,
       after: d.option,
     };
     const s = applied.get(address);
@@ -206,10 +206,6 @@ export function compareChanges(a: Change, b: Change): number {
     rank(a) - rank(b) ||
     (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
   );
-}
-
-function formatSource(loc: SourceLocation): string {
-  return `${loc.file}:${loc.line}:${loc.column}`;
 }
 
 /** True when applying the plan would send nothing and change nothing. */

@@ -49,7 +49,7 @@ export function option(workflowId: number, workflowStepId: number, key: string, 
 }
 
 export function applied(d: DesiredOption, id: number): AppliedOption {
-  return { id, hash: d.hash, option: d.option, server: {}, source: `${d.source.file}:1:1` };
+  return { id, hash: d.hash, option: d.option, server: {}, source: { file: d.source.file, line: 1, column: 1 } };
 }
 
 export function live(d: DesiredOption, id: number): LiveOption {
