@@ -223,7 +223,7 @@ function checkStep(
   for (const [name, value] of Object.entries(fields)) {
     const kind = kinds[name];
     if (!kind) fail("E_STEP_FIELD", `${what} has no field "${name}"`, loc);
-    else if (!fitsField(kind, value)) fail("E_STEP_FIELD", `${what} field "${name}": expected ${expected(kind)}, got ${show(value)}`, loc);
+    else if (!fitsField(kind, value)) fail("E_STEP_FIELD", `${what} field "${name}": expected ${fieldKindInWords(kind)}, got ${show(value)}`, loc);
   }
   for (const name of missingRequiredFields(step.stepType, fields)) {
     fail("E_STEP_FIELD", `${what} needs "${name}"${kinds[name]?.type === "int" ? " (a positive id)" : ""}`, loc);
@@ -250,8 +250,11 @@ function checkStep(
   return { raw: { ...fields, stepType: step.stepType }, nestedSteps: 0 };
 }
 
-/** What a field of this kind takes, in words. */
-function expected(kind: FieldKind): string {
+/**
+ * What a field of this kind takes, in words: validation's and import's messages say the same
+ * (import lists enum values unquoted).
+ */
+export function fieldKindInWords(kind: FieldKind, quoteValues = true): string {
   switch (kind.type) {
     case "int":
       return "a whole number ≥ 0";
@@ -262,7 +265,7 @@ function expected(kind: FieldKind): string {
     case "int[]":
       return "a list of positive ids";
     case "enum":
-      return `one of ${kind.values.map((v) => `"${v}"`).join(", ")}`;
+      return `one of ${kind.values.map((v) => (quoteValues ? `"${v}"` : v)).join(", ")}`;
     default: {
       const never: never = kind;
       return never;

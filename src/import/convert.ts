@@ -3,6 +3,7 @@
  * model, with a readable key for every option whose Key is empty or already taken in its split,
  * and the list of everything the DSL cannot express. Pure: no IO.
  */
+import { fieldKindInWords } from "../compile/validate.js";
 import { caseInsensitive } from "../model/carrier.js";
 import { canonicalOption, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
 import {
@@ -18,7 +19,7 @@ import {
   type WaitForTimeProblem,
 } from "../model/rules.js";
 import { readSplitOption } from "../model/split.js";
-import { defaultFieldValue, stepFields, type FieldKind } from "../model/steps.js";
+import { defaultFieldValue, stepFields } from "../model/steps.js";
 import type { ServerSplit, ServerWorkflow } from "./read.js";
 
 export interface GeneratedKey {
@@ -223,31 +224,12 @@ function declareContent(content: OptionContent, key: string, place: Place, keys:
 function stepProblems(step: StepModel): string[] {
   const problems: string[] = [];
   for (const [name, kind] of Object.entries(stepFields(step.stepType))) {
-    if (!fitsField(kind, step[name])) problems.push(`${name} is ${show(step[name])}; the DSL takes ${takes(kind)}`);
+    if (!fitsField(kind, step[name])) problems.push(`${name} is ${show(step[name])}; the DSL takes ${fieldKindInWords(kind, false)}`);
   }
   if (problems.length) return problems;
   for (const name of missingRequiredFields(step.stepType, step)) problems.push(`${name} is ${show(step[name])}; the DSL requires it (the step would do nothing)`);
   if (step.stepType === "WaitForTime") problems.push(...waitProblems(step));
   return problems;
-}
-
-function takes(kind: FieldKind): string {
-  switch (kind.type) {
-    case "int":
-      return "a whole number ≥ 0";
-    case "string":
-      return "a string";
-    case "bool":
-      return "true or false";
-    case "int[]":
-      return "a list of positive ids";
-    case "enum":
-      return `one of ${kind.values.join(", ")}`;
-    default: {
-      const never: never = kind;
-      return never;
-    }
-  }
 }
 
 /**
