@@ -1,7 +1,9 @@
 /**
  * One error base class for everything wfsync reports. `code` is stable (scripts and tests match
- * on it); `location` points into the user's code; `userError` separates the user's mistakes
- * (bad input, refused operations) from bugs and server faults.
+ * on it); `location` points into the user's code, `related` to another place the problem
+ * involves; `userError` separates the user's mistakes (bad input, refused operations) from bugs
+ * and server faults. Locations stay structured until printed: the code frame is made by
+ * `formatError` from the file's text, not when the error is created.
  */
 export interface SourceLocation {
   /** Path as shown to the user (relative to the project root where possible). */
@@ -16,10 +18,20 @@ export function formatLocation(loc: SourceLocation): string {
   return `${loc.file}:${loc.line}:${loc.column}`;
 }
 
+/** Reads back what formatLocation wrote; undefined for text of another shape. */
+export function parseLocation(text: string): SourceLocation | undefined {
+  const m = /^(.+):(\d+):(\d+)$/s.exec(text);
+  return m ? { file: m[1]!, line: Number(m[2]), column: Number(m[3]) } : undefined;
+}
+
 export interface WfsyncErrorOptions {
   location?: SourceLocation | undefined;
+  /** Another place the problem involves, e.g. the earlier declaration of a split declared twice. */
+  related?: SourceLocation | undefined;
+  /** The text of the file `location` points into, as it was checked: the code frame's source. */
+  sourceText?: string | undefined;
   cause?: unknown;
-  /** A code frame or other detail printed under the message. */
+  /** Printed under the message (and its code frame): a hint, a list of problems. */
   detail?: string | undefined;
   userError?: boolean;
 }
@@ -27,6 +39,8 @@ export interface WfsyncErrorOptions {
 export class WfsyncError extends Error {
   readonly code: string;
   readonly location: SourceLocation | undefined;
+  readonly related: SourceLocation | undefined;
+  readonly sourceText: string | undefined;
   readonly detail: string | undefined;
   readonly userError: boolean;
 
@@ -35,9 +49,23 @@ export class WfsyncError extends Error {
     this.name = "WfsyncError";
     this.code = code;
     this.location = options.location;
+    this.related = options.related;
+    this.sourceText = options.sourceText;
     this.detail = options.detail;
     this.userError = options.userError ?? true;
   }
+}
+
+/** The same error, with the text of the file it points into (for its code frame). */
+export function withSourceText(err: WfsyncError, text: string): WfsyncError {
+  return new WfsyncError(err.code, err.message, {
+    location: err.location,
+    related: err.related,
+    sourceText: text,
+    detail: err.detail,
+    cause: err.cause,
+    userError: err.userError,
+  });
 }
 
 /** Several problems found at once (validation reports all of them, not the first). */
@@ -51,10 +79,29 @@ export class WfsyncErrors extends WfsyncError {
   }
 }
 
-/** Renders one error the way the CLI prints it: `file:line:col - code: message`, then detail. */
+/**
+ * Renders one error the way the CLI prints it: `file:line:col - code: message`, then the code
+ * frame (when the file's text is known), then detail.
+ */
 export function formatError(err: WfsyncError): string {
   if (err instanceof WfsyncErrors) return [...err.errors.map(formatError), `${err.message}`].join("\n\n");
   const where = err.location ? `${formatLocation(err.location)} - ` : "";
   const head = `${where}error ${err.code}: ${err.message}`;
-  return err.detail ? `${head}\n${err.detail}` : head;
+  const frame = err.location && err.sourceText ? codeFrame(err.sourceText, err.location.line, err.location.column) : undefined;
+  return [head, frame, err.detail].filter((part) => part).join("\n");
+}
+
+/** A few lines of source around `line` (1-based) with a caret under `column` (1-based). */
+export function codeFrame(text: string, line: number, column: number, context = 2): string {
+  const lines = text.split(/\r?\n/);
+  const first = Math.max(1, line - context);
+  const last = Math.min(lines.length, line + context);
+  const width = String(last).length;
+  const out: string[] = [];
+  for (let n = first; n <= last; n++) {
+    const marker = n === line ? ">" : " ";
+    out.push(`${marker} ${String(n).padStart(width)} | ${lines[n - 1] ?? ""}`);
+    if (n === line) out.push(`  ${" ".repeat(width)} | ${" ".repeat(Math.max(0, column - 1))}^`);
+  }
+  return out.join("\n");
 }

@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../apply/apply.js";
-import { WfsyncError, formatError } from "../errors.js";
+import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import { isEmptyPlan, type Plan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
 import type { QueueEvent } from "../tenant/queue.js";
@@ -115,7 +115,7 @@ function renderResult(result: ApplyResult): string {
   const lines: string[] = [];
   for (const { change, error } of result.failed) {
     const message = error instanceof WfsyncError ? formatError(error) : String(error);
-    lines.push(`failed: ${change.action} ${change.address}${change.source ? ` (${change.source})` : ""}: ${message}`);
+    lines.push(`failed: ${change.action} ${change.address}${change.source ? ` (${formatLocation(change.source)})` : ""}: ${message}`);
   }
   if (result.cancelled.length) lines.push(`${result.cancelled.length} change(s) not sent: apply was stopped. Run apply again to finish.`);
   lines.push(`Apply: ${result.applied.length} applied, ${result.failed.length} failed${result.cancelled.length ? `, ${result.cancelled.length} not sent` : ""}.`);
@@ -128,7 +128,7 @@ function resultToJson(result: ApplyResult): unknown {
     failed: result.failed.map(({ change, error }) => ({
       action: change.action,
       address: change.address,
-      source: change.source ?? null,
+      source: change.source ? formatLocation(change.source) : null,
       code: error instanceof WfsyncError ? error.code : "E_INTERNAL",
       message: error instanceof Error ? error.message : String(error),
     })),

@@ -12,14 +12,14 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as dsl from "../dsl/index.js";
 import { isWorkflowDefinition, type WorkflowDefinition } from "../dsl/workflow.js";
-import { WfsyncError, type SourceLocation } from "../errors.js";
+import { WfsyncError, withSourceText, type SourceLocation } from "../errors.js";
 import { sha1, type CheckCache } from "./cache.js";
 import { displayPath } from "../paths.js";
-import { callStart, codeFrame, diagnosticToError, lineStarts } from "./diagnostics.js";
+import { callStart, diagnosticToError, lineStarts } from "./diagnostics.js";
 import { EvaluationFailure, ModuleEvaluator, type ModuleHost } from "./evaluate.js";
 import { FileGraph, type FileState } from "./graph.js";
 import { createCheckProject, dslTypesPath, transpileForEval } from "./project.js";
-import { tsMorph, type Project, type TsProgram } from "./ts-morph.js";
+import { tsMorph, type Project, type TsProgram } from "../ts-morph.js";
 import { mergeValidations, validateFile, type DesiredModel, type FileValidation, type Locate } from "./validate.js";
 
 export interface CompileResult extends DesiredModel {
@@ -363,7 +363,7 @@ export class WorkflowCompiler {
     const thrown = err.thrown instanceof Error ? `${err.thrown.name}: ${err.thrown.message}` : String(err.thrown);
     return new WfsyncError("E_BUILDER_THREW", `evaluating ${displayPath(file, this.root)} threw ${thrown}`, {
       location: { file: displayPath(at.file, this.root), line: at.line, column: at.column },
-      detail: text ? codeFrame(text, at.line, at.column) : undefined,
+      sourceText: text || undefined,
       cause: err.thrown,
     });
   }
@@ -400,20 +400,19 @@ export class WorkflowCompiler {
       good.push(validation);
     }
     const validation = mergeValidations(good);
-    errors.push(...this.withCodeFrames(validation.errors));
+    errors.push(...this.withSourceTexts(validation.errors));
     const ofWorkflows = (files: Set<string>) => new Set([...files].filter((f) => this.workflowFiles.has(f)));
     return { ...validation, errors, failedFiles: ofWorkflows(failedFiles), checkedFiles: ofWorkflows(checked), fromCache: !this.projectInstance };
   }
 
-  /** Validation problems get the same code frame as type errors. */
-  private withCodeFrames(errors: readonly WfsyncError[]): WfsyncError[] {
+  /** Validation problems get their file's text, for the same code frame as type errors. */
+  private withSourceTexts(errors: readonly WfsyncError[]): WfsyncError[] {
     if (!errors.length) return [];
     const texts = new Map<string, string>();
     for (const [file, state] of this.files) texts.set(displayPath(file, this.root), state.text);
     return errors.map((e) => {
-      const text = e.location && !e.detail ? texts.get(e.location.file) : undefined;
-      if (!text || !e.location) return e;
-      return new WfsyncError(e.code, e.message, { location: e.location, detail: codeFrame(text, e.location.line, e.location.column), cause: e.cause, userError: e.userError });
+      const text = e.location && e.sourceText === undefined ? texts.get(e.location.file) : undefined;
+      return text ? withSourceText(e, text) : e;
     });
   }
 

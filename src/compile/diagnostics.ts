@@ -1,22 +1,7 @@
-/** TypeScript diagnostics and runtime errors turned into WfsyncErrors with a code frame. */
-import { tsMorph, type TsDiagnostic } from "./ts-morph.js";
+/** TypeScript diagnostics turned into WfsyncErrors (with their file's text, for the code frame). */
+import { tsMorph, type TsDiagnostic } from "../ts-morph.js";
 import { WfsyncError, type SourceLocation } from "../errors.js";
 import { displayPath } from "../paths.js";
-
-/** A few lines of source around `line` (1-based) with a caret under `column` (1-based). */
-export function codeFrame(text: string, line: number, column: number, context = 2): string {
-  const lines = text.split(/\r?\n/);
-  const first = Math.max(1, line - context);
-  const last = Math.min(lines.length, line + context);
-  const width = String(last).length;
-  const out: string[] = [];
-  for (let n = first; n <= last; n++) {
-    const marker = n === line ? ">" : " ";
-    out.push(`${marker} ${String(n).padStart(width)} | ${lines[n - 1] ?? ""}`);
-    if (n === line) out.push(`  ${" ".repeat(width)} | ${" ".repeat(Math.max(0, column - 1))}^`);
-  }
-  return out.join("\n");
-}
 
 export function diagnosticToError(diagnostic: TsDiagnostic, root: string): WfsyncError {
   const message = tsMorph().ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n");
@@ -29,10 +14,7 @@ export function diagnosticToError(diagnostic: TsDiagnostic, root: string): Wfsyn
     line: pos.line + 1,
     column: pos.character + 1,
   };
-  return new WfsyncError(code, message, {
-    location,
-    detail: codeFrame(file.text, location.line, location.column),
-  });
+  return new WfsyncError(code, message, { location, sourceText: file.text });
 }
 
 /**

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "./esbuild.js";
-import { tsMorph, type Project, type TsCompilerOptions } from "./ts-morph.js";
+import { tsMorph, type Project, type TsCompilerOptions } from "../ts-morph.js";
 
 /**
  * The DSL's type declarations: the emitted `.d.ts` when running from `dist/`, the source when

@@ -4,7 +4,7 @@
  * at the first.
  */
 import type { CallSite } from "../dsl/callsite.js";
-import type { SplitDecl, StepDecl, WorkflowDefinition } from "../dsl/workflow.js";
+import type { OptionDecl, SplitDecl, StepDecl, WorkflowDefinition } from "../dsl/workflow.js";
 import { WfsyncError, formatLocation, type SourceLocation } from "../errors.js";
 import {
   canonicalOption,
@@ -15,22 +15,18 @@ import {
   type RawOptionContent,
   type RawStep,
 } from "../model/option.js";
-import { stepFields, type FieldKind, type StepTypeName } from "../model/steps.js";
-
-export const MAX_NAME_LENGTH = 255;
-
-/**
- * Fields the DSL's types require (WaitForTime has its own check). A cast can leave them out, and
- * the model would then silently fill in 0 or "" (no mailing, no list): refuse that instead.
- * Required ids must be positive.
- */
-export const REQUIRED_FIELDS: Readonly<Partial<Record<StepTypeName, readonly string[]>>> = {
-  SendEmail: ["shipmentId"],
-  AddToList: ["selection"],
-  RemoveFromList: ["selection"],
-  CreateRequest: ["title"],
-  CreateFollowUp: ["title"],
-};
+import {
+  checkKey,
+  checkName,
+  checkWaitForTime,
+  fitsField,
+  isDeclarableRank,
+  missingRequiredFields,
+  sharedRanks,
+  splitTooDeep,
+  type WaitForTimeProblem,
+} from "../model/rules.js";
+import { stepFields, type FieldKind } from "../model/steps.js";
 
 export interface DesiredOption {
   readonly address: Address;
@@ -98,7 +94,9 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
       const errors: WfsyncError[] = [];
       const options: DesiredOption[] = [];
       let steps = 0;
-      const contents = checkOptions(split, file, locate, (code, message, at) => errors.push(new WfsyncError(code, message, { location: at })));
+      const contents = checkOptions(split, 0, file, locate, (code, message, at, related) =>
+        errors.push(new WfsyncError(code, message, { location: at, related })),
+      );
       for (const { raw, loc: optionLoc, valid, stepCount } of contents) {
         steps += stepCount;
         if (!valid) continue;
@@ -133,7 +131,7 @@ export function mergeValidations(files: readonly FileValidation[]): ValidationRe
           new WfsyncError(
             "E_DUPLICATE_SPLIT",
             `split ${entry.workflowStepId} of workflow ${entry.workflowId} is already declared at ${formatLocation(earlier)}; declare each split once`,
-            { location: entry.loc },
+            { location: entry.loc, related: earlier },
           ),
         );
         continue;
@@ -147,7 +145,7 @@ export function mergeValidations(files: readonly FileValidation[]): ValidationRe
   return { errors, options, stats: { workflows: workflows.size, splits: splitsSeen.size, options: options.size, steps } };
 }
 
-type Problem = (code: string, message: string, loc: SourceLocation) => void;
+type Problem = (code: string, message: string, loc: SourceLocation, related?: SourceLocation) => void;
 
 interface CheckedOption {
   raw: RawOptionContent;
@@ -156,41 +154,50 @@ interface CheckedOption {
   stepCount: number;
 }
 
-/** Checks the options of one split (top level or nested); duplicates of key and rank included. */
-function checkOptions(split: Pick<SplitDecl, "options">, file: string, locate: Locate, problem: Problem): CheckedOption[] {
+/**
+ * Checks the options of one split (top level or nested); duplicates of key and rank included.
+ * `depth`: how many splits enclose these options (0 for a workflow's own split).
+ */
+function checkOptions(split: Pick<SplitDecl, "options">, depth: number, file: string, locate: Locate, problem: Problem): CheckedOption[] {
   const keys = new Map<string, SourceLocation>();
-  const ranks = new Map<number, { key: string; loc: SourceLocation }>();
-  return split.options.map((decl) => {
-    const loc = locate(decl.site, file);
+  const keyOf = (decl: OptionDecl) => (typeof decl.key === "string" ? decl.key : "");
+  const locs = split.options.map((decl) => locate(decl.site, file));
+  // An explicit rank that is no rank is reported; the option then ranks by its position.
+  const ranks = split.options.map((decl) => (isDeclarableRank(decl.rank) ? decl.rank : decl.position));
+  const shared = sharedRanks(ranks);
+  return split.options.map((decl, i) => {
+    const loc = locs[i]!;
     let valid = true;
-    const fail = (code: string, message: string, at: SourceLocation = loc) => {
+    const fail = (code: string, message: string, at: SourceLocation = loc, related?: SourceLocation) => {
       valid = false;
-      problem(code, message, at);
+      problem(code, message, at, related);
     };
-    const key = typeof decl.key === "string" ? decl.key : "";
-    if (typeof decl.key !== "string" || decl.key.trim() === "") fail("E_EMPTY_KEY", "option key must be a non-empty string");
-    else if (keys.has(key)) fail("E_DUPLICATE_KEY", `duplicate option key "${key}" in this split (first at ${formatLocation(keys.get(key)!)})`);
+    const key = keyOf(decl);
+    const keyProblem = typeof decl.key === "string" ? checkKey(key) : ({ code: "empty" } as const);
+    if (keyProblem?.code === "empty") fail("E_EMPTY_KEY", "option key must be a non-empty string");
+    else if (keyProblem?.code === "too-long")
+      fail("E_KEY_LENGTH", `option key ${show(`${key.slice(0, 20)}…`)} is ${keyProblem.length} characters, at most ${keyProblem.max} are allowed`);
+    else if (keys.has(key)) fail("E_DUPLICATE_KEY", `duplicate option key "${key}" in this split (first at ${formatLocation(keys.get(key)!)})`, loc, keys.get(key));
     else keys.set(key, loc);
 
     const name = typeof decl.name === "string" ? decl.name : "";
-    if (typeof decl.name !== "string" || name.trim() === "") fail("E_NAME", `option "${key}" needs a name`);
-    else if (name.length > MAX_NAME_LENGTH)
-      fail("E_NAME_LENGTH", `option "${key}": name is ${name.length} characters, at most ${MAX_NAME_LENGTH} are allowed`);
+    const nameProblem = typeof decl.name === "string" ? checkName(name) : ({ code: "empty" } as const);
+    if (nameProblem?.code === "empty") fail("E_NAME", `option "${key}" needs a name`);
+    else if (nameProblem?.code === "too-long")
+      fail("E_NAME_LENGTH", `option "${key}": name is ${nameProblem.length} characters, at most ${nameProblem.max} are allowed`);
 
-    let rank = decl.position;
-    if (decl.rank !== undefined) {
-      if (!isPositiveInt(decl.rank)) fail("E_RANK", `option "${key}": rank must be a positive integer, got ${show(decl.rank)}`);
-      else rank = decl.rank;
+    const rank = ranks[i]!;
+    if (decl.rank !== undefined && !isDeclarableRank(decl.rank)) fail("E_RANK", `option "${key}": rank must be a positive integer, got ${show(decl.rank)}`);
+    const first = shared[i]?.first;
+    if (first !== undefined && first !== i) {
+      fail("E_DUPLICATE_RANK", `option "${key}" has rank ${rank}, as has option "${keyOf(split.options[first]!)}" (${formatLocation(locs[first]!)})`, loc, locs[first]);
     }
-    const other = ranks.get(rank);
-    if (other) fail("E_DUPLICATE_RANK", `option "${key}" has rank ${rank}, as has option "${other.key}" (${formatLocation(other.loc)})`);
-    else ranks.set(rank, { key, loc });
 
     let stepCount = 0;
     const steps: RawStep[] = [];
     for (const step of decl.steps) {
       const stepLoc = locate(step.site, file);
-      const checked = checkStep(step, stepLoc, file, locate, (code, message, at) => fail(code, message, at));
+      const checked = checkStep(step, stepLoc, depth, file, locate, fail);
       stepCount += 1 + checked.nestedSteps;
       steps.push(checked.raw);
     }
@@ -201,6 +208,7 @@ function checkOptions(split: Pick<SplitDecl, "options">, file: string, locate: L
 function checkStep(
   step: StepDecl,
   loc: SourceLocation,
+  depth: number,
   file: string,
   locate: Locate,
   fail: Problem,
@@ -210,23 +218,25 @@ function checkStep(
   const fields: Record<string, unknown> = { ...step.fields };
   for (const [name, value] of Object.entries(fields)) {
     const kind = kinds[name];
-    if (!kind) {
-      if (step.stepType === "WaitForTime" && name === "timeWaitAlgorithm") continue;
-      fail("E_STEP_FIELD", `${what} has no field "${name}"`, loc);
-      continue;
-    }
-    const wrong = checkField(kind, value);
-    if (wrong) fail("E_STEP_FIELD", `${what} field "${name}": ${wrong}`, loc);
+    if (!kind) fail("E_STEP_FIELD", `${what} has no field "${name}"`, loc);
+    else if (!fitsField(kind, value)) fail("E_STEP_FIELD", `${what} field "${name}": expected ${fieldKindInWords(kind)}, got ${show(value)}`, loc);
   }
-  for (const name of REQUIRED_FIELDS[step.stepType] ?? []) {
-    const value = fields[name];
-    if (value === undefined || value === null || value === "" || value === 0) {
-      fail("E_STEP_FIELD", `${what} needs "${name}"${kinds[name]?.type === "int" ? " (a positive id)" : ""}`, loc);
-    }
+  for (const name of missingRequiredFields(step.stepType, fields)) {
+    fail("E_STEP_FIELD", `${what} needs "${name}"${kinds[name]?.type === "int" ? " (a positive id)" : ""}`, loc);
   }
-  if (step.stepType === "WaitForTime") checkWaitForTime(fields, loc, fail);
+  if (step.stepType === "WaitForTime") {
+    const { algorithm, problems } = checkWaitForTime(fields, (f) => fields[f] !== undefined);
+    for (const p of problems) fail("E_WAIT_FOR_TIME", `waitForTime(): ${waitMessage(p)}`, loc);
+    if (algorithm) fields.timeWaitAlgorithm = algorithm;
+  }
   if (step.stepType === "Split") {
-    const nested = checkOptions({ options: step.options ?? [] }, file, locate, fail);
+    const tooDeep = splitTooDeep(depth + 1);
+    if (tooDeep) {
+      // Reported once, at the first split too deep; what it holds is not looked at.
+      fail("E_SPLIT_DEPTH", `this split is nested ${tooDeep.depth} deep; the server takes splits nested at most ${tooDeep.max} deep`, loc);
+      return { raw: { stepType: "Split", options: [] }, nestedSteps: 0 };
+    }
+    const nested = checkOptions({ options: step.options ?? [] }, depth + 1, file, locate, fail);
     if (nested.length === 0) fail("E_EMPTY_SPLIT", "a nested split needs at least one option", loc);
     return {
       raw: { stepType: "Split", options: nested.map((n) => n.raw) },
@@ -236,23 +246,22 @@ function checkStep(
   return { raw: { ...fields, stepType: step.stepType }, nestedSteps: 0 };
 }
 
-function checkField(kind: FieldKind, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
+/**
+ * What a field of this kind takes, in words: validation's and import's messages say the same
+ * (import lists enum values unquoted).
+ */
+export function fieldKindInWords(kind: FieldKind, quoteValues = true): string {
   switch (kind.type) {
     case "int":
-      return Number.isInteger(value) && (value as number) >= 0 ? undefined : `expected a whole number ≥ 0, got ${show(value)}`;
+      return "a whole number ≥ 0";
     case "string":
-      return typeof value === "string" ? undefined : `expected a string, got ${show(value)}`;
+      return "a string";
     case "bool":
-      return typeof value === "boolean" ? undefined : `expected true or false, got ${show(value)}`;
+      return "true or false";
     case "int[]":
-      return Array.isArray(value) && value.every((v) => Number.isInteger(v) && v > 0)
-        ? undefined
-        : `expected a list of positive ids, got ${show(value)}`;
+      return "a list of positive ids";
     case "enum":
-      return typeof value === "string" && kind.values.includes(value)
-        ? undefined
-        : `expected one of ${kind.values.map((v) => `"${v}"`).join(", ")}, got ${show(value)}`;
+      return `one of ${kind.values.map((v) => (quoteValues ? `"${v}"` : v)).join(", ")}`;
     default: {
       const never: never = kind;
       return never;
@@ -260,49 +269,27 @@ function checkField(kind: FieldKind, value: unknown): string | undefined {
   }
 }
 
-const DATE_TIME = /^\[DT:\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}\]$/;
-
-/** `[DT:02/30/2027 09:00:00]` has the shape but no such day: the server cannot parse it. */
-function isRealDateTime(value: string): boolean {
-  const [month, day, year, hour, minute, second] = (value.match(/\d+/g) ?? []).map(Number) as number[];
-  const t = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
-  return (
-    year! >= 1 &&
-    t.getUTCFullYear() === year &&
-    t.getUTCMonth() === month! - 1 &&
-    t.getUTCDate() === day &&
-    t.getUTCHours() === hour &&
-    t.getUTCMinutes() === minute &&
-    t.getUTCSeconds() === second
-  );
-}
-
-/** Infers the algorithm when left out, then checks the fields fit it (and sets it). */
-function checkWaitForTime(fields: Record<string, unknown>, loc: SourceLocation, fail: Problem): void {
-  const has = (f: string) => fields[f] !== undefined;
-  const algorithm = fields.timeWaitAlgorithm ?? (has("until") ? "UntilSpecified" : has("numIntervals") ? "NumIntervals" : undefined);
-  const bad = (message: string) => fail("E_WAIT_FOR_TIME", `waitForTime(): ${message}`, loc);
-  switch (algorithm) {
-    case "NumIntervals":
-      if (!isPositiveInt(fields.numIntervals)) bad(`numIntervals must be a positive integer, got ${show(fields.numIntervals)}`);
-      if (fields.intervalType === undefined || fields.intervalType === "None") bad('intervalType is required (e.g. "Days")');
-      if (has("until")) bad("until does not go with NumIntervals; use numIntervals or until, not both");
-      break;
-    case "UntilSpecified":
-      if (typeof fields.until !== "string" || !DATE_TIME.test(fields.until))
-        bad(`until must look like "[DT:MM/DD/YYYY HH:mm:ss]", got ${show(fields.until)}`);
-      else if (!isRealDateTime(fields.until)) bad(`until is not a real date and time (MM/DD/YYYY HH:mm:ss), got ${show(fields.until)}`);
-      if (has("numIntervals") || has("intervalType")) bad("numIntervals and intervalType do not go with a fixed until time");
-      break;
-    case "UntilDateField":
-      if (has("numIntervals") || has("intervalType") || has("until"))
-        bad("UntilDateField takes no numIntervals, intervalType or until");
-      break;
-    default:
-      bad("say how long to wait: numIntervals + intervalType, or until");
-      return;
+function waitMessage(p: WaitForTimeProblem): string {
+  switch (p.code) {
+    case "no-algorithm":
+      return "say how long to wait: numIntervals + intervalType, or until";
+    case "num-intervals":
+      return `numIntervals must be a positive integer, got ${show(p.value)}`;
+    case "interval-type":
+      return 'intervalType is required (e.g. "Days")';
+    case "until-format":
+      return `until must look like "[DT:MM/DD/YYYY HH:mm:ss]", got ${show(p.value)}`;
+    case "until-not-real":
+      return `until is not a real date and time (MM/DD/YYYY HH:mm:ss), got ${show(p.value)}`;
+    case "unused-fields":
+      if (p.algorithm === "NumIntervals") return "until does not go with NumIntervals; use numIntervals or until, not both";
+      if (p.algorithm === "UntilSpecified") return "numIntervals and intervalType do not go with a fixed until time";
+      return "UntilDateField takes no numIntervals, intervalType or until";
+    default: {
+      const never: never = p;
+      return never;
+    }
   }
-  fields.timeWaitAlgorithm = algorithm;
 }
 
 function isPositiveInt(v: unknown): v is number {

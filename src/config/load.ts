@@ -10,6 +10,7 @@ import { globSync } from "tinyglobby";
 import { displayPath } from "../paths.js";
 import type { WfsyncConfig } from "../dsl/config.js";
 import { WfsyncError, WfsyncErrors } from "../errors.js";
+import { settingLocator } from "./locate.js";
 
 export const DEFAULT_CONFIG_FILE = "sync.config.ts";
 
@@ -91,9 +92,9 @@ export function resolveConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
   const problems: WfsyncError[] = [];
-  const location = { file: displayPath(configFile, process.cwd()), line: 1, column: 1 };
-  const bad = (field: string, message: string) =>
-    problems.push(new WfsyncError("E_CONFIG", `config "${field}": ${message}`, { location }));
+  // At the property that sets it (the file is parsed only when something is wrong).
+  const locate = settingLocator(configFile, displayPath(configFile, process.cwd()));
+  const bad = (field: string, message: string) => problems.push(new WfsyncError("E_CONFIG", `config "${field}": ${message}`, locate(field)));
 
   const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare"]);
   for (const key of Object.keys(raw)) {

@@ -15,7 +15,7 @@
  *   GET    /__emulator/faults           current latency / rateLimit / failRate
  *   POST   /__emulator/faults           change some of them: {"latency": 20, "rateLimit": 5, "failRate": 0, "writeDelay": 2500}
  */
-import { caseInsensitive } from "../model/option.js";
+import { caseInsensitive } from "../model/carrier.js";
 import { Binder, formatProblems, isObject } from "./bind.js";
 import type { FaultSettings } from "./faults.js";
 import { parseJson } from "./json.js";

@@ -4,11 +4,11 @@
  * type's default. Every problem is collected with its path, so a 400 names all of them at once.
  * Binding assigns no ids and checks no references; the store does that.
  */
-import { caseInsensitive } from "../model/option.js";
+import { caseInsensitive, pascalCase } from "../model/carrier.js";
+import { NAME_MAX_LENGTH, splitTooDeep, tooLong } from "../model/rules.js";
 import {
   STEP_TYPE_ALIASES,
   defaultFieldValue,
-  pascalCase,
   resolveStepType,
   stepFields,
   type FieldKind,
@@ -43,10 +43,6 @@ export interface BoundOption {
   readonly steps: readonly BoundStep[];
 }
 
-/** The database column behind `Name` (superoffice-api.md: max 255). */
-export const NAME_MAX_LENGTH = 255;
-/** Nested splits deeper than this are refused rather than risking the stack. */
-const MAX_DEPTH = 32;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
@@ -66,7 +62,8 @@ export class Binder {
     const c = caseInsensitive(raw);
     const at = (name: string): string => (path ? `${path}.${name}` : name);
     const name = this.string(c.get("name"), at("Name"));
-    if (name.length > NAME_MAX_LENGTH) this.problem(at("Name"), `is ${name.length} characters long; the maximum is ${NAME_MAX_LENGTH}`);
+    const long = tooLong(name, NAME_MAX_LENGTH);
+    if (long) this.problem(at("Name"), `is ${long.length} characters long; the maximum is ${long.max}`);
     return {
       id: this.int(c.get("workflowstepoptionid"), at("WorkflowStepOptionId")),
       workflowStepId: this.int(c.get("workflowstepid"), at("WorkflowStepId")),
@@ -123,8 +120,10 @@ export class Binder {
 
   private nestedOptions(raw: unknown, path: string, depth: number): BoundOption[] {
     if (raw === undefined || raw === null) return [];
-    if (depth > MAX_DEPTH) {
-      this.problem(path, `splits are nested more than ${MAX_DEPTH} levels deep`);
+    // Refused rather than risking the stack; validation refuses the same depth in code.
+    const tooDeep = splitTooDeep(depth);
+    if (tooDeep) {
+      this.problem(path, `splits are nested more than ${tooDeep.max} levels deep`);
       return [];
     }
     if (!Array.isArray(raw)) {

@@ -3,7 +3,7 @@
  * bound query and the parsed body and returns status and body; HTTP, auth and faults are
  * http.ts's business.
  */
-import { caseInsensitive } from "../model/option.js";
+import { caseInsensitive } from "../model/carrier.js";
 import { resolveStepType } from "../model/steps.js";
 import { Binder, formatProblems, isObject, stepTypeName } from "./bind.js";
 import { blankOption, blankStep, invalidRequestBody, presentFlow, presentOption, presentStep, soErrorBody } from "./present.js";

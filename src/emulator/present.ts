@@ -3,7 +3,8 @@
  * `FieldProperties` (on options and flows, which are carriers; steps are not), and error
  * bodies in the shapes SuperOffice uses.
  */
-import { STEP_TYPES, defaultFieldValue, pascalCase, type FieldKind, type StepTypeName } from "../model/steps.js";
+import { pascalCase } from "../model/carrier.js";
+import { STEP_TYPES, defaultFieldValue, type FieldKind, type StepTypeName } from "../model/steps.js";
 import type { FlowRecord, OptionRecord, StepRecord, Store } from "./store.js";
 
 /** Rights as a server grants them to an administrator (shape from captured SaveEmailFlow answers). */

@@ -11,7 +11,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { WfsyncError } from "../errors.js";
-import { caseInsensitive } from "../model/option.js";
+import { caseInsensitive } from "../model/carrier.js";
 import { Binder, isObject, type BindProblem, type BoundStep } from "./bind.js";
 import type { SeedFlowInput } from "./store.js";
 

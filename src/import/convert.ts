@@ -3,9 +3,23 @@
  * model, with a readable key for every option whose Key is empty or already taken in its split,
  * and the list of everything the DSL cannot express. Pure: no IO.
  */
-import { MAX_NAME_LENGTH, REQUIRED_FIELDS } from "../compile/validate.js";
-import { canonicalOption, caseInsensitive, optionFromCarrier, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
-import { defaultFieldValue, stepFields, type FieldKind } from "../model/steps.js";
+import { fieldKindInWords } from "../compile/validate.js";
+import { caseInsensitive } from "../model/carrier.js";
+import { canonicalOption, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
+import {
+  KEY_MAX_LENGTH,
+  checkName,
+  checkWaitForTime,
+  fitsField,
+  isDeclarableRank,
+  missingRequiredFields,
+  sharedRanks,
+  splitTooDeep,
+  tooLong,
+  type WaitForTimeProblem,
+} from "../model/rules.js";
+import { readSplitOption } from "../model/split.js";
+import { defaultFieldValue, stepFields } from "../model/steps.js";
 import type { ServerSplit, ServerWorkflow } from "./read.js";
 
 export interface GeneratedKey {
@@ -85,9 +99,9 @@ function convertSplit(workflowId: number, split: ServerSplit): ImportedSplit {
     if (assigned.reason) {
       generatedKeys.push({ path: "", where: `option ${JSON.stringify(o.name)}`, serverKey: o.key, key: assigned.key, reason: assigned.reason });
     }
-    const content = declareContent(o.model, "", "", generatedKeys, o.problems);
+    const content = declareContent(o.model, assigned.key, { depth: 0, where: "", path: "" }, generatedKeys, o.problems);
     if (o.problems.length) return { ...base(o), supported: false, problems: o.problems };
-    const declared = canonicalOption({ ...content, key: assigned.key, workflowId, workflowStepId: split.workflowStepId });
+    const declared = canonicalOption({ ...content, workflowId, workflowStepId: split.workflowStepId });
     return { ...base(o), supported: true, server: o.model, declared, generatedKeys, updateParticipant: usesUpdateParticipant(o.carrier) };
   });
   return { workflowStepId: split.workflowStepId, options };
@@ -100,18 +114,13 @@ function base(o: ReadOption): OptionBase {
 function readOption(carrier: unknown, workflowId: number, workflowStepId: number): ReadOption {
   const c = caseInsensitive(carrier);
   const problems: string[] = [];
-  let converted: ReturnType<typeof optionFromCarrier> | undefined;
-  try {
-    converted = optionFromCarrier(carrier);
-  } catch (err) {
-    problems.push(`${(err as Error).message}: a step type the DSL does not know`);
-  }
-  for (const field of converted?.unknown ?? []) problems.push(`${field}: a field the DSL cannot express`);
+  const read = readSplitOption(carrier, workflowId, workflowStepId);
+  if (read.unreadable !== undefined) problems.push(`${read.unreadable}: a step type the DSL does not know`);
+  for (const field of read.unknownFields) problems.push(`${field}: a field the DSL cannot express`);
   extraOptionProperties(carrier, "", problems);
   const text = (v: unknown) => (typeof v === "string" ? v : "");
   const int = (v: unknown) => (typeof v === "number" && Number.isInteger(v) ? v : 0);
-  const model = converted ? { ...converted.option, workflowId, workflowStepId } : undefined;
-  const id = converted?.id ?? int(c.get("workflowstepoptionid"));
+  const { option: model, id } = read;
   if (!(id > 0)) problems.push("the option has no WorkflowStepOptionId");
   return {
     id,
@@ -126,12 +135,12 @@ function readOption(carrier: unknown, workflowId: number, workflowStepId: number
 
 /** Ranks the DSL can declare: positive and unique in their split. */
 function checkRanks<T extends { rank: number }>(options: readonly T[], problem: (o: T, text: string) => void): void {
-  const count = new Map<number, number>();
-  for (const o of options) count.set(o.rank, (count.get(o.rank) ?? 0) + 1);
-  for (const o of options) {
-    if (!Number.isInteger(o.rank) || o.rank <= 0) problem(o, `Rank is ${o.rank}; the DSL needs a positive rank`);
-    else if (count.get(o.rank)! > 1) problem(o, `Rank ${o.rank} is shared by ${count.get(o.rank)} options of the split; the DSL needs distinct ranks`);
-  }
+  const shared = sharedRanks(options.map((o) => o.rank));
+  options.forEach((o, i) => {
+    const holders = shared[i];
+    if (!isDeclarableRank(o.rank)) problem(o, `Rank is ${o.rank}; the DSL needs a positive rank`);
+    else if (holders) problem(o, `Rank ${o.rank} is shared by ${holders.count} options of the split; the DSL needs distinct ranks`);
+  });
 }
 
 /**
@@ -166,18 +175,35 @@ export function slugify(text: string): string {
     .replace(/-+$/, "");
 }
 
+/** Where an option's content sits: how many splits enclose it, and how messages and generated keys name it. */
+interface Place {
+  readonly depth: number;
+  readonly where: string;
+  readonly path: string;
+}
+
 /**
- * Checks what the DSL can express of an option's content (name, steps, nested options) and
- * returns it with generated keys for nested options. Problems and keys are collected.
+ * Checks what the DSL can express of an option's content (name, key, steps, nested options) and
+ * returns it as declared: with `key`, and generated keys for nested options. Problems and keys
+ * are collected.
  */
-function declareContent(content: OptionContent, where: string, path: string, keys: GeneratedKey[], problems: string[]): OptionContent {
+function declareContent(content: OptionContent, key: string, place: Place, keys: GeneratedKey[], problems: string[]): OptionContent {
+  const { depth, where, path } = place;
   const at = (text: string) => problems.push(where ? `${where}: ${text}` : text);
-  if (content.name.trim() === "") at("the Name is empty; the DSL needs a name");
-  else if (content.name.length > MAX_NAME_LENGTH) at(`the Name is ${content.name.length} characters; at most ${MAX_NAME_LENGTH} can be declared`);
+  const name = checkName(content.name);
+  if (name?.code === "empty") at("the Name is empty; the DSL needs a name");
+  else if (name?.code === "too-long") at(`the Name is ${name.length} characters; at most ${name.max} can be declared`);
+  const longKey = tooLong(key, KEY_MAX_LENGTH);
+  if (longKey) at(`the Key is ${longKey.length} characters; at most ${longKey.max} can be declared`);
   const steps = content.steps.map((step, i) => {
     const stepWhere = `${where ? `${where} › ` : ""}step ${i + 1} (${step.stepType})`;
     for (const text of stepProblems(step)) problems.push(`${stepWhere}: ${text}`);
     if (step.stepType !== "Split") return step;
+    const tooDeep = splitTooDeep(depth + 1);
+    if (tooDeep) {
+      problems.push(`${stepWhere}: a split nested ${tooDeep.depth} deep; the DSL takes splits nested at most ${tooDeep.max} deep`);
+      return step;
+    }
     const nested = step.options ?? [];
     if (nested.length === 0) problems.push(`${stepWhere}: a nested split without options; the DSL needs at least one`);
     checkRanks(nested, (o, text) => problems.push(`${stepWhere} › option ${JSON.stringify(o.name)}: ${text}`));
@@ -187,72 +213,55 @@ function declareContent(content: OptionContent, where: string, path: string, key
       const optionWhere = `${stepWhere} › option ${j + 1} ${JSON.stringify(o.name)}`;
       const optionPath = `${path}/${i}.${j}`;
       if (a.reason) keys.push({ path: optionPath, where: optionWhere, serverKey: o.key, key: a.key, reason: a.reason });
-      return { ...declareContent(o, optionWhere, optionPath, keys, problems), key: a.key };
+      return declareContent(o, a.key, { depth: depth + 1, where: optionWhere, path: optionPath }, keys, problems);
     });
     return { ...step, options };
   });
-  return { ...content, steps };
+  return { ...content, key, steps };
 }
-
-const DATE_TIME = /^\[DT:\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}\]$/;
 
 /** What of one step (its own fields, not nested options) the DSL cannot declare. */
 function stepProblems(step: StepModel): string[] {
   const problems: string[] = [];
-  const fields = stepFields(step.stepType);
-  for (const [name, kind] of Object.entries(fields)) {
-    const wrong = fieldProblem(kind, step[name]);
-    if (wrong) problems.push(`${name} is ${show(step[name])}; ${wrong}`);
+  for (const [name, kind] of Object.entries(stepFields(step.stepType))) {
+    if (!fitsField(kind, step[name])) problems.push(`${name} is ${show(step[name])}; the DSL takes ${fieldKindInWords(kind, false)}`);
   }
   if (problems.length) return problems;
-  for (const name of REQUIRED_FIELDS[step.stepType] ?? []) {
-    if (step[name] === 0 || step[name] === "") problems.push(`${name} is ${show(step[name])}; the DSL requires it (the step would do nothing)`);
-  }
+  for (const name of missingRequiredFields(step.stepType, step)) problems.push(`${name} is ${show(step[name])}; the DSL requires it (the step would do nothing)`);
   if (step.stepType === "WaitForTime") problems.push(...waitProblems(step));
   return problems;
 }
 
-function fieldProblem(kind: FieldKind, value: unknown): string | undefined {
-  switch (kind.type) {
-    case "int":
-      return Number.isInteger(value) && (value as number) >= 0 ? undefined : "the DSL takes a whole number ≥ 0";
-    case "string":
-      return typeof value === "string" ? undefined : "the DSL takes a string";
-    case "bool":
-      return typeof value === "boolean" ? undefined : "the DSL takes true or false";
-    case "int[]":
-      return Array.isArray(value) && value.every((v) => Number.isInteger(v) && v > 0) ? undefined : "the DSL takes a list of positive ids";
-    case "enum":
-      return typeof value === "string" && kind.values.includes(value) ? undefined : `the DSL takes one of ${kind.values.join(", ")}`;
-    default: {
-      const never: never = kind;
-      return never;
-    }
-  }
+/**
+ * waitForTime() takes one shape per algorithm. A field counts as given when it differs from the
+ * server's default; values left over from another algorithm are listed first.
+ */
+function waitProblems(step: StepModel): string[] {
+  const defaults = stepFields("WaitForTime");
+  const given = (n: string) => JSON.stringify(step[n]) !== JSON.stringify(defaultFieldValue(defaults[n]!));
+  const { problems } = checkWaitForTime(step, given);
+  const leftovers = problems.filter((p) => p.code === "unused-fields");
+  return [...leftovers, ...problems.filter((p) => p.code !== "unused-fields")].flatMap((p) => waitText(p, step));
 }
 
-/** waitForTime() takes one shape per algorithm; values left over from another one cannot be declared. */
-function waitProblems(step: StepModel): string[] {
-  const leftovers = (names: string[]) =>
-    names.filter((n) => JSON.stringify(step[n]) !== JSON.stringify(defaultFieldValue(stepFields("WaitForTime")[n]!)));
-  const extra = (algorithm: string, names: string[]) =>
-    leftovers(names).map((n) => `${n} is ${show(step[n])}, which ${algorithm} does not use; the DSL cannot declare it (clear it in the flow editor)`);
-  switch (step.timeWaitAlgorithm) {
-    case "NumIntervals": {
-      const out = extra("NumIntervals", ["until"]);
-      if (!((step.numIntervals as number) > 0)) out.push(`numIntervals is ${show(step.numIntervals)}; the DSL needs a positive number`);
-      if (step.intervalType === "None") out.push('intervalType is "None"; the DSL needs a unit such as "Days"');
-      return out;
+function waitText(p: WaitForTimeProblem, step: StepModel): string[] {
+  switch (p.code) {
+    case "unused-fields":
+      return p.fields.map((n) => `${n} is ${show(step[n])}, which ${p.algorithm} does not use; the DSL cannot declare it (clear it in the flow editor)`);
+    case "num-intervals":
+      return [`numIntervals is ${show(p.value)}; the DSL needs a positive number`];
+    case "interval-type":
+      return [`intervalType is ${show(p.value)}; the DSL needs a unit such as "Days"`];
+    case "until-format":
+      return [`until is ${show(p.value)}; the DSL needs "[DT:MM/DD/YYYY HH:mm:ss]"`];
+    case "until-not-real":
+      return [`until is ${show(p.value)}; the DSL needs a real date and time ("[DT:MM/DD/YYYY HH:mm:ss]")`];
+    case "no-algorithm":
+      return [`timeWaitAlgorithm is ${show(p.algorithm)}; the DSL needs NumIntervals, UntilSpecified or UntilDateField`];
+    default: {
+      const never: never = p;
+      return never;
     }
-    case "UntilSpecified": {
-      const out = extra("UntilSpecified", ["numIntervals", "intervalType"]);
-      if (!DATE_TIME.test(String(step.until))) out.push(`until is ${show(step.until)}; the DSL needs "[DT:MM/DD/YYYY HH:mm:ss]"`);
-      return out;
-    }
-    case "UntilDateField":
-      return extra("UntilDateField", ["numIntervals", "intervalType", "until"]);
-    default:
-      return [`timeWaitAlgorithm is ${show(step.timeWaitAlgorithm)}; the DSL needs NumIntervals, UntilSpecified or UntilDateField`];
   }
 }
 

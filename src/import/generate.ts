@@ -6,8 +6,8 @@
  * server data always gives the same bytes.
  */
 import { CodeBlockWriter, Project } from "ts-morph";
-import { REQUIRED_FIELDS } from "../compile/validate.js";
 import type { OptionContent, StepModel } from "../model/option.js";
+import { REQUIRED_FIELDS } from "../model/rules.js";
 import { defaultFieldValue, stepFields, type StepTypeName } from "../model/steps.js";
 import type { GeneratedKey, ImportedSplit, ImportedWorkflow, UnsupportedOption } from "./convert.js";
 

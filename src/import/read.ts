@@ -4,7 +4,8 @@
  * converted here; the carriers are kept as the server sent them (the state records them).
  */
 import { WfsyncError } from "../errors.js";
-import { caseInsensitive } from "../model/option.js";
+import { caseInsensitive } from "../model/carrier.js";
+import { readSplitStep } from "../model/split.js";
 import { resolveStepType } from "../model/steps.js";
 import type { Tenant } from "../tenant/tenant.js";
 
@@ -99,18 +100,21 @@ async function readFlow(tenant: Tenant, workflowId: number, emailFlowId: number,
 }
 
 function splitFromStep(step: unknown, workflowId: number, workflowStepId: number): ServerSplit {
-  const s = caseInsensitive(step);
   if (!(workflowStepId > 0)) throw new WfsyncError("E_SERVER_STEP", `a Split step of workflow ${workflowId} has no WorkflowStepId`, { userError: false });
-  if (resolveStepType(s.get("steptype")) !== "Split") {
-    throw new WfsyncError(
-      "E_NOT_A_SPLIT",
-      `step ${workflowStepId} is a ${String(s.get("steptype") ?? "step of unknown type")} step on the server, not a Split`,
-    );
+  const read = readSplitStep(step, workflowId);
+  if (read.ok) return { workflowStepId, options: read.options };
+  const { problem } = read;
+  switch (problem.code) {
+    case "not-a-split":
+      throw new WfsyncError(
+        "E_NOT_A_SPLIT",
+        `step ${workflowStepId} is a ${String(problem.stepType ?? "step of unknown type")} step on the server, not a Split`,
+      );
+    case "wrong-workflow":
+      throw new WfsyncError("E_WRONG_WORKFLOW", `split ${workflowStepId} belongs to workflow ${problem.stepWorkflowId} on the server, not ${workflowId}`);
+    default: {
+      const never: never = problem;
+      throw new Error(`unknown problem ${String(never)}`);
+    }
   }
-  const stepWorkflow = s.get("workflowid");
-  if (typeof stepWorkflow === "number" && stepWorkflow !== 0 && stepWorkflow !== workflowId) {
-    throw new WfsyncError("E_WRONG_WORKFLOW", `split ${workflowStepId} belongs to workflow ${stepWorkflow} on the server, not ${workflowId}`);
-  }
-  const options = s.get("options");
-  return { workflowStepId, options: Array.isArray(options) ? options : [] };
 }

@@ -14,7 +14,7 @@ import type { WorkflowCompiler } from "../compile/compiler.js";
 import { displayPath } from "../paths.js";
 import type { DesiredOption } from "../compile/validate.js";
 import { findWorkflowFiles, type ResolvedConfig } from "../config/load.js";
-import { WfsyncError, WfsyncErrors, formatLocation } from "../errors.js";
+import { WfsyncError, WfsyncErrors, type SourceLocation } from "../errors.js";
 import { hashOption, optionAddress, parseAddress, type Address, type StepModel } from "../model/option.js";
 import { writeFileAtomicSync } from "../state/atomic.js";
 import { openState, type StateStore } from "../state/index.js";
@@ -50,7 +50,7 @@ export interface ImportResult {
   readonly workflow: Pick<ImportedWorkflow, "workflowId" | "emailFlowId" | "flowName">;
   readonly splits: readonly number[];
   readonly statePath: string;
-  readonly recorded: readonly { address: Address; id: number; source: string }[];
+  readonly recorded: readonly { address: Address; id: number; source: SourceLocation }[];
   /** Options whose code key differs from the server's Key: the next plan updates them. */
   readonly generatedKeys: readonly { address: Address; id: number; keys: readonly GeneratedKey[] }[];
   readonly skipped: readonly { workflowStepId: number; option: UnsupportedOption }[];
@@ -148,11 +148,11 @@ function compileImported(ctx: ImportContext, file: string, displayFile: string, 
     const duplicate = result.errors.filter((e) => e.code === "E_DUPLICATE_SPLIT");
     const own = result.errors.filter((e) => e.location?.file === displayFile);
     if (duplicate.length) {
-      // Each error is at the later of the two declarations (in file order): the other file is the
-      // one that is not the new file, at the error or in "already declared at FILE:L:C".
+      // Each error is at the later of the two declarations (in file order), `related` at the
+      // earlier: the other file is whichever of the two is not the new file.
       const others = new Set<string>();
       for (const e of duplicate) {
-        for (const f of [e.location?.file, /already declared at (.+):\d+:\d+;/.exec(e.message)?.[1]]) if (f && f !== displayFile) others.add(f);
+        for (const f of [e.location?.file, e.related?.file]) if (f && f !== displayFile) others.add(f);
       }
       const where = others.size ? [...others].sort().join(", ") : "another file";
       throw new WfsyncErrors(
@@ -189,12 +189,12 @@ async function recordImported(
   compiled: ReadonlyMap<Address, DesiredOption>,
   now: () => Date,
 ): Promise<{ recorded: ImportResult["recorded"]; forgotten: Address[] }> {
-  const recorded: { address: Address; id: number; source: string }[] = [];
+  const recorded: { address: Address; id: number; source: SourceLocation }[] = [];
   const appliedAt = now().toISOString();
   for (const o of supportedOptions(imported)) {
     const address = optionAddress(o.declared);
     const desired = compiled.get(address)!;
-    const source = formatLocation(desired.source);
+    const source = desired.source;
     // The hash is of what the server holds. With a generated key that differs from the code's,
     // so the next plan shows the one update that saves the key, and nothing else.
     await state.record(address, { id: o.id, hash: hashOption(o.server), option: desired.option, server: o.carrier, source, appliedAt });

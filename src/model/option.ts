@@ -5,9 +5,9 @@
  * which makes `JSON.stringify` a stable serialisation without a stable-stringify library.
  */
 import { createHash } from "node:crypto";
+import { caseInsensitive, pascalCase } from "./carrier.js";
 import {
   defaultFieldValue,
-  pascalCase,
   resolveStepType,
   stepFields,
   type FieldKind,
@@ -161,15 +161,6 @@ export interface StepCarrier {
   Rank?: number;
   Options?: OptionCarrier[];
   [field: string]: unknown;
-}
-
-/** Reads property names the way the server binds them: case-insensitively, last duplicate wins. */
-export function caseInsensitive(obj: unknown): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  if (obj && typeof obj === "object" && !Array.isArray(obj)) {
-    for (const [k, v] of Object.entries(obj)) map.set(k.toLowerCase(), v);
-  }
-  return map;
 }
 
 /** Properties of a carrier that are the server's own and never part of the model. */

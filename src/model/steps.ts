@@ -137,7 +137,3 @@ export function defaultFieldValue(kind: FieldKind): unknown {
     }
   }
 }
-
-export function pascalCase(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}

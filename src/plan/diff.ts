@@ -6,7 +6,8 @@
 import type { DesiredOption } from "../compile/validate.js";
 import type { SourceLocation } from "../errors.js";
 import { splitRef, type LiveOption, type SplitRef } from "../model/live.js";
-import { caseInsensitive, optionAddress, type Address, type OptionModel } from "../model/option.js";
+import { caseInsensitive } from "../model/carrier.js";
+import { optionAddress, type Address, type OptionModel } from "../model/option.js";
 import type { StateEntry } from "../state/format.js";
 
 interface ChangeBase {
@@ -15,7 +16,7 @@ interface ChangeBase {
   readonly workflowStepId: number;
   readonly key: string;
   /** Where the option is declared in code (the state's record of it for deletes). */
-  readonly source: string | undefined;
+  readonly source: SourceLocation | undefined;
   readonly before: OptionModel | undefined;
   readonly after: OptionModel | undefined;
   /** Why, when it is not obvious: "changed on the server", "gone from the server", "adopted". */
@@ -78,7 +79,7 @@ export function diffModels(input: DiffInput): Plan {
       workflowId: d.option.workflowId,
       workflowStepId: d.option.workflowStepId,
       key: d.option.key,
-      source: formatSource(d.source),
+      source: d.source,
       after: d.option,
     };
     const s = applied.get(address);
@@ -196,10 +197,6 @@ export function compareChanges(a: Change, b: Change): number {
     rank(a) - rank(b) ||
     (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
   );
-}
-
-function formatSource(loc: SourceLocation): string {
-  return `${loc.file}:${loc.line}:${loc.column}`;
 }
 
 /** True when applying the plan would send nothing and change nothing. */

@@ -4,6 +4,7 @@
  * the README documents).
  */
 import { structuredPatch } from "diff";
+import { formatLocation } from "../errors.js";
 import type { OptionContent, OptionModel, StepModel } from "../model/option.js";
 import { defaultFieldValue, stepFields } from "../model/steps.js";
 import type { Change, Plan } from "./diff.js";
@@ -64,7 +65,7 @@ export function summaryLine(plan: Plan): string {
 type Painters = Record<"green" | "yellow" | "red" | "dim", (s: string) => string>;
 
 function renderChange(c: Change, p: Painters): string[] {
-  const where = c.source ? p.dim(`  (${c.action === "delete" ? "was " : ""}${c.source})`) : "";
+  const where = c.source ? p.dim(`  (${c.action === "delete" ? "was " : ""}${formatLocation(c.source)})`) : "";
   const why = c.reason ? p.dim(` — ${c.reason}`) : "";
   switch (c.action) {
     case "create":
@@ -140,7 +141,7 @@ export function planToJson(plan: Plan): unknown {
       workflowStepId: c.workflowStepId,
       key: c.key,
       id: "id" in c ? c.id : null,
-      source: c.source ?? null,
+      source: c.source ? formatLocation(c.source) : null,
       before: c.before ?? {},
       after: c.after ?? {},
       ...(c.reason ? { reason: c.reason } : {}),

@@ -2,10 +2,12 @@
  * The state file's format (version 1) and its hand-written schema check. A file that fails the
  * check is refused with every problem listed at its JSON path; it is never overwritten.
  */
+import { formatLocation, parseLocation, type SourceLocation } from "../errors.js";
 import type { OptionModel } from "../model/option.js";
 
 export const STATE_VERSION = 1;
 
+/** One entry as wfsync holds it in memory. */
 export interface StateEntry {
   /** The option's `WorkflowStepOptionId` on the server. */
   readonly id: number;
@@ -15,10 +17,15 @@ export interface StateEntry {
   readonly option: OptionModel;
   /** The server's answer after the last write (lends step ids to the next update). */
   readonly server: unknown;
-  /** Where the option was declared, `file:line:col`. */
-  readonly source?: string;
+  /** Where the option was declared. */
+  readonly source?: SourceLocation | undefined;
   /** ISO time of the last write. */
   readonly appliedAt: string;
+}
+
+/** One entry as the state file and the journal hold it: the source as `file:line:col`. */
+export interface StoredStateEntry extends Omit<StateEntry, "source"> {
+  readonly source?: string;
 }
 
 export interface StateFileV1 {
@@ -26,7 +33,23 @@ export interface StateFileV1 {
   /** The normalised base URL the state belongs to. */
   readonly tenant: string;
   /** By address `workflowId/workflowStepId/key`. */
-  readonly entries: Readonly<Record<string, StateEntry>>;
+  readonly entries: Readonly<Record<string, StoredStateEntry>>;
+}
+
+/**
+ * A checked stored entry as held in memory; every entry read (file, journal) comes through here.
+ * A source that is not `file:line:col` (a hand edit) is dropped: it is only ever shown.
+ */
+export function entryFromStored(stored: StoredStateEntry): StateEntry {
+  const { source, ...rest } = stored;
+  const location = source === undefined ? undefined : parseLocation(source);
+  return location ? { ...stored, source: location } : rest;
+}
+
+/** An entry as it is written; its properties keep their order, so files and `state show` read the same. */
+export function storedEntry(entry: StateEntry): StoredStateEntry {
+  const { source, ...rest } = entry;
+  return source === undefined ? rest : { ...entry, source: formatLocation(source) };
 }
 
 /** Collects problems as `path: what is wrong`; stops collecting after a few dozen. */
@@ -60,7 +83,7 @@ export function checkStateFile(value: unknown, problems: Problems): value is Sta
 }
 
 /** Checks one entry and that it belongs at `address`. */
-export function checkEntry(address: string, entry: unknown, path: string, problems: Problems): entry is StateEntry {
+export function checkEntry(address: string, entry: unknown, path: string, problems: Problems): entry is StoredStateEntry {
   const before = problems.list.length;
   if (!isObject(entry)) {
     problems.add(path, `expected an object, got ${describe(entry)}`);
@@ -135,8 +158,8 @@ function describe(v: unknown): string {
 
 /** The file's text: entries sorted by address, so the file diffs well in review. */
 export function serializeState(tenant: string, entries: ReadonlyMap<string, StateEntry>): string {
-  const sorted: Record<string, StateEntry> = {};
-  for (const address of [...entries.keys()].sort()) sorted[address] = entries.get(address)!;
+  const sorted: Record<string, StoredStateEntry> = {};
+  for (const address of [...entries.keys()].sort()) sorted[address] = storedEntry(entries.get(address)!);
   const file: StateFileV1 = { version: STATE_VERSION, tenant, entries: sorted };
   return `${JSON.stringify(file, null, 2)}\n`;
 }

@@ -13,12 +13,12 @@ import fs from "node:fs";
 import { WfsyncError } from "../errors.js";
 import path from "node:path";
 import { fsyncDirSync, readTextIfExists, writeAllSync } from "./atomic.js";
-import type { StateEntry } from "./format.js";
+import type { StoredStateEntry } from "./format.js";
 
 export const JOURNAL_VERSION = 1;
 
 export type JournalOp =
-  | { readonly op: "record"; readonly address: string; readonly entry: StateEntry }
+  | { readonly op: "record"; readonly address: string; readonly entry: StoredStateEntry }
   | { readonly op: "remove"; readonly address: string };
 
 export interface JournalContent {
@@ -48,7 +48,7 @@ export function readJournal(file: string): JournalContent | undefined {
     }
     if (typeof value.address !== "string") damaged(file, line, "has no address");
     if (value.op === "remove") ops.push({ line, op: { op: "remove", address: value.address as string } });
-    else if (value.op === "record") ops.push({ line, op: { op: "record", address: value.address as string, entry: value.entry as StateEntry } });
+    else if (value.op === "record") ops.push({ line, op: { op: "record", address: value.address as string, entry: value.entry as StoredStateEntry } });
     else damaged(file, line, `has an unknown operation ${JSON.stringify(value.op)}`);
   });
   return { tenant, ops, tornTail };

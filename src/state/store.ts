@@ -10,7 +10,18 @@ import path from "node:path";
 import { normaliseBaseUrl } from "../client/url.js";
 import { WfsyncError } from "../errors.js";
 import { fsyncDirSync, readTextIfExists, writeFileAtomicSync } from "./atomic.js";
-import { Problems, STATE_VERSION, checkEntry, checkStateFile, serializeState, type StateEntry, type StateFileV1 } from "./format.js";
+import {
+  Problems,
+  STATE_VERSION,
+  checkEntry,
+  checkStateFile,
+  entryFromStored,
+  serializeState,
+  storedEntry,
+  type StateEntry,
+  type StateFileV1,
+  type StoredStateEntry,
+} from "./format.js";
 import { JournalWriter, readJournal, type JournalContent } from "./journal.js";
 import { acquireLock, pidAlive, type HeldLock, type WarnLogger } from "./lock.js";
 
@@ -63,7 +74,7 @@ export async function openState(file: string, options: OpenStateOptions): Promis
     // A file edited by hand (or written before normalisation) may hold another spelling of a URL.
     const tenant = sameSpelling(stateFile?.tenant) ?? sameSpelling(journal?.tenant) ?? wanted;
     checkTenant(statePath, sameSpelling(stateFile?.tenant), sameSpelling(journal?.tenant), wanted);
-    const entries = new Map<string, StateEntry>(Object.entries(stateFile?.entries ?? {}));
+    const entries = new Map<string, StateEntry>(Object.entries(stateFile?.entries ?? {}).map(([address, e]) => [address, entryFromStored(e)]));
     if (journal) replay(`${statePath}.journal`, journal, entries);
     const store = new Store(statePath, tenant, entries, lock, options);
     // A journal left by a crash is folded in now; one without a header holds nothing.
@@ -146,7 +157,7 @@ function replay(file: string, journal: JournalContent, entries: Map<string, Stat
   const problems = new Problems();
   for (const { line, op } of journal.ops) {
     if (op.op === "remove") entries.delete(op.address);
-    else if (checkEntry(op.address, op.entry, `${path.basename(file)} line ${line}`, problems)) entries.set(op.address, op.entry);
+    else if (checkEntry(op.address, op.entry, `${path.basename(file)} line ${line}`, problems)) entries.set(op.address, entryFromStored(op.entry));
   }
   if (!problems.ok) {
     throw new WfsyncError("E_STATE_JOURNAL", `The state journal ${file} holds entries that do not match the state format:`, {
@@ -187,13 +198,14 @@ class Store implements StateStore {
 
   async record(address: string, entry: StateEntry): Promise<void> {
     this.assertWritable();
+    const stored = storedEntry(entry);
     const problems = new Problems();
-    if (!checkEntry(address, entry, `entry ${address}`, problems)) {
+    if (!checkEntry(address, stored, `entry ${address}`, problems)) {
       throw new WfsyncError("E_STATE_ENTRY", `Refusing to record an invalid state entry: ${problems.list.join("; ")}`, { userError: false });
     }
     // Keep in memory exactly what a replay would read back.
-    const line = this.writer().append({ op: "record", address, entry });
-    this.map.set(address, (JSON.parse(line) as { entry: StateEntry }).entry);
+    const line = this.writer().append({ op: "record", address, entry: stored });
+    this.map.set(address, entryFromStored((JSON.parse(line) as { entry: StoredStateEntry }).entry));
     this.afterOp();
   }
 

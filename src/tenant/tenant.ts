@@ -8,7 +8,8 @@ import { ApiError } from "../client/errors.js";
 import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
 import { parseSplitRef, type LiveOption, type SplitRef } from "../model/live.js";
-import { caseInsensitive, optionToCarrier, type OptionModel } from "../model/option.js";
+import { caseInsensitive } from "../model/carrier.js";
+import { optionToCarrier, type OptionModel } from "../model/option.js";
 import type { Reconciled, TenantQueue } from "./queue.js";
 import { splitOptions } from "./split.js";
 

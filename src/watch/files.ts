@@ -122,37 +122,47 @@ export function chokidarSource(ignore: (abs: string) => boolean): FileEventSourc
     if (fresh.length) watcher.add(fresh);
   };
 
+  let handlers: { onPath: (abs: string) => void; onError: (err: Error) => void } | undefined;
+  const open = (): FSWatcher => {
+    const w = watch([], {
+      ignoreInitial: true,
+      // Its default of waiting 2 s for writes to settle would be most of our latency budget;
+      // a half-written file simply fails to compile and is compiled again on its next event.
+      awaitWriteFinish: false,
+      ignored: (p: string) => {
+        const abs = path.resolve(p);
+        return SKIPPED_DIRS.has(path.basename(abs)) || ignore(abs) || !wanted(abs);
+      },
+    });
+    const report = (p: string): void => handlers?.onPath(path.resolve(p));
+    w.on("add", report).on("change", report).on("unlink", report).on("error", (err) => handlers?.onError(err as Error));
+    // A deleted folder: watch from its parent, so that it is seen when it comes back.
+    w.on("unlinkDir", () => {
+      added.clear();
+      sync();
+    });
+    return w;
+  };
+
   return {
     start(onPath, onError) {
-      const w = watch([], {
-        ignoreInitial: true,
-        // Its default of waiting 2 s for writes to settle would be most of our latency budget;
-        // a half-written file simply fails to compile and is compiled again on its next event.
-        awaitWriteFinish: false,
-        ignored: (p: string) => {
-          const abs = path.resolve(p);
-          return SKIPPED_DIRS.has(path.basename(abs)) || ignore(abs) || !wanted(abs);
-        },
-      });
+      handlers = { onPath, onError };
+      const w = open();
       watcher = w;
-      const report = (p: string): void => onPath(path.resolve(p));
-      w.on("add", report).on("change", report).on("unlink", report).on("error", (err) => onError(err as Error));
-      // A deleted folder: watch from its parent, so that it is seen when it comes back.
-      w.on("unlinkDir", () => {
-        added.clear();
-        sync();
-      });
       sync();
       return new Promise<void>((resolve) => w.once("ready", () => resolve()));
     },
     setWatched(next) {
-      const changed = spec !== undefined && JSON.stringify(spec) !== JSON.stringify(next);
+      const rootsChanged = spec !== undefined && JSON.stringify(spec.roots) !== JSON.stringify(next.roots);
       spec = next;
       files = new Set(next.files);
       // chokidar prunes what the previous spec did not want and never looks at it again: a glob
-      // changed and changed back left its folder unwatched for good. Start over from the new spec.
-      if (changed && watcher && added.size) {
-        watcher.unwatch([...added]);
+      // changed and changed back left its folder unwatched for good. A glob change starts a new
+      // watcher over the new spec (the old one is closed once the new one is watching).
+      if (rootsChanged && watcher) {
+        const old = watcher;
+        watcher = open();
+        watcher.once("ready", () => void old.close());
         added.clear();
       }
       sync();

@@ -24,7 +24,7 @@ import { SupersededError, type WatchEngine } from "./engine.js";
 import type { FileEventSource } from "./files.js";
 import { LastGoodModel, findFrozenFiles } from "./model.js";
 import { WatchedProject, type ProjectFiles, type WatchCompiler } from "./project.js";
-import { partitionPlan, sourceFile, splitsToLookUp, type RunPartition } from "./partition.js";
+import { partitionPlan, splitsToLookUp, type RunPartition } from "./partition.js";
 import type { WatchNotice, WatchRun } from "./run.js";
 import { RunScheduler, systemClock, type Batch, type Clock } from "./schedule.js";
 
@@ -222,7 +222,8 @@ export class WatchLoop {
     if (pending.size === 0) return false;
     const declared = desired.get(address)?.file;
     if (declared !== undefined) return pending.has(declared);
-    const was = sourceFile(this.o.engine.applied().get(address)?.source);
+    // The file (as shown, relative to the root) the state says declared it.
+    const was = this.o.engine.applied().get(address)?.source?.file;
     return was !== undefined && pending.has(path.resolve(this.o.root, was));
   }
 

@@ -30,8 +30,7 @@ export function findFrozenFiles(
     freeze(e.location.file);
     // A split declared twice is located at the later declaration (in file order), but neither
     // file's version may be sent: which one "wins" must not depend on how the files sort.
-    const earlier = e.code === "E_DUPLICATE_SPLIT" ? /already declared at (.+):\d+:\d+;/.exec(e.message)?.[1] : undefined;
-    if (earlier) freeze(earlier);
+    if (e.code === "E_DUPLICATE_SPLIT" && e.related) freeze(e.related.file);
   }
   return frozen;
 }

@@ -63,7 +63,7 @@ export function partitionPlan(plan: Plan, rules: PartitionRules): RunPartition {
           const error = new WfsyncError(
             "E_SPLIT_NOT_FOUND",
             `the server has no split step ${c.workflowStepId} in workflow ${c.workflowId}; check the ids in code against the flow`,
-            { location: sourceLocation(c.source) },
+            { location: c.source },
           );
           out.held.push({ change: c, reason: "its split is not on the server", error });
         } else out.send.push(c);
@@ -118,14 +118,4 @@ function isDrift(c: Change, applied: ReadonlyMap<Address, StateEntry>): boolean 
       return never;
     }
   }
-}
-
-function sourceLocation(source: string | undefined): { file: string; line: number; column: number } | undefined {
-  const m = source ? /^(.*):(\d+):(\d+)$/.exec(source) : null;
-  return m ? { file: m[1]!, line: Number(m[2]), column: Number(m[3]) } : undefined;
-}
-
-/** The file (as shown, relative to the root) a state entry's `source` points into. */
-export function sourceFile(source: string | undefined): string | undefined {
-  return sourceLocation(source)?.file;
 }

@@ -48,7 +48,7 @@ export class WatchReporter {
     if (run.retryInMs !== undefined) out.push(`  retrying in ${seconds(run.retryInMs)} (or at the next save)`);
     if (run.pendingDeletes.length) {
       out.push(this.paint(33, `  ${count(run.pendingDeletes.length, "pending delete")} (still on the server):`));
-      for (const p of run.pendingDeletes) out.push(`    - ${p.change.address}${"id" in p.change ? ` [id ${p.change.id}]` : ""}${p.change.source ? ` (was ${p.change.source})` : ""}: ${p.reason}`);
+      for (const p of run.pendingDeletes) out.push(`    - ${p.change.address}${"id" in p.change ? ` [id ${p.change.id}]` : ""}${p.change.source ? ` (was ${formatLocation(p.change.source)})` : ""}: ${p.reason}`);
     }
     return `${out.join("\n")}\n`;
   }
@@ -114,7 +114,7 @@ function symbol(c: Change): string {
 }
 
 function describe(c: Change): string {
-  return `${symbol(c)} ${c.address}${c.source ? ` (${c.source})` : ""}`;
+  return `${symbol(c)} ${c.address}${c.source ? ` (${formatLocation(c.source)})` : ""}`;
 }
 
 function list(changes: readonly Change[]): string {

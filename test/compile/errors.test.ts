@@ -1,6 +1,6 @@
 /** What the compiler reports for broken files, and what it evaluates (nothing that fails to check). */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { WfsyncError } from "../../src/errors.js";
+import { formatError, type WfsyncError } from "../../src/errors.js";
 import { compileHarness, type CompileHarness } from "../helpers/compile.js";
 
 let h: CompileHarness;
@@ -20,9 +20,9 @@ export default workflow(${workflowId}, (wf) => {
 });
 `;
 
-/** The caret under the frame's marked line sits at the reported column. */
+/** The caret under the printed frame's marked line sits at the reported column. */
 function caretColumn(err: WfsyncError): number {
-  const lines = (err.detail ?? "").split("\n");
+  const lines = formatError(err).split("\n");
   const marked = lines.findIndex((l) => l.startsWith(">"));
   const caret = lines[marked + 1] ?? "";
   return caret.indexOf("^") - caret.indexOf("|") - 1;
@@ -40,10 +40,25 @@ describe("type-check errors", () => {
     const err = c.error(code);
     expect(c.where(err.location)).toBe(`workflows/bad.ts:${line}:${column}`);
     expect(err.message).toContain(message);
-    expect(err.detail).toContain(`> ${line} |       ${step}`);
+    expect(formatError(err)).toContain(`> ${line} |       ${step}`);
     expect(caretColumn(err)).toBe(column);
     expect(c.result.failedFiles).toEqual(new Set([c.path("workflows/bad.ts")]));
     expect(c.result.options.size).toBe(0);
+  });
+
+  it("prints the code frame under the message when the error is printed", () => {
+    const err = h.run({ "workflows/bad.ts": wrap('path.sendEmail({ shipmentId: "1" });') }).error("TS2322");
+    expect(formatError(err).replace(err.location!.file, "workflows/bad.ts")).toBe(
+      [
+        "workflows/bad.ts:6:24 - error TS2322: Type 'string' is not assignable to type 'number'.",
+        "  4 |   wf.split(2, (split) => {",
+        '  5 |     split.option("a", { name: "A" }, (path) => {',
+        '> 6 |       path.sendEmail({ shipmentId: "1" });',
+        "    |                        ^",
+        "  7 |     });",
+        "  8 |   });",
+      ].join("\n"),
+    );
   });
 
   it("reports every error of several files in one run, and keeps the good file's options", () => {
@@ -107,7 +122,7 @@ describe("evaluation", () => {
     const err = c.error("E_BUILDER_THREW");
     expect(c.where(err.location)).toBe("workflows/t.ts:6:23");
     expect(err.message).toContain("RangeError: no such list");
-    expect(err.detail).toContain('> 6 |       if (path) throw new RangeError("no such list");');
+    expect(formatError(err)).toContain('> 6 |       if (path) throw new RangeError("no such list");');
     expect(c.result.failedFiles).toEqual(new Set([c.path("workflows/t.ts")]));
   });
 

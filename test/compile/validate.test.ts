@@ -1,5 +1,9 @@
 /** Validation: what types cannot catch (or a cast bypassed), each reported with its location. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Binder } from "../../src/emulator/bind.js";
+import { formatError } from "../../src/errors.js";
+import { optionToCarrier } from "../../src/model/option.js";
+import { MAX_SPLIT_DEPTH } from "../../src/model/rules.js";
 import { compileHarness, type CompileHarness } from "../helpers/compile.js";
 
 let h: CompileHarness;
@@ -22,9 +26,10 @@ describe("options", () => {
     const c = run(`split.option("vip", { name: "A" });\nsplit.option("vip", { name: "B" });`);
     expect(c.errors).toEqual(["workflows/v.ts:5:1 E_DUPLICATE_KEY"]);
     expect(c.error("E_DUPLICATE_KEY").message).toMatch(/duplicate option key "vip" in this split \(first at .*workflows\/v\.ts:4:1\)/);
+    expect(c.where(c.error("E_DUPLICATE_KEY").related)).toBe("workflows/v.ts:4:1");
     expect(c.result.options.get("1/2/vip")?.option.name).toBe("A");
     // With a code frame, like a type error.
-    expect(c.error("E_DUPLICATE_KEY").detail).toContain('> 5 | split.option("vip", { name: "B" });');
+    expect(formatError(c.error("E_DUPLICATE_KEY"))).toContain('> 5 | split.option("vip", { name: "B" });');
   });
 
   it("reports a duplicate key in a nested split", () => {
@@ -49,6 +54,7 @@ describe("options", () => {
     ["an empty name", `split.option("k", { name: "" });`, "E_NAME"],
     ["a missing name", `split.option("k", {} as any);`, "E_NAME"],
     ["a name over 255 characters", `split.option("k", { name: "${"n".repeat(256)}" });`, "E_NAME_LENGTH"],
+    ["a key over 255 characters", `split.option("${"k".repeat(256)}", { name: "K" });`, "E_KEY_LENGTH"],
     ["a rank of 0", `split.option("k", { name: "K", rank: 0 });`, "E_RANK"],
     ["a fractional rank", `split.option("k", { name: "K", rank: 1.5 });`, "E_RANK"],
   ])("reports %s", (_what, body, code) => {
@@ -61,6 +67,12 @@ describe("options", () => {
     expect(run(`split.option("k", { name: "${"n".repeat(255)}" });`).errors).toEqual([]);
   });
 
+  it("accepts a key of exactly 255 characters, and names a longer one by its start", () => {
+    expect(run(`split.option("${"k".repeat(255)}", { name: "K" });`).errors).toEqual([]);
+    const c = run(`split.option("${"k".repeat(300)}", { name: "K" });`);
+    expect(c.error("E_KEY_LENGTH").message).toBe(`option key "${"k".repeat(20)}…" is 300 characters, at most 255 are allowed`);
+  });
+
   it("reports two options with the same rank, explicit or by position", () => {
     const c = run(`split.option("a", { name: "A", rank: 2 });\nsplit.option("b", { name: "B" });`);
     expect(c.errors).toEqual(["workflows/v.ts:5:1 E_DUPLICATE_RANK"]);
@@ -69,6 +81,39 @@ describe("options", () => {
 
   it("reports a nested split without options", () => {
     expect(run(`split.option("k", { name: "K" }, (path) => {\n  path.split(() => {});\n});`).errors).toEqual(["workflows/v.ts:5:3 E_EMPTY_SPLIT"]);
+  });
+});
+
+describe("nesting", () => {
+  /** Option "o" (line 4) with splits nested `levels` deep, the split of level n at line 4 + n, column 1 + 2n. */
+  const nest = (levels: number) => {
+    const lines = [`split.option("o", { name: "O" }, (p0) => {`];
+    for (let n = 1; n <= levels; n++) lines.push(`${"  ".repeat(n)}p${n - 1}.split((s${n}) => s${n}.option("k", { name: "K" }, (p${n}) => {`);
+    for (let n = levels; n >= 1; n--) lines.push(`${"  ".repeat(n)}}));`);
+    return run([...lines, "});"].join("\n"));
+  };
+
+  it("reports a split nested deeper than the server takes (as deep as the emulator refuses) at that split", () => {
+    const deepest = nest(MAX_SPLIT_DEPTH);
+    expect(deepest.errors).toEqual([]);
+    const binder = new Binder();
+    binder.option(optionToCarrier(deepest.result.options.get("1/2/o")!.option, 0), "");
+    expect(binder.problems).toEqual([]);
+
+    const c = nest(MAX_SPLIT_DEPTH + 1);
+    expect(c.errors).toEqual([`workflows/v.ts:${4 + MAX_SPLIT_DEPTH + 1}:${1 + 2 * (MAX_SPLIT_DEPTH + 1)} E_SPLIT_DEPTH`]);
+    expect(c.error("E_SPLIT_DEPTH").message).toBe(`this split is nested ${MAX_SPLIT_DEPTH + 1} deep; the server takes splits nested at most ${MAX_SPLIT_DEPTH} deep`);
+    expect(c.result.options.size).toBe(0);
+    // The emulator refuses what validation refuses.
+    const tooDeep = { Key: "o", Name: "O", Steps: [{ StepType: "Split", Options: [] as unknown[] }] };
+    let inner = tooDeep.Steps[0]!.Options;
+    for (let n = 1; n <= MAX_SPLIT_DEPTH; n++) {
+      const o = { Key: "k", Name: "K", Steps: [{ StepType: "Split", Options: [] as unknown[] }] };
+      inner.push(o);
+      inner = o.Steps[0]!.Options;
+    }
+    binder.option(tooDeep, "");
+    expect(binder.problems.map((p) => p.message)).toEqual([`splits are nested more than ${MAX_SPLIT_DEPTH} levels deep`]);
   });
 });
 
@@ -90,6 +135,7 @@ describe("ids", () => {
     const c = h.run({ "workflows/a.ts": one, "workflows/b.ts": one.replace('"a"', '"b"') });
     expect(c.errors).toEqual(["workflows/b.ts:3:36 E_DUPLICATE_SPLIT"]);
     expect(c.error("E_DUPLICATE_SPLIT").message).toMatch(/split 2 of workflow 1 is already declared at .*workflows\/a\.ts:3:36/);
+    expect(c.where(c.error("E_DUPLICATE_SPLIT").related)).toBe("workflows/a.ts:3:36");
     expect([...c.result.options.keys()]).toEqual(["1/2/a"]);
   });
 });

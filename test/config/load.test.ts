@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openProject, type OpenProjectOptions } from "../../src/workspace/project.js";
 import { DEFAULTS } from "../../src/config/load.js";
-import { WfsyncError, WfsyncErrors } from "../../src/errors.js";
+import { WfsyncError, WfsyncErrors, formatError } from "../../src/errors.js";
 import { makeProject, type TmpProject } from "../helpers/tmp-project.js";
 
 const WORKFLOW = `import { workflow } from "wfsync";\n\nexport default workflow(1, (wf) => wf.split(2, (s) => s.option("k", { name: "K" })));\n`;
@@ -132,6 +132,31 @@ describe("config problems", () => {
     ]);
   });
 
+  it("locates each bad value at its property, with a code frame", () => {
+    const err = failure({ "sync.config.ts": config(`{\n  url: "http://x",\n  concurrency: 0,\n}`) });
+    expect(err.message).toBe('config "concurrency": must be a positive integer, got 0');
+    expect(err.location).toMatchObject({ line: 5, column: 3 });
+    expect(err.location?.file).toMatch(/sync\.config\.ts$/);
+    expect(formatError(err)).toContain("> 5 |   concurrency: 0,\n    |   ^");
+  });
+
+  it("locates every bad value of one line at its own column, also unknown settings, through a const and a cast", () => {
+    const body = `{ rate: 0, colour: "blue", massDeleteShare: 2 } as any`;
+    const err = failure({ "sync.config.ts": `import { defineConfig } from "wfsync";\n\nconst c = ${body};\nexport default defineConfig(c);\n` });
+    const line = `const c = ${body};`;
+    expect((err as WfsyncErrors).errors.map((e) => [e.message.split(":")[0], e.location?.line, e.location?.column])).toEqual([
+      ['config "colour"', 3, line.indexOf("colour") + 1],
+      ['config "rate"', 3, line.indexOf("rate") + 1],
+      ['config "massDeleteShare"', 3, line.indexOf("massDeleteShare") + 1],
+    ]);
+  });
+
+  it("places a value it cannot find written as a property at the file's start", () => {
+    const err = failure({ "sync.config.ts": `import { defineConfig } from "wfsync";\n\nconst base = { rate: 0 };\nexport default defineConfig({ ...base });\n` });
+    expect(err.location).toMatchObject({ line: 1, column: 1 });
+    expect(formatError(err).replace(err.location!.file, "sync.config.ts")).toBe('sync.config.ts:1:1 - error E_CONFIG: config "rate": must be a positive number, got 0');
+  });
+
   it("reports a bad WFSYNC_URL", () => {
     const err = failure({ "sync.config.ts": config("{}") }, { env: { WFSYNC_URL: "not a url" } });
     // Named as the variable it came from, not blamed on the config file.
@@ -144,7 +169,7 @@ describe("config problems", () => {
     const [only] = (err as WfsyncErrors).errors;
     expect(only?.code).toBe("TS2322");
     expect(only?.location).toMatchObject({ line: 3, column: 31 });
-    expect(only?.detail).toContain(`> 3 | export default defineConfig({ concurrency: "2" });`);
+    expect(formatError(only!)).toContain(`> 3 | export default defineConfig({ concurrency: "2" });`);
   });
 
   it("reports a config file without a default export", () => {

@@ -5,9 +5,9 @@
 import { fileURLToPath } from "node:url";
 import { Project, type Type } from "ts-morph";
 import { describe, expect, it } from "vitest";
-import { REQUIRED_FIELDS } from "../../src/compile/validate.js";
 import { workflow } from "../../src/dsl/index.js";
 import type { PathBuilder } from "../../src/dsl/types.js";
+import { REQUIRED_FIELDS } from "../../src/model/rules.js";
 import { STEP_TYPE_ALIASES, STEP_TYPE_NAMES, stepFields, type FieldKind, type StepTypeName } from "../../src/model/steps.js";
 
 const camel = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);

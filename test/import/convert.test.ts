@@ -17,6 +17,7 @@ import { assignKeys, convertWorkflow, slugify, type SupportedOption, type Unsupp
 import { generateWorkflowFile, literal } from "../../src/import/generate.js";
 import { importWorkflow } from "../../src/import/run.js";
 import { declaredIds } from "../../src/import/target.js";
+import { MAX_SPLIT_DEPTH } from "../../src/model/rules.js";
 import { makeProject, type TmpProject } from "../helpers/tmp-project.js";
 import { configText } from "./fixtures.js";
 
@@ -89,6 +90,38 @@ describe("what the DSL cannot express", () => {
       "step 3 (Split): a nested split without options; the DSL needs at least one",
     ]);
     expect(d!.problems).toEqual(["Rank 3 is shared by 2 options of the split; the DSL needs distinct ranks", "the Name is 256 characters; at most 255 can be declared"]);
+  });
+
+  it("refuses a Key longer than code may declare (255, as validate), and checks the keys of nested options too", () => {
+    const long = "k".repeat(256);
+    const [a] = convertOne(
+      option({ Key: long, Steps: [{ StepType: "Split", Options: [{ Key: long, Name: "X", Rank: 1, Steps: [] }] }] }),
+    ) as UnsupportedOption[];
+    expect(a!.supported).toBe(false);
+    expect(a!.problems).toEqual([
+      "the Key is 256 characters; at most 255 can be declared",
+      'step 1 (Split) › option 1 "X": the Key is 256 characters; at most 255 can be declared',
+    ]);
+  });
+
+  it("refuses splits nested deeper than code may declare, naming the first one too deep", () => {
+    const nested = (levels: number): Record<string, unknown>[] =>
+      levels === 0 ? [] : [{ StepType: "Split", Options: [{ Key: "k", Name: "K", Rank: 1, Steps: nested(levels - 1) }] }];
+    const [ok, deep] = convertOne(option({ Key: "ok", Rank: 1, Steps: nested(MAX_SPLIT_DEPTH) }), option({ Key: "deep", Rank: 2, Steps: nested(MAX_SPLIT_DEPTH + 1) }));
+    expect(ok!.supported).toBe(true);
+    const problems = (deep as UnsupportedOption).problems;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`step 1 \\(Split\\): a split nested ${MAX_SPLIT_DEPTH + 1} deep; the DSL takes splits nested at most ${MAX_SPLIT_DEPTH} deep$`));
+  });
+
+  it("checks waitForTime by the rules validation uses: a leftover value first, a date that does not exist", () => {
+    const [a] = convertOne(
+      option({ Steps: [{ StepType: "WaitForTime", TimeWaitAlgorithm: "UntilSpecified", Until: "[DT:02/30/2027 09:00:00]", NumIntervals: 3 }] }),
+    ) as UnsupportedOption[];
+    expect(a!.problems).toEqual([
+      "step 1 (WaitForTime): numIntervals is 3, which UntilSpecified does not use; the DSL cannot declare it (clear it in the flow editor)",
+      'step 1 (WaitForTime): until is "[DT:02/30/2027 09:00:00]"; the DSL needs a real date and time ("[DT:MM/DD/YYYY HH:mm:ss]")',
+    ]);
   });
 });
 

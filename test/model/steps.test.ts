@@ -1,6 +1,7 @@
 /** The step-type table: how StepTypes resolve, and what the server fills in for a missing field. */
 import { describe, expect, it } from "vitest";
-import { STEP_TYPES, STEP_TYPE_NAMES, defaultFieldValue, pascalCase, resolveStepType } from "../../src/model/steps.js";
+import { pascalCase } from "../../src/model/carrier.js";
+import { STEP_TYPES, STEP_TYPE_NAMES, defaultFieldValue, resolveStepType } from "../../src/model/steps.js";
 
 describe("resolveStepType", () => {
   it("knows the 15 step types by their numbers 0-14", () => {

@@ -27,7 +27,7 @@ function desired(...options: OptionModel[]): Map<string, DesiredOption> {
 }
 
 function applied(entries: [OptionModel, number][]): Map<string, StateEntry> {
-  return new Map(entries.map(([o, id]) => [optionAddress(o), { id, hash: hashOption(o), option: o, server: {}, source: "workflows/a.ts:3:5", appliedAt: "2026-01-01T00:00:00.000Z" }]));
+  return new Map(entries.map(([o, id]) => [optionAddress(o), { id, hash: hashOption(o), option: o, server: {}, source: { file: "workflows/a.ts", line: 3, column: 5 }, appliedAt: "2026-01-01T00:00:00.000Z" }]));
 }
 
 function live(...entries: [OptionModel, number][]): Map<string, LiveOption[]> {
@@ -44,7 +44,7 @@ const base = { massDeleteShare: 0.5 };
 describe("diffModels", () => {
   it("creates what code has and nobody applied", () => {
     const plan = diffModels({ ...base, desired: desired(option("vip")), applied: new Map(), live: new Map([["679/844", []]]) });
-    expect(plan.changes.map((c) => [c.action, c.address, c.source])).toEqual([["create", "679/844/vip", "workflows/a.ts:3:5"]]);
+    expect(plan.changes.map((c) => [c.action, c.address, c.source])).toEqual([["create", "679/844/vip", { file: "workflows/a.ts", line: 3, column: 5 }]]);
     expect(plan.summary).toMatchObject({ create: 1, update: 0, delete: 0, noop: 0 });
   });
 

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WfsyncError } from "../../src/errors.js";
-import { openState, type StateEntry, type StateStore } from "../../src/state/index.js";
+import { openState, storedEntry, type StateEntry, type StateStore } from "../../src/state/index.js";
 import { pidAlive } from "../../src/state/lock.js";
 import { transpileStateModule } from "./transpile.js";
 
@@ -37,7 +37,7 @@ function entry(key: string, id = 1, extra: Partial<StateEntry> = {}): StateEntry
     hash: `hash-${key}-${id}`,
     option: { key, name: `Option ${key}`, rank: 1, steps: [{ stepType: "AddToList", project: 0, selection: 12 }], workflowId: 679, workflowStepId: 844 },
     server: { WorkflowStepOptionId: id, Key: key, TableRight: { Mask: "Select" } },
-    source: "workflows/onboarding.ts:12:5",
+    source: { file: "workflows/onboarding.ts", line: 12, column: 5 },
     appliedAt: "2025-01-01T00:00:00.000Z",
     ...extra,
   };
@@ -82,10 +82,12 @@ describe("round trip", () => {
     expect(fs.existsSync(`${file}.journal`)).toBe(false);
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
     expect(mode(file)).toBe(0o600);
-    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { version: number; tenant: string; entries: Record<string, unknown> };
+    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { version: number; tenant: string; entries: Record<string, { source?: unknown }> };
     expect(saved.version).toBe(1);
     expect(saved.tenant).toBe(TENANT);
     expect(Object.keys(saved.entries)).toEqual([addr("a"), addr("c")]);
+    // In memory a location, in the file the `file:line:col` string it always was.
+    expect(saved.entries[addr("a")]!.source).toBe("workflows/onboarding.ts:12:5");
 
     const again = await openTracked({ tenant: TENANT, lock: false });
     expect(again.get(addr("a"))).toEqual(entry("a", 1));
@@ -165,8 +167,8 @@ describe("journal", () => {
     await store.close();
     const lines = [
       JSON.stringify({ journal: 1, tenant: TENANT }),
-      JSON.stringify({ op: "record", address: addr("b"), entry: entry("b", 2) }),
-      JSON.stringify({ op: "record", address: addr("a"), entry: entry("a", 5) }),
+      JSON.stringify({ op: "record", address: addr("b"), entry: storedEntry(entry("b", 2)) }),
+      JSON.stringify({ op: "record", address: addr("a"), entry: storedEntry(entry("a", 5)) }),
     ];
     fs.writeFileSync(`${file}.journal`, `${lines.join("\n")}\n`);
     const reopened = await openTracked({ tenant: TENANT, lock: false });
@@ -174,6 +176,18 @@ describe("journal", () => {
     expect(reopened.get(addr("b"))?.id).toBe(2);
     // Read-only: nothing compacted.
     expect(fs.existsSync(`${file}.journal`)).toBe(true);
+  });
+
+  it("reads each source once as a location, from the file and the journal; one of another shape is dropped", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const hand = { ...storedEntry(entry("a")), source: "edited by hand" };
+    fs.writeFileSync(file, JSON.stringify({ version: 1, tenant: TENANT, entries: { [addr("a")]: hand } }));
+    const lines = [JSON.stringify({ journal: 1, tenant: TENANT }), JSON.stringify({ op: "record", address: addr("b"), entry: { ...storedEntry(entry("b", 2)), source: "C:\\w\\b.ts:3:9" } })];
+    fs.writeFileSync(`${file}.journal`, `${lines.join("\n")}\n`);
+    const store = await openTracked({ tenant: TENANT, lock: false });
+    expect(store.get(addr("a"))).toEqual(entry("a", 1, { source: undefined }));
+    expect(store.get(addr("a"))).not.toHaveProperty("source");
+    expect(store.get(addr("b"))?.source).toEqual({ file: "C:\\w\\b.ts", line: 3, column: 9 });
   });
 
   it.runIf(fs.existsSync("/dev/full"))("a failed journal write rejects the operation and records nothing", async () => {
@@ -184,7 +198,7 @@ describe("journal", () => {
   });
 
   it("ignores a torn last line", async () => {
-    const lines = [JSON.stringify({ journal: 1, tenant: TENANT }), JSON.stringify({ op: "record", address: addr("a"), entry: entry("a") })];
+    const lines = [JSON.stringify({ journal: 1, tenant: TENANT }), JSON.stringify({ op: "record", address: addr("a"), entry: storedEntry(entry("a")) })];
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(`${file}.journal`, `${lines.join("\n")}\n{"op":"record","address":"679/844/b","entry":{"id":`);
     const store = await openTracked({ tenant: TENANT, lock: true });

@@ -51,7 +51,7 @@ export function option(workflowId: number, workflowStepId: number, key: string, 
 }
 
 export function applied(d: DesiredOption, id: number): StateEntry {
-  return { id, hash: d.hash, option: d.option, server: {}, source: `${d.source.file}:1:1`, appliedAt: "2026-01-01T00:00:00.000Z" };
+  return { id, hash: d.hash, option: d.option, server: {}, source: { file: d.source.file, line: 1, column: 1 }, appliedAt: "2026-01-01T00:00:00.000Z" };
 }
 
 export function live(d: DesiredOption, id: number): LiveOption {

@@ -41,6 +41,7 @@ describe("LastGoodModel", () => {
   it("freezes both files of a split declared twice", () => {
     const twice = new WfsyncError("E_DUPLICATE_SPLIT", "split 844 of workflow 679 is already declared at workflows/a.ts:4:3; declare each split once", {
       location: { file: "workflows/b.ts", line: 4, column: 3 },
+      related: { file: "workflows/a.ts", line: 4, column: 3 },
     });
     const frozen = findFrozenFiles({ errors: [twice], failedFiles: new Set() }, "/p", new Set([A, B]), () => []);
     expect([...frozen].sort()).toEqual([A, B]);

@@ -23,7 +23,7 @@ describe("watch", () => {
     p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "VIP and key accounts" }, REST]));
     const run = await w.waitForRun((r) => r.applied.length > 0, "the edit applied", 1);
     expect(summary(run.applied)).toEqual(["update 679/844/vip"]);
-    expect(run.applied[0]!.source).toBe("workflows/onboarding.ts:5:5");
+    expect(run.applied[0]!.source).toEqual({ file: "workflows/onboarding.ts", line: 5, column: 5 });
     expect(run.files).toEqual([FILE]);
     expect(run.refreshed).toBe("none");
     expect(run.latencyMs).toBeGreaterThanOrEqual(0);
@@ -92,7 +92,7 @@ describe("watch", () => {
     p.remove(FILE);
     const moved = await w.waitForRun((r) => r.applied.length > 0, "the moved split applied", run.seq);
     expect(summary(moved.applied)).toEqual(["update 679/844/vip"]);
-    expect(moved.applied[0]!.source).toBe("workflows/a-copy.ts:5:5");
+    expect(moved.applied[0]!.source).toEqual({ file: "workflows/a-copy.ts", line: 5, column: 5 });
     expect(serverOptions(emu, 844).get("vip")?.Name).toBe("From the copy");
   });
 
