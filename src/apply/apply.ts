@@ -59,7 +59,7 @@ export function checkPlanAllowed(plan: Plan, guards: ApplyGuards): void {
   if (conflicts.length) {
     throw new WfsyncError(
       "E_CONFLICT",
-      `${conflicts.length} option${conflicts.length === 1 ? " has" : "s have"} several matches on the server (${conflicts.map((c) => c.address).join(", ")}); nothing was applied`,
+      `${conflicts.length} option${conflicts.length === 1 ? " is" : "s are"} in conflict with the server (${conflicts.map((c) => `${c.address}: ${c.reason ?? "several matches"}`).join("; ")}); nothing was applied`,
     );
   }
   if (plan.massDeletes.length && !guards.allowMassDelete) {

@@ -90,6 +90,11 @@ export function diffModels(input: DiffInput): Plan {
       continue;
     }
     const l = s ? matchOf(s) : undefined;
+    if (s && l?.unreadable) {
+      claimed.add(l.id);
+      changes.push({ ...base, action: "conflict", ids: [l.id], before: undefined, reason: unreadableReason(l) });
+      continue;
+    }
     if (s && l) {
       claimed.add(l.id);
       if (l.hash === d.hash)
@@ -112,6 +117,8 @@ export function diffModels(input: DiffInput): Plan {
     const matches = (live.get(splitRef(d.option)) ?? []).filter((m) => m.option.key === d.option.key && !managedIds.has(m.id));
     for (const m of matches) claimed.add(m.id);
     if (matches.length === 0) changes.push({ ...base, action: "create", desired: d, before: undefined, ...(s ? { reason: "gone from the server" } : {}) });
+    else if (matches.length === 1 && matches[0]!.unreadable)
+      changes.push({ ...base, action: "conflict", ids: [matches[0]!.id], before: undefined, reason: unreadableReason(matches[0]!) });
     else if (matches.length > 1)
       changes.push({ ...base, action: "conflict", ids: matches.map((m) => m.id), before: undefined, reason: `${matches.length} options on the server have this Key` });
     else {
@@ -153,6 +160,10 @@ export function diffModels(input: DiffInput): Plan {
     unmanaged,
     refreshed: live !== undefined,
   };
+}
+
+function unreadableReason(l: LiveOption): string {
+  return `option ${l.id} on the server has this Key, but wfsync cannot read its content (${l.unreadable}), so it will not write over it; change or remove it in the flow editor, or give this option another key`;
 }
 
 /**

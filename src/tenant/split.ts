@@ -3,7 +3,8 @@
  * checking that the step is a Split of the workflow the code names.
  */
 import { WfsyncError } from "../errors.js";
-import { liveOption, type LiveOption } from "../model/live.js";
+import { caseInsensitive } from "../model/carrier.js";
+import { liveOption, unreadableOption, type LiveOption } from "../model/live.js";
 import { readSplitOption, readSplitStep } from "../model/split.js";
 
 /** The options of a Split step carrier, as LiveOptions of that split. */
@@ -27,7 +28,17 @@ export function splitOptions(step: unknown, workflowId: number, workflowStepId: 
   }
   return read.options.map((carrier) => {
     const o = readSplitOption(carrier, workflowId, workflowStepId);
-    if (!o.option) throw new WfsyncError("E_SERVER_OPTION", `an option of split ${workflowStepId} cannot be read: ${o.unreadable}`, { userError: false });
-    return liveOption(o.id, o.option, carrier);
+    if (o.option) return liveOption(o.id, o.option, carrier);
+    // Not ours to understand (a step type added after this wfsync): it stops nothing unless the
+    // code claims it, and then the plan says why it is left alone.
+    const c = caseInsensitive(carrier);
+    const text = (v: unknown) => (typeof v === "string" ? v : "");
+    const rank = c.get("rank");
+    return unreadableOption(
+      o.id,
+      { key: text(c.get("key")), name: text(c.get("name")), rank: typeof rank === "number" ? rank : 0, workflowId, workflowStepId },
+      carrier,
+      o.unreadable ?? "its content cannot be read",
+    );
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredOption } from "../../src/compile/validate.js";
 import { canonicalOption, hashOption, optionAddress, type OptionModel } from "../../src/model/option.js";
-import { liveOption, type LiveOption } from "../../src/model/live.js";
+import { liveOption, unreadableOption, type LiveOption } from "../../src/model/live.js";
 import { diffModels, isEmptyPlan } from "../../src/plan/diff.js";
 import type { StateEntry } from "../../src/state/format.js";
 import { planToJson, renderPlan } from "../../src/plan/render.js";
@@ -180,5 +180,25 @@ describe("diffModels", () => {
     expect(json.changes[0]).toMatchObject({ action: "create", address: "679/844/vip", workflowId: 679, workflowStepId: 844, key: "vip", source: "workflows/a.ts:3:5", before: {} });
     expect(json.changes[0]!.after).toMatchObject({ key: "vip", name: "VIP" });
     expect(json.summary).toEqual({ create: 1, update: 0, delete: 0, noop: 0 });
+  });
+});
+
+describe("options whose content the server has but wfsync cannot read", () => {
+  const unreadable = (o: OptionModel, id: number): LiveOption => unreadableOption(id, o, { WorkflowStepOptionId: id }, 'Steps[0]: unknown StepType "PostCard"');
+
+  it("leaves an unmanaged one alone and plans everything else", () => {
+    const mine = option("mine");
+    const plan = diffModels({ ...base, desired: desired(mine), applied: applied([[mine, 1]]), live: new Map([["679/844", [liveOption(1, mine, {}), unreadable(option("alien"), 2)]]]) });
+    expect(plan.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["noop 679/844/mine"]);
+    expect(plan.unmanaged).toEqual([{ address: "679/844/alien", id: 2 }]);
+  });
+
+  it("never writes over one the code claims, managed or found by Key: a conflict that says why", () => {
+    const vip = option("vip", "VIP 2");
+    const managed = diffModels({ ...base, desired: desired(vip), applied: applied([[option("vip"), 7]]), live: new Map([["679/844", [unreadable(option("vip"), 7)]]]) });
+    expect(managed.changes).toMatchObject([{ action: "conflict", ids: [7] }]);
+    expect(managed.changes[0]!.reason).toContain('cannot read its content (Steps[0]: unknown StepType "PostCard")');
+    const byKey = diffModels({ ...base, desired: desired(vip), applied: new Map(), live: new Map([["679/844", [unreadable(option("vip"), 8)]]]) });
+    expect(byKey.changes).toMatchObject([{ action: "conflict", ids: [8] }]);
   });
 });

@@ -42,3 +42,23 @@ describe("readSplits (10.2 adapter)", () => {
     expect(await outcome).toBe("401: refused; slow read settled: true");
   });
 });
+
+describe("readSplits with an option of a step type wfsync does not know", () => {
+  it("reads the split anyway: the option comes back unreadable, by id, Key, name and rank", async () => {
+    const api = {
+      getWorkflowStep: async (id: number) => ({
+        WorkflowStepId: id,
+        StepType: "Split",
+        Options: [
+          { WorkflowStepOptionId: 7, Key: "a", Name: "A", Rank: 1, Steps: [] },
+          { WorkflowStepOptionId: 8, Key: "alien", Name: "Alien", Rank: 2, Steps: [{ StepType: "PostCard" }] },
+        ],
+      }),
+    } as unknown as WorkflowApi;
+    const { live } = await perOptionTenant("http://x", api, directQueue).readSplits(["1/10"]);
+    const [a, alien] = live.get("1/10")!;
+    expect(a!.unreadable).toBeUndefined();
+    expect(alien).toMatchObject({ id: 8, option: { key: "alien", name: "Alien", rank: 2, steps: [], workflowId: 1, workflowStepId: 10 } });
+    expect(alien!.unreadable).toContain('unknown StepType "PostCard"');
+  });
+});
