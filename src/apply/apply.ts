@@ -2,6 +2,10 @@
  * Carries out a plan: every operation through the tenant queue, each finished one written to the
  * state at once (the journal), so a crash at any moment loses nothing. Creates are exactly-once:
  * before re-sending a create whose outcome is unknown, the queue has it looked up by Key.
+ *
+ * When the state cannot be written (disk full), nothing more is sent: an operation the state
+ * cannot record would be invisible to the next run. The stop is this apply's own (a signal on
+ * its tasks), not the queue's: watch shares one queue across runs and goes on once it can write.
  */
 import { ApiError } from "../client/errors.js";
 import type { WorkflowApi } from "../client/workflow.js";
@@ -9,7 +13,7 @@ import { WfsyncError } from "../errors.js";
 import { caseInsensitive, optionToCarrier, type Address, type OptionModel } from "../model/option.js";
 import type { Change, Plan } from "../plan/diff.js";
 import { splitOptions } from "../plan/refresh.js";
-import { CancelledError, type Reconciled, type TenantQueue } from "./queue.js";
+import { CancelledError, type Reconciled, type StopReason, type TenantQueue } from "./queue.js";
 
 /** What apply writes to the state for each option it leaves on the server. */
 export interface AppliedEntry {
@@ -45,8 +49,10 @@ export interface ApplyOptions {
 export interface ApplyResult {
   readonly applied: Change[];
   readonly failed: { change: Change; error: unknown }[];
-  /** Not sent because apply was stopped (SIGINT). */
+  /** Not sent because apply was stopped (SIGINT), or by `stopped`. */
   readonly cancelled: Change[];
+  /** The fault that stopped sending (credentials refused, state not writable), in one message. */
+  stopped?: WfsyncError;
 }
 
 export interface ApplyGuards {
@@ -78,6 +84,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const now = options.now ?? (() => new Date());
   const work = actionable(plan);
   const result: ApplyResult = { applied: [], failed: [], cancelled: [] };
+  const halt = new AbortController();
+  let stopReason: StopReason | undefined;
   let done = 0;
   const report = (change: Change, ok: boolean) => options.onProgress?.({ total: work.length, done, failed: result.failed.length, last: { change, ok } });
 
@@ -93,6 +101,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       case "create": {
         const saved = await queue.run(() => api.saveWorkflowStepOption(optionToCarrier(c.desired.option, 0)), {
           label: `create ${c.address}`,
+          signal: halt.signal,
           reconcile: () => findCreated(api, c.desired.option, taken),
         });
         await record(c, savedId(saved, c.address), saved);
@@ -101,6 +110,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       case "update": {
         const saved = await queue.run(() => api.saveWorkflowStepOption(optionToCarrier(c.desired.option, c.id, c.previous)), {
           label: `update ${c.address}`,
+          signal: halt.signal,
         });
         await record(c, savedId(saved, c.address), saved);
         return;
@@ -112,6 +122,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         if (!c.alreadyGone) {
           await queue.run(() => api.deleteWorkflowStepOption(c.id), {
             label: `delete ${c.address}`,
+            signal: halt.signal,
             reconcile: async (): Promise<Reconciled<void>> =>
               (await api.getWorkflowStepOption(c.id)) === null ? { done: true, value: undefined } : { done: false },
           });
@@ -135,6 +146,11 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         result.applied.push(c);
         report(c, true);
       } catch (err) {
+        if (err instanceof WfsyncError && isStateWriteError(err) && !halt.signal.aborted) {
+          stopReason = { why: "the state cannot be written", error: err };
+          halt.abort(stopReason);
+        }
+        if (err instanceof CancelledError) stopReason ??= err.reason;
         if (err instanceof CancelledError && !err.outcomeUnknown) {
           result.cancelled.push(c);
           return;
@@ -144,7 +160,34 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       }
     }),
   );
+  if (stopReason) result.stopped = stopMessage(stopReason, result);
   return result;
+}
+
+function isStateWriteError(err: unknown): boolean {
+  return err instanceof WfsyncError && err.code === "E_STATE_WRITE";
+}
+
+/** One sentence for the fault that stopped the apply: what, how much was not sent, what now. */
+function stopMessage(reason: StopReason, result: ApplyResult): WfsyncError {
+  const n = result.cancelled.length;
+  const notSent = `${n} change${n === 1 ? "" : "s"} not sent`;
+  if (isStateWriteError(reason.error)) {
+    const unrecorded = result.failed.filter((f) => isStateWriteError(f.error)).map((f) => f.change.address);
+    const onServer = unrecorded.length
+      ? `; the option${unrecorded.length === 1 ? "" : "s"} just applied (${unrecorded.join(", ")}) ${unrecorded.length === 1 ? "is" : "are"} on the server and the next run adopts ${unrecorded.length === 1 ? "it" : "them"}`
+      : "";
+    return new WfsyncError("E_STATE_WRITE", `${reason.error.message}; ${notSent}${onServer}.`, {
+      cause: reason.error,
+      detail: "Free space on that disk (or make the state folder writable) and run apply again.",
+    });
+  }
+  const refused = reason.error instanceof ApiError && reason.error.kind === "auth";
+  return new WfsyncError(reason.error.code, `${notSent}: ${reason.why}${refused ? "; nothing more was sent with them" : ""}.`, {
+    cause: reason.error,
+    userError: reason.error.userError,
+    ...(refused ? { detail: "Lockout policies punish repeated failures, so wfsync stops at the first refusal. Check the credentials and run apply again." } : {}),
+  });
 }
 
 /** Looks a create up on its split by Key: did an attempt whose answer was lost take effect? */

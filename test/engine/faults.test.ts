@@ -5,8 +5,9 @@
 import { describe, expect, it } from "vitest";
 import type { QueueEvent } from "../../src/apply/queue.js";
 import type { WorkflowApi } from "../../src/client/workflow.js";
-import { startCli } from "./cli.js";
+import { runCli, startCli } from "./cli.js";
 import {
+  admin,
   clock,
   duplicateKeys,
   expectApplied,
@@ -150,5 +151,56 @@ describe("concurrency", () => {
     expect(maxInFlight).toBeLessThanOrEqual(3);
     expect(maxInFlight).toBeGreaterThanOrEqual(2); // the limit was used, not just respected by going one at a time
     await expectClean(engine, 30);
+  });
+});
+
+describe("credentials revoked mid-apply", () => {
+  /** Revokes the emulator's password (admin route) just before the `nth` save reaches it. */
+  const revokeAt = (nth: number) => (url: string) => {
+    let saves = 0;
+    return startProxy(url, {
+      beforeForward: async (path) => {
+        if (/SaveWorkflowStepOption/i.test(path) && ++saves === nth) await admin({ url }, "POST", "/credentials", { username: "wfsync", password: "revoked" });
+      },
+    });
+  };
+
+  it("stops at the first 401: only requests already in flight reach the server after it", { timeout: 60_000 }, async () => {
+    const concurrency = 3;
+    const engine = await startEngine({ files: files(20), config: { concurrency }, via: revokeAt(6) });
+    const { result } = await engine.apply();
+    const { unauthorized, byMethod } = engine.emu.counters();
+    // Requests answered 401: the first one and those in flight with it, never one started after it.
+    expect(unauthorized).toBeGreaterThanOrEqual(1);
+    expect(unauthorized).toBeLessThanOrEqual(concurrency);
+    expect(byMethod.SaveWorkflowStepOption).toBeLessThanOrEqual(5 + concurrency);
+    expect(result.failed.map((f) => (f.error as { code?: string }).code)).toEqual(Array(unauthorized).fill("E_API_AUTH"));
+    expect(result.applied.length + result.failed.length + result.cancelled.length).toBe(40);
+    expect(result.cancelled.length).toBe(40 - byMethod.SaveWorkflowStepOption!);
+    expect(result.stopped).toMatchObject({ code: "E_API_AUTH" });
+    expect(result.stopped?.message).toBe(`${result.cancelled.length} changes not sent: the server refused the credentials; nothing more was sent with them.`);
+
+    // This connection sends nothing more. Valid credentials again, the next apply (a new
+    // process, a new connection) finishes the job, exactly once.
+    await expect(engine.plan()).rejects.toMatchObject({ code: "E_NOT_SENT" });
+    engine.emu.setCredentials({});
+    expect(await runCli(["apply", "--auto-approve"], { cwd: engine.project.dir })).toMatchObject({ code: 0, stderr: "" });
+    expect((await runCli(["plan", "--detailed-exitcode"], { cwd: engine.project.dir })).code).toBe(0);
+    const server = engine.serverOptions();
+    expect(duplicateKeys(server)).toEqual([]);
+    expect(server).toHaveLength(40);
+    expectStateMatchesServer(await engine.stateEntries(), server);
+  });
+
+  it("apply says once why the rest was not sent, and exits 1", { timeout: 60_000 }, async () => {
+    const engine = await startEngine({ files: files(10), config: { concurrency: 2 }, via: revokeAt(3) });
+    const run = await startCli(["apply", "--auto-approve"], { cwd: engine.project.dir }).done;
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/failed: create 679\/844\/o\d+ \(workflows\/a\.ts:\d+:\d+\): error E_API_AUTH: The server refused the credentials from WFSYNC_USERNAME\/WFSYNC_PASSWORD/);
+    expect(run.stdout).toMatch(/^error E_API_AUTH: \d+ changes not sent: the server refused the credentials; nothing more was sent with them\.$/m);
+    expect(run.stdout).toContain("Lockout policies punish repeated failures");
+    expect(run.stdout).not.toContain("apply was stopped");
+    expect(engine.emu.counters().unauthorized).toBeLessThanOrEqual(2);
+    expect(run.stderr).toBe("");
   });
 });
