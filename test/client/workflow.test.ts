@@ -253,6 +253,73 @@ describe("transport faults", () => {
   });
 });
 
+describe("answers too large to hold", () => {
+  const MiB = 1024 * 1024;
+
+  /** Streams chunks of zeros for as long as the client reads (at most `limit` bytes), then ends. */
+  function endless(limit: number, chunked: boolean): { handler: Handler; sent: () => number; closedEarly: Promise<boolean> } {
+    let sent = 0;
+    let closedEarly!: (v: boolean) => void;
+    const closed = new Promise<boolean>((resolve) => (closedEarly = resolve));
+    const chunk = Buffer.alloc(64 * 1024, 0x30);
+    const handler: Handler = (_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json", ...(chunked ? {} : { "Content-Length": String(limit) }) });
+      res.on("close", () => closedEarly(sent < limit));
+      const pump = (): void => {
+        while (sent < limit) {
+          sent += chunk.length;
+          if (!res.write(chunk)) {
+            res.once("drain", pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      if (!chunked) {
+        // The header already says it all: nothing needs to be sent for the client to refuse.
+        res.flushHeaders();
+        res.write(chunk);
+        sent += chunk.length;
+        return;
+      }
+      pump();
+    };
+    return { handler, sent: () => sent, closedEarly: closed };
+  }
+
+  it("aborts a streamed answer as soon as it passes the cap: a save's outcome is unknown", async () => {
+    const big = endless(128 * MiB, true);
+    server = await startServer(big.handler);
+    client = createWorkflowClient({ baseUrl: server.url, credentials: bearer, maxResponseBytes: MiB });
+    const err = await failure(client.saveWorkflowStepOption({}));
+    expect(err).toMatchObject({ kind: "rejected", code: "E_API_REJECTED", outcomeUnknown: true, retryable: false });
+    expect(err.message).toBe(
+      "SaveWorkflowStepOption: the server misbehaved: its answer is larger than 1 MiB, so wfsync stopped reading it; the server may have acted on the request. " +
+        "Check the URL (it must be the installation base) or ask the server's administrator.",
+    );
+    // The connection was cut long before the server got to the end of its answer.
+    expect(await big.closedEarly).toBe(true);
+    expect(big.sent()).toBeLessThan(64 * MiB);
+  });
+
+  it("refuses a Content-Length above the cap before reading; a read's outcome is known", async () => {
+    const big = endless(3 * 1024 * MiB, false);
+    server = await startServer(big.handler);
+    client = createWorkflowClient({ baseUrl: server.url, credentials: bearer, maxResponseBytes: 2 * MiB });
+    const err = await failure(client.getWorkflowStep(844));
+    expect(err).toMatchObject({ kind: "rejected", outcomeUnknown: false });
+    expect(err.message).toMatch(/^GetWorkflowStep: the server misbehaved: its answer is larger than 2 MiB, so wfsync stopped reading it\. /);
+    expect(await big.closedEarly).toBe(true);
+  });
+
+  it("reads an answer just below the cap", async () => {
+    const body = { WorkflowStepId: 844, Padding: "x".repeat(100_000) };
+    server = await startServer((_req, res) => json(res, 200, body));
+    client = createWorkflowClient({ baseUrl: server.url, credentials: bearer, maxResponseBytes: Buffer.byteLength(JSON.stringify(body)) });
+    await expect(client.getWorkflowStep(844)).resolves.toMatchObject({ WorkflowStepId: 844 });
+  });
+});
+
 describe("redaction", () => {
   it("keeps every secret out of errors and logs, even when the server echoes them", async () => {
     const env = { WFSYNC_USERNAME: "anna", WFSYNC_PASSWORD: "pw-very-secret", WFSYNC_APP_TOKEN: "app-token-secret" };
