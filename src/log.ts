@@ -1,7 +1,8 @@
 /**
  * Logging: pino, JSON lines to `--log-file` and one readable line per record on stderr.
  * Both go through synchronous writes (no worker thread), so nothing logged is lost when the
- * process exits or is killed. Secret-bearing keys are redacted before anything is written.
+ * process exits or is killed. Secret-bearing keys are redacted before anything is written, and
+ * so is the userinfo of any URL in a logged text (`https://user:password@host` → `https://[redacted]@host`).
  */
 import fs from "node:fs";
 import { pino, type Logger, type StreamEntry } from "pino";
@@ -47,11 +48,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const out = options.stderr ?? { write: (text: string) => fs.writeSync(2, text) };
     const color = options.color ?? (process.stderr.isTTY === true && process.env.NO_COLOR === undefined);
     const pretty = options.pretty ?? true;
-    streams.push({ level, stream: { write: (line: string) => void out.write(pretty ? formatLine(line, color) : line) } });
+    streams.push({ level, stream: { write: (line: string) => void out.write(pretty ? formatLine(redactUserInfo(line), color) : redactUserInfo(line)) } });
   }
   if (options.file !== undefined) {
     const fileLevel: LogLevel = level === "trace" ? "trace" : "debug";
-    streams.push({ level: fileLevel, stream: pino.destination({ dest: options.file, sync: true, mkdir: true, append: true }) });
+    const dest = pino.destination({ dest: options.file, sync: true, mkdir: true, append: true });
+    streams.push({ level: fileLevel, stream: { write: (line: string) => void dest.write(redactUserInfo(line)) } });
   }
   const lowest = streams.map((s) => s.level as LogLevel).sort((a, b) => LOG_LEVELS.indexOf(a) - LOG_LEVELS.indexOf(b))[0];
   return pino(
@@ -63,6 +65,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     pino.multistream(streams, { dedupe: false }),
   );
+}
+
+/**
+ * `scheme://…@` in a JSON line, up to the last `@` of its JSON string (a password may hold `/`,
+ * `?`, `#`, `@` or an escaped quote): the same rule as url.ts redactUrl, applied within text.
+ */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s"\\<>]|\\.)*@/gi;
+
+export function redactUserInfo(line: string): string {
+  return line.includes("@") ? line.replace(URL_USERINFO, "$1[redacted]@") : line;
 }
 
 export function parseLevel(value: string): LogLevel {

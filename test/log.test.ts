@@ -83,6 +83,25 @@ describe("createLogger", () => {
     expect(everything).toContain("[redacted]");
     for (let i = 1; i <= 12; i++) expect(everything).not.toContain(`s${i}-secret`);
   });
+
+  it("redacts the userinfo of URLs in logged text, whatever the password holds", () => {
+    const stderr = capture();
+    const file = path.join(dir, "x.log");
+    const logger = createLogger({ level: "debug", file, stderr, pretty: false });
+    logger.warn({ target: 'ftp://anna:p@ss#w"0rd/?@host/x', note: "mail anna@example.com" }, "could not reach https://anna:s3cr#t@online.example/Cust1 (retrying)");
+    for (const text of [stderr.lines.join(""), fs.readFileSync(file, "utf8")]) {
+      const rec = JSON.parse(text) as Record<string, unknown>;
+      expect(rec.msg).toBe("could not reach https://[redacted]@online.example/Cust1 (retrying)");
+      expect(rec.target).toBe("ftp://[redacted]@host/x");
+      expect(rec.note).toBe("mail anna@example.com");
+    }
+  });
+
+  it("leaves words alone: only known keys are redacted, not values that look like them", () => {
+    const stderr = capture();
+    createLogger({ level: "info", pretty: false, stderr }).info({ reason: "wrong password" }, "the password was wrong");
+    expect(JSON.parse(stderr.lines[0]!)).toMatchObject({ reason: "wrong password", msg: "the password was wrong" });
+  });
 });
 
 describe("formatLine", () => {

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { redactUrl } from "../client/url.js";
 import { WfsyncError, formatError } from "../errors.js";
 import { commandsFor, type RegisterCommand } from "./commands.js";
 
@@ -42,7 +43,7 @@ function httpUrl(value: string): string {
     // not a URL at all
   }
   if (protocol === "http:" || protocol === "https:") return value;
-  throw new WfsyncError("E_USAGE", `--url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got ${JSON.stringify(value)}`);
+  throw new WfsyncError("E_USAGE", `--url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got ${JSON.stringify(redactUrl(value))}`);
 }
 
 /** Runs the CLI; resolves to the process exit code. */

@@ -14,7 +14,7 @@ export function normaliseBaseUrl(input: string): string {
   try {
     url = new URL(input.trim());
   } catch {
-    throw new WfsyncError("E_BAD_URL", `Not a URL: ${JSON.stringify(redactUserInfo(input))}. Give the installation base, e.g. https://online.superoffice.com/Cust12345.`);
+    throw new WfsyncError("E_BAD_URL", `Not a URL: ${JSON.stringify(redactUrl(input))}. Give the installation base, e.g. https://online.superoffice.com/Cust12345.`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new WfsyncError("E_BAD_URL", `The URL must start with https:// or http://, not ${url.protocol}//.`);
@@ -31,12 +31,15 @@ export function normaliseBaseUrl(input: string): string {
 }
 
 /**
- * For messages about input that may not even parse as a URL. Everything up to the last `@`
- * goes: a password may itself contain `/`, `?`, `#` or `@` (that is often why it did not parse).
+ * A URL as it may be shown in a message: whatever it looks like (any scheme, parsing or not),
+ * everything between `scheme://` and the last `@` goes. Userinfo cannot be told apart from the
+ * rest by parsing: a password may contain `/`, `?`, `#` or `@` (`http://anna:12#34@host` even
+ * parses, as host `anna`, port 12 and a fragment). An `@` in a query loses a little of the URL
+ * shown; installation bases have none. Every message that echoes a URL given to wfsync uses this.
  */
-function redactUserInfo(input: string): string {
+export function redactUrl(input: string): string {
   const at = input.lastIndexOf("@");
   if (at < 0) return input;
-  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(input)?.[0] ?? "";
+  const scheme = /^\s*[a-z][a-z0-9+.-]*:\/\//i.exec(input)?.[0] ?? "";
   return `${scheme}[redacted]${input.slice(at)}`;
 }

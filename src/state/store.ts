@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { normaliseBaseUrl } from "../client/url.js";
+import { normaliseBaseUrl, redactUrl } from "../client/url.js";
 import { WfsyncError } from "../errors.js";
 import { fsyncDirSync, readTextIfExists, writeFileAtomicSync } from "./atomic.js";
 import { Problems, STATE_VERSION, checkEntry, checkStateFile, serializeState, type StateEntry, type StateFileV1 } from "./format.js";
@@ -130,14 +130,16 @@ function sameSpelling(tenant: string | undefined): string | undefined {
 function checkTenant(file: string, fileTenant: string | undefined, journalTenant: string | undefined, wanted: string | undefined): void {
   const bound = fileTenant ?? journalTenant;
   if (fileTenant !== undefined && journalTenant !== undefined && fileTenant !== journalTenant) {
-    throw new WfsyncError("E_STATE_TENANT", `The state file ${file} belongs to ${fileTenant}, but its journal to ${journalTenant}.`, {
+    throw new WfsyncError("E_STATE_TENANT", `The state file ${file} belongs to ${redactUrl(fileTenant)}, but its journal to ${redactUrl(journalTenant)}.`, {
       detail: `Move ${file}.journal away if it does not belong to this state.`,
     });
   }
   if (bound === undefined || wanted === undefined || bound === wanted) return;
-  throw new WfsyncError("E_STATE_TENANT", `The state file ${file} belongs to ${bound}, not to ${wanted}.`, {
+  // A hand-edited file may hold any text; what the user gave (wanted) is normalised already.
+  const shown = redactUrl(bound);
+  throw new WfsyncError("E_STATE_TENANT", `The state file ${file} belongs to ${shown}, not to ${wanted}.`, {
     detail:
-      `Using it against another tenant would mistake that tenant's options for these. Use --url ${bound} (or WFSYNC_URL / config "url") ` +
+      `Using it against another tenant would mistake that tenant's options for these. Use --url ${shown} (or WFSYNC_URL / config "url") ` +
       `with this state, or give ${wanted} its own state file (config "state").`,
   });
 }

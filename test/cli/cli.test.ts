@@ -35,6 +35,17 @@ describe("--url", () => {
       expect(r.stderr).toBe(`error E_USAGE: --url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got "${url}"\n`);
     }
   });
+
+  it.each([
+    ["another scheme", "ftp://anna:pa#ss-w0rd@host/Cust1", "ftp://[redacted]@host/Cust1"],
+    ["a password with / and ?", "http://anna:pa/ss?w0rd@host/Cust1", "http://[redacted]@host/Cust1"],
+    ["no scheme at all", "anna:pa#ss-w0rd@host", "[redacted]@host"],
+  ])("names no part of the user name or password of a refused --url (%s)", (_what, url, shown) => {
+    p = makeProject({ "sync.config.ts": 'import { defineConfig } from "wfsync";\n\nexport default defineConfig({ url: "http://127.0.0.1:1" });\n' });
+    const r = wfsync(p.dir, "plan", "--url", url);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error E_USAGE: --url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got "${shown}"\n`);
+  });
 });
 
 describe("help and version", () => {

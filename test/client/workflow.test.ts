@@ -4,6 +4,7 @@ import { inspect } from "node:util";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiError, createWorkflowClient, credentialsFromEnv, parseRetryAfter, type Credentials, type WorkflowClient } from "../../src/client/index.js";
+import { redactUrl } from "../../src/client/url.js";
 import { WfsyncError } from "../../src/errors.js";
 import { json, startServer, type Handler, type TestServer } from "./server.js";
 
@@ -336,6 +337,60 @@ describe("redaction", () => {
     expect(lines.length).toBeGreaterThan(0);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 20, method: "GetWorkflowStep", status: 401 });
     for (const secret of ["pw-very-secret", "app-token-secret", basic]) expect(everything).not.toContain(secret);
+  });
+
+  it("leaves the server's words alone when a short password is one of them", async () => {
+    const env = { WFSYNC_USERNAME: "anna", WFSYNC_PASSWORD: "wrong" };
+    const header = `Basic ${Buffer.from("anna:wrong").toString("base64")}`;
+    server = await startServer((req, res) =>
+      json(res, 401, { Error: true, ErrorType: "SoAuthenticationException", ErrorMessage: `Unknown user name or wrong password (${String(req.headers.authorization)}).` }),
+    );
+    client = createWorkflowClient({ baseUrl: server.url, credentials: credentialsFromEnv(env) });
+    const err = await failure(client.getWorkflowStep(1));
+    // The echoed header is a secret where it stands; the word "wrong" is the server's.
+    expect(err.serverMessage).toBe("Unknown user name or wrong password ([redacted]). (SoAuthenticationException)");
+    expect(err.message).not.toContain(header.slice(6));
+  });
+
+  it("scrubs a long secret, or a token-like one, that the server echoes verbatim", async () => {
+    const cases = [
+      { WFSYNC_USERNAME: "anna", WFSYNC_PASSWORD: "correct horse battery" },
+      { WFSYNC_TOKEN: "8A:f00ba4" },
+      { WFSYNC_TICKET: "7T:abc123", WFSYNC_APP_TOKEN: "0123456789abcdef" },
+    ];
+    for (const env of cases) {
+      const secrets = Object.entries(env).filter(([k]) => k !== "WFSYNC_USERNAME").map(([, v]) => v);
+      server = await startServer((_req, res) => json(res, 400, { Message: `Rejected: ${secrets.join(" and ")}` }));
+      client = createWorkflowClient({ baseUrl: server.url, credentials: credentialsFromEnv(env) });
+      const err = await failure(client.getWorkflowStep(1));
+      expect(err.serverMessage).toBe(`Rejected: ${secrets.map(() => "[redacted]").join(" and ")}`);
+      client.close();
+      await server.close();
+    }
+    server = undefined;
+    client = undefined;
+  });
+
+  it.each([
+    ["http://anna:pw@host/Cust1", "http://[redacted]@host/Cust1"],
+    ["ftp://anna:pa#ss@host", "ftp://[redacted]@host"],
+    ["http://anna:pa/ss?x@host:99999/Cust1", "http://[redacted]@host:99999/Cust1"],
+    // Parses (host "anna", port 12, a fragment), yet 12#34 is a password.
+    ["http://anna:12#34@host", "http://[redacted]@host"],
+    ["anna:secret@host/Cust1", "[redacted]@host/Cust1"],
+    ["https://online.superoffice.com/Cust12345", "https://online.superoffice.com/Cust12345"],
+    ["not a url", "not a url"],
+  ])("redactUrl(%j) is %j", (input, shown) => {
+    expect(redactUrl(input)).toBe(shown);
+  });
+
+  it("redacts the userinfo of a redirect target", async () => {
+    const { client } = await setup((_req, res) => {
+      res.writeHead(302, { Location: "https://anna:pa#ss@login.example/Cust1" });
+      res.end();
+    });
+    const err = await failure(client.getWorkflowStep(1));
+    expect(err.message).toContain("the server redirected to https://[redacted]@login.example/Cust1");
   });
 });
 

@@ -216,6 +216,15 @@ describe("tenant binding", () => {
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
   });
 
+  it("shows a hand-edited tenant without its user name or password", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ version: 1, tenant: "https://anna:pa#ss-w0rd@online.superoffice.com/Cust12345", entries: {} }));
+    const err = await rejection(openState(file, { tenant: TENANT, lock: true }));
+    expect(err.code).toBe("E_STATE_TENANT");
+    expect(err.message).toContain("https://[redacted]@online.superoffice.com/Cust12345");
+    expect(`${err.message}\n${err.detail}`).not.toMatch(/anna|w0rd/);
+  });
+
   it("accepts a state file whose tenant was written in another spelling of the same URL", async () => {
     const store = await openTracked({ tenant: TENANT, lock: true });
     await store.record(addr("a"), entry("a"));
