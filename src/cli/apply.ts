@@ -112,15 +112,24 @@ async function confirm(plan: Plan): Promise<"yes" | "no" | "interrupted"> {
 
 function renderResult(result: ApplyResult): string {
   const lines: string[] = [];
+  // Applied on the server but not recorded in the state: the stop message names these.
+  const unrecorded = (error: unknown): boolean =>
+    result.stopped?.code === "E_STATE_WRITE" && error instanceof WfsyncError && error.code === "E_STATE_WRITE";
   for (const { change, error } of result.failed) {
-    // Applied, but not recorded: the stop message names these.
-    if (result.stopped?.code === "E_STATE_WRITE" && error instanceof WfsyncError && error.code === "E_STATE_WRITE") continue;
+    if (unrecorded(error)) continue;
     const message = error instanceof WfsyncError ? formatError(error) : String(error);
     lines.push(`failed: ${change.action} ${change.address}${change.source ? ` (${change.source})` : ""}: ${message}`);
   }
   if (result.stopped) lines.push(formatError(result.stopped));
   else if (result.cancelled.length) lines.push(`${result.cancelled.length} change(s) not sent: apply was stopped. Run apply again to finish.`);
-  lines.push(`Apply: ${result.applied.length} applied, ${result.failed.length} failed${result.cancelled.length ? `, ${result.cancelled.length} not sent` : ""}.`);
+  const notRecorded = result.failed.filter((f) => unrecorded(f.error)).length;
+  const counts = [
+    `${result.applied.length} applied`,
+    ...(notRecorded ? [`${notRecorded} applied but not recorded`] : []),
+    `${result.failed.length - notRecorded} failed`,
+    ...(result.cancelled.length ? [`${result.cancelled.length} not sent`] : []),
+  ];
+  lines.push(`Apply: ${counts.join(", ")}.`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -11,6 +11,7 @@ import { normaliseBaseUrl, redactUrl } from "../client/url.js";
 import { WfsyncError } from "../errors.js";
 import { fsyncDirSync, readTextIfExists, writeFileAtomicSync } from "./atomic.js";
 import { Problems, STATE_VERSION, checkEntry, checkStateFile, serializeState, type StateEntry, type StateFileV1 } from "./format.js";
+import { fsFaultCode, stateWriteError } from "./faults.js";
 import { JournalWriter, readJournal, type JournalContent } from "./journal.js";
 import { acquireLock, pidAlive, type HeldLock, type WarnLogger } from "./lock.js";
 
@@ -222,10 +223,16 @@ class Store implements StateStore {
     }
   }
 
-  /** Writes the state file atomically, then drops the journal it now contains. */
+  /** Writes the state file atomically, then drops the journal it now contains. Throws E_STATE_WRITE. */
   compact(): void {
     const tenant = this.requireTenant();
-    writeFileAtomicSync(this.path, serializeState(tenant, this.map), { mode: FILE_MODE, backup: true });
+    try {
+      writeFileAtomicSync(this.path, serializeState(tenant, this.map), { mode: FILE_MODE, backup: true });
+    } catch (err) {
+      if (fsFaultCode(err) === undefined) throw err;
+      // The journal (if any) still holds every operation: the next open folds it in.
+      throw stateWriteError(this.path, err);
+    }
     this.journal?.close();
     this.journal = undefined;
     fs.rmSync(`${this.path}.journal`, { force: true });
@@ -241,7 +248,14 @@ class Store implements StateStore {
 
   private afterOp(): void {
     this.dirty = true;
-    if (++this.journalOps >= (this.options.compactEvery ?? 5000)) this.compact();
+    if (++this.journalOps < (this.options.compactEvery ?? 5000)) return;
+    try {
+      this.compact();
+    } catch (err) {
+      // The operation is in the journal already; compaction tries again after as many more.
+      if (fsFaultCode((err as WfsyncError).cause) === undefined) throw err;
+      this.journalOps = 0;
+    }
   }
 
   private requireTenant(): string {

@@ -2,8 +2,11 @@
  * Apply against a server that throttles, fails and loses answers: nothing lost, nothing created
  * twice, no request before a Retry-After has passed, never more requests in flight than allowed.
  */
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
+import { applyPlan, type ApplyResult, type StateJournal } from "../../src/apply/apply.js";
 import type { QueueEvent } from "../../src/apply/queue.js";
+import { planSession } from "../../src/cli/plan.js";
 import type { WorkflowApi } from "../../src/client/workflow.js";
 import { runCli, startCli } from "./cli.js";
 import {
@@ -202,5 +205,56 @@ describe("credentials revoked mid-apply", () => {
     expect(run.stdout).not.toContain("apply was stopped");
     expect(engine.emu.counters().unauthorized).toBeLessThanOrEqual(2);
     expect(run.stderr).toBe("");
+  });
+});
+
+describe("a state that cannot be written (disk full)", () => {
+  it.runIf(fs.existsSync("/dev/full"))("stops sending at the first failed state write, says so once, and the next run adopts what was applied", { timeout: 60_000 }, async () => {
+    let saves = 0;
+    const engine = await startEngine({
+      files: files(15),
+      config: { concurrency: 3 },
+      wrapApi: (api) => ({ ...api, saveWorkflowStepOption: (o) => (saves++, api.saveWorkflowStepOption(o)) }),
+    });
+    const { session } = engine;
+    const { plan, state } = await planSession(session, { refresh: true, lock: true, command: "wfsync apply" });
+    const journal = `${session.config.state}.journal`;
+    fs.symlinkSync("/dev/full", journal); // every write of the journal: ENOSPC
+    let savesAtFailure: number | undefined;
+    const watched: StateJournal = {
+      record: (address, entry) =>
+        state.record(address, entry).catch((err: unknown) => {
+          savesAtFailure ??= saves;
+          throw err;
+        }),
+      remove: (address) => state.remove(address),
+    };
+    let result: ApplyResult;
+    try {
+      result = await applyPlan(plan, { api: session.api, queue: session.queue, state: watched });
+    } finally {
+      fs.rmSync(journal); // space again
+      await state.close();
+    }
+    // No save starts once the failure is known; the one slot the failing save freed may have
+    // admitted one more in the same tick, before apply heard of the failure.
+    expect(savesAtFailure).toBeDefined();
+    expect(saves).toBeLessThanOrEqual(savesAtFailure! + 1);
+    expect(result.applied).toEqual([]);
+    expect(result.failed.length).toBe(saves);
+    expect(result.cancelled.length).toBe(30 - saves);
+    const unrecorded = result.failed.map((f) => f.change.address);
+    expect(result.failed.every((f) => (f.error as { code?: string }).code === "E_STATE_WRITE")).toBe(true);
+    expect(result.stopped?.code).toBe("E_STATE_WRITE");
+    const them = unrecorded.length === 1 ? `option just applied (${unrecorded[0]}) is on the server and the next run adopts it` : `options just applied (${unrecorded.join(", ")}) are on the server and the next run adopts them`;
+    expect(result.stopped?.message).toBe(`cannot write the state ${journal}: no space left on device; ${30 - saves} changes not sent; the ${them}.`);
+    expect(engine.serverOptions()).toHaveLength(saves); // those are on the server, unrecorded
+
+    // The next run adopts them by Key and sends the rest: no duplicates.
+    const sent = saves;
+    const { plan: next, result: finished } = await engine.apply();
+    expect(next.summary.create).toBe(30 - sent);
+    expectApplied(finished);
+    await expectClean(engine, 30);
   });
 });

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WfsyncError } from "../../src/errors.js";
 import { openState, type StateEntry, type StateStore } from "../../src/state/index.js";
+import { JournalWriter, readJournal, type WriteFn } from "../../src/state/journal.js";
 import { pidAlive } from "../../src/state/lock.js";
 import { transpileStateModule } from "./transpile.js";
 
@@ -200,6 +201,70 @@ describe("journal", () => {
     expect(err.message).toContain("line 2");
     expect(fs.readFileSync(`${file}.journal`, "utf8")).toBe(`${lines.join("\n")}\n`);
     expect(fs.existsSync(`${file}.lock`)).toBe(false); // released on failure
+  });
+});
+
+describe("a full disk", () => {
+  const hasDevFull = fs.existsSync("/dev/full");
+  const enospc = (): NodeJS.ErrnoException => Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", syscall: "write" });
+
+  it.runIf(hasDevFull)("fails a record with one clear error, and the next record works once there is space", async () => {
+    const store = await openTracked({ tenant: TENANT, lock: true });
+    await store.record(addr("a"), entry("a", 1));
+    await store.flush(); // compacted: the next record opens a new journal
+    fs.symlinkSync("/dev/full", `${file}.journal`);
+    const err = await rejection(store.record(addr("b"), entry("b", 2)));
+    expect(err.code).toBe("E_STATE_WRITE");
+    expect(err.message).toBe(`cannot write the state ${file}.journal: no space left on device`);
+    expect(store.get(addr("b"))).toBeUndefined(); // memory holds what a replay would read
+    expect((await rejection(store.record(addr("b"), entry("b", 2)))).code).toBe("E_STATE_WRITE");
+
+    fs.rmSync(`${file}.journal`); // space again
+    await store.record(addr("b"), entry("b", 2));
+    await store.record(addr("c"), entry("c", 3));
+    abandon(store); // as if killed: only the journal has b and c
+    fs.rmSync(`${file}.lock`);
+    const again = await openTracked({ tenant: TENANT, lock: true });
+    expect([...again.entries().keys()]).toEqual([addr("a"), addr("b"), addr("c")]);
+  });
+
+  it("cuts a half-written line before the next one: the journal is never damaged in the middle", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    let full = false;
+    const write: WriteFn = (fd, buf, off, len) => {
+      if (!full) return fs.writeSync(fd, buf, off, len);
+      full = false;
+      fs.writeSync(fd, buf, off, Math.floor(len / 2)); // part of the line reached the disk
+      throw enospc();
+    };
+    const journal = new JournalWriter(`${file}.journal`, TENANT, 64, write);
+    journal.append({ op: "record", address: addr("a"), entry: entry("a", 1) });
+    full = true;
+    expect(() => journal.append({ op: "record", address: addr("b"), entry: entry("b", 2) })).toThrow(/^cannot write the state .*: no space left on device$/);
+    expect(readJournal(`${file}.journal`)?.tornTail).toBe(true);
+    journal.append({ op: "remove", address: addr("a") });
+    journal.append({ op: "record", address: addr("c"), entry: entry("c", 3) });
+    journal.close();
+    const read = readJournal(`${file}.journal`)!;
+    expect(read.tornTail).toBe(false);
+    expect(read.ops.map(({ op }) => `${op.op} ${op.address}`)).toEqual([`record ${addr("a")}`, `remove ${addr("a")}`, `record ${addr("c")}`]);
+  });
+
+  it("a journal that could not even get its header written starts over", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    let fail = true;
+    const write: WriteFn = (fd, buf, off, len) => {
+      if (!fail) return fs.writeSync(fd, buf, off, len);
+      fail = false;
+      fs.writeSync(fd, buf, off, 5);
+      throw enospc();
+    };
+    expect(() => new JournalWriter(`${file}.journal`, TENANT, 64, write)).toThrow(WfsyncError);
+    expect(fs.readFileSync(`${file}.journal`, "utf8")).toBe('{"jou'); // the torn header
+    const journal = new JournalWriter(`${file}.journal`, TENANT, 64, write);
+    journal.append({ op: "record", address: addr("a"), entry: entry("a", 1) });
+    journal.close();
+    expect(readJournal(`${file}.journal`)).toMatchObject({ tenant: TENANT, tornTail: false, ops: [{ line: 2 }] });
   });
 });
 
