@@ -58,3 +58,31 @@ export function formatError(err: WfsyncError): string {
   const head = `${where}error ${err.code}: ${err.message}`;
   return err.detail ? `${head}\n${err.detail}` : head;
 }
+
+/** Errno codes of file-system faults a user can act on, in words. */
+const FS_FAULTS: Readonly<Record<string, string>> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EFBIG: "file too large",
+  EIO: "input/output error",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  EISDIR: "it is a folder",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  EEXIST: "a part of the path is a file, not a folder",
+  ENAMETOOLONG: "the name is too long",
+  ELOOP: "too many symbolic links",
+};
+
+/** The errno code of a file-system fault a user can act on (a full disk, a path that is a folder), else undefined. */
+export function fsFaultCode(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === "string" && code in FS_FAULTS ? code : undefined;
+}
+
+/** "no space left on device" for ENOSPC; the error's own message otherwise. */
+export function describeFsFault(err: unknown): string {
+  const code = fsFaultCode(err);
+  return code ? FS_FAULTS[code]! : err instanceof Error ? err.message : String(err);
+}

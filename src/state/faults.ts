@@ -3,34 +3,7 @@
  * path that is a folder or runs through a file. They become one WfsyncError naming the path
  * and what to do; any other error is a bug and stays as it is (with its stack).
  */
-import { WfsyncError } from "../errors.js";
-
-const WORDS: Readonly<Record<string, string>> = {
-  ENOSPC: "no space left on device",
-  EDQUOT: "disk quota exceeded",
-  EFBIG: "file too large",
-  EIO: "input/output error",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  EROFS: "read-only file system",
-  EISDIR: "it is a folder",
-  ENOTDIR: "a part of the path is a file, not a folder",
-  EEXIST: "a part of the path is a file, not a folder",
-  ENAMETOOLONG: "the name is too long",
-  ELOOP: "too many symbolic links",
-};
-
-/** The errno code of a file-system error we can explain, else undefined. */
-export function fsFaultCode(err: unknown): string | undefined {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return typeof code === "string" && code in WORDS ? code : undefined;
-}
-
-/** "no space left on device" for ENOSPC; the error's own message otherwise. */
-export function describeFsFault(err: unknown): string {
-  const code = fsFaultCode(err);
-  return code ? WORDS[code]! : err instanceof Error ? err.message : String(err);
-}
+import { WfsyncError, describeFsFault, fsFaultCode } from "../errors.js";
 
 /** A write of the state (journal line, state file, lock) failed: E_STATE_WRITE. */
 export function stateWriteError(file: string, err: unknown): WfsyncError {

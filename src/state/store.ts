@@ -8,10 +8,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { normaliseBaseUrl, redactUrl } from "../client/url.js";
-import { WfsyncError } from "../errors.js";
+import { WfsyncError, fsFaultCode } from "../errors.js";
 import { fsyncDirSync, readTextIfExists, writeFileAtomicSync } from "./atomic.js";
 import { Problems, STATE_VERSION, checkEntry, checkStateFile, serializeState, type StateEntry, type StateFileV1 } from "./format.js";
-import { fsFaultCode, stateWriteError } from "./faults.js";
+import { statePathError, stateWriteError } from "./faults.js";
 import { JournalWriter, readJournal, type JournalContent } from "./journal.js";
 import { acquireLock, pidAlive, type HeldLock, type WarnLogger } from "./lock.js";
 
@@ -51,6 +51,15 @@ export interface StateStore {
 
 export async function openState(file: string, options: OpenStateOptions): Promise<StateStore> {
   const statePath = path.resolve(file);
+  try {
+    return openAt(statePath, options);
+  } catch (err) {
+    // A path that is a folder, runs through a file or cannot be written: said in words.
+    throw statePathError(statePath, err) ?? err;
+  }
+}
+
+function openAt(statePath: string, options: OpenStateOptions): StateStore {
   const wanted = options.tenant === undefined ? undefined : normaliseBaseUrl(options.tenant);
   let lock: HeldLock | undefined;
   if (options.lock) {

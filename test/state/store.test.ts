@@ -268,6 +268,21 @@ describe("a full disk", () => {
   });
 });
 
+describe("a state path that cannot be used", () => {
+  it.each([true, false])("is one E_STATE_PATH naming it (lock: %s)", async (lock) => {
+    fs.mkdirSync(file, { recursive: true }); // the state path is a folder
+    const folder = await rejection(openState(file, { tenant: TENANT, lock }));
+    expect(folder).toMatchObject({ code: "E_STATE_PATH", message: `The state path ${file} is a folder.` });
+
+    const blocked = path.join(dir, "notes", "state.json");
+    fs.writeFileSync(path.join(dir, "notes"), "a file");
+    const through = await rejection(openState(blocked, { tenant: TENANT, lock }));
+    expect(through.code).toBe("E_STATE_PATH");
+    expect(through.message).toMatch(new RegExp(`^Cannot use the state path ${blocked}: a part of the path is a file, not a folder`));
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
+  });
+});
+
 describe("tenant binding", () => {
   it("refuses a state made for another tenant, naming both and the fix", async () => {
     const store = await openTracked({ tenant: TENANT, lock: true });
