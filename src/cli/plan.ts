@@ -18,7 +18,7 @@ export interface PlanRun {
 export async function planSession(session: Session, opts: { refresh: boolean; lock: boolean; command: string }): Promise<PlanRun> {
   const compiled = compileOrThrow(session.project);
   session.project.compiler.releaseTypeScript();
-  const state = await openState(session.config.state, { tenant: session.tenant, lock: opts.lock, command: opts.command });
+  const state = await openState(session.config.state, { tenant: session.tenant, lock: opts.lock, command: opts.command, logger: session.logger });
   try {
     const applied = new Map<Address, AppliedOption>(state.entries());
     const plan = await makePlan({
