@@ -10,7 +10,7 @@ import path from "node:path";
 import { normaliseBaseUrl, redactUrl } from "../client/url.js";
 import { WfsyncError, fsFaultCode } from "../errors.js";
 import { fsyncDirSync, readTextIfExists, writeFileAtomicSync } from "./atomic.js";
-import { Problems, STATE_VERSION, checkEntry, checkStateFile, serializeState, type StateEntry, type StateFileV1 } from "./format.js";
+import { Problems, STATE_VERSION, checkEntry, checkSharedIds, checkStateFile, serializeState, type StateEntry, type StateFileV1 } from "./format.js";
 import { statePathError, stateWriteError } from "./faults.js";
 import { JournalWriter, readJournal, type JournalContent } from "./journal.js";
 import { acquireLock, pidAlive, type HeldLock, type WarnLogger } from "./lock.js";
@@ -102,12 +102,14 @@ function removeLeftovers(statePath: string): void {
 function readStateFile(file: string): StateFileV1 | undefined {
   const text = readTextIfExists(file);
   if (text === undefined) return undefined;
+  // Only a backup that is there is worth naming.
+  const bak = fs.existsSync(`${file}.bak`) ? `${file}.bak` : undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     throw new WfsyncError("E_STATE_CORRUPT", `The state file ${file} is not valid JSON (${(err as Error).message}).`, {
-      detail: `wfsync will not overwrite it. Restore it from ${file}.bak or version control, or move it away to start from an empty state.`,
+      detail: `wfsync will not overwrite it. Restore it from ${bak ? `${bak} or ` : ""}version control, or move it away to start from an empty state.`,
     });
   }
   const version = (value as { version?: unknown } | null)?.version;
@@ -115,13 +117,13 @@ function readStateFile(file: string): StateFileV1 | undefined {
     throw new WfsyncError(
       "E_STATE_VERSION",
       `The state file ${file} has version ${JSON.stringify(version)}; this wfsync reads version ${STATE_VERSION}.`,
-      { detail: "It was probably written by another wfsync version; use that version, or restore the file from its .bak." },
+      { detail: `It was probably written by another wfsync version; use that version${bak ? `, or restore the file from ${bak}` : ""}.` },
     );
   }
   const problems = new Problems();
   if (!checkStateFile(value, problems)) {
     throw new WfsyncError("E_STATE_INVALID", `The state file ${file} does not match the state format:`, {
-      detail: `${problems.list.map((p) => `  ${p}`).join("\n")}\nwfsync will not overwrite it. Restore it from ${file}.bak or fix the fields above.`,
+      detail: `${problems.list.map((p) => `  ${p}`).join("\n")}\nwfsync will not overwrite it. ${bak ? `Restore it from ${bak} or fix` : "Fix"} the fields above.`,
     });
   }
   return value;
@@ -163,6 +165,12 @@ function replay(file: string, journal: JournalContent, entries: Map<string, Stat
   if (!problems.ok) {
     throw new WfsyncError("E_STATE_JOURNAL", `The state journal ${file} holds entries that do not match the state format:`, {
       detail: problems.list.map((p) => `  ${p}`).join("\n"),
+    });
+  }
+  checkSharedIds(entries, "state file and journal", problems);
+  if (!problems.ok) {
+    throw new WfsyncError("E_STATE_INVALID", `The state journal ${file}, replayed over the state file, gives one option id two addresses:`, {
+      detail: `${problems.list.map((p) => `  ${p}`).join("\n")}\nwfsync will not overwrite them. Fix the state file and move the journal away, or fix the journal's lines.`,
     });
   }
 }

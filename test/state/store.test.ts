@@ -397,6 +397,50 @@ describe("damaged state files are refused and never overwritten", () => {
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
   });
 
+  it("names the .bak to restore from only when there is one", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, "{ not json");
+    const without = await rejection(openState(file, { tenant: TENANT, lock: false }));
+    expect(without.detail).toBe("wfsync will not overwrite it. Restore it from version control, or move it away to start from an empty state.");
+    fs.writeFileSync(`${file}.bak`, "{}");
+    const withBak = await rejection(openState(file, { tenant: TENANT, lock: false }));
+    expect(withBak.detail).toContain(`Restore it from ${file}.bak or version control`);
+
+    fs.rmSync(`${file}.bak`);
+    fs.writeFileSync(file, JSON.stringify({ version: 1, tenant: TENANT, entries: { x: {} } }));
+    expect((await rejection(openState(file, { tenant: TENANT, lock: false }))).detail).not.toContain(".bak");
+    fs.writeFileSync(file, JSON.stringify({ version: 7, tenant: TENANT, entries: {} }));
+    expect((await rejection(openState(file, { tenant: TENANT, lock: false }))).detail).not.toContain(".bak");
+  });
+
+  it("refuses two addresses pointing at one option id, naming both and the id", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const text = JSON.stringify({ version: 1, tenant: TENANT, entries: { [addr("a")]: entry("a", 5), [addr("b")]: entry("b", 5), [addr("c")]: entry("c", 6) } });
+    fs.writeFileSync(file, text);
+    const err = await rejection(openState(file, { tenant: TENANT, lock: true }));
+    expect(err.code).toBe("E_STATE_INVALID");
+    expect(err.detail).toContain(
+      `$.entries: "679/844/a" and "679/844/b" both point at option id 5; keep the entry of the one that is option 5 on the server and delete the other`,
+    );
+    expect(err.detail).not.toContain("option id 6");
+    expect(fs.readFileSync(file, "utf8")).toBe(text);
+  });
+
+  it("refuses a journal that gives an option id a second address", async () => {
+    const store = await openTracked({ tenant: TENANT, lock: true });
+    await store.record(addr("a"), entry("a", 5));
+    await store.close();
+    const state = fs.readFileSync(file, "utf8");
+    const lines = [JSON.stringify({ journal: 1, tenant: TENANT }), JSON.stringify({ op: "record", address: addr("b"), entry: entry("b", 5) })];
+    fs.writeFileSync(`${file}.journal`, `${lines.join("\n")}\n`);
+    const err = await rejection(openState(file, { tenant: TENANT, lock: true }));
+    expect(err.code).toBe("E_STATE_INVALID");
+    expect(err.message).toContain(`${file}.journal`);
+    expect(err.detail).toContain(`"679/844/a" and "679/844/b" both point at option id 5`);
+    expect(fs.readFileSync(file, "utf8")).toBe(state);
+    expect(fs.existsSync(`${file}.journal`)).toBe(true);
+  });
+
   it("lists every problem with its path", async () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const bad = { ...entry("a"), id: "12", option: { ...entry("a").option, steps: [{}] } };
