@@ -52,7 +52,7 @@ export interface ApplyResult {
   /** Not sent because apply was stopped (SIGINT), or by `stopped`. */
   readonly cancelled: Change[];
   /** The fault that stopped sending (credentials refused, state not writable), in one message. */
-  stopped?: WfsyncError;
+  readonly stopped?: WfsyncError;
 }
 
 export interface ApplyGuards {
@@ -83,7 +83,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const { api, queue, state } = options;
   const now = options.now ?? (() => new Date());
   const work = actionable(plan);
-  const result: ApplyResult = { applied: [], failed: [], cancelled: [] };
+  const result: { applied: Change[]; failed: ApplyResult["failed"]; cancelled: Change[] } = { applied: [], failed: [], cancelled: [] };
   const halt = new AbortController();
   let stopReason: StopReason | undefined;
   let done = 0;
@@ -160,8 +160,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       }
     }),
   );
-  if (stopReason) result.stopped = stopMessage(stopReason, result);
-  return result;
+  return stopReason ? { ...result, stopped: stopMessage(stopReason, result) } : result;
 }
 
 function isStateWriteError(err: unknown): boolean {

@@ -3,7 +3,7 @@
  * options), through the tenant queue like any other request. Requests grow with the number of
  * splits, not of options.
  */
-import type { TenantQueue } from "../apply/queue.js";
+import { CancelledError, type TenantQueue } from "../apply/queue.js";
 import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
 import { caseInsensitive, optionFromCarrier } from "../model/option.js";
@@ -34,7 +34,9 @@ export async function refreshSplits(api: WorkflowApi, queue: TenantQueue, splits
       live.set(ref, splitOptions(step, workflowId, workflowStepId));
     }),
   );
-  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  // The fault itself (a 401, say) over the reads it kept from being sent.
+  const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
+  const failed = rejected.find((o) => !(o.reason instanceof CancelledError)) ?? rejected[0];
   if (failed) throw failed.reason;
   return { live, missing: missing.sort() };
 }

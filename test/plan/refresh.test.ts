@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { TenantQueue } from "../../src/apply/queue.js";
+import { createTenantQueue, type TenantQueue } from "../../src/apply/queue.js";
+import { ApiError } from "../../src/client/errors.js";
 import type { WorkflowApi } from "../../src/client/workflow.js";
 import { refreshSplits } from "../../src/plan/refresh.js";
 
@@ -41,4 +42,16 @@ describe("refreshSplits", () => {
     // Had it rejected at the first failure, the caller would close the pool under the slow read.
     expect(await outcome).toBe("401: refused; slow read settled: true");
   });
+
+  it("reports the refused credentials, not a read they kept from being sent", async () => {
+    // Split 1 sorts first and backs off after a 500; split 2 is refused meanwhile.
+    const queue = createTenantQueue({ concurrency: 1, baseDelayMs: 60_000, random: () => 1 });
+    const api = {
+      getWorkflowStep: async (id: number) => {
+        throw new ApiError({ kind: id === 1 ? "server" : "auth", method: "GetWorkflowStep", status: id === 1 ? 500 : 401, message: `fake ${id}`, outcomeUnknown: false });
+      },
+    } as unknown as WorkflowApi;
+    await expect(refreshSplits(api, queue, ["9/1", "9/2"])).rejects.toMatchObject({ code: "E_API_AUTH", message: "fake 2" });
+  });
 });
+
