@@ -5,6 +5,8 @@
  * and server faults. Locations stay structured until printed: the code frame is made by
  * `formatError` from the file's text, not when the error is created.
  */
+import { redactUrlsInText } from "./redact.js";
+
 export interface SourceLocation {
   /** Path as shown to the user (relative to the project root where possible). */
   readonly file: string;
@@ -40,7 +42,7 @@ export class WfsyncError extends Error {
   readonly code: string;
   readonly location: SourceLocation | undefined;
   readonly related: SourceLocation | undefined;
-  readonly sourceText: string | undefined;
+  declare readonly sourceText: string | undefined;
   readonly detail: string | undefined;
   readonly userError: boolean;
 
@@ -50,7 +52,8 @@ export class WfsyncError extends Error {
     this.code = code;
     this.location = options.location;
     this.related = options.related;
-    this.sourceText = options.sourceText;
+    // Kept out of JSON and inspection: it is a whole file, and only a few lines of it are shown.
+    Object.defineProperty(this, "sourceText", { value: options.sourceText, enumerable: false });
     this.detail = options.detail;
     this.userError = options.userError ?? true;
   }
@@ -100,8 +103,37 @@ export function codeFrame(text: string, line: number, column: number, context = 
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
     const marker = n === line ? ">" : " ";
-    out.push(`${marker} ${String(n).padStart(width)} | ${lines[n - 1] ?? ""}`);
+    // A URL written with its password in a config or workflow file is not shown with it.
+    out.push(`${marker} ${String(n).padStart(width)} | ${redactUrlsInText(lines[n - 1] ?? "")}`);
     if (n === line) out.push(`  ${" ".repeat(width)} | ${" ".repeat(Math.max(0, column - 1))}^`);
   }
   return out.join("\n");
+}
+
+/** Errno codes of file-system faults a user can act on, in words. */
+const FS_FAULTS: Readonly<Record<string, string>> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EFBIG: "file too large",
+  EIO: "input/output error",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  EISDIR: "it is a folder",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  EEXIST: "a part of the path is a file, not a folder",
+  ENAMETOOLONG: "the name is too long",
+  ELOOP: "too many symbolic links",
+};
+
+/** The errno code of a file-system fault a user can act on (a full disk, a path that is a folder), else undefined. */
+export function fsFaultCode(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === "string" && code in FS_FAULTS ? code : undefined;
+}
+
+/** "no space left on device" for ENOSPC; the error's own message otherwise. */
+export function describeFsFault(err: unknown): string {
+  const code = fsFaultCode(err);
+  return code ? FS_FAULTS[code]! : err instanceof Error ? err.message : String(err);
 }

@@ -1,11 +1,13 @@
 /**
  * Logging: pino, JSON lines to `--log-file` and one readable line per record on stderr.
  * Both go through synchronous writes (no worker thread), so nothing logged is lost when the
- * process exits or is killed. Secret-bearing keys are redacted before anything is written.
+ * process exits or is killed. Secret-bearing keys are redacted before anything is written, and
+ * so is the userinfo of any URL in a logged text (`https://user:password@host` → `https://[redacted]@host`).
  */
 import fs from "node:fs";
+import path from "node:path";
 import { pino, type Logger, type StreamEntry } from "pino";
-import { WfsyncError } from "./errors.js";
+import { WfsyncError, describeFsFault, fsFaultCode } from "./errors.js";
 
 export type { Logger } from "pino";
 
@@ -43,15 +45,16 @@ export const REDACT_PATHS: readonly string[] = (() => {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = parseLevel(options.level ?? DEFAULT_LOG_LEVEL);
   const streams: StreamEntry[] = [];
+  const out = options.stderr ?? { write: (text: string) => fs.writeSync(2, text) };
   if (level !== "silent") {
-    const out = options.stderr ?? { write: (text: string) => fs.writeSync(2, text) };
     const color = options.color ?? (process.stderr.isTTY === true && process.env.NO_COLOR === undefined);
     const pretty = options.pretty ?? true;
-    streams.push({ level, stream: { write: (line: string) => void out.write(pretty ? formatLine(line, color) : line) } });
+    streams.push({ level, stream: { write: (line: string) => void out.write(pretty ? formatLine(redactUserInfo(line), color) : redactUserInfo(line)) } });
   }
   if (options.file !== undefined) {
     const fileLevel: LogLevel = level === "trace" ? "trace" : "debug";
-    streams.push({ level: fileLevel, stream: pino.destination({ dest: options.file, sync: true, mkdir: true, append: true }) });
+    const sink = openLogFile(options.file, out);
+    streams.push({ level: fileLevel, stream: { write: (line: string) => sink.write(redactUserInfo(line)) } });
   }
   const lowest = streams.map((s) => s.level as LogLevel).sort((a, b) => LOG_LEVELS.indexOf(a) - LOG_LEVELS.indexOf(b))[0];
   return pino(
@@ -63,6 +66,59 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     pino.multistream(streams, { dedupe: false }),
   );
+}
+
+/**
+ * `scheme://…@` in a JSON line, up to the last `@` of its JSON string (a password may hold `/`,
+ * `?`, `#`, `@` or an escaped quote): the same rule as url.ts redactUrl, applied within text.
+ */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s"\\<>]|\\.)*@/gi;
+
+export function redactUserInfo(line: string): string {
+  return line.includes("@") ? line.replace(URL_USERINFO, "$1[redacted]@") : line;
+}
+
+/**
+ * The `--log-file` sink: synchronous appends (nothing lost at exit). It is opened and written
+ * once here, so a file that cannot be written (a folder, a full disk, no permission) is one
+ * E_LOG_FILE before anything else happens. A write that fails later (the disk filled up) must
+ * not fail the request that logged it: the file is left alone from then on, said once on stderr.
+ */
+function openLogFile(file: string, stderr: { write(text: string): unknown }): { write(line: string): void } {
+  let fd: number | undefined;
+  const append = (text: string): void => {
+    const buf = Buffer.from(text, "utf8");
+    for (let off = 0; off < buf.length; ) off += fs.writeSync(fd!, buf, off, buf.length - off);
+  };
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fd = fs.openSync(file, "a", 0o600);
+    append(`${JSON.stringify({ level: 20, time: new Date().toISOString(), pid: process.pid, msg: "log opened" })}\n`);
+  } catch (err) {
+    if (fd !== undefined) fs.closeSync(fd);
+    throw logFileError(file, err);
+  }
+  return {
+    write(line) {
+      if (fd === undefined) return;
+      try {
+        append(line);
+      } catch (err) {
+        const closing = fd;
+        fd = undefined;
+        fs.closeSync(closing);
+        stderr.write(`wfsync: cannot write the log file ${file}: ${describeFsFault(err)}; logging to it stopped\n`);
+      }
+    },
+  };
+}
+
+function logFileError(file: string, err: unknown): unknown {
+  if (fsFaultCode(err) === undefined) return err;
+  return new WfsyncError("E_LOG_FILE", `cannot write the log file ${file}: ${describeFsFault(err)}`, {
+    cause: err,
+    detail: "Give --log-file the path of a file this user may write, on a disk with free space (its folder is created if needed).",
+  });
 }
 
 export function parseLevel(value: string): LogLevel {

@@ -24,7 +24,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: [".", "dsl"],
   tenant: [".", "model", "client", "config"],
   plan: [".", "model", "compile", "state"],
-  apply: [".", "model", "plan", "state", "tenant"],
+  apply: [".", "model", "client", "plan", "state", "tenant"],
   import: [".", "model", "compile", "config", "state", "tenant"],
   workspace: [".", "model", "client", "compile", "config", "plan", "state", "tenant"],
   watch: [".", "model", "client", "compile", "config", "plan", "apply", "state", "tenant", "workspace"],

@@ -29,8 +29,10 @@ describe("createLogger", () => {
     expect(stderr.lines).toHaveLength(1);
     expect(stderr.lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}throttled by the server waitMs=5000\n$/);
     const json = fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(json.map((j) => j.msg)).toEqual(["api request", "planning", "throttled by the server"]);
-    expect(json[0]).toMatchObject({ level: 20, method: "GetWorkflowStep", status: 200 });
+    // The first line is written on opening: a file that cannot be written fails createLogger.
+    expect(json.map((j) => j.msg)).toEqual(["log opened", "api request", "planning", "throttled by the server"]);
+    expect(json[0]).toMatchObject({ level: 20, pid: process.pid });
+    expect(json[1]).toMatchObject({ level: 20, method: "GetWorkflowStep", status: 200 });
   });
 
   it("defaults to warn, and silent writes nothing to stderr but still logs to the file", () => {
@@ -42,7 +44,7 @@ describe("createLogger", () => {
     logger.error("boom");
     logger.debug("detail");
     expect(stderr.lines).toEqual([]);
-    expect(fs.readFileSync(file, "utf8").trim().split("\n")).toHaveLength(2);
+    expect(fs.readFileSync(file, "utf8").trim().split("\n").slice(1)).toHaveLength(2);
   });
 
   it("trace on stderr lowers the file to trace too", () => {
@@ -55,6 +57,23 @@ describe("createLogger", () => {
     const stderr = capture();
     createLogger({ level: "info", pretty: false, stderr }).info({ a: 1 }, "hi");
     expect(JSON.parse(stderr.lines[0]!)).toMatchObject({ msg: "hi", a: 1, level: 30 });
+  });
+
+  it("fails at once, in words, on a log file that is a folder or on a full disk", () => {
+    const cases: [string, string][] = [[dir, "it is a folder"]];
+    if (fs.existsSync("/dev/full")) cases.push(["/dev/full", "no space left on device"]);
+    fs.writeFileSync(path.join(dir, "a-file"), "");
+    cases.push([path.join(dir, "a-file", "x.log"), "a part of the path is a file, not a folder"]);
+    for (const [file, why] of cases) {
+      let err: unknown;
+      try {
+        createLogger({ file, stderr: capture() });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(WfsyncError);
+      expect(err).toMatchObject({ code: "E_LOG_FILE", message: `cannot write the log file ${file}: ${why}` });
+    }
   });
 
   it("rejects an unknown level", () => {
@@ -82,6 +101,25 @@ describe("createLogger", () => {
     const everything = `${stderr.lines.join("")}\n${fs.readFileSync(file, "utf8")}`;
     expect(everything).toContain("[redacted]");
     for (let i = 1; i <= 12; i++) expect(everything).not.toContain(`s${i}-secret`);
+  });
+
+  it("redacts the userinfo of URLs in logged text, whatever the password holds", () => {
+    const stderr = capture();
+    const file = path.join(dir, "x.log");
+    const logger = createLogger({ level: "debug", file, stderr, pretty: false });
+    logger.warn({ target: 'ftp://anna:p@ss#w"0rd/?@host/x', note: "mail anna@example.com" }, "could not reach https://anna:s3cr#t@online.example/Cust1 (retrying)");
+    for (const text of [stderr.lines.join(""), fs.readFileSync(file, "utf8").trim().split("\n")[1]!]) {
+      const rec = JSON.parse(text) as Record<string, unknown>;
+      expect(rec.msg).toBe("could not reach https://[redacted]@online.example/Cust1 (retrying)");
+      expect(rec.target).toBe("ftp://[redacted]@host/x");
+      expect(rec.note).toBe("mail anna@example.com");
+    }
+  });
+
+  it("leaves words alone: only known keys are redacted, not values that look like them", () => {
+    const stderr = capture();
+    createLogger({ level: "info", pretty: false, stderr }).info({ reason: "wrong password" }, "the password was wrong");
+    expect(JSON.parse(stderr.lines[0]!)).toMatchObject({ reason: "wrong password", msg: "the password was wrong" });
   });
 });
 

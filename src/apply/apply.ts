@@ -2,13 +2,18 @@
  * Carries out a plan: every operation through the tenant queue, each finished one written to the
  * state at once (the journal), so a crash at any moment loses nothing. Creates are exactly-once:
  * the tenant looks up a create whose outcome is unknown before it would send it again.
+ *
+ * When the state cannot be written (disk full), nothing more is sent: an operation the state
+ * cannot record would be invisible to the next run. The stop is this apply's own (a signal on
+ * its tasks), not the queue's: watch shares one queue across runs and goes on once it can write.
  */
+import { ApiError } from "../client/errors.js";
 import { WfsyncError } from "../errors.js";
 import type { LiveOption } from "../model/live.js";
 import type { Address } from "../model/option.js";
 import type { Change, Plan } from "../plan/diff.js";
 import type { StateEntry } from "../state/format.js";
-import { CancelledError } from "../tenant/queue.js";
+import { CancelledError, type StopReason } from "../tenant/queue.js";
 import type { Tenant } from "../tenant/tenant.js";
 import { createsBySplit, keeperOf, matchCreates, readSplit, type CreateChange, type CreateOutcome } from "./creates.js";
 
@@ -45,8 +50,10 @@ export interface ApplyOptions {
 export interface ApplyResult {
   readonly applied: Change[];
   readonly failed: { change: Change; error: unknown }[];
-  /** Not sent because apply was stopped (SIGINT). */
+  /** Not sent because apply was stopped (SIGINT), or by `stopped`. */
   readonly cancelled: Change[];
+  /** The fault that stopped sending (credentials refused, state not writable), in one message. */
+  readonly stopped?: WfsyncError;
 }
 
 export interface ApplyGuards {
@@ -77,7 +84,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const { tenant, state } = options;
   const now = options.now ?? (() => new Date());
   const work = actionable(plan);
-  const result: ApplyResult = { applied: [], failed: [], cancelled: [] };
+  const result: { applied: Change[]; failed: ApplyResult["failed"]; cancelled: Change[] } = { applied: [], failed: [], cancelled: [] };
+  const halt = new AbortController();
+  let stopReason: StopReason | undefined;
   let done = 0;
   const report = (change: Change, ok: boolean) => options.onProgress?.({ total: work.length, done, failed: result.failed.length, last: { change, ok } });
 
@@ -89,7 +98,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     state.record(c.address, { id, hash: c.desired.hash, option: c.desired.option, server, source: c.source, appliedAt: now().toISOString() });
 
   const { beforeSend } = options;
-  const write = (c: Change) => ({ address: c.address, ...(beforeSend ? { beforeSend: () => beforeSend(c) } : {}) });
+  const write = (c: Change) => ({ address: c.address, signal: halt.signal, ...(beforeSend ? { beforeSend: () => beforeSend(c) } : {}) });
 
   const perform = async (c: Change): Promise<void> => {
     switch (c.action) {
@@ -121,7 +130,16 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     result.applied.push(c);
     report(c, true);
   };
+  /** A state that cannot be written stops everything not yet sent, at once. */
+  const noteFault = (err: unknown): void => {
+    if (isStateWriteError(err) && !halt.signal.aborted) {
+      stopReason = { why: "the state cannot be written", error: err as WfsyncError };
+      halt.abort(stopReason);
+    }
+  };
   const failed = (c: Change, err: unknown): void => {
+    noteFault(err);
+    if (err instanceof CancelledError) stopReason ??= err.reason;
     if (err instanceof CancelledError && !err.outcomeUnknown) {
       result.cancelled.push(c);
       return;
@@ -166,7 +184,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const dropLateDuplicate = async (c: CreateChange, ownId: number, live: readonly LiveOption[]): Promise<void> => {
     const keeper = keeperOf(c, ownId, live, taken);
     if (!keeper || keeper.id === ownId) return;
-    await tenant.deleteOption(ownId, { address: c.address });
+    await tenant.deleteOption(ownId, { address: c.address, signal: halt.signal });
     taken.add(keeper.id);
     await record(c, keeper.id, keeper.raw);
   };
@@ -193,6 +211,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
             taken.add(id);
           }
         } catch (err) {
+          noteFault(err);
           errors.set(o.change, err);
         }
       }),
@@ -214,5 +233,31 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     ...work.filter((c) => c.action !== "create").map((c) => settle(c, () => perform(c))),
     ...[...createsBySplit(work)].map(([ref, creates]) => createOnSplit(ref, creates)),
   ]);
-  return result;
+  return stopReason ? { ...result, stopped: stopMessage(stopReason, result) } : result;
+}
+
+function isStateWriteError(err: unknown): boolean {
+  return err instanceof WfsyncError && err.code === "E_STATE_WRITE";
+}
+
+/** One sentence for the fault that stopped the apply: what, how much was not sent, what now. */
+function stopMessage(reason: StopReason, result: ApplyResult): WfsyncError {
+  const n = result.cancelled.length;
+  const notSent = `${n} change${n === 1 ? "" : "s"} not sent`;
+  if (isStateWriteError(reason.error)) {
+    const unrecorded = result.failed.filter((f) => isStateWriteError(f.error)).map((f) => f.change.address);
+    const onServer = unrecorded.length
+      ? `; the option${unrecorded.length === 1 ? "" : "s"} just applied (${unrecorded.join(", ")}) ${unrecorded.length === 1 ? "is" : "are"} on the server and the next run adopts ${unrecorded.length === 1 ? "it" : "them"}`
+      : "";
+    return new WfsyncError("E_STATE_WRITE", `${reason.error.message}; ${notSent}${onServer}.`, {
+      cause: reason.error,
+      detail: "Free space on that disk (or make the state folder writable) and run apply again.",
+    });
+  }
+  const refused = reason.error instanceof ApiError && reason.error.kind === "auth";
+  return new WfsyncError(reason.error.code, `${notSent}: ${reason.why}${refused ? "; nothing more was sent with them" : ""}.`, {
+    cause: reason.error,
+    userError: reason.error.userError,
+    ...(refused ? { detail: "Lockout policies punish repeated failures, so wfsync stops at the first refusal. Check the credentials and run apply again." } : {}),
+  });
 }

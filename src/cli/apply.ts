@@ -52,7 +52,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
       if (!flags.json) process.stdout.write(renderPlan(plan, { color: useColor(process.stdout) }));
       checkPlanAllowed(plan, { allowMassDelete: flags.allowMassDelete ?? false });
       if (isEmptyPlan(plan)) {
-        if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0 } }, null, 2)}\n`);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
         return 0;
       }
       if (!flags.autoApprove) {
@@ -81,7 +81,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
       if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
       else process.stdout.write(renderResult(result));
       if (interrupted) return 130;
-      return result.failed.length ? 1 : 0;
+      return result.failed.length || result.stopped ? 1 : 0;
     } finally {
       await state.close();
     }
@@ -113,12 +113,24 @@ async function confirm(plan: Plan): Promise<"yes" | "no" | "interrupted"> {
 
 function renderResult(result: ApplyResult): string {
   const lines: string[] = [];
+  // Applied on the server but not recorded in the state: the stop message names these.
+  const unrecorded = (error: unknown): boolean =>
+    result.stopped?.code === "E_STATE_WRITE" && error instanceof WfsyncError && error.code === "E_STATE_WRITE";
   for (const { change, error } of result.failed) {
+    if (unrecorded(error)) continue;
     const message = error instanceof WfsyncError ? formatError(error) : String(error);
     lines.push(`failed: ${change.action} ${change.address}${change.source ? ` (${formatLocation(change.source)})` : ""}: ${message}`);
   }
-  if (result.cancelled.length) lines.push(`${result.cancelled.length} change(s) not sent: apply was stopped. Run apply again to finish.`);
-  lines.push(`Apply: ${result.applied.length} applied, ${result.failed.length} failed${result.cancelled.length ? `, ${result.cancelled.length} not sent` : ""}.`);
+  if (result.stopped) lines.push(formatError(result.stopped));
+  else if (result.cancelled.length) lines.push(`${result.cancelled.length} change(s) not sent: apply was stopped. Run apply again to finish.`);
+  const notRecorded = result.failed.filter((f) => unrecorded(f.error)).length;
+  const counts = [
+    `${result.applied.length} applied`,
+    ...(notRecorded ? [`${notRecorded} applied but not recorded`] : []),
+    `${result.failed.length - notRecorded} failed`,
+    ...(result.cancelled.length ? [`${result.cancelled.length} not sent`] : []),
+  ];
+  lines.push(`Apply: ${counts.join(", ")}.`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -133,6 +145,7 @@ function resultToJson(result: ApplyResult): unknown {
       message: error instanceof Error ? error.message : String(error),
     })),
     cancelled: result.cancelled.length,
+    stopped: result.stopped ? { code: result.stopped.code, message: result.stopped.message } : null,
   };
 }
 

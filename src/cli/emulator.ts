@@ -44,7 +44,7 @@ workflows/). --data FILE loads FILE if it exists (else starts from the seed) and
 change to it atomically.
 
 Admin (no credentials, never throttled): GET {base}/__emulator/ lists the routes: counters,
-data, out-of-band option changes (drift), reset, faults.
+data, out-of-band option changes (drift), reset, faults, accepted credentials.
 
 Examples:
   $ wfsync emulator

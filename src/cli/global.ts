@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import type { Logger } from "pino";
+import { redactUrl } from "../redact.js";
 import { WfsyncError } from "../errors.js";
 import { createLogger } from "../log.js";
 
@@ -40,5 +41,5 @@ function httpUrl(value: string): string {
     // not a URL at all
   }
   if (protocol === "http:" || protocol === "https:") return value;
-  throw new WfsyncError("E_USAGE", `--url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got ${JSON.stringify(value)}`);
+  throw new WfsyncError("E_USAGE", `--url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got ${JSON.stringify(redactUrl(value))}`);
 }

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
+import { redactUrl } from "../redact.js";
 import { WfsyncError, formatLocation } from "../errors.js";
 import { openState, storedEntry } from "../state/index.js";
 import { openProject } from "../workspace/project.js";
@@ -25,10 +26,10 @@ export function registerStateCommand(program: Command, setExit: (code: number) =
         try {
           const entries = [...store.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
           if (opts.json) {
-            process.stdout.write(`${JSON.stringify({ tenant: store.tenant ?? null, entries: entries.map(([address, e]) => ({ address, id: e.id, source: e.source ? formatLocation(e.source) : null, appliedAt: e.appliedAt })) }, null, 2)}\n`);
+            process.stdout.write(`${JSON.stringify({ tenant: store.tenant === undefined ? null : redactUrl(store.tenant), entries: entries.map(([address, e]) => ({ address, id: e.id, source: e.source ? formatLocation(e.source) : null, appliedAt: e.appliedAt })) }, null, 2)}\n`);
             return 0;
           }
-          process.stdout.write(`state ${path.relative(process.cwd(), file) || file} (tenant ${store.tenant ?? "not bound yet"}): ${entries.length} option${entries.length === 1 ? "" : "s"}\n`);
+          process.stdout.write(`state ${path.relative(process.cwd(), file) || file} (tenant ${store.tenant === undefined ? "not bound yet" : redactUrl(store.tenant)}): ${entries.length} option${entries.length === 1 ? "" : "s"}\n`);
           const width = Math.max(0, ...entries.map(([a]) => a.length));
           for (const [address, e] of entries) {
             process.stdout.write(`${address.padEnd(width)}  id ${String(e.id).padEnd(7)} ${e.source ? formatLocation(e.source) : ""}\n`);

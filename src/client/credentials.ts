@@ -97,15 +97,27 @@ export function authHeaders(c: Credentials): Record<string, string> {
 }
 
 /**
- * Every secret string the credentials contain, including the encoded header values, so text
- * from elsewhere (a server message echoing a header) can be scrubbed of them.
+ * The secret strings the credentials contain (and the encoded header values) that are scrubbed
+ * wherever they turn up in server text, should a server echo a header or a token back.
+ *
+ * Credentials are redacted where they stand — the Authorization and SO-AppToken headers are
+ * never shown, URL userinfo goes (url.ts redactUrl), known fields of logged objects go
+ * (log.ts REDACT_PATHS) — and blind search-and-replace is kept to values that cannot be a word
+ * of the message: at least 12 characters, or at least 8 mixing letters and digits (tokens,
+ * tickets, encoded headers). A short password like `wrong` is left alone: replacing every
+ * occurrence turned "Unknown user name or wrong password" into "… or [redacted] password",
+ * which says nothing true; and a server that repeats a password verbatim is not one we know of.
  */
 export function secretValues(c: Credentials): string[] {
   const values = Object.values(authHeaders(c)).flatMap((h) => [h, h.replace(/^\S+\s+/, "")]);
   if (c.scheme === "basic") values.push(c.password);
   if (c.appToken !== undefined) values.push(c.appToken);
   // Longest first, so a header is replaced whole before its parts.
-  return [...new Set(values.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
+  return [...new Set(values.filter(isScrubbable))].sort((a, b) => b.length - a.length);
+}
+
+function isScrubbable(value: string): boolean {
+  return value.length >= 12 || (value.length >= 8 && /[a-z]/i.test(value) && /\d/.test(value));
 }
 
 export function scrubSecrets(text: string, secrets: readonly string[]): string {

@@ -1,7 +1,7 @@
 /**
  * One JSON POST over node:http(s) with a keep-alive agent (measured faster than global fetch at
- * our concurrency). Only transport faults are decided here (network, timeout); what a status or
- * body means is for response.ts.
+ * our concurrency). Only transport faults are decided here (network, timeout, an answer too large
+ * to hold); what a status or body means is for response.ts.
  */
 import http from "node:http";
 import https from "node:https";
@@ -24,6 +24,10 @@ export interface HttpPostInit {
   readonly body?: string | undefined;
   readonly timeoutMs: number;
   readonly agent: http.Agent;
+  /** An answer larger than this is not read to the end: the request fails (see tooLarge). */
+  readonly maxResponseBytes: number;
+  /** The request may change data, so a fault after sending leaves its outcome unknown. */
+  readonly write: boolean;
 }
 
 /** Node error codes that prove the request never reached the server. */
@@ -90,7 +94,23 @@ export function httpPost(init: HttpPostInit): Promise<HttpResponse> {
 
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      const declared = Number(res.headers["content-length"]);
+      if (declared > init.maxResponseBytes) {
+        fail(tooLarge(init, res.statusCode));
+        req.destroy();
+        return;
+      }
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > init.maxResponseBytes) {
+          // Stop reading at once: holding a runaway answer is what takes the process down.
+          fail(tooLarge(init, res.statusCode));
+          req.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
       res.on("error", () => undefined); // reported through "aborted"/"close" below
       res.on("end", () => {
         if (settled) return;
@@ -116,6 +136,23 @@ export function httpPost(init: HttpPostInit): Promise<HttpResponse> {
     });
 
     req.end(body);
+  });
+}
+
+/**
+ * No SuperOffice answer wfsync asks for comes near the limit (a split with its options is
+ * kilobytes): a larger one is a server or proxy gone wrong, and retrying would fetch it again.
+ */
+function tooLarge(init: HttpPostInit, status: number | undefined): ApiError {
+  const mib = Math.round((init.maxResponseBytes / 1024 / 1024) * 100) / 100;
+  return new ApiError({
+    kind: "rejected",
+    method: init.method,
+    status,
+    outcomeUnknown: init.write,
+    message:
+      `${init.method}: the server misbehaved: its answer is larger than ${mib} MiB, so wfsync stopped reading it` +
+      `${init.write ? "; the server may have acted on the request" : ""}. Check the URL (it must be the installation base) or ask the server's administrator.`,
   });
 }
 

@@ -12,6 +12,7 @@ export { parseRetryAfter, errorText } from "./response.js";
 export {
   createWorkflowClient,
   DEFAULT_TIMEOUT_MS,
+  DEFAULT_MAX_RESPONSE_BYTES,
   type WorkflowApi,
   type WorkflowClient,
   type WorkflowClientOptions,

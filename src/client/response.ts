@@ -4,6 +4,7 @@
  */
 import { ApiError } from "./errors.js";
 import type { HttpResponse } from "./http.js";
+import { redactUrl } from "../redact.js";
 
 export interface InterpretContext {
   readonly method: string;
@@ -60,7 +61,7 @@ export function interpretResponse(res: HttpResponse, ctx: InterpretContext): unk
     });
   }
   if (status < 200 || status >= 300) {
-    const location = res.headers.location ? ` to ${String(res.headers.location)}` : "";
+    const location = res.headers.location ? ` to ${redactUrl(String(res.headers.location))}` : "";
     const hint =
       status === 404 || (status >= 300 && status < 400)
         ? ` Check the URL: it must be the installation base (e.g. https://online.superoffice.com/Cust12345)${status >= 300 ? `; the server redirected${location}` : ""}.`

@@ -3,6 +3,7 @@
  * the client, the state file's tenant binding and messages agree on what "the same tenant" is.
  */
 import { WfsyncError } from "../errors.js";
+import { redactUrl } from "../redact.js";
 
 /**
  * Lowercases scheme and host, drops a default port, a trailing slash, query and fragment.
@@ -14,7 +15,7 @@ export function normaliseBaseUrl(input: string): string {
   try {
     url = new URL(input.trim());
   } catch {
-    throw new WfsyncError("E_BAD_URL", `Not a URL: ${JSON.stringify(redactUserInfo(input))}. Give the installation base, e.g. https://online.superoffice.com/Cust12345.`);
+    throw new WfsyncError("E_BAD_URL", `Not a URL: ${JSON.stringify(redactUrl(input))}. Give the installation base, e.g. https://online.superoffice.com/Cust12345.`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new WfsyncError("E_BAD_URL", `The URL must start with https:// or http://, not ${url.protocol}//.`);
@@ -28,15 +29,4 @@ export function normaliseBaseUrl(input: string): string {
   // URL already lowercases scheme and host and drops the default port for the scheme.
   const path = url.pathname.replace(/\/+$/, "");
   return `${url.protocol}//${url.host}${path}`;
-}
-
-/**
- * For messages about input that may not even parse as a URL. Everything up to the last `@`
- * goes: a password may itself contain `/`, `?`, `#` or `@` (that is often why it did not parse).
- */
-function redactUserInfo(input: string): string {
-  const at = input.lastIndexOf("@");
-  if (at < 0) return input;
-  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(input)?.[0] ?? "";
-  return `${scheme}[redacted]${input.slice(at)}`;
 }

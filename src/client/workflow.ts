@@ -35,6 +35,8 @@ export interface WorkflowClientOptions {
   credentials: Credentials;
   /** Per request, connect to last byte of the answer. Default 30 s. */
   timeoutMs?: number;
+  /** Answers larger than this fail instead of being read (default 64 MiB). */
+  maxResponseBytes?: number;
   logger?: DebugLogger;
   /** A keep-alive agent of your own (not destroyed by `close()`). */
   agent?: http.Agent;
@@ -50,6 +52,9 @@ export interface WorkflowClient extends WorkflowApi {
 
 const AGENT_PATH = "/api/v1/Agents/Workflow/";
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Far above any real answer (a split is kilobytes), far below what exhausts the heap. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const WRITES = new Set(["SaveWorkflowStepOption", "DeleteWorkflowStepOption"]);
 
 export function createWorkflowClient(opts: WorkflowClientOptions): WorkflowClient {
   const baseUrl = normaliseBaseUrl(opts.baseUrl);
@@ -57,6 +62,7 @@ export function createWorkflowClient(opts: WorkflowClientOptions): WorkflowClien
   const agent = opts.agent ?? createAgent(base);
   const ownAgent = opts.agent === undefined;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const now = opts.now ?? Date.now;
   const secrets = secretValues(opts.credentials);
   const scrub = (text: string): string => scrubSecrets(text, secrets);
@@ -81,6 +87,8 @@ export function createWorkflowClient(opts: WorkflowClientOptions): WorkflowClien
         body: args.body === undefined ? undefined : JSON.stringify(args.body),
         timeoutMs,
         agent,
+        maxResponseBytes,
+        write: WRITES.has(method),
       });
       const value = interpretResponse(res, { method, credentialsDescription, scrub, now });
       log({ status: res.status });

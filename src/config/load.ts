@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { globSync } from "tinyglobby";
 import { displayPath } from "../paths.js";
+import { redactUrl } from "../redact.js";
 import type { WfsyncConfig } from "../dsl/config.js";
 import { WfsyncError, WfsyncErrors } from "../errors.js";
 import { settingLocator } from "./locate.js";
@@ -105,10 +106,11 @@ export function resolveConfig(
 
   const url = overrides.url ?? env.WFSYNC_URL ?? raw.url;
   if (url !== undefined && !isHttpUrl(url)) {
+    const shown = typeof url === "string" ? JSON.stringify(redactUrl(url)) : JSON.stringify(url);
     if (overrides.url === undefined && env.WFSYNC_URL !== undefined) {
       // Not the config file's fault: say where the value came from.
-      problems.push(new WfsyncError("E_USAGE", `WFSYNC_URL must be an http(s) URL, got ${JSON.stringify(url)}`));
-    } else bad("url", `must be an http(s) URL, got ${JSON.stringify(url)}`);
+      problems.push(new WfsyncError("E_USAGE", `WFSYNC_URL must be an http(s) URL, got ${shown}`));
+    } else bad("url", `must be an http(s) URL, got ${shown}`);
   }
 
   const workflows = raw.workflows === undefined ? [...DEFAULTS.workflows] : Array.isArray(raw.workflows) ? raw.workflows : [raw.workflows];

@@ -14,8 +14,13 @@
  *   POST   /__emulator/reset            back to the seed
  *   GET    /__emulator/faults           current latency / rateLimit / failRate
  *   POST   /__emulator/faults           change some of them: {"latency": 20, "rateLimit": 5, "failRate": 0, "writeDelay": 2500}
+ *   GET    /__emulator/credentials      the accepted credentials in words (no secrets)
+ *   POST   /__emulator/credentials      accept these instead, from now on (revoke or rotate while a
+ *                                       client runs): {"username", "password", "token", "ticket",
+ *                                       "appToken"}; `{}` is the default Basic wfsync/wfsync
  */
 import { caseInsensitive } from "../model/carrier.js";
+import { describeCredentials, resolveCredentials, type CredentialOptions } from "./auth.js";
 import { Binder, formatProblems, isObject } from "./bind.js";
 import type { FaultSettings } from "./faults.js";
 import { parseJson } from "./json.js";
@@ -38,6 +43,8 @@ export const ADMIN_ROUTES: readonly string[] = [
   "POST /__emulator/reset",
   "GET /__emulator/faults",
   "POST /__emulator/faults",
+  "GET /__emulator/credentials",
+  "POST /__emulator/credentials",
 ];
 
 export function handleAdmin(state: EmulatorState, method: string, path: string, text: string | undefined): AdminAnswer {
@@ -62,6 +69,10 @@ export function handleAdmin(state: EmulatorState, method: string, path: string, 
       return { status: 200, body: state.faults.settings };
     case "POST /faults":
       return setFaults(state, text);
+    case "GET /credentials":
+      return { status: 200, body: { accepted: describeCredentials(state.credentials) } };
+    case "POST /credentials":
+      return setCredentials(state, text);
     case "POST /options":
       return saveOption(state, text, 0);
     case "GET /options/<id>": {
@@ -119,6 +130,22 @@ function setFaults(state: EmulatorState, text: string): AdminAnswer {
     return error(400, (err as Error).message);
   }
   return { status: 200, body: state.faults.settings };
+}
+
+/** The environment is not consulted: the body says everything the emulator accepts from now on. */
+function setCredentials(state: EmulatorState, text: string): AdminAnswer {
+  const parsed = parseJson(text);
+  if (!parsed.ok || !isObject(parsed.value)) return error(400, 'body must be a JSON object like {"username": "anna", "password": "…"}');
+  const c = caseInsensitive(parsed.value);
+  const options: CredentialOptions = {};
+  for (const name of ["username", "password", "token", "ticket", "appToken"] as const) {
+    const v = c.get(name.toLowerCase());
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string") return error(400, `${name} must be a string`);
+    options[name] = v;
+  }
+  state.credentials = resolveCredentials(options, {});
+  return { status: 200, body: { accepted: describeCredentials(state.credentials) } };
 }
 
 function error(status: number, message: string): AdminAnswer {

@@ -51,9 +51,12 @@ export interface RunningEmulator {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The credentials accepted now (see setCredentials). */
   readonly credentials: AcceptedCredentials;
   /** The accepted credentials in words, without secrets (the public default is named). */
   readonly authDescription: string;
+  /** Accept these instead from now on (a revoked password, a rotated token); `{}` is the default user. */
+  setCredentials(options: CredentialOptions): void;
   /** Where the data came from at start-up. */
   readonly dataSource: "data file" | "seed file" | "seed" | "demo seed";
   workflows(): readonly FlowRecord[];
@@ -107,8 +110,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url,
     host,
     port,
-    credentials,
-    authDescription: describeCredentials(credentials),
+    get credentials() {
+      return state.credentials;
+    },
+    get authDescription() {
+      return describeCredentials(state.credentials);
+    },
+    setCredentials: (c) => {
+      state.credentials = resolveCredentials(c, {});
+    },
     dataSource: saved ? "data file" : seedSource,
     workflows: () => state.store.workflows(),
     data: () => state.store.toData(),

@@ -18,7 +18,8 @@ export class EmulatorState {
     private readonly seed: readonly SeedFlowInput[],
     store: Store,
     readonly faults: Faults,
-    readonly credentials: AcceptedCredentials,
+    /** Replaced by the admin route (credentials revoked or changed while a client runs). */
+    public credentials: AcceptedCredentials,
     readonly maxBodyBytes: number,
   ) {
     this.current = store;

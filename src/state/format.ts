@@ -78,8 +78,33 @@ export function checkStateFile(value: unknown, problems: Problems): value is Sta
     problems.add("$.entries", `expected an object, got ${describe(value.entries)}`);
   } else {
     for (const [address, entry] of Object.entries(value.entries)) checkEntry(address, entry, `$.entries[${JSON.stringify(address)}]`, problems);
+    checkSharedIds(Object.entries(value.entries) as [string, { id?: unknown }][], "$.entries", problems);
   }
   return problems.ok;
+}
+
+/**
+ * Two addresses with one option id (a hand-edited state): every apply would overwrite that
+ * option with one address's content, then the other's, forever. Which one is right only the
+ * user can say.
+ */
+export function checkSharedIds(entries: Iterable<readonly [string, { readonly id?: unknown }]>, path: string, problems: Problems): void {
+  const byId = new Map<number, string[]>();
+  for (const [address, entry] of entries) {
+    if (!isObject(entry) || !isId(entry.id)) continue;
+    const id = entry.id as number;
+    byId.set(id, [...(byId.get(id) ?? []), address]);
+  }
+  for (const [id, addresses] of byId) {
+    if (addresses.length < 2) continue;
+    const named = addresses.sort().map((a) => JSON.stringify(a));
+    const many = addresses.length > 2;
+    problems.add(
+      path,
+      `${named.slice(0, -1).join(", ")} and ${named.at(-1)} ${many ? "all" : "both"} point at option id ${id}; keep the entry of the one ` +
+        `that is option ${id} on the server and delete the other${many ? "s" : ""} (the next plan looks ${many ? "them" : "it"} up on the server by Key)`,
+    );
+  }
 }
 
 /** Checks one entry and that it belongs at `address`. */

@@ -8,11 +8,15 @@
  * only a power loss or kernel crash can lose it, and `fdatasync` every `syncEvery` lines and at
  * compaction bounds that window. A torn last line (no newline) is an operation that never
  * resolved, and is ignored on replay.
+ *
+ * A failed write (disk full) fails that operation only: the next append cuts the file back to
+ * its last whole line and tries again, so the journal works again once there is space.
  */
 import fs from "node:fs";
 import { WfsyncError } from "../errors.js";
 import path from "node:path";
-import { fsyncDirSync, readTextIfExists, writeAllSync } from "./atomic.js";
+import { fsyncDirSync, readTextIfExists } from "./atomic.js";
+import { stateWriteError } from "./faults.js";
 import type { StoredStateEntry } from "./format.js";
 
 export const JOURNAL_VERSION = 1;
@@ -72,28 +76,31 @@ function damaged(file: string, line: number, what: string): never {
   });
 }
 
+/** `fs.writeSync`'s shape: bytes written. Injectable so tests can fill the disk. */
+export type WriteFn = (fd: number, buffer: Buffer, offset: number, length: number) => number;
+
 /** An open journal that appends operations. */
 export class JournalWriter {
   private fd: number | undefined;
+  private closed = false;
+  /** Bytes of the file that end with a whole line; beyond it, a failed write may have left part of one. */
+  private good = 0;
   private unsynced = 0;
-  private failed: WfsyncError | undefined;
   private syncing = false;
 
   constructor(
     readonly file: string,
-    tenant: string,
+    private readonly tenant: string,
     private readonly syncEvery: number,
+    private readonly writeFn: WriteFn = fs.writeSync,
   ) {
-    this.fd = fs.openSync(file, "a", 0o600);
-    if (fs.fstatSync(this.fd).size === 0) {
-      this.write({ journal: JOURNAL_VERSION, tenant });
-      fsyncDirSync(path.dirname(file));
-    }
+    this.ready();
   }
 
   append(op: JournalOp): string {
     const line = JSON.stringify(op);
-    this.write(line);
+    this.ready();
+    this.writeLine(line);
     if (++this.unsynced >= this.syncEvery) this.syncInBackground();
     return line;
   }
@@ -120,26 +127,75 @@ export class JournalWriter {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     if (this.fd === undefined) return;
-    this.sync();
-    fs.closeSync(this.fd);
-    this.fd = undefined;
-  }
-
-  private write(value: unknown): void {
-    if (this.failed) throw this.failed;
-    if (this.fd === undefined) throw new Error("journal is closed");
-    const text = typeof value === "string" ? value : JSON.stringify(value);
     try {
-      writeAllSync(this.fd, Buffer.from(`${text}\n`, "utf8"));
-    } catch (err) {
-      // A failed write (disk full) may leave part of a line. Appending after it would put a
-      // damaged line in the middle; refusing keeps it the torn tail that replay ignores.
-      this.failed = new WfsyncError("E_STATE_WRITE", `Could not write the state journal ${this.file}: ${(err as Error).message}`, {
-        cause: err,
-        userError: false,
-      });
-      throw this.failed;
+      this.sync();
+    } finally {
+      fs.closeSync(this.fd);
+      this.fd = undefined;
     }
   }
+
+  /**
+   * Opens the file (again, after a failure) and makes its end a whole line: appending after part
+   * of a line would put a damaged line in the middle, which replay refuses. Throws E_STATE_WRITE.
+   */
+  private ready(): void {
+    if (this.closed) throw new Error("journal is closed");
+    try {
+      if (this.fd === undefined) {
+        this.fd = fs.openSync(this.file, "a+", 0o600);
+        const size = fs.fstatSync(this.fd).size;
+        this.good = wholeLines(this.fd, size);
+        if (this.good < size) fs.ftruncateSync(this.fd, this.good);
+      }
+      if (this.good === 0) {
+        this.writeLine(JSON.stringify({ journal: JOURNAL_VERSION, tenant: this.tenant }));
+        fsyncDirSync(path.dirname(this.file));
+      }
+    } catch (err) {
+      this.drop();
+      throw stateWriteError(this.file, err);
+    }
+  }
+
+  private writeLine(text: string): void {
+    const buf = Buffer.from(`${text}\n`, "utf8");
+    try {
+      let off = 0;
+      while (off < buf.length) off += this.writeFn(this.fd!, buf, off, buf.length - off);
+    } catch (err) {
+      this.drop();
+      throw stateWriteError(this.file, err);
+    }
+    this.good += buf.length;
+  }
+
+  /** Lets the file go after a failure: the next append opens it again (the fault may be gone). */
+  private drop(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    this.unsynced = 0;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // Closing a descriptor whose writes failed may fail too; it is closed either way.
+    }
+  }
+}
+
+/** The length of the file up to and including its last newline (reading back from `size`). */
+function wholeLines(fd: number, size: number): number {
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    const n = fs.readSync(fd, chunk, 0, end - start, start);
+    const nl = chunk.subarray(0, n).lastIndexOf(0x0a);
+    if (nl >= 0) return start + nl + 1;
+    end = start;
+  }
+  return 0;
 }

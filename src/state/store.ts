@@ -8,12 +8,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { normaliseBaseUrl } from "../client/url.js";
-import { WfsyncError } from "../errors.js";
+import { redactUrl } from "../redact.js";
+import { WfsyncError, fsFaultCode } from "../errors.js";
 import { fsyncDirSync, readTextIfExists, writeFileAtomicSync } from "./atomic.js";
 import {
   Problems,
   STATE_VERSION,
   checkEntry,
+  checkSharedIds,
   checkStateFile,
   entryFromStored,
   serializeState,
@@ -22,6 +24,7 @@ import {
   type StateFileV1,
   type StoredStateEntry,
 } from "./format.js";
+import { statePathError, stateWriteError } from "./faults.js";
 import { JournalWriter, readJournal, type JournalContent } from "./journal.js";
 import { acquireLock, pidAlive, type HeldLock, type WarnLogger } from "./lock.js";
 
@@ -61,6 +64,15 @@ export interface StateStore {
 
 export async function openState(file: string, options: OpenStateOptions): Promise<StateStore> {
   const statePath = path.resolve(file);
+  try {
+    return openAt(statePath, options);
+  } catch (err) {
+    // A path that is a folder, runs through a file or cannot be written: said in words.
+    throw statePathError(statePath, err) ?? err;
+  }
+}
+
+function openAt(statePath: string, options: OpenStateOptions): StateStore {
   const wanted = options.tenant === undefined ? undefined : normaliseBaseUrl(options.tenant);
   let lock: HeldLock | undefined;
   if (options.lock) {
@@ -103,12 +115,14 @@ function removeLeftovers(statePath: string): void {
 function readStateFile(file: string): StateFileV1 | undefined {
   const text = readTextIfExists(file);
   if (text === undefined) return undefined;
+  // Only a backup that is there is worth naming.
+  const bak = fs.existsSync(`${file}.bak`) ? `${file}.bak` : undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     throw new WfsyncError("E_STATE_CORRUPT", `The state file ${file} is not valid JSON (${(err as Error).message}).`, {
-      detail: `wfsync will not overwrite it. Restore it from ${file}.bak or version control, or move it away to start from an empty state.`,
+      detail: `wfsync will not overwrite it. Restore it from ${bak ? `${bak} or ` : ""}version control, or move it away to start from an empty state.`,
     });
   }
   const version = (value as { version?: unknown } | null)?.version;
@@ -116,13 +130,13 @@ function readStateFile(file: string): StateFileV1 | undefined {
     throw new WfsyncError(
       "E_STATE_VERSION",
       `The state file ${file} has version ${JSON.stringify(version)}; this wfsync reads version ${STATE_VERSION}.`,
-      { detail: "It was probably written by another wfsync version; use that version, or restore the file from its .bak." },
+      { detail: `It was probably written by another wfsync version; use that version${bak ? `, or restore the file from ${bak}` : ""}.` },
     );
   }
   const problems = new Problems();
   if (!checkStateFile(value, problems)) {
     throw new WfsyncError("E_STATE_INVALID", `The state file ${file} does not match the state format:`, {
-      detail: `${problems.list.map((p) => `  ${p}`).join("\n")}\nwfsync will not overwrite it. Restore it from ${file}.bak or fix the fields above.`,
+      detail: `${problems.list.map((p) => `  ${p}`).join("\n")}\nwfsync will not overwrite it. ${bak ? `Restore it from ${bak} or fix` : "Fix"} the fields above.`,
     });
   }
   return value;
@@ -141,14 +155,16 @@ function sameSpelling(tenant: string | undefined): string | undefined {
 function checkTenant(file: string, fileTenant: string | undefined, journalTenant: string | undefined, wanted: string | undefined): void {
   const bound = fileTenant ?? journalTenant;
   if (fileTenant !== undefined && journalTenant !== undefined && fileTenant !== journalTenant) {
-    throw new WfsyncError("E_STATE_TENANT", `The state file ${file} belongs to ${fileTenant}, but its journal to ${journalTenant}.`, {
+    throw new WfsyncError("E_STATE_TENANT", `The state file ${file} belongs to ${redactUrl(fileTenant)}, but its journal to ${redactUrl(journalTenant)}.`, {
       detail: `Move ${file}.journal away if it does not belong to this state.`,
     });
   }
   if (bound === undefined || wanted === undefined || bound === wanted) return;
-  throw new WfsyncError("E_STATE_TENANT", `The state file ${file} belongs to ${bound}, not to ${wanted}.`, {
+  // A hand-edited file may hold any text; what the user gave (wanted) is normalised already.
+  const shown = redactUrl(bound);
+  throw new WfsyncError("E_STATE_TENANT", `The state file ${file} belongs to ${shown}, not to ${wanted}.`, {
     detail:
-      `Using it against another tenant would mistake that tenant's options for these. Use --url ${bound} (or WFSYNC_URL / config "url") ` +
+      `Using it against another tenant would mistake that tenant's options for these. Use --url ${shown} (or WFSYNC_URL / config "url") ` +
       `with this state, or give ${wanted} its own state file (config "state").`,
   });
 }
@@ -162,6 +178,12 @@ function replay(file: string, journal: JournalContent, entries: Map<string, Stat
   if (!problems.ok) {
     throw new WfsyncError("E_STATE_JOURNAL", `The state journal ${file} holds entries that do not match the state format:`, {
       detail: problems.list.map((p) => `  ${p}`).join("\n"),
+    });
+  }
+  checkSharedIds(entries, "state file and journal", problems);
+  if (!problems.ok) {
+    throw new WfsyncError("E_STATE_INVALID", `The state journal ${file}, replayed over the state file, gives one option id two addresses:`, {
+      detail: `${problems.list.map((p) => `  ${p}`).join("\n")}\nwfsync will not overwrite them. Fix the state file and move the journal away, or fix the journal's lines.`,
     });
   }
 }
@@ -232,10 +254,16 @@ class Store implements StateStore {
     }
   }
 
-  /** Writes the state file atomically, then drops the journal it now contains. */
+  /** Writes the state file atomically, then drops the journal it now contains. Throws E_STATE_WRITE. */
   compact(): void {
     const tenant = this.requireTenant();
-    writeFileAtomicSync(this.path, serializeState(tenant, this.map), { mode: FILE_MODE, backup: true });
+    try {
+      writeFileAtomicSync(this.path, serializeState(tenant, this.map), { mode: FILE_MODE, backup: true });
+    } catch (err) {
+      if (fsFaultCode(err) === undefined) throw err;
+      // The journal (if any) still holds every operation: the next open folds it in.
+      throw stateWriteError(this.path, err);
+    }
     this.journal?.close();
     this.journal = undefined;
     fs.rmSync(`${this.path}.journal`, { force: true });
@@ -251,7 +279,14 @@ class Store implements StateStore {
 
   private afterOp(): void {
     this.dirty = true;
-    if (++this.journalOps >= (this.options.compactEvery ?? 5000)) this.compact();
+    if (++this.journalOps < (this.options.compactEvery ?? 5000)) return;
+    try {
+      this.compact();
+    } catch (err) {
+      // The operation is in the journal already; compaction tries again after as many more.
+      if (fsFaultCode((err as WfsyncError).cause) === undefined) throw err;
+      this.journalOps = 0;
+    }
   }
 
   private requireTenant(): string {

@@ -6,6 +6,9 @@
  *
  * The admission check (stopped? paused? rate token?) and the call of the attempt happen in one
  * synchronous step, so no attempt can slip in between a pause being set and being honoured.
+ *
+ * An attempt refused its credentials (401/403) stops the whole queue at once: every later
+ * request would carry the same credentials, and lockout policies punish repeated failures.
  */
 import { setMaxListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
@@ -64,17 +67,36 @@ export interface RunOptions<T> {
    * time to land before a look-up can tell anything.
    */
   settleMs?: (lastError: ApiError) => number;
+  /**
+   * Stops this task (and every other given the same signal) like `stop()` stops all: no further
+   * attempt is admitted. Abort it with a StopReason to have it named in the CancelledError.
+   */
+  signal?: AbortSignal;
 }
 
 export type QueueTask<T> = (attempt: number, lastError?: ApiError) => Promise<T>;
 
+/**
+ * Why tasks stopped being sent (given to `stop()`, or as the abort reason of a run's `signal`):
+ * `why` completes "not sent: …"; `error` is the fault behind it.
+ */
+export interface StopReason {
+  readonly why: string;
+  readonly error: WfsyncError;
+}
+
 export interface TenantQueue {
   run<T>(task: QueueTask<T>, options?: RunOptions<T>): Promise<T>;
-  /** Stops taking new work: tasks not yet started reject with E_CANCELLED; in-flight attempts finish. */
-  stop(): void;
+  /**
+   * Stops taking new work: tasks not yet started reject with a CancelledError (E_CANCELLED, or
+   * E_NOT_SENT naming the reason); in-flight attempts finish. For good: make a new queue to resume.
+   */
+  stop(reason?: StopReason): void;
   /** Resolves once no task is queued, waiting, backing off or in flight. */
   onIdle(): Promise<void>;
   readonly stopped: boolean;
+  /** Why the queue stopped, when it stopped itself (credentials refused) or was told why. */
+  readonly stopReason: StopReason | undefined;
   /** The instant (on the queue's clock) until which attempts are paused; 0 when not paused. */
   readonly pausedUntil: number;
   /** Attempts running (or admitted and waiting for a pause or rate token). */
@@ -105,6 +127,7 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
   setMaxListeners(0, stopSignal);
   const stopped = new Promise<void>((resolve) => stopSignal.addEventListener("abort", () => resolve(), { once: true }));
 
+  let stopReason: StopReason | undefined;
   let pausedUntil = 0;
   let pauseError: ApiError | undefined;
   let taskSeq = 0;
@@ -119,32 +142,58 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
     }
   };
 
-  /** Sleeps, but wakes at once when the queue is stopped. */
-  const wait = (ms: number): Promise<void> => Promise.race([sleep(ms, stopSignal), stopped]);
+  const stop = (reason?: StopReason): void => {
+    if (stopSignal.aborted) return;
+    stopReason = reason;
+    stopController.abort();
+  };
 
-  const cancelled = (label: string | undefined, lastError: ApiError | undefined, unsettled: boolean): CancelledError =>
-    new CancelledError(label, lastError, unsettled);
+  /**
+   * Credentials refused: nothing more is sent with them. (The place where a later version renews
+   * a token once, and lets the task try again, before giving up.)
+   */
+  const credentialsRefused = (error: ApiError): void => stop({ why: "the server refused the credentials", error });
+
+  /** A task's view of stopping: the queue's stop() or its own run's signal, whichever comes first. */
+  interface Halt {
+    readonly signal: AbortSignal;
+    /** Settles when `signal` aborts. */
+    readonly aborted: Promise<void>;
+    readonly reason: () => StopReason | undefined;
+  }
+  const queueHalt: Halt = { signal: stopSignal, aborted: stopped, reason: () => stopReason };
+  const haltFor = (own: AbortSignal | undefined): Halt => {
+    if (own === undefined) return queueHalt;
+    const signal = AbortSignal.any([stopSignal, own]);
+    const aborted = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+    const ownReason = (): StopReason | undefined => (own.aborted && isStopReason(own.reason) ? own.reason : undefined);
+    return { signal, aborted, reason: () => (stopSignal.aborted ? stopReason : ownReason()) };
+  };
+
+  /** Sleeps, but wakes at once when the task is stopped. */
+  const wait = (ms: number, halt: Halt): Promise<void> => Promise.race([sleep(ms, halt.signal), halt.aborted]);
 
   /** One attempt as one p-queue job: wait for admission, then call `fn` in the same tick. */
   function attempt<R>(
     fn: () => Promise<R>,
     onStart: () => void,
     cancel: () => CancelledError,
+    halt: Halt,
     taskId: number,
     label: string | undefined,
   ): Promise<R> {
     return pq.add(async () => {
       for (;;) {
-        if (stopSignal.aborted) throw cancel();
+        if (halt.signal.aborted) throw cancel();
         const t = now();
         if (t < pausedUntil) {
           if (pausedUntil - t > maxRetryAfterMs && pauseError) throw new ThrottledTooLongError(pauseError, pausedUntil - t, maxRetryAfterMs);
-          await wait(pausedUntil - t);
+          await wait(pausedUntil - t, halt);
           continue;
         }
         const ms = limiter.delay(t);
         if (ms > 0) {
-          await wait(ms);
+          await wait(ms, halt);
           continue;
         }
         limiter.take(t);
@@ -152,8 +201,9 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
         try {
           return await fn();
         } catch (err) {
-          // Pause before this job gives its slot back, so no queued attempt starts in between.
+          // Pause (or stop) before this job gives its slot back, so no queued attempt starts in between.
           if (err instanceof ApiError && err.kind === "throttled") pause(err, taskId, label);
+          if (err instanceof ApiError && err.kind === "auth") credentialsRefused(err);
           throw err;
         }
       }
@@ -173,13 +223,14 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
   async function runTask<T>(task: QueueTask<T>, options: RunOptions<T>): Promise<T> {
     const taskId = ++taskSeq;
     const { label, reconcile } = options;
+    const halt = haltFor(options.signal);
     let attempts = 0;
     let retries = 0;
     let throttles = 0;
     let lastError: ApiError | undefined;
     // The error of an attempt whose outcome is unknown; cleared only by a successful reconcile.
     let unsettled: ApiError | undefined;
-    const cancel = (): CancelledError => cancelled(label, lastError, unsettled !== undefined);
+    const cancel = (): CancelledError => new CancelledError(label, lastError, unsettled !== undefined, halt.reason());
 
     for (;;) {
       const toSettle = reconcile === undefined ? undefined : unsettled;
@@ -190,6 +241,7 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
             () => reconcile(toSettle),
             () => emit({ type: "start", taskId, ...labelled(label), attempt: attempts, reconcile: true }),
             cancel,
+            halt,
             taskId,
             label,
           );
@@ -208,6 +260,7 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
             emit({ type: "start", taskId, ...labelled(label), attempt: n, reconcile: false });
           },
           cancel,
+          halt,
           taskId,
           label,
         );
@@ -240,8 +293,8 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
         const settleMs = reconcile !== undefined && unsettled !== undefined ? (options.settleMs?.(err) ?? 0) : 0;
         const delayMs = Math.max(backoffMs, settleMs);
         emit({ type: "retry", taskId, ...labelled(label), attempt: attempts, delayMs, error: err });
-        await wait(delayMs);
-        if (stopSignal.aborted) {
+        await wait(delayMs, halt);
+        if (halt.signal.aborted) {
           emit({ type: "cancelled", taskId, ...labelled(label) });
           throw cancel();
         }
@@ -251,7 +304,7 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
 
   return {
     run<T>(task: QueueTask<T>, options: RunOptions<T> = {}): Promise<T> {
-      if (stopSignal.aborted) return Promise.reject(cancelled(options.label, undefined, false));
+      if (stopSignal.aborted) return Promise.reject(new CancelledError(options.label, undefined, false, stopReason));
       active++;
       return runTask(task, options).finally(() => {
         if (--active === 0) {
@@ -261,15 +314,16 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
         }
       });
     },
-    stop() {
-      if (!stopSignal.aborted) stopController.abort();
-    },
+    stop,
     onIdle() {
       if (active === 0) return Promise.resolve();
       return new Promise<void>((resolve) => idleWaiters.push(resolve));
     },
     get stopped() {
       return stopSignal.aborted;
+    },
+    get stopReason() {
+      return stopReason;
     },
     get pausedUntil() {
       return pausedUntil > now() ? pausedUntil : 0;
@@ -284,16 +338,26 @@ function labelled(label: string | undefined): { label?: string } {
   return label === undefined ? {} : { label };
 }
 
+function isStopReason(v: unknown): v is StopReason {
+  return typeof v === "object" && v !== null && typeof (v as StopReason).why === "string" && (v as StopReason).error instanceof WfsyncError;
+}
+
 /**
- * A task that never got (another) attempt because the queue stopped. `outcomeUnknown` is true
- * when an earlier attempt may have taken effect; `cause` is the last attempt's error.
+ * A task that never got (another) attempt because the queue (or its run) stopped: E_CANCELLED
+ * when told to stop, E_NOT_SENT with the `reason` when a fault stopped it. `outcomeUnknown` is
+ * true when an earlier attempt may have taken effect; `cause` is the last attempt's error.
  */
 export class CancelledError extends WfsyncError {
   readonly outcomeUnknown: boolean;
-  constructor(label: string | undefined, lastError: ApiError | undefined, outcomeUnknown: boolean) {
-    super("E_CANCELLED", `Cancelled before it was sent${label ? `: ${label}` : ""}.`, { cause: lastError, userError: false });
+  readonly reason: StopReason | undefined;
+  constructor(label: string | undefined, lastError: ApiError | undefined, outcomeUnknown: boolean, reason?: StopReason) {
+    const what = label ? ` (${label})` : "";
+    const earlier = outcomeUnknown ? " An earlier attempt may have taken effect on the server." : "";
+    const message = reason ? `Not sent${what}: ${reason.why}.` : `Cancelled before it was sent${label ? `: ${label}` : ""}.`;
+    super(reason ? "E_NOT_SENT" : "E_CANCELLED", `${message}${earlier}`, { cause: lastError, userError: false });
     this.name = "CancelledError";
     this.outcomeUnknown = outcomeUnknown;
+    this.reason = reason;
   }
 }
 

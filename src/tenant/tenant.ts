@@ -10,7 +10,7 @@ import { WfsyncError } from "../errors.js";
 import { parseSplitRef, type LiveOption, type SplitRef } from "../model/live.js";
 import { caseInsensitive } from "../model/carrier.js";
 import { optionToCarrier, type OptionModel } from "../model/option.js";
-import type { Reconciled, TenantQueue } from "./queue.js";
+import { CancelledError, type Reconciled, type TenantQueue } from "./queue.js";
 import { splitOptions } from "./split.js";
 
 export interface SplitsRead {
@@ -34,6 +34,8 @@ export interface WriteOptions {
    * nothing (watch: a newer edit of the option is waiting).
    */
   readonly beforeSend?: () => void;
+  /** Aborted: no further attempt of this operation is admitted (apply stops on a state fault). */
+  readonly signal?: AbortSignal;
 }
 
 export interface CreateOptions extends WriteOptions {
@@ -86,7 +88,9 @@ export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueu
         steps.set(id, step ?? null);
       }),
     );
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    // The fault itself (a 401, say) over the reads it kept from being sent.
+    const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
+    const failed = rejected.find((o) => !(o.reason instanceof CancelledError)) ?? rejected[0];
     if (failed) throw failed.reason;
     return steps;
   };
@@ -114,6 +118,7 @@ export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueu
     async createOption(option, options) {
       const saved = await queue.run(guarded(options, () => api.saveWorkflowStepOption(optionToCarrier(option, 0))), {
         label: `create ${options.address}`,
+        ...(options.signal ? { signal: options.signal } : {}),
         // Never sent again while it may still land: only when the server answered (a 5xx) is
         // "not there" proof that it did not; after no answer, "not there yet" is all it says.
         reconcile: async (lastError) => {
@@ -126,12 +131,16 @@ export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueu
       return { id: savedId(saved, options.address), server: saved };
     },
     async updateOption(option, id, previous, options) {
-      const saved = await queue.run(guarded(options, () => api.saveWorkflowStepOption(optionToCarrier(option, id, previous))), { label: `update ${options.address}` });
+      const saved = await queue.run(guarded(options, () => api.saveWorkflowStepOption(optionToCarrier(option, id, previous))), {
+        label: `update ${options.address}`,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       return { id: savedId(saved, options.address), server: saved };
     },
     async deleteOption(id, options) {
       await queue.run(guarded(options, () => api.deleteWorkflowStepOption(id)), {
         label: `delete ${options.address}`,
+        ...(options.signal ? { signal: options.signal } : {}),
         reconcile: async (): Promise<Reconciled<void>> => ((await api.getWorkflowStepOption(id)) === null ? { done: true, value: undefined } : { done: false }),
       });
     },

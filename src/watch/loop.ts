@@ -179,6 +179,7 @@ export class WatchLoop {
       failed,
       superseded,
       cancelled: [...applied.cancelled].sort(byAddress),
+      ...(applied.stopped ? { stopped: applied.stopped } : {}),
       held: partition.held,
       pendingDeletes: partition.pendingDeletes,
       drift: partition.drift,

@@ -41,7 +41,8 @@ export class WatchReporter {
     for (const c of run.drift) out.push(`  drift on the server: ${symbol(c)} ${c.address} ${c.reason ?? ""}${c.action === "delete" ? "" : " — putting the code's version back"}`);
     for (const { change, error } of run.failed) out.push(this.paint(31, `  failed: ${describe(change)}: ${message(error)}`));
     if (run.superseded.length) out.push(`  ${count(run.superseded.length, "change")} edited again before sending: the next run sends the newer version`);
-    if (run.cancelled.length) out.push(`  ${count(run.cancelled.length, "change")} not sent: watch is stopping (the next start sends them)`);
+    if (run.stopped) out.push(this.paint(31, `  ${message(run.stopped)}`));
+    else if (run.cancelled.length) out.push(`  ${count(run.cancelled.length, "change")} not sent: watch is stopping (the next start sends them)`);
     if (run.problem !== undefined) out.push(this.paint(31, `  ${message(run.problem)}`));
     out.push(...this.errors(run));
     for (const h of run.held) if (h.reason !== "its file does not compile" && !h.error) out.push(this.paint(33, `  held: ${describe(h.change)}: ${h.reason}`));

@@ -35,8 +35,10 @@ export interface WatchRun {
   readonly failed: readonly { readonly change: Change; readonly error: unknown }[];
   /** Not sent because the option was edited again meanwhile; the follow-up run sends it. */
   readonly superseded: readonly Change[];
-  /** Not sent because watch was stopping. */
+  /** Not sent because watch was stopping, or because of `stopped`. */
   readonly cancelled: readonly Change[];
+  /** The fault that stopped sending in this run (credentials refused, state not writable). */
+  readonly stopped?: WfsyncError;
   /** Not sent this run, with why: a file that does not compile, a conflict, a missing split. */
   readonly held: readonly Waiting[];
   /** Options gone from code still on the server: listed after every run until resolved. */

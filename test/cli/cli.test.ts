@@ -16,7 +16,11 @@ const VERSION = (JSON.parse(fs.readFileSync(new URL("../../package.json", import
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WFSYNC_")));
 
 function wfsync(cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: ENV, encoding: "utf8", timeout: 60_000 });
+  return wfsyncWith({}, cwd, ...args);
+}
+
+function wfsyncWith(env: Record<string, string>, cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...ENV, ...env }, encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -34,6 +38,17 @@ describe("--url", () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(`error E_USAGE: --url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got "${url}"\n`);
     }
+  });
+
+  it.each([
+    ["another scheme", "ftp://anna:pa#ss-w0rd@host/Cust1", "ftp://[redacted]@host/Cust1"],
+    ["a password with / and ?", "http://anna:pa/ss?w0rd@host/Cust1", "http://[redacted]@host/Cust1"],
+    ["no scheme at all", "anna:pa#ss-w0rd@host", "[redacted]@host"],
+  ])("names no part of the user name or password of a refused --url (%s)", (_what, url, shown) => {
+    p = makeProject({ "sync.config.ts": 'import { defineConfig } from "wfsync";\n\nexport default defineConfig({ url: "http://127.0.0.1:1" });\n' });
+    const r = wfsync(p.dir, "plan", "--url", url);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error E_USAGE: --url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got "${shown}"\n`);
   });
 });
 
@@ -136,5 +151,55 @@ describe("init", () => {
     expect(r.stderr).toContain("sync.config.ts");
     expect(fs.readdirSync(p.dir)).toEqual(["sync.config.ts"]);
     expect(p.read("sync.config.ts")).toBe("// mine\n");
+  });
+});
+
+describe("file-system faults are one clear error, never a stack trace", () => {
+  const CREDENTIALS = { WFSYNC_USERNAME: "wfsync", WFSYNC_PASSWORD: "wfsync" };
+  const project = (state?: string): TmpProject =>
+    makeProject({
+      "sync.config.ts": `import { defineConfig } from "wfsync";\n\nexport default defineConfig(${JSON.stringify({ url: "http://127.0.0.1:1", ...(state ? { state } : {}) })});\n`,
+      "workflows/a.ts": `import { workflow } from "wfsync";\n\nexport default workflow(679, (wf) => wf.split(844, (s) => s.option("vip", { name: "VIP" }, (p) => p.addToList({ selection: 1 }))));\n`,
+    });
+  /** One error line (and its detail), no stack frames. */
+  const expectOneError = (r: { code: number | null; stderr: string }, code: string, message: string): void => {
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stderr.split("\n")[0]).toBe(`error ${code}: ${message}`);
+  };
+
+  it.each([
+    ["plan --no-refresh", ["plan", "--no-refresh"]],
+    ["apply", ["apply", "--auto-approve"]],
+  ])('state: ".wfsync", a folder (%s)', (_what, args) => {
+    p = project(".wfsync");
+    fs.mkdirSync(p.path(".wfsync"));
+    const r = wfsyncWith(CREDENTIALS, p.dir, ...args);
+    expectOneError(r, "E_STATE_PATH", `The state path ${p.path(".wfsync")} is a folder.`);
+    expect(r.stderr).toContain('Set config "state" to a file');
+  });
+
+  it.each([
+    ["plan --no-refresh", ["plan", "--no-refresh"], ""],
+    ["apply, which creates the folder", ["apply", "--auto-approve"], "notes"],
+  ])("a state folder that cannot be created: a file in its path (%s)", (_what, args, at) => {
+    p = project("notes/state.json");
+    p.write("notes", "a file, not a folder\n");
+    const r = wfsyncWith(CREDENTIALS, p.dir, ...args);
+    const where = at ? ` (${p.path(at)})` : "";
+    expectOneError(r, "E_STATE_PATH", `Cannot use the state path ${p.path("notes/state.json")}: a part of the path is a file, not a folder${where}.`);
+  });
+
+  it("--log-file naming a folder", () => {
+    p = project();
+    const r = wfsync(p.dir, "--log-file", "/etc", "plan", "--no-refresh");
+    expectOneError(r, "E_LOG_FILE", "cannot write the log file /etc: it is a folder");
+    expect(r.stderr).toContain("Give --log-file the path of a file");
+  });
+
+  it.runIf(fs.existsSync("/dev/full"))("--log-file on a full disk (/dev/full)", () => {
+    p = project();
+    const r = wfsync(p.dir, "--log-file", "/dev/full", "plan", "--no-refresh");
+    expectOneError(r, "E_LOG_FILE", "cannot write the log file /dev/full: no space left on device");
   });
 });

@@ -4,6 +4,7 @@ import { inspect } from "node:util";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiError, createWorkflowClient, credentialsFromEnv, parseRetryAfter, type Credentials, type WorkflowClient } from "../../src/client/index.js";
+import { redactUrl } from "../../src/redact.js";
 import { WfsyncError } from "../../src/errors.js";
 import { json, startServer, type Handler, type TestServer } from "./server.js";
 
@@ -253,6 +254,73 @@ describe("transport faults", () => {
   });
 });
 
+describe("answers too large to hold", () => {
+  const MiB = 1024 * 1024;
+
+  /** Streams chunks of zeros for as long as the client reads (at most `limit` bytes), then ends. */
+  function endless(limit: number, chunked: boolean): { handler: Handler; sent: () => number; closedEarly: Promise<boolean> } {
+    let sent = 0;
+    let closedEarly!: (v: boolean) => void;
+    const closed = new Promise<boolean>((resolve) => (closedEarly = resolve));
+    const chunk = Buffer.alloc(64 * 1024, 0x30);
+    const handler: Handler = (_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json", ...(chunked ? {} : { "Content-Length": String(limit) }) });
+      res.on("close", () => closedEarly(sent < limit));
+      const pump = (): void => {
+        while (sent < limit) {
+          sent += chunk.length;
+          if (!res.write(chunk)) {
+            res.once("drain", pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      if (!chunked) {
+        // The header already says it all: nothing needs to be sent for the client to refuse.
+        res.flushHeaders();
+        res.write(chunk);
+        sent += chunk.length;
+        return;
+      }
+      pump();
+    };
+    return { handler, sent: () => sent, closedEarly: closed };
+  }
+
+  it("aborts a streamed answer as soon as it passes the cap: a save's outcome is unknown", async () => {
+    const big = endless(128 * MiB, true);
+    server = await startServer(big.handler);
+    client = createWorkflowClient({ baseUrl: server.url, credentials: bearer, maxResponseBytes: MiB });
+    const err = await failure(client.saveWorkflowStepOption({}));
+    expect(err).toMatchObject({ kind: "rejected", code: "E_API_REJECTED", outcomeUnknown: true, retryable: false });
+    expect(err.message).toBe(
+      "SaveWorkflowStepOption: the server misbehaved: its answer is larger than 1 MiB, so wfsync stopped reading it; the server may have acted on the request. " +
+        "Check the URL (it must be the installation base) or ask the server's administrator.",
+    );
+    // The connection was cut long before the server got to the end of its answer.
+    expect(await big.closedEarly).toBe(true);
+    expect(big.sent()).toBeLessThan(64 * MiB);
+  });
+
+  it("refuses a Content-Length above the cap before reading; a read's outcome is known", async () => {
+    const big = endless(3 * 1024 * MiB, false);
+    server = await startServer(big.handler);
+    client = createWorkflowClient({ baseUrl: server.url, credentials: bearer, maxResponseBytes: 2 * MiB });
+    const err = await failure(client.getWorkflowStep(844));
+    expect(err).toMatchObject({ kind: "rejected", outcomeUnknown: false });
+    expect(err.message).toMatch(/^GetWorkflowStep: the server misbehaved: its answer is larger than 2 MiB, so wfsync stopped reading it\. /);
+    expect(await big.closedEarly).toBe(true);
+  });
+
+  it("reads an answer just below the cap", async () => {
+    const body = { WorkflowStepId: 844, Padding: "x".repeat(100_000) };
+    server = await startServer((_req, res) => json(res, 200, body));
+    client = createWorkflowClient({ baseUrl: server.url, credentials: bearer, maxResponseBytes: Buffer.byteLength(JSON.stringify(body)) });
+    await expect(client.getWorkflowStep(844)).resolves.toMatchObject({ WorkflowStepId: 844 });
+  });
+});
+
 describe("redaction", () => {
   it("keeps every secret out of errors and logs, even when the server echoes them", async () => {
     const env = { WFSYNC_USERNAME: "anna", WFSYNC_PASSWORD: "pw-very-secret", WFSYNC_APP_TOKEN: "app-token-secret" };
@@ -269,6 +337,60 @@ describe("redaction", () => {
     expect(lines.length).toBeGreaterThan(0);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 20, method: "GetWorkflowStep", status: 401 });
     for (const secret of ["pw-very-secret", "app-token-secret", basic]) expect(everything).not.toContain(secret);
+  });
+
+  it("leaves the server's words alone when a short password is one of them", async () => {
+    const env = { WFSYNC_USERNAME: "anna", WFSYNC_PASSWORD: "wrong" };
+    const header = `Basic ${Buffer.from("anna:wrong").toString("base64")}`;
+    server = await startServer((req, res) =>
+      json(res, 401, { Error: true, ErrorType: "SoAuthenticationException", ErrorMessage: `Unknown user name or wrong password (${String(req.headers.authorization)}).` }),
+    );
+    client = createWorkflowClient({ baseUrl: server.url, credentials: credentialsFromEnv(env) });
+    const err = await failure(client.getWorkflowStep(1));
+    // The echoed header is a secret where it stands; the word "wrong" is the server's.
+    expect(err.serverMessage).toBe("Unknown user name or wrong password ([redacted]). (SoAuthenticationException)");
+    expect(err.message).not.toContain(header.slice(6));
+  });
+
+  it("scrubs a long secret, or a token-like one, that the server echoes verbatim", async () => {
+    const cases = [
+      { WFSYNC_USERNAME: "anna", WFSYNC_PASSWORD: "correct horse battery" },
+      { WFSYNC_TOKEN: "8A:f00ba4" },
+      { WFSYNC_TICKET: "7T:abc123", WFSYNC_APP_TOKEN: "0123456789abcdef" },
+    ];
+    for (const env of cases) {
+      const secrets = Object.entries(env).filter(([k]) => k !== "WFSYNC_USERNAME").map(([, v]) => v);
+      server = await startServer((_req, res) => json(res, 400, { Message: `Rejected: ${secrets.join(" and ")}` }));
+      client = createWorkflowClient({ baseUrl: server.url, credentials: credentialsFromEnv(env) });
+      const err = await failure(client.getWorkflowStep(1));
+      expect(err.serverMessage).toBe(`Rejected: ${secrets.map(() => "[redacted]").join(" and ")}`);
+      client.close();
+      await server.close();
+    }
+    server = undefined;
+    client = undefined;
+  });
+
+  it.each([
+    ["http://anna:pw@host/Cust1", "http://[redacted]@host/Cust1"],
+    ["ftp://anna:pa#ss@host", "ftp://[redacted]@host"],
+    ["http://anna:pa/ss?x@host:99999/Cust1", "http://[redacted]@host:99999/Cust1"],
+    // Parses (host "anna", port 12, a fragment), yet 12#34 is a password.
+    ["http://anna:12#34@host", "http://[redacted]@host"],
+    ["anna:secret@host/Cust1", "[redacted]@host/Cust1"],
+    ["https://online.superoffice.com/Cust12345", "https://online.superoffice.com/Cust12345"],
+    ["not a url", "not a url"],
+  ])("redactUrl(%j) is %j", (input, shown) => {
+    expect(redactUrl(input)).toBe(shown);
+  });
+
+  it("redacts the userinfo of a redirect target", async () => {
+    const { client } = await setup((_req, res) => {
+      res.writeHead(302, { Location: "https://anna:pa#ss@login.example/Cust1" });
+      res.end();
+    });
+    const err = await failure(client.getWorkflowStep(1));
+    expect(err.message).toContain("the server redirected to https://[redacted]@login.example/Cust1");
   });
 });
 

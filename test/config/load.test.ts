@@ -157,6 +157,15 @@ describe("config problems", () => {
     expect(formatError(err).replace(err.location!.file, "sync.config.ts")).toBe('sync.config.ts:1:1 - error E_CONFIG: config "rate": must be a positive number, got 0');
   });
 
+  it.each([
+    ["WFSYNC_URL", { WFSYNC_URL: "ftp://anna:pa#ss-w0rd@host/Cust1" }, "{}", 'WFSYNC_URL must be an http(s) URL, got "ftp://[redacted]@host/Cust1"'],
+    ["config url", {}, `{ url: "gopher://anna:pa/ss?w0rd@host" }`, 'config "url": must be an http(s) URL, got "gopher://[redacted]@host"'],
+  ])("shows a refused %s without its user name or password", (_what, env, text, expected) => {
+    const err = failure({ "sync.config.ts": config(text) }, { env });
+    expect(messages(err)).toEqual([expected]);
+    expect(JSON.stringify(err)).not.toMatch(/anna|w0rd/);
+  });
+
   it("reports a bad WFSYNC_URL", () => {
     const err = failure({ "sync.config.ts": config("{}") }, { env: { WFSYNC_URL: "not a url" } });
     // Named as the variable it came from, not blamed on the config file.

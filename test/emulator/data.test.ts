@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WfsyncError } from "../../src/errors.js";
 import { parseSeed, startEmulator } from "../../src/emulator/index.js";
-import { admin, call, start, stopAll, vipOption, type Json } from "./helpers.js";
+import { admin, basic, call, start, stopAll, vipOption, type Json } from "./helpers.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -49,6 +49,20 @@ describe("admin routes", () => {
     expect((await admin(emu, "POST", "/reset")).json).toEqual({ reset: true, options: 0 });
     expect(emu.data().options).toHaveLength(0);
     expect((await admin(emu, "GET", "/nowhere")).status).toBe(404);
+  });
+  it("changes the accepted credentials while running (a password revoked mid-run)", async () => {
+    const emu = await start();
+    expect((await call(emu, "GetWorkflowStep", { body: { WorkflowStepId: 844 } })).status).toBe(200);
+    const changed = await admin(emu, "POST", "/credentials", { username: "wfsync", password: "rotated-secret" });
+    expect(changed.json).toEqual({ accepted: 'Basic user "wfsync"' });
+    expect(changed.text).not.toContain("rotated-secret");
+    expect((await call(emu, "GetWorkflowStep", { body: { WorkflowStepId: 844 } })).status).toBe(401);
+    expect((await call(emu, "GetWorkflowStep", { body: { WorkflowStepId: 844 }, authorization: basic("wfsync", "rotated-secret") })).status).toBe(200);
+    expect((await admin(emu, "GET", "/credentials")).json).toEqual({ accepted: 'Basic user "wfsync"' });
+    expect((await admin(emu, "POST", "/credentials", { token: 42 })).status).toBe(400);
+    emu.setCredentials({});
+    expect(emu.credentials.isDefault).toBe(true);
+    expect((await call(emu, "GetWorkflowStep", { body: { WorkflowStepId: 844 } })).status).toBe(200);
   });
 });
 

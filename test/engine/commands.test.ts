@@ -4,7 +4,9 @@
  * the tenant binding and the lock.
  */
 import fs from "node:fs";
+import os from "node:os";
 import { describe, expect, it } from "vitest";
+import { pidAlive } from "../../src/state/lock.js";
 import { runCli, startCli } from "./cli.js";
 import { duplicateKeys, expectApplied, startEngine, startProxy, workflowFile, type Engine } from "./harness.js";
 
@@ -199,6 +201,18 @@ describe("state commands", () => {
       expect(run.stderr).toContain(`belongs to ${engine.emu.url}, not to ${other}`);
     }
     expect(engine.emu.counters().total).toBe(0);
+  });
+
+  it("says so when apply takes over a stale lock left by a process that is gone", async () => {
+    const engine = await appliedEngine();
+    engine.project.write("workflows/a.ts", A.replace('"Option a"', '"Changed"'));
+    let pid = 4_194_000;
+    while (pidAlive(pid)) pid -= 7;
+    fs.writeFileSync(`${statePath(engine)}.lock`, JSON.stringify({ pid, hostname: os.hostname(), startedAt: "2025-01-01T00:00:00.000Z", command: "wfsync apply", token: "0" }));
+    const run = await cli(engine, ["apply", "--auto-approve"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`WARN  Took over a stale state lock left by "wfsync apply" (pid ${pid}, no longer running) since 2025-01-01T00:00:00.000Z.`);
+    expect(fs.existsSync(`${statePath(engine)}.lock`)).toBe(false);
   });
 
   it("refuses a second apply while one runs, naming the one that holds the lock", async () => {

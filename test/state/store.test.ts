@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WfsyncError } from "../../src/errors.js";
 import { openState, storedEntry, type StateEntry, type StateStore } from "../../src/state/index.js";
+import { JournalWriter, readJournal, type WriteFn } from "../../src/state/journal.js";
 import { pidAlive } from "../../src/state/lock.js";
 import { transpileStateModule } from "./transpile.js";
 
@@ -217,6 +218,85 @@ describe("journal", () => {
   });
 });
 
+describe("a full disk", () => {
+  const hasDevFull = fs.existsSync("/dev/full");
+  const enospc = (): NodeJS.ErrnoException => Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", syscall: "write" });
+
+  it.runIf(hasDevFull)("fails a record with one clear error, and the next record works once there is space", async () => {
+    const store = await openTracked({ tenant: TENANT, lock: true });
+    await store.record(addr("a"), entry("a", 1));
+    await store.flush(); // compacted: the next record opens a new journal
+    fs.symlinkSync("/dev/full", `${file}.journal`);
+    const err = await rejection(store.record(addr("b"), entry("b", 2)));
+    expect(err.code).toBe("E_STATE_WRITE");
+    expect(err.message).toBe(`cannot write the state ${file}.journal: no space left on device`);
+    expect(store.get(addr("b"))).toBeUndefined(); // memory holds what a replay would read
+    expect((await rejection(store.record(addr("b"), entry("b", 2)))).code).toBe("E_STATE_WRITE");
+
+    fs.rmSync(`${file}.journal`); // space again
+    await store.record(addr("b"), entry("b", 2));
+    await store.record(addr("c"), entry("c", 3));
+    abandon(store); // as if killed: only the journal has b and c
+    fs.rmSync(`${file}.lock`);
+    const again = await openTracked({ tenant: TENANT, lock: true });
+    expect([...again.entries().keys()]).toEqual([addr("a"), addr("b"), addr("c")]);
+  });
+
+  it("cuts a half-written line before the next one: the journal is never damaged in the middle", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    let full = false;
+    const write: WriteFn = (fd, buf, off, len) => {
+      if (!full) return fs.writeSync(fd, buf, off, len);
+      full = false;
+      fs.writeSync(fd, buf, off, Math.floor(len / 2)); // part of the line reached the disk
+      throw enospc();
+    };
+    const journal = new JournalWriter(`${file}.journal`, TENANT, 64, write);
+    journal.append({ op: "record", address: addr("a"), entry: storedEntry(entry("a", 1)) });
+    full = true;
+    expect(() => journal.append({ op: "record", address: addr("b"), entry: storedEntry(entry("b", 2)) })).toThrow(/^cannot write the state .*: no space left on device$/);
+    expect(readJournal(`${file}.journal`)?.tornTail).toBe(true);
+    journal.append({ op: "remove", address: addr("a") });
+    journal.append({ op: "record", address: addr("c"), entry: storedEntry(entry("c", 3)) });
+    journal.close();
+    const read = readJournal(`${file}.journal`)!;
+    expect(read.tornTail).toBe(false);
+    expect(read.ops.map(({ op }) => `${op.op} ${op.address}`)).toEqual([`record ${addr("a")}`, `remove ${addr("a")}`, `record ${addr("c")}`]);
+  });
+
+  it("a journal that could not even get its header written starts over", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    let fail = true;
+    const write: WriteFn = (fd, buf, off, len) => {
+      if (!fail) return fs.writeSync(fd, buf, off, len);
+      fail = false;
+      fs.writeSync(fd, buf, off, 5);
+      throw enospc();
+    };
+    expect(() => new JournalWriter(`${file}.journal`, TENANT, 64, write)).toThrow(WfsyncError);
+    expect(fs.readFileSync(`${file}.journal`, "utf8")).toBe('{"jou'); // the torn header
+    const journal = new JournalWriter(`${file}.journal`, TENANT, 64, write);
+    journal.append({ op: "record", address: addr("a"), entry: storedEntry(entry("a", 1)) });
+    journal.close();
+    expect(readJournal(`${file}.journal`)).toMatchObject({ tenant: TENANT, tornTail: false, ops: [{ line: 2 }] });
+  });
+});
+
+describe("a state path that cannot be used", () => {
+  it.each([true, false])("is one E_STATE_PATH naming it (lock: %s)", async (lock) => {
+    fs.mkdirSync(file, { recursive: true }); // the state path is a folder
+    const folder = await rejection(openState(file, { tenant: TENANT, lock }));
+    expect(folder).toMatchObject({ code: "E_STATE_PATH", message: `The state path ${file} is a folder.` });
+
+    const blocked = path.join(dir, "notes", "state.json");
+    fs.writeFileSync(path.join(dir, "notes"), "a file");
+    const through = await rejection(openState(blocked, { tenant: TENANT, lock }));
+    expect(through.code).toBe("E_STATE_PATH");
+    expect(through.message).toMatch(new RegExp(`^Cannot use the state path ${blocked}: a part of the path is a file, not a folder`));
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
+  });
+});
+
 describe("tenant binding", () => {
   it("refuses a state made for another tenant, naming both and the fix", async () => {
     const store = await openTracked({ tenant: TENANT, lock: true });
@@ -228,6 +308,15 @@ describe("tenant binding", () => {
     expect(err.message).toContain(OTHER);
     expect(err.detail).toContain("--url");
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it("shows a hand-edited tenant without its user name or password", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ version: 1, tenant: "https://anna:pa#ss-w0rd@online.superoffice.com/Cust12345", entries: {} }));
+    const err = await rejection(openState(file, { tenant: TENANT, lock: true }));
+    expect(err.code).toBe("E_STATE_TENANT");
+    expect(err.message).toContain("https://[redacted]@online.superoffice.com/Cust12345");
+    expect(`${err.message}\n${err.detail}`).not.toMatch(/anna|w0rd/);
   });
 
   it("accepts a state file whose tenant was written in another spelling of the same URL", async () => {
@@ -320,6 +409,50 @@ describe("damaged state files are refused and never overwritten", () => {
     expect(err.code).toBe(code);
     expect(fs.readFileSync(file, "utf8")).toBe(text);
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it("names the .bak to restore from only when there is one", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, "{ not json");
+    const without = await rejection(openState(file, { tenant: TENANT, lock: false }));
+    expect(without.detail).toBe("wfsync will not overwrite it. Restore it from version control, or move it away to start from an empty state.");
+    fs.writeFileSync(`${file}.bak`, "{}");
+    const withBak = await rejection(openState(file, { tenant: TENANT, lock: false }));
+    expect(withBak.detail).toContain(`Restore it from ${file}.bak or version control`);
+
+    fs.rmSync(`${file}.bak`);
+    fs.writeFileSync(file, JSON.stringify({ version: 1, tenant: TENANT, entries: { x: {} } }));
+    expect((await rejection(openState(file, { tenant: TENANT, lock: false }))).detail).not.toContain(".bak");
+    fs.writeFileSync(file, JSON.stringify({ version: 7, tenant: TENANT, entries: {} }));
+    expect((await rejection(openState(file, { tenant: TENANT, lock: false }))).detail).not.toContain(".bak");
+  });
+
+  it("refuses two addresses pointing at one option id, naming both and the id", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const text = JSON.stringify({ version: 1, tenant: TENANT, entries: { [addr("a")]: entry("a", 5), [addr("b")]: entry("b", 5), [addr("c")]: entry("c", 6) } });
+    fs.writeFileSync(file, text);
+    const err = await rejection(openState(file, { tenant: TENANT, lock: true }));
+    expect(err.code).toBe("E_STATE_INVALID");
+    expect(err.detail).toContain(
+      `$.entries: "679/844/a" and "679/844/b" both point at option id 5; keep the entry of the one that is option 5 on the server and delete the other`,
+    );
+    expect(err.detail).not.toContain("option id 6");
+    expect(fs.readFileSync(file, "utf8")).toBe(text);
+  });
+
+  it("refuses a journal that gives an option id a second address", async () => {
+    const store = await openTracked({ tenant: TENANT, lock: true });
+    await store.record(addr("a"), entry("a", 5));
+    await store.close();
+    const state = fs.readFileSync(file, "utf8");
+    const lines = [JSON.stringify({ journal: 1, tenant: TENANT }), JSON.stringify({ op: "record", address: addr("b"), entry: storedEntry(entry("b", 5)) })];
+    fs.writeFileSync(`${file}.journal`, `${lines.join("\n")}\n`);
+    const err = await rejection(openState(file, { tenant: TENANT, lock: true }));
+    expect(err.code).toBe("E_STATE_INVALID");
+    expect(err.message).toContain(`${file}.journal`);
+    expect(err.detail).toContain(`"679/844/a" and "679/844/b" both point at option id 5`);
+    expect(fs.readFileSync(file, "utf8")).toBe(state);
+    expect(fs.existsSync(`${file}.journal`)).toBe(true);
   });
 
   it("lists every problem with its path", async () => {

@@ -12,6 +12,7 @@ export function transpileStateModule(outDir: string): string {
   const files = [
     "src/errors.ts",
     "src/client/url.ts",
+    "src/redact.ts",
     ...fs.readdirSync(path.join(ROOT, "src/state")).filter((f) => f.endsWith(".ts")).map((f) => `src/state/${f}`),
   ];
   for (const file of files) {

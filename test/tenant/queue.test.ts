@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CancelledError, createTenantQueue, type QueueEvent, type TenantQueueOptions } from "../../src/tenant/queue.js";
 import { ApiError, type ApiErrorKind } from "../../src/client/errors.js";
+import { WfsyncError } from "../../src/errors.js";
 
 /**
  * A fake clock: `sleep` registers a timer, `drive` flushes microtasks and then jumps to the next
@@ -377,6 +378,102 @@ describe("stop", () => {
     expect(err).toBeInstanceOf(CancelledError);
     expect(err).toMatchObject({ code: "E_CANCELLED", outcomeUnknown: true, cause: { kind: "timeout" } });
     expect(paused.outcome).toMatchObject({ ok: false, error: { code: "E_CANCELLED", outcomeUnknown: false } });
+  });
+});
+
+describe("refused credentials", () => {
+  it("stop the queue at the first auth failure: nothing more starts, tasks not started say why", async () => {
+    const { clock, queue, events } = setup({ concurrency: 3 });
+    let refused = false;
+    const starts: number[] = [];
+    const tasks = Array.from({ length: 20 }, (_, i) =>
+      queue.run(
+        async () => {
+          starts.push(i);
+          await clock.sleep(10 + i);
+          if (refused || i === 4) {
+            refused = true;
+            throw apiError("auth", { status: 401 });
+          }
+          return i;
+        },
+        { label: `task ${i}` },
+      ),
+    );
+    const outcomes = await runAll(clock, tasks);
+    // Task i takes 10 + i ticks: 3, 4 and 5 follow 0-2, and 6 follows 3 (at 23); 4 is refused at
+    // 25 while 5 and 6 are in flight. Nothing starts after that.
+    expect(starts).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(queue.stopped).toBe(true);
+    expect(queue.stopReason).toMatchObject({ why: "the server refused the credentials", error: { kind: "auth" } });
+    expect(outcomes.slice(0, 4).every((o) => o.ok)).toBe(true);
+    expect(outcomes[4]).toMatchObject({ ok: false, error: { code: "E_API_AUTH" } });
+    // In flight: their own 401s.
+    expect(outcomes[5]).toMatchObject({ ok: false, error: { code: "E_API_AUTH" } });
+    expect(outcomes[6]).toMatchObject({ ok: false, error: { code: "E_API_AUTH" } });
+    for (const [i, o] of outcomes.slice(7).entries()) {
+      expect(o).toMatchObject({ ok: false, error: { code: "E_NOT_SENT", outcomeUnknown: false, message: `Not sent (task ${i + 7}): the server refused the credentials.` } });
+      expect((o as { error: CancelledError }).error.reason?.error).toBe((outcomes[4] as { error: unknown }).error);
+    }
+    expect(events.filter((e) => e.type === "retry")).toEqual([]);
+    await expect(queue.run(async () => 1)).rejects.toMatchObject({ code: "E_NOT_SENT" });
+  });
+
+  it("stop tasks waiting in backoff or in a pause too", async () => {
+    const { clock, queue } = setup({ concurrency: 2, baseDelayMs: 10_000, random: () => 1 });
+    let calls = 0;
+    const backingOff = track(
+      queue.run(async () => {
+        calls++;
+        if (calls === 1) throw apiError("server");
+        return "sent again";
+      }),
+    );
+    await clock.drive(() => calls === 1);
+    const refused = track(
+      queue.run(async () => {
+        calls++;
+        throw apiError("auth", { status: 403 });
+      }),
+    );
+    await clock.drive(() => backingOff.outcome !== undefined && refused.outcome !== undefined);
+    expect(calls).toBe(2);
+    expect(clock.now()).toBe(0);
+    expect(backingOff.outcome).toMatchObject({ ok: false, error: { code: "E_NOT_SENT" } });
+  });
+});
+
+describe("a run's signal", () => {
+  it("stops only the tasks given it, naming the reason; the queue goes on", async () => {
+    const { clock, queue } = setup({ concurrency: 1 });
+    const halt = new AbortController();
+    let sent = 0;
+    const mine = Array.from({ length: 4 }, (_, i) =>
+      queue.run(
+        async () => {
+          sent++;
+          await clock.sleep(10);
+          if (i === 1) halt.abort({ why: "the state cannot be written", error: new WfsyncError("E_STATE_WRITE", "disk full") });
+          return i;
+        },
+        { signal: halt.signal, label: `mine ${i}` },
+      ),
+    );
+    const other = queue.run(async () => "other");
+    const outcomes = await runAll<unknown>(clock, [...mine, other]);
+    expect(sent).toBe(2);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, false, false, true]);
+    expect(outcomes[2]).toMatchObject({ ok: false, error: { code: "E_NOT_SENT", message: "Not sent (mine 2): the state cannot be written.", reason: { error: { code: "E_STATE_WRITE" } } } });
+    expect(queue.stopped).toBe(false);
+    await expect(queue.run(async () => "later")).resolves.toBe("later");
+  });
+
+  it("without a StopReason cancels as stop() does", async () => {
+    const { clock, queue } = setup({ concurrency: 1 });
+    const halt = new AbortController();
+    halt.abort();
+    const [o] = await runAll(clock, [queue.run(async () => 1, { signal: halt.signal })]);
+    expect(o).toMatchObject({ ok: false, error: { code: "E_CANCELLED" } });
   });
 });
 

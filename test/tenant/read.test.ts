@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { ApiError } from "../../src/client/errors.js";
 import type { WorkflowApi } from "../../src/client/workflow.js";
-import type { TenantQueue } from "../../src/tenant/queue.js";
+import { createTenantQueue, type TenantQueue } from "../../src/tenant/queue.js";
 import { perOptionTenant } from "../../src/tenant/tenant.js";
 
 const directQueue = { run: (task: (attempt: number) => Promise<unknown>) => task(1) } as unknown as TenantQueue;
@@ -40,6 +41,17 @@ describe("readSplits (10.2 adapter)", () => {
     release();
     // Had it rejected at the first failure, the caller would close the pool under the slow read.
     expect(await outcome).toBe("401: refused; slow read settled: true");
+  });
+
+  it("reports the refused credentials, not a read they kept from being sent", async () => {
+    // Split 1 sorts first and backs off after a 500; split 2 is refused meanwhile.
+    const queue = createTenantQueue({ concurrency: 1, baseDelayMs: 60_000, random: () => 1 });
+    const api = {
+      getWorkflowStep: async (id: number) => {
+        throw new ApiError({ kind: id === 1 ? "server" : "auth", method: "GetWorkflowStep", status: id === 1 ? 500 : 401, message: `fake ${id}`, outcomeUnknown: false });
+      },
+    } as unknown as WorkflowApi;
+    await expect(perOptionTenant("http://x", api, queue).readSplits(["9/1", "9/2"])).rejects.toMatchObject({ code: "E_API_AUTH", message: "fake 2" });
   });
 });
 

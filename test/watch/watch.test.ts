@@ -1,7 +1,9 @@
 /** `startWatch` end to end: real files, real chokidar, the emulator in-process. */
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { formatError, formatLocation } from "../../src/errors.js";
 import { openState } from "../../src/state/index.js";
+import { WatchReporter } from "../../src/watch/report.js";
 import { configFile, emulator, flowFile, project, serverOptions, watch } from "./harness.js";
 
 const VIP = { key: "vip", name: "VIP customers" };
@@ -244,6 +246,32 @@ describe("watch", () => {
     emu.setFaults({ failRate: 0 });
     await w.waitForRun((r) => r.applied.length > 0, "the retry applied", failed.seq);
     expect(serverOptions(emu, 844).get("vip")?.Name).toBe("After the outage");
+  });
+
+  it.runIf(fs.existsSync("/dev/full"))("stops sending while the state cannot be written, and goes on once it can", async () => {
+    const emu = await emulator();
+    const p = project({ "sync.config.ts": configFile({ concurrency: 1 }), [FILE]: flowFile(679, 844, [VIP, REST]) });
+    await (await watch(p, emu)).handle.close(); // applied and compacted: no journal open
+    const w = await watch(p, emu);
+    const journal = `${w.ready.statePath}.journal`;
+    fs.symlinkSync("/dev/full", journal); // the disk is full
+    p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "VIP 2" }, { ...REST, name: "Rest 2" }]));
+    const stopped = await w.waitForRun((r) => r.stopped !== undefined, "a run stopped by the state", 1);
+    expect(stopped.stopped?.message).toMatch(
+      new RegExp(`^cannot write the state ${journal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: no space left on device; [01] changes? not sent; the options? just applied \\(679/844/`),
+    );
+    const shown = new WatchReporter({ color: false, allowDelete: false }).run(stopped);
+    expect(shown).toContain("no space left on device");
+    expect(shown).not.toContain("watch is stopping");
+
+    fs.rmSync(journal); // space again: the next save is recorded
+    p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "VIP 3" }, { ...REST, name: "Rest 3" }]));
+    await w.waitForRun((r) => r.applied.length === 2 && r.failed.length === 0, "both applied and recorded", stopped.seq);
+    await w.handle.close();
+    const store = await openState(w.ready.statePath, { lock: false });
+    expect([...store.entries().values()].map((e) => e.option.name).sort()).toEqual(["Rest 3", "VIP 3"]);
+    await store.close();
+    expect([...serverOptions(emu, 844).values()].map((o) => o.Name).sort()).toEqual(["Rest 3", "VIP 3"]);
   });
 
   it("says so when the server throttles, waits, and applies", async () => {
