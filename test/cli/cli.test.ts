@@ -2,6 +2,7 @@
  * The `wfsync` command as users run it: `node bin/wfsync.js` (which needs `dist/`; `npm test`
  * builds it first in `pretest`).
  */
+import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -155,7 +156,6 @@ describe("init", () => {
 });
 
 describe("file-system faults are one clear error, never a stack trace", () => {
-  const CREDENTIALS = { WFSYNC_USERNAME: "wfsync", WFSYNC_PASSWORD: "wfsync" };
   const project = (state?: string): TmpProject =>
     makeProject({
       "sync.config.ts": `import { defineConfig } from "wfsync";\n\nexport default defineConfig(${JSON.stringify({ url: "http://127.0.0.1:1", ...(state ? { state } : {}) })});\n`,
@@ -174,7 +174,7 @@ describe("file-system faults are one clear error, never a stack trace", () => {
   ])('state: ".wfsync", a folder (%s)', (_what, args) => {
     p = project(".wfsync");
     fs.mkdirSync(p.path(".wfsync"));
-    const r = wfsyncWith(CREDENTIALS, p.dir, ...args);
+    const r = wfsyncWith(EMULATOR_CREDENTIALS, p.dir, ...args);
     expectOneError(r, "E_STATE_PATH", `The state path ${p.path(".wfsync")} is a folder.`);
     expect(r.stderr).toContain('Set config "state" to a file');
   });
@@ -185,7 +185,7 @@ describe("file-system faults are one clear error, never a stack trace", () => {
   ])("a state folder that cannot be created: a file in its path (%s)", (_what, args, at) => {
     p = project("notes/state.json");
     p.write("notes", "a file, not a folder\n");
-    const r = wfsyncWith(CREDENTIALS, p.dir, ...args);
+    const r = wfsyncWith(EMULATOR_CREDENTIALS, p.dir, ...args);
     const where = at ? ` (${p.path(at)})` : "";
     expectOneError(r, "E_STATE_PATH", `Cannot use the state path ${p.path("notes/state.json")}: a part of the path is a file, not a folder${where}.`);
   });

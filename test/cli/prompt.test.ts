@@ -4,15 +4,16 @@
  */
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { BIN } from "../engine/cli.js";
-import { CREDENTIALS, expectApplied, startEngine, workflowFile } from "../engine/harness.js";
+import { BIN } from "../helpers/cli.js";
+import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
+import { expectApplied, startEngine, workflowFile } from "../e2e/harness.js";
 
 const PROMPT = 'Only "yes" is accepted: ';
 
 /** `wfsync apply` on a terminal in `cwd`; `keys` are typed when the prompt shows. */
 function applyOnTerminal(cwd: string, keys: string): Promise<{ code: number | null; output: string }> {
   const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WFSYNC_")));
-  Object.assign(env, CREDENTIALS, { NO_COLOR: "1" });
+  Object.assign(env, EMULATOR_CREDENTIALS, { NO_COLOR: "1" });
   const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} apply; echo "exit=$?"`;
   const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
   let output = "";

@@ -3,32 +3,14 @@
  * then `validate` and `plan --detailed-exitcode` in the same folder, against an in-process
  * emulator. Children are spawned asynchronously so the emulator keeps answering.
  */
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/index.js";
+import { runCli, type CliResult } from "../helpers/cli.js";
 import type { TmpProject } from "../helpers/tmp-project.js";
 import { ENV, emptyProject, nurtureOptions, saveOption, startSeeded } from "./fixtures.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
-const BIN = path.join(root, "bin/wfsync.js");
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function wfsync(args: string[], cwd: string): Promise<CliResult> {
-  if (!existsSync(path.join(root, "dist/cli/main.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does it)");
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WFSYNC_")));
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...env, ...ENV, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  return runCli(args, { cwd, env: { ...ENV } });
 }
 
 describe("wfsync import (CLI)", () => {

@@ -15,9 +15,11 @@ import { perOptionTenant } from "../../src/tenant/tenant.js";
 import { openState } from "../../src/state/index.js";
 import { runImport, type ImportFlags } from "../../src/cli/import.js";
 import type { ImportResult } from "../../src/import/run.js";
+import { configText as configFileText } from "../helpers/config.js";
+import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
 import { makeProject, type TmpProject } from "../helpers/tmp-project.js";
 
-export const ENV = { WFSYNC_USERNAME: "wfsync", WFSYNC_PASSWORD: "wfsync" } as const;
+export const ENV = EMULATOR_CREDENTIALS;
 
 export const SEED = {
   workflows: [
@@ -129,15 +131,8 @@ export async function saveOption(emu: RunningEmulator, workflowId: number, optio
   return body;
 }
 
-export function configText(url: string, extra = ""): string {
-  return `import { defineConfig } from "wfsync";
-
-export default defineConfig({
-  url: ${JSON.stringify(url)},
-  workflows: ["workflows/**/*.ts"],
-  state: ".wfsync/state.json",${extra}
-});
-`;
+export function configText(url: string): string {
+  return configFileText({ url, workflows: ["workflows/**/*.ts"], state: ".wfsync/state.json" });
 }
 
 /** A project with only a config (the state of a team about to adopt its flows). */

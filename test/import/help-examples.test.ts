@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
-import { runCli } from "../engine/cli.js";
-import { configText } from "../engine/harness.js";
+import { runCli } from "../helpers/cli.js";
+import { configText } from "../e2e/harness.js";
 import { makeProject, type TmpProject } from "../helpers/tmp-project.js";
 
 const projects: TmpProject[] = [];

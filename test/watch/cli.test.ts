@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { CREDENTIALS, emulator, flowFile, project, serverOptions } from "./harness.js";
+import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
+import { emulator, flowFile, project, serverOptions } from "./harness.js";
 
 const BIN = fileURLToPath(new URL("../../bin/wfsync.js", import.meta.url));
 
@@ -43,7 +44,7 @@ describe("wfsync watch (CLI)", () => {
     const p = project({ "workflows/onboarding.ts": flowFile(679, 844, [{ key: "vip", name: "VIP customers" }]) });
     const child = spawn(process.execPath, [BIN, "watch", "--url", emu.url, "--log-file", "watch.log"], {
       cwd: p.dir,
-      env: { PATH: process.env.PATH, ...CREDENTIALS },
+      env: { PATH: process.env.PATH, ...EMULATOR_CREDENTIALS },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
@@ -78,7 +79,7 @@ describe("wfsync watch (CLI)", () => {
   it("refuses to start while another wfsync holds the state lock", async () => {
     const emu = await emulator();
     const p = project({ "workflows/onboarding.ts": flowFile(679, 844, [{ key: "vip", name: "VIP" }]) });
-    const run = (args: string[]) => spawn(process.execPath, [BIN, ...args, "--url", emu.url], { cwd: p.dir, env: { PATH: process.env.PATH, ...CREDENTIALS }, stdio: ["ignore", "pipe", "pipe"] });
+    const run = (args: string[]) => spawn(process.execPath, [BIN, ...args, "--url", emu.url], { cwd: p.dir, env: { PATH: process.env.PATH, ...EMULATOR_CREDENTIALS }, stdio: ["ignore", "pipe", "pipe"] });
     const first = run(["watch"]);
     try {
       await lines(first).waitFor(/^watching /, "the first daemon");

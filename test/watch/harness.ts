@@ -3,18 +3,14 @@
  * Tests wait for runs (by predicate) — never for fixed sleeps. Everything started here is
  * stopped after each test.
  */
-import { afterEach } from "vitest";
-import { startEmulator, type EmulatorOptions, type OptionRecord, type RunningEmulator } from "../../src/emulator/index.js";
+import type { OptionRecord, RunningEmulator } from "../../src/emulator/index.js";
 import type { WfsyncConfig } from "../../src/dsl/config.js";
 import { startWatch, type StartWatchOptions, type WatchHandle, type WatchNotice, type WatchReady, type WatchRun } from "../../src/watch/index.js";
+import { onCleanup } from "../helpers/cleanup.js";
+import { configText } from "../helpers/config.js";
+import { EMULATOR_CREDENTIALS, startTestEmulator } from "../helpers/emulator.js";
 import { makeProject, type TmpProject } from "../helpers/tmp-project.js";
 
-export const CREDENTIALS = { WFSYNC_USERNAME: "wfsync", WFSYNC_PASSWORD: "wfsync" } as const;
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
 
 export interface OptionSpec {
   key: string;
@@ -35,19 +31,16 @@ export function flowFile(workflowId: number, splitId: number, options: OptionSpe
   return `import { workflow } from "wfsync";\n\nexport default workflow(${workflowId}, (wf) => {\n  wf.split(${splitId}, (split) => {\n${body}  });\n});\n`;
 }
 
+/** The watch tests' config: no url (each test passes the emulator's), a rate that never holds a test up. */
 export function configFile(config: Omit<WfsyncConfig, "url"> = {}): string {
-  return `import { defineConfig } from "wfsync";\n\nexport default defineConfig(${JSON.stringify({ workflows: ["workflows/**/*.ts"], rate: 1000, ...config }, null, 2)});\n`;
+  return configText({ workflows: ["workflows/**/*.ts"], rate: 1000, ...config });
 }
 
-export async function emulator(options: Omit<EmulatorOptions, "port" | "env"> = {}): Promise<RunningEmulator> {
-  const emu = await startEmulator({ port: 0, env: {}, ...options });
-  cleanups.push(() => emu.close());
-  return emu;
-}
+export const emulator = startTestEmulator;
 
 export function project(files: Record<string, string>): TmpProject {
   const p = makeProject({ "sync.config.ts": configFile(), ...files }, "wfsync-watch-");
-  cleanups.push(() => p.cleanup());
+  onCleanup(() => p.cleanup());
   return p;
 }
 
@@ -66,8 +59,8 @@ export interface Watching {
 }
 
 export async function watch(p: TmpProject, emu: RunningEmulator, options: Partial<StartWatchOptions> = {}): Promise<Watching> {
-  const handle = startWatch({ cwd: p.dir, url: emu.url, env: { ...CREDENTIALS }, retryDelayMs: 200, ...options });
-  cleanups.push(() => handle.close());
+  const handle = startWatch({ cwd: p.dir, url: emu.url, env: { ...EMULATOR_CREDENTIALS }, retryDelayMs: 200, ...options });
+  onCleanup(() => handle.close());
   const runs: WatchRun[] = [];
   const notices: WatchNotice[] = [];
   const waiters: { match: (r: WatchRun) => boolean; from: number; resolve: (r: WatchRun) => void }[] = [];

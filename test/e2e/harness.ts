@@ -5,7 +5,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, expect } from "vitest";
+import { expect } from "vitest";
 import { applyPlan, checkPlanAllowed, type ApplyResult } from "../../src/apply/apply.js";
 import type { QueueEvent } from "../../src/tenant/queue.js";
 import type { WorkflowApi } from "../../src/client/workflow.js";
@@ -14,14 +14,15 @@ import { planWorkspace } from "../../src/workspace/workspace.js";
 import { findWorkflowFiles } from "../../src/config/load.js";
 import type { WfsyncConfig } from "../../src/dsl/config.js";
 import { WfsyncErrors, formatError } from "../../src/errors.js";
-import { startEmulator, type EmulatorOptions, type OptionRecord, type RunningEmulator } from "../../src/emulator/index.js";
+import type { EmulatorOptions, OptionRecord, RunningEmulator } from "../../src/emulator/index.js";
 import { isEmptyPlan, type Plan } from "../../src/plan/diff.js";
 import { openState } from "../../src/state/index.js";
 import type { StateEntry } from "../../src/state/format.js";
+import { onCleanup } from "../helpers/cleanup.js";
+import { configText as configFileText } from "../helpers/config.js";
+import { EMULATOR_CREDENTIALS, startTestEmulator } from "../helpers/emulator.js";
 import { makeProject, type TmpProject } from "../helpers/tmp-project.js";
 
-/** The emulator's default user; the emulator is started with no credential variables. */
-export const CREDENTIALS = { WFSYNC_USERNAME: "wfsync", WFSYNC_PASSWORD: "wfsync" } as const;
 
 export interface EngineOptions {
   /** Workflow files (and any other project files) by relative path. */
@@ -54,39 +55,33 @@ export interface Engine {
   stateEntries(): Promise<Map<string, StateEntry>>;
 }
 
-const open: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const close of open.splice(0).reverse()) await close();
-});
 
 /** The clock the queue uses, so times from events and from a wrapped api compare. */
 export const clock = (): number => performance.timeOrigin + performance.now();
 
+/** The engine tests' config: the default globs and state, and a rate that never holds a test up. */
 export function configText(url: string, config: Omit<WfsyncConfig, "url"> = {}): string {
-  const settings = { url, workflows: ["workflows/**/*.ts"], state: ".wfsync/state.json", rate: 1000, ...config };
-  return `import { defineConfig } from "wfsync";\n\nexport default defineConfig(${JSON.stringify(settings, null, 2)});\n`;
+  return configFileText({ url, workflows: ["workflows/**/*.ts"], state: ".wfsync/state.json", rate: 1000, ...config });
 }
 
 export async function startEngine(options: EngineOptions): Promise<Engine> {
-  const emu = await startEmulator({ port: 0, env: {}, ...options.emulator });
-  open.push(() => emu.close());
+  const emu = await startTestEmulator(options.emulator);
   const front = options.via ? await options.via(emu.url) : undefined;
-  if (front) open.push(() => front.close());
+  if (front) onCleanup(() => front.close());
   const project = makeProject({ "sync.config.ts": configText(front?.url ?? emu.url, options.config), ...options.files }, "wfsync-engine-");
-  open.push(async () => project.cleanup());
+  onCleanup(async () => project.cleanup());
   const events: Engine["events"] = [];
   const session = openSession(
     { logLevel: "silent" },
     {
       cwd: project.dir,
-      env: { ...CREDENTIALS },
+      env: { ...EMULATOR_CREDENTIALS },
       onQueueEvent: (event) => events.push({ at: clock(), event }),
       ...(options.wrapApi ? { wrapApi: options.wrapApi } : {}),
       ...options.session,
     },
   );
-  open.push(async () => session.close());
+  onCleanup(async () => session.close());
   const changed = new Set<string>();
 
   /** Brings the long-lived compiler up to date with the files written since the last plan. */

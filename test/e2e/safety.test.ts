@@ -3,15 +3,16 @@
  * create that may still land is never sent again; whoever else creates on the tenant (during the
  * confirmation prompt, from another checkout with its own state) never leads to duplicates.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openSession } from "../../src/cli/session.js";
 import { applyPlan } from "../../src/apply/apply.js";
 import type { WorkflowApi } from "../../src/client/workflow.js";
 import { planWorkspace } from "../../src/workspace/workspace.js";
+import { onCleanup } from "../helpers/cleanup.js";
+import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
 import { makeProject } from "../helpers/tmp-project.js";
-import { runCli } from "./cli.js";
+import { runCli } from "../helpers/cli.js";
 import {
-  CREDENTIALS,
   admin,
   configText,
   duplicateKeys,
@@ -23,10 +24,6 @@ import {
   type Engine,
 } from "./harness.js";
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
 
 async function outOfBand(engine: Engine, body: Record<string, unknown>): Promise<number> {
   const res = await admin(engine.emu, "POST", "/options", body);
@@ -133,7 +130,7 @@ describe("someone else creates on the tenant", () => {
     const files = { "workflows/w.ts": workflowFile(679, { 844: manyOptions(10) }), "workflows/v.ts": workflowFile(702, { 910: manyOptions(6, "v") }) };
     const engine = await startEngine({ files, emulator: { latency: 5 } });
     const second = makeProject({ "sync.config.ts": configText(engine.emu.url), ...files }, "wfsync-second-");
-    cleanups.push(() => second.cleanup());
+    onCleanup(() => second.cleanup());
     // Both have read every split (to plan, and again just before their creates) before either
     // sends a create: the worst interleaving, made certain.
     let waiting = 0;
@@ -153,10 +150,10 @@ describe("someone else creates on the tenant", () => {
         },
       };
     };
-    const other = openSession({ logLevel: "silent" }, { cwd: second.dir, env: { ...CREDENTIALS }, wrapApi: gate });
-    cleanups.push(() => other.close());
-    const mine = openSession({ logLevel: "silent" }, { cwd: engine.project.dir, env: { ...CREDENTIALS }, wrapApi: gate });
-    cleanups.push(() => mine.close());
+    const other = openSession({ logLevel: "silent" }, { cwd: second.dir, env: { ...EMULATOR_CREDENTIALS }, wrapApi: gate });
+    onCleanup(() => other.close());
+    const mine = openSession({ logLevel: "silent" }, { cwd: engine.project.dir, env: { ...EMULATOR_CREDENTIALS }, wrapApi: gate });
+    onCleanup(() => mine.close());
     const applyWith = async (session: typeof mine) => {
       const { plan, state } = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
       try {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterEach } from "vitest";
-import { CREDENTIALS } from "./harness.js";
+import { EMULATOR_CREDENTIALS } from "./emulator.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 export const BIN = path.join(root, "bin/wfsync.js");
@@ -37,7 +37,7 @@ export interface CliResult {
 export function startCli(args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined> }): CliRun {
   if (!existsSync(path.join(root, "dist/cli/main.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does it in pretest)");
   const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WFSYNC_")));
-  Object.assign(env, { NO_COLOR: "1" }, options.env ?? CREDENTIALS);
+  Object.assign(env, { NO_COLOR: "1" }, options.env ?? EMULATOR_CREDENTIALS);
   const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
   children.push(child);
   child.stdin!.end();

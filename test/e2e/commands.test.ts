@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { pidAlive } from "../../src/state/lock.js";
-import { runCli, startCli } from "./cli.js";
+import { runCli, startCli } from "../helpers/cli.js";
 import { duplicateKeys, expectApplied, startEngine, startProxy, workflowFile, type Engine } from "./harness.js";
 
 const A = workflowFile(679, { 844: [{ key: "a" }, { key: "b" }, { key: "c" }] });

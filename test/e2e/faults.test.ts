@@ -8,7 +8,7 @@ import { applyPlan, type ApplyResult, type StateJournal } from "../../src/apply/
 import type { QueueEvent } from "../../src/tenant/queue.js";
 import { planWorkspace } from "../../src/workspace/workspace.js";
 import type { WorkflowApi } from "../../src/client/workflow.js";
-import { runCli, startCli } from "./cli.js";
+import { runCli, startCli } from "../helpers/cli.js";
 import {
   admin,
   clock,

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { startCli } from "./cli.js";
+import { startCli } from "../helpers/cli.js";
 import { duplicateKeys, expectStateMatchesServer, manyOptions, startEngine, workflowFile, type Engine } from "./harness.js";
 
 const PER_SPLIT = 50;
