@@ -9,7 +9,7 @@
  */
 import { ApiError } from "../client/errors.js";
 import { WfsyncError } from "../errors.js";
-import type { LiveOption } from "../model/live.js";
+import { liveHashAs, type LiveOption } from "../model/live.js";
 import type { Address } from "../model/option.js";
 import type { Change, Plan } from "../plan/diff.js";
 import type { StateEntry } from "../state/format.js";
@@ -162,7 +162,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       case "conflict":
         throw o.error;
       case "adopt":
-        if (o.live.hash === o.change.desired.hash) await record(o.change, o.live.id, o.live.raw);
+        if (liveHashAs(o.live, o.change.key) === o.change.desired.hash) await record(o.change, o.live.id, o.live.raw);
         else {
           const saved = await tenant.updateOption(o.change.desired.option, o.live.id, o.live.raw, write(o.change));
           await record(o.change, saved.id, saved.server);

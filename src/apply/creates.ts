@@ -10,8 +10,7 @@
  *    with exactly one option, never zero.
  */
 import { WfsyncError } from "../errors.js";
-import type { LiveOption, SplitRef } from "../model/live.js";
-import { splitRef } from "../model/live.js";
+import { sameIdentity, splitRef, type LiveOption, type SplitRef } from "../model/live.js";
 import type { Change } from "../plan/diff.js";
 import type { Tenant } from "../tenant/tenant.js";
 
@@ -40,7 +39,7 @@ export function createsBySplit(changes: readonly Change[]): Map<SplitRef, Create
  */
 export function matchCreates(creates: readonly CreateChange[], live: readonly LiveOption[], taken: Set<number>): CreateOutcome[] {
   return creates.map((change) => {
-    const matches = live.filter((l) => l.option.key === change.key && !taken.has(l.id));
+    const matches = live.filter((l) => sameIdentity(l, change.desired.option) && !taken.has(l.id));
     if (matches.length === 0) return { kind: "create", change };
     if (matches.length > 1) {
       const ids = matches.map((m) => m.id).join(", ");
@@ -60,7 +59,7 @@ export function matchCreates(creates: readonly CreateChange[], live: readonly Li
  * Key that no other address owns (ours, unless a concurrent writer's came first).
  */
 export function keeperOf(change: CreateChange, ownId: number, live: readonly LiveOption[], taken: ReadonlySet<number>): LiveOption | undefined {
-  const same = live.filter((l) => l.option.key === change.key && (l.id === ownId || !taken.has(l.id)));
+  const same = live.filter((l) => sameIdentity(l, change.desired.option) && (l.id === ownId || !taken.has(l.id)));
   return same.sort((a, b) => a.id - b.id)[0];
 }
 

@@ -13,6 +13,7 @@ export interface GlobalOptions {
   url?: string;
   logLevel: string;
   logFile?: string;
+  api?: string;
 }
 
 /** Adds the global options to the program (subcommands read them with `globalOptions`). */
@@ -21,7 +22,8 @@ export function addGlobalOptions(program: Command): Command {
     .option("-c, --config <path>", "config file (default: sync.config.ts in the current folder)")
     .option("--url <base>", "installation base URL, e.g. https://online.superoffice.com/Cust12345 (overrides WFSYNC_URL and config)", httpUrl)
     .option("--log-level <level>", "stderr log level: fatal, error, warn, info, debug, trace, silent", "warn")
-    .option("--log-file <path>", "also write JSON logs to this file");
+    .option("--log-file <path>", "also write JSON logs to this file")
+    .option("--api <generation>", "SuperOffice API generation: 10.2 (10.2.4–10.2.9) or 12 (10.2.10 → 12.x, Online); default: ask the server");
 }
 
 export function globalOptions(cmd: Command): GlobalOptions {

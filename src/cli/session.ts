@@ -19,7 +19,7 @@ export function openSession(global: GlobalOptions, options: SessionOptions = {})
     ...options,
     cwd: options.cwd ?? process.cwd(),
     config: global.config,
-    overrides: { ...options.overrides, url: global.url },
+    overrides: { ...options.overrides, url: global.url, api: global.api },
     logger,
     onQueueEvent: logQueueEvents(logger, options.onQueueEvent),
   });

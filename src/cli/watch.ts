@@ -31,6 +31,7 @@ async function runWatch(flags: WatchFlags, cmd: Command): Promise<number> {
     cwd: process.cwd(),
     config: global.config,
     url: global.url,
+    api: global.api,
     allowDelete: flags.allowDelete ?? false,
     refreshIntervalMs: flags.refreshInterval * 1000,
     logger: makeLogger(global),

@@ -1,7 +1,7 @@
 /**
- * The Workflow agent calls wfsync uses, for servers 10.2.4–10.2.9. Callers depend on the
- * `WorkflowApi` interface only, so the 10.2.10 generation (options saved inside the flow) can be
- * added as a second implementation.
+ * The SuperOffice agent calls wfsync uses, for both API generations: the per-option calls of
+ * 10.2.4–10.2.9, the whole-flow calls of the current generation (10.2.10 → 12.x), and the
+ * EmailFlows archive provider both have. Which are used is the tenant adapter's business.
  */
 import type http from "node:http";
 import type { OptionCarrier } from "../model/option.js";
@@ -22,6 +22,20 @@ export interface WorkflowApi {
   createDefaultWorkflowStepOption(): Promise<unknown>;
   /** The flow with its steps; `null` when there is no such flow. */
   getEmailFlow(emailFlowId: number): Promise<unknown | null>;
+  /** Replaces the whole flow (current generation); resolves to the saved flow. */
+  saveEmailFlow(flow: unknown): Promise<unknown>;
+  /** One page of an archive provider's rows (`Agents/Archive/GetArchiveListByColumns`). */
+  getArchiveList(request: ArchiveListRequest): Promise<unknown>;
+}
+
+export interface ArchiveListRequest {
+  readonly ProviderName: string;
+  readonly Columns: readonly string[];
+  readonly SortOrder: readonly unknown[];
+  readonly Restriction: readonly unknown[];
+  readonly Entities: readonly string[];
+  readonly Page: number;
+  readonly PageSize: number;
 }
 
 /** What the client logs through (a pino logger fits). */
@@ -51,10 +65,11 @@ export interface WorkflowClient extends WorkflowApi {
 }
 
 const AGENT_PATH = "/api/v1/Agents/Workflow/";
+const ARCHIVE_AGENT_PATH = "/api/v1/Agents/Archive/";
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Far above any real answer (a split is kilobytes), far below what exhausts the heap. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-const WRITES = new Set(["SaveWorkflowStepOption", "DeleteWorkflowStepOption"]);
+const WRITES = new Set(["SaveWorkflowStepOption", "DeleteWorkflowStepOption", "SaveEmailFlow"]);
 
 export function createWorkflowClient(opts: WorkflowClientOptions): WorkflowClient {
   const baseUrl = normaliseBaseUrl(opts.baseUrl);
@@ -74,8 +89,8 @@ export function createWorkflowClient(opts: WorkflowClientOptions): WorkflowClien
     ...authHeaders(opts.credentials),
   };
 
-  async function call(method: string, args: { query?: Record<string, number>; body?: unknown }): Promise<unknown> {
-    const url = new URL(`${baseUrl}${AGENT_PATH}${method}`);
+  async function call(method: string, args: { query?: Record<string, number>; body?: unknown; agentPath?: string }): Promise<unknown> {
+    const url = new URL(`${baseUrl}${args.agentPath ?? AGENT_PATH}${method}`);
     for (const [k, v] of Object.entries(args.query ?? {})) url.searchParams.set(k, String(v));
     const started = now();
     const log = (fields: object): void => opts.logger?.debug({ method, ms: now() - started, ...fields }, "api request");
@@ -106,7 +121,7 @@ export function createWorkflowClient(opts: WorkflowClientOptions): WorkflowClien
       method,
       status: 200,
       // A save that answers nothing may still have saved.
-      outcomeUnknown: method === "SaveWorkflowStepOption",
+      outcomeUnknown: WRITES.has(method),
       message: `${method}: the server answered ${JSON.stringify(value)} instead of an option.`,
     });
   }
@@ -123,6 +138,8 @@ export function createWorkflowClient(opts: WorkflowClientOptions): WorkflowClien
     createDefaultWorkflowStepOption: async () =>
       expectObject("CreateDefaultWorkflowStepOption", await call("CreateDefaultWorkflowStepOption", {})),
     getEmailFlow: (emailFlowId) => call("GetEmailFlow", { query: { emailFlowId } }),
+    saveEmailFlow: async (flow) => expectObject("SaveEmailFlow", await call("SaveEmailFlow", { body: flow })),
+    getArchiveList: (request) => call("GetArchiveListByColumns", { body: request, agentPath: ARCHIVE_AGENT_PATH }),
     close: () => {
       if (ownAgent) agent.destroy();
     },

@@ -34,12 +34,16 @@ export interface ResolvedConfig {
   readonly timeoutMs: number;
   readonly maxRetries: number;
   readonly massDeleteShare: number;
+  /** The API generation, when the config (or `--api`) forces one; else the server is asked. */
+  readonly api: "10.2" | "12" | undefined;
 }
 
 export interface ConfigOverrides {
   url?: string | undefined;
   concurrency?: number | undefined;
   rate?: number | undefined;
+  /** `--api`: the API generation (checked like the config's). */
+  api?: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -97,7 +101,7 @@ export function resolveConfig(
   const locate = settingLocator(configFile, displayPath(configFile, process.cwd()));
   const bad = (field: string, message: string) => problems.push(new WfsyncError("E_CONFIG", `config "${field}": ${message}`, locate(field)));
 
-  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare"]);
+  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api"]);
   for (const key of Object.keys(raw)) {
     if (/password|token|ticket|secret/i.test(key)) {
       bad(key, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN), never from the config file");
@@ -132,6 +136,11 @@ export function resolveConfig(
   const maxRetries = raw.maxRetries === 0 ? 0 : positive("maxRetries", raw.maxRetries, DEFAULTS.maxRetries, true);
   const massDeleteShare = raw.massDeleteShare ?? DEFAULTS.massDeleteShare;
   if (typeof massDeleteShare !== "number" || massDeleteShare < 0 || massDeleteShare > 1) bad("massDeleteShare", "must be a number from 0 to 1");
+  const api = overrides.api ?? raw.api;
+  if (api !== undefined && api !== "10.2" && api !== "12") {
+    if (overrides.api !== undefined) problems.push(new WfsyncError("E_USAGE", `--api must be 10.2 or 12, got ${JSON.stringify(api)}`));
+    else bad("api", `must be "10.2" (SuperOffice 10.2.4–10.2.9) or "12" (10.2.10 → 12.x, Online), got ${JSON.stringify(api)}`);
+  }
 
   if (problems.length === 1) throw problems[0]!;
   if (problems.length) throw new WfsyncErrors("E_CONFIG", `${path.basename(configFile)} has ${problems.length} problems`, problems);
@@ -146,6 +155,7 @@ export function resolveConfig(
     timeoutMs,
     maxRetries,
     massDeleteShare,
+    api: api === "10.2" || api === "12" ? api : undefined,
   };
 }
 

@@ -23,6 +23,12 @@ export interface WfsyncConfig {
    * `--allow-mass-delete`, and so does one that deletes all of them. Default 0.5.
    */
   massDeleteShare?: number;
+  /**
+   * The SuperOffice API generation the tenant speaks: "10.2" (10.2.4–10.2.9, options saved one
+   * by one) or "12" (10.2.10 → 12.x and every Online tenant, options saved inside the flow).
+   * Default: found out from the server. `--api` overrides it.
+   */
+  api?: "10.2" | "12";
 }
 
 export function defineConfig(config: WfsyncConfig): WfsyncConfig {

@@ -28,11 +28,34 @@ export interface LiveOption {
    * `option` holds only its key, name and rank, and wfsync never writes over it.
    */
   readonly unreadable?: string;
+  /**
+   * The server stores no Key (the current API generation): `option.key` is empty, the state's
+   * key → id map is the record, and adoption goes by kind, target and name instead.
+   */
+  readonly keyless?: true;
 }
 
 /** A server option of a split, in the model (server fields already dropped). */
 export function liveOption(id: number, option: OptionModel, raw: unknown): LiveOption {
   return { id, option, hash: hashOption(option), raw };
+}
+
+/**
+ * What tells an option apart from the others of its split on the server: its Key where the
+ * server stores one; on a server without Keys, its kind, target and name.
+ */
+export function identityOf(option: OptionModel, keyless: boolean): string {
+  return keyless ? `None:${option.name}` : option.key;
+}
+
+/** Whether the live option is the one `option` means, by the server's identity of options. */
+export function sameIdentity(l: LiveOption, option: OptionModel): boolean {
+  return identityOf(l.option, l.keyless === true) === identityOf(option, l.keyless === true);
+}
+
+/** The live option's hash as it would be under `key` (a keyless server's options have none). */
+export function liveHashAs(l: LiveOption, key: string): string {
+  return l.keyless ? hashOption({ ...l.option, key }) : l.hash;
 }
 
 /** An option whose content the model cannot hold: known by id, key, name and rank only. */

@@ -5,7 +5,7 @@
  */
 import type { DesiredOption } from "../compile/validate.js";
 import type { SourceLocation } from "../errors.js";
-import { splitRef, type LiveOption, type SplitRef } from "../model/live.js";
+import { liveHashAs, sameIdentity, splitRef, type LiveOption, type SplitRef } from "../model/live.js";
 import { caseInsensitive } from "../model/carrier.js";
 import { optionAddress, type Address, type OptionModel } from "../model/option.js";
 import type { StateEntry } from "../state/format.js";
@@ -97,24 +97,26 @@ export function diffModels(input: DiffInput): Plan {
     }
     if (s && l) {
       claimed.add(l.id);
-      if (l.hash === d.hash)
-        changes.push({ ...base, action: "noop", id: l.id, desired: d, before: l.option, record: s.hash !== d.hash, server: l.raw });
+      const before = asKeyed(l, d.option.key);
+      if (liveHashAs(l, d.option.key) === d.hash)
+        changes.push({ ...base, action: "noop", id: l.id, desired: d, before, record: s.hash !== d.hash, server: l.raw });
       else
         changes.push({
           ...base,
           action: "update",
           id: l.id,
           desired: d,
-          before: l.option,
+          before,
           previous: l.raw,
           ...(s.hash === d.hash ? { reason: "changed on the server" } : {}),
         });
       continue;
     }
     // Not in the state, or gone under the id the state recorded: look for it on its split by Key
-    // before creating (exactly-once creates, also when the answer to a re-create was lost).
-    // Options the state maps to another address are never taken.
-    const matches = (live.get(splitRef(d.option)) ?? []).filter((m) => m.option.key === d.option.key && !managedIds.has(m.id));
+    // (on a server without Keys, by kind, target and name) before creating: exactly-once
+    // creates, also when the answer to a re-create was lost. Options the state maps to another
+    // address are never taken.
+    const matches = (live.get(splitRef(d.option)) ?? []).filter((m) => sameIdentity(m, d.option) && !managedIds.has(m.id));
     for (const m of matches) claimed.add(m.id);
     if (matches.length === 0) changes.push({ ...base, action: "create", desired: d, before: undefined, ...(s ? { reason: "gone from the server" } : {}) });
     else if (matches.length === 1 && matches[0]!.unreadable)
@@ -123,9 +125,10 @@ export function diffModels(input: DiffInput): Plan {
       changes.push({ ...base, action: "conflict", ids: matches.map((m) => m.id), before: undefined, reason: `${matches.length} options on the server have this Key` });
     else {
       const m = matches[0]!;
-      const reason = s ? `gone under id ${s.id}; adopted by Key` : "adopted";
-      if (m.hash === d.hash) changes.push({ ...base, action: "noop", id: m.id, desired: d, before: m.option, record: true, server: m.raw, reason });
-      else changes.push({ ...base, action: "update", id: m.id, desired: d, before: m.option, previous: m.raw, reason });
+      const reason = s ? `gone under id ${s.id}; adopted by ${m.keyless ? "kind and name" : "Key"}` : "adopted";
+      const before = asKeyed(m, d.option.key);
+      if (liveHashAs(m, d.option.key) === d.hash) changes.push({ ...base, action: "noop", id: m.id, desired: d, before, record: true, server: m.raw, reason });
+      else changes.push({ ...base, action: "update", id: m.id, desired: d, before, previous: m.raw, reason });
     }
   }
 
@@ -143,15 +146,15 @@ export function diffModels(input: DiffInput): Plan {
     if (l) claimed.add(l.id);
     const other = live ? liveById.get(s.id) : undefined;
     if (live && !l) {
-      const reason = other ? `already gone from the server (id ${s.id} is now ${optionAddress(other.option)}, which is not touched)` : "already gone from the server";
+      const reason = other ? `already gone from the server (id ${s.id} is now ${liveAddress(other)}, which is not touched)` : "already gone from the server";
       changes.push({ ...base, action: "delete", id: s.id, before: s.option, alreadyGone: true, reason });
     }
-    else changes.push({ ...base, action: "delete", id: s.id, before: l?.option ?? s.option, alreadyGone: false });
+    else changes.push({ ...base, action: "delete", id: s.id, before: l ? asKeyed(l, s.option.key) : s.option, alreadyGone: false });
   }
 
   changes.sort(compareChanges);
   const unmanaged: { address: Address; id: number }[] = [];
-  for (const l of liveById.values()) if (!claimed.has(l.id)) unmanaged.push({ address: optionAddress(l.option), id: l.id });
+  for (const l of liveById.values()) if (!claimed.has(l.id)) unmanaged.push({ address: l.keyless ? `${l.option.workflowId}/${l.option.workflowStepId}/(option ${l.id})` : optionAddress(l.option), id: l.id });
   unmanaged.sort((a, b) => a.id - b.id);
   return {
     changes,
@@ -160,6 +163,16 @@ export function diffModels(input: DiffInput): Plan {
     unmanaged,
     refreshed: live !== undefined,
   };
+}
+
+/** A live option as the model shows it under the address's key (a keyless server's have none). */
+function asKeyed(l: LiveOption, key: string): OptionModel {
+  return l.keyless ? { ...l.option, key } : l.option;
+}
+
+/** Where a live option is, for messages: its address, or on a keyless server its id and name. */
+function liveAddress(l: LiveOption): string {
+  return l.keyless ? `option ${l.id} "${l.option.name}" of ${l.option.workflowId}/${l.option.workflowStepId}` : optionAddress(l.option);
 }
 
 function unreadableReason(l: LiveOption): string {
@@ -171,6 +184,8 @@ function unreadableReason(l: LiveOption): string {
  * Key the server had when wfsync last wrote it (the code's key, or the one an import found).
  */
 function isSameOption(s: StateEntry, l: LiveOption): boolean {
+  // Without server Keys, the state's key → id map is the record: same id, workflow and split.
+  if (l.keyless) return l.option.workflowId === s.option.workflowId && l.option.workflowStepId === s.option.workflowStepId;
   const serverKey = caseInsensitive(s.server).get("key");
   const key = typeof serverKey === "string" ? serverKey : s.option.key;
   return l.option.workflowId === s.option.workflowId && l.option.workflowStepId === s.option.workflowStepId && (l.option.key === key || l.option.key === s.option.key);

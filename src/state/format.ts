@@ -32,6 +32,12 @@ export interface StateFileV1 {
   readonly version: 1;
   /** The normalised base URL the state belongs to. */
   readonly tenant: string;
+  /**
+   * The SuperOffice API generation the tenant spoke ("10.2" or "12"); absent in files written
+   * before it was recorded. On the current generation the state is the only record of which
+   * option is which, so a state is never used with the other generation.
+   */
+  readonly api?: string;
   /** By address `workflowId/workflowStepId/key`. */
   readonly entries: Readonly<Record<string, StoredStateEntry>>;
 }
@@ -74,6 +80,7 @@ export function checkStateFile(value: unknown, problems: Problems): value is Sta
     return false;
   }
   if (typeof value.tenant !== "string" || value.tenant === "") problems.add("$.tenant", `expected the tenant URL, got ${describe(value.tenant)}`);
+  if (value.api !== undefined && value.api !== "10.2" && value.api !== "12") problems.add("$.api", `expected "10.2" or "12", got ${describe(value.api)}`);
   if (!isObject(value.entries)) {
     problems.add("$.entries", `expected an object, got ${describe(value.entries)}`);
   } else {
@@ -182,9 +189,9 @@ function describe(v: unknown): string {
 }
 
 /** The file's text: entries sorted by address, so the file diffs well in review. */
-export function serializeState(tenant: string, entries: ReadonlyMap<string, StateEntry>): string {
+export function serializeState(tenant: string, entries: ReadonlyMap<string, StateEntry>, api?: string): string {
   const sorted: Record<string, StoredStateEntry> = {};
   for (const address of [...entries.keys()].sort()) sorted[address] = storedEntry(entries.get(address)!);
-  const file: StateFileV1 = { version: STATE_VERSION, tenant, entries: sorted };
+  const file: StateFileV1 = { version: STATE_VERSION, tenant, ...(api === undefined ? {} : { api }), entries: sorted };
   return `${JSON.stringify(file, null, 2)}\n`;
 }

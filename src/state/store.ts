@@ -34,6 +34,8 @@ const FILE_MODE = 0o600;
 export interface OpenStateOptions {
   /** The tenant base URL this run talks to; the state must belong to it. Required to write. */
   tenant?: string;
+  /** The API generation this run speaks ("10.2" or "12"); a state of the other is refused. */
+  api?: string;
   /** Take the lock (commands that write); `false` opens read-only. */
   lock: boolean;
   /** Shown to a second opener, e.g. `wfsync apply`. */
@@ -49,6 +51,13 @@ export interface StateStore {
   readonly path: string;
   /** The tenant the state belongs to: the file's, else the opener's (bound on first write). */
   readonly tenant: string | undefined;
+  /** The API generation the state was made with: the file's, else the opener's. */
+  readonly api: string | undefined;
+  /**
+   * Binds the state to the API generation the tenant turned out to speak (kept in the file);
+   * refuses (E_STATE_API) a state made with the other one.
+   */
+  bindApi(api: string): void;
   readonly writable: boolean;
   /** Every entry by address. Treat entries as immutable. */
   entries(): ReadonlyMap<string, StateEntry>;
@@ -86,9 +95,10 @@ function openAt(statePath: string, options: OpenStateOptions): StateStore {
     // A file edited by hand (or written before normalisation) may hold another spelling of a URL.
     const tenant = sameSpelling(stateFile?.tenant) ?? sameSpelling(journal?.tenant) ?? wanted;
     checkTenant(statePath, sameSpelling(stateFile?.tenant), sameSpelling(journal?.tenant), wanted);
+    checkApi(statePath, stateFile?.api, options.api);
     const entries = new Map<string, StateEntry>(Object.entries(stateFile?.entries ?? {}).map(([address, e]) => [address, entryFromStored(e)]));
     if (journal) replay(`${statePath}.journal`, journal, entries);
-    const store = new Store(statePath, tenant, entries, lock, options);
+    const store = new Store(statePath, tenant, stateFile?.api ?? options.api, entries, lock, options);
     // A journal left by a crash is folded in now; one without a header holds nothing.
     if (lock && journal) {
       if (tenant !== undefined) store.compact();
@@ -152,6 +162,15 @@ function sameSpelling(tenant: string | undefined): string | undefined {
   }
 }
 
+function checkApi(file: string, fileApi: string | undefined, wanted: string | undefined): void {
+  if (fileApi === undefined || wanted === undefined || fileApi === wanted) return;
+  throw new WfsyncError("E_STATE_API", `The state file ${file} was made with the SuperOffice ${fileApi} API; this tenant speaks ${wanted}.`, {
+    detail:
+      "Option ids and identities differ between the generations (the current one stores no Key), so this state cannot be trusted here. " +
+      `If the tenant was upgraded, move ${file} away and run plan: wfsync adopts the options it finds. To force a generation, set "api" in the config or pass --api.`,
+  });
+}
+
 function checkTenant(file: string, fileTenant: string | undefined, journalTenant: string | undefined, wanted: string | undefined): void {
   const bound = fileTenant ?? journalTenant;
   if (fileTenant !== undefined && journalTenant !== undefined && fileTenant !== journalTenant) {
@@ -197,6 +216,7 @@ class Store implements StateStore {
   constructor(
     readonly path: string,
     private readonly boundTenant: string | undefined,
+    private boundApi: string | undefined,
     private readonly map: Map<string, StateEntry>,
     private readonly lock: HeldLock | undefined,
     private readonly options: OpenStateOptions,
@@ -204,6 +224,17 @@ class Store implements StateStore {
 
   get tenant(): string | undefined {
     return this.boundTenant;
+  }
+
+  get api(): string | undefined {
+    return this.boundApi;
+  }
+
+  bindApi(api: string): void {
+    checkApi(this.path, this.boundApi, api);
+    if (this.boundApi === api) return;
+    this.boundApi = api;
+    this.dirty = true;
   }
 
   get writable(): boolean {
@@ -258,7 +289,7 @@ class Store implements StateStore {
   compact(): void {
     const tenant = this.requireTenant();
     try {
-      writeFileAtomicSync(this.path, serializeState(tenant, this.map), { mode: FILE_MODE, backup: true });
+      writeFileAtomicSync(this.path, serializeState(tenant, this.map, this.boundApi), { mode: FILE_MODE, backup: true });
     } catch (err) {
       if (fsFaultCode(err) === undefined) throw err;
       // The journal (if any) still holds every operation: the next open folds it in.

@@ -8,8 +8,10 @@ import { normaliseBaseUrl } from "../client/url.js";
 import { createWorkflowClient, type DebugLogger, type WorkflowApi, type WorkflowClient } from "../client/workflow.js";
 import type { ResolvedConfig } from "../config/load.js";
 import { WfsyncError } from "../errors.js";
-import { createTenantQueue, type QueueEvent, type TenantQueueOptions } from "./queue.js";
-import { perOptionTenant, type Tenant } from "./tenant.js";
+import { createTenantQueue, type QueueEvent, type TenantQueue, type TenantQueueOptions } from "./queue.js";
+import { ApiError } from "../client/errors.js";
+import { flowTenant } from "./flow.js";
+import { perOptionTenant, type ApiGeneration, type Tenant } from "./tenant.js";
 
 export interface ConnectOptions {
   /** Default: read from `env` (WFSYNC_*). */
@@ -21,6 +23,8 @@ export interface ConnectOptions {
   readonly onQueueEvent?: (event: QueueEvent) => void;
   /** Queue timings the config does not expose (tests shorten backoff and default pauses). */
   readonly queueTimings?: Pick<TenantQueueOptions, "baseDelayMs" | "maxDelayMs" | "defaultRetryAfterMs" | "random">;
+  /** Forces the API generation (`--api`); default: the config's `api`, else found by a probe. */
+  readonly api?: ApiGeneration;
   /** Sees every call below the queue (tests time and fail requests there). */
   readonly wrapApi?: (api: WorkflowApi) => WorkflowApi;
 }
@@ -56,7 +60,48 @@ export function connectTenant(config: ResolvedConfig, options: ConnectOptions = 
     ...(options.onQueueEvent ? { onEvent: options.onQueueEvent } : {}),
   });
   const api = options.wrapApi ? options.wrapApi(client) : client;
-  return perOptionTenant(url, api, queue, { close: () => client.close(), settleMs: Math.min(config.timeoutMs, CREATE_SETTLE_MS) });
+  const adapter = { close: () => client.close(), settleMs: Math.min(config.timeoutMs, CREATE_SETTLE_MS) };
+  const make = (generation: ApiGeneration): Tenant => (generation === "12" ? flowTenant(url, api, queue, adapter) : perOptionTenant(url, api, queue, adapter));
+  const forced = options.api ?? config.api;
+  if (forced) return make(forced);
+  return probingTenant(url, queue, () => probeGeneration(api, queue), make, adapter.close);
+}
+
+/**
+ * Which generation a server speaks, by a call that changes nothing: CreateDefaultWorkflowStepOption
+ * exists on 10.2.4–10.2.9 only; a current server has no such action and answers 404.
+ */
+export async function probeGeneration(api: Pick<WorkflowApi, "createDefaultWorkflowStepOption">, queue: TenantQueue): Promise<ApiGeneration> {
+  try {
+    await queue.run(() => api.createDefaultWorkflowStepOption(), { label: "CreateDefaultWorkflowStepOption (which API generation?)" });
+    return "10.2";
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return "12";
+    throw err;
+  }
+}
+
+/** A tenant that finds out its generation on first use, then is that generation's adapter. */
+function probingTenant(url: string, queue: TenantQueue, probe: () => Promise<ApiGeneration>, make: (g: ApiGeneration) => Tenant, close: () => void): Tenant {
+  let chosen: Promise<Tenant> | undefined;
+  // A failed probe (server down, refused credentials) is asked again next time, not remembered.
+  const tenant = (): Promise<Tenant> =>
+    (chosen ??= probe().then(make, (err: unknown) => {
+      chosen = undefined;
+      throw err;
+    }));
+  return {
+    url,
+    queue,
+    generation: async () => (await tenant()).generation(),
+    readSplits: async (splits) => (await tenant()).readSplits(splits),
+    readSplitSteps: async (ids) => (await tenant()).readSplitSteps(ids),
+    readFlow: async (id) => (await tenant()).readFlow(id),
+    createOption: async (option, o) => (await tenant()).createOption(option, o),
+    updateOption: async (option, id, previous, o) => (await tenant()).updateOption(option, id, previous, o),
+    deleteOption: async (id, o) => (await tenant()).deleteOption(id, o),
+    close,
+  };
 }
 
 /** A client for a run that must not reach the server: any call is a bug, said loudly. */
@@ -73,5 +118,7 @@ function offlineClient(baseUrl: string): WorkflowClient {
     deleteWorkflowStepOption: refuse,
     createDefaultWorkflowStepOption: refuse,
     getEmailFlow: refuse,
+    saveEmailFlow: refuse,
+    getArchiveList: refuse,
   };
 }

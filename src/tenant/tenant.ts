@@ -43,9 +43,21 @@ export interface CreateOptions extends WriteOptions {
   readonly taken: ReadonlySet<number>;
 }
 
+/** The SuperOffice API generation a tenant speaks (see docs/api-generations.md). */
+export type ApiGeneration = "10.2" | "12";
+
+export const API_GENERATIONS: readonly ApiGeneration[] = ["10.2", "12"];
+
+/** The generation in words, for plan headers and messages. */
+export function describeGeneration(api: ApiGeneration): string {
+  return api === "10.2" ? "SuperOffice 10.2.4–10.2.9 API (options saved one by one)" : "SuperOffice 10.2.10 → 12.x API (options saved inside the flow)";
+}
+
 export interface Tenant {
   /** The normalised installation base. */
   readonly url: string;
+  /** The API generation it speaks (found out on first use unless it was forced). */
+  generation(): Promise<ApiGeneration>;
   /** The tenant's request queue (stop, idle, in-flight counts). */
   readonly queue: TenantQueue;
   /** Reads each split once; requests grow with splits, not options. Fails once all reads settled. */
@@ -98,6 +110,7 @@ export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueu
   return {
     url,
     queue,
+    generation: async () => "10.2",
     readSplitSteps,
     async readSplits(splits) {
       const refs = [...new Set(splits)].sort();

@@ -41,6 +41,8 @@ export interface StartWatchOptions {
   readonly config?: string | undefined;
   /** `--url`: wins over WFSYNC_URL and the config. */
   readonly url?: string | undefined;
+  /** `--api`: the API generation (default: the config's, else asked of the server). */
+  readonly api?: string | undefined;
   /** Credentials and WFSYNC_URL come from here (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
   /** `--allow-delete`: delete options removed from code (otherwise they are pending deletes). */
@@ -121,7 +123,7 @@ async function open(
 ): Promise<{ loop: WatchLoop; url: string; statePath: string }> {
   const env = options.env ?? process.env;
   const logger = options.logger;
-  const overrides: ConfigOverrides = { url: options.url };
+  const overrides: ConfigOverrides = { url: options.url, api: options.api };
   const notice = (level: WatchNotice["level"], message: string): void => {
     logger?.info({ event: "notice", level }, message);
     runs.emit("notice", { at: Date.now(), level, message });
@@ -141,6 +143,9 @@ async function open(
   const configFile = config.configFile;
   const state = await workspace.openState({ lock: true, command: "wfsync watch" });
   parts.state = state;
+  // Server trouble at start is the first run's to report and retry, not a reason not to start.
+  const api = await workspace.tenant.generation().catch(() => undefined);
+  if (api) state.bindApi(api);
 
   const engine = createTenantEngine({ tenant: workspace.tenant, config, connect: workspace.connect, state });
   parts.engine = engine;

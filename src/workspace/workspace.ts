@@ -10,7 +10,7 @@ import type { Plan } from "../plan/diff.js";
 import { makeFullPlan } from "../plan/make.js";
 import { openState, type StateStore, type WarnLogger } from "../state/index.js";
 import { connectTenant, tenantUrl, type ConnectOptions } from "../tenant/connect.js";
-import type { Tenant } from "../tenant/tenant.js";
+import type { ApiGeneration, Tenant } from "../tenant/tenant.js";
 import { compileOrThrow, openProject, type OpenProject } from "./project.js";
 
 export interface WorkspaceOptions {
@@ -75,6 +75,8 @@ export function openWorkspace(options: WorkspaceOptions): Workspace {
 
 export interface PlannedWorkspace {
   readonly plan: Plan;
+  /** The tenant's API generation; unknown for a plan made without the server. */
+  readonly api: ApiGeneration | undefined;
   /** Open (and locked, when asked); the caller closes it. */
   readonly state: StateStore;
 }
@@ -83,13 +85,16 @@ export interface PlannedWorkspace {
 export async function planWorkspace(ws: Workspace, opts: { refresh: boolean; lock: boolean; command: string }): Promise<PlannedWorkspace> {
   const compiled = compileOrThrow(ws.project);
   ws.project.compiler.releaseTypeScript();
+  // The state first: a locked or foreign state is refused before anything is asked of the server.
   const state = await ws.openState({ lock: opts.lock, command: opts.command });
   try {
+    const api = opts.refresh ? await ws.tenant.generation() : undefined;
+    if (api) state.bindApi(api);
     const plan = await makeFullPlan(
       { desired: compiled.options, applied: state.entries(), massDeleteShare: ws.config.massDeleteShare },
       opts.refresh ? (splits) => ws.tenant.readSplits(splits) : undefined,
     );
-    return { plan, state };
+    return { plan, state, api: api ?? (state.api as ApiGeneration | undefined) };
   } catch (err) {
     await state.close();
     throw err;

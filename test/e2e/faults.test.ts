@@ -67,6 +67,8 @@ function recordTimeline(timeline: Timeline) {
       deleteWorkflowStepOption: timed(api.deleteWorkflowStepOption),
       createDefaultWorkflowStepOption: timed(api.createDefaultWorkflowStepOption),
       getEmailFlow: timed(api.getEmailFlow),
+      saveEmailFlow: timed(api.saveEmailFlow),
+      getArchiveList: timed(api.getArchiveList),
     };
   };
 }

@@ -24,6 +24,7 @@ const CONFIG: ResolvedConfig = {
   timeoutMs: 1000,
   maxRetries: 1,
   massDeleteShare: 0.5,
+  api: undefined,
 };
 
 /** The compiler's answer per file: its options, or an error. */
