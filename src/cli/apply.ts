@@ -1,13 +1,14 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../apply/apply.js";
+import { redactUrl } from "../redact.js";
 import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import { isEmptyPlan, type Plan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
 import type { QueueEvent } from "../tenant/queue.js";
 import { planWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./global.js";
-import { runCommand, useColor } from "./output.js";
+import { runCommand, targetLine, useColor } from "./output.js";
 import { openSession } from "./session.js";
 
 interface ApplyFlags {
@@ -47,16 +48,16 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
     onQueueEvent: (e) => progress.queueEvent(e),
   });
   try {
-    const { plan, state } = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
+    const { plan, state, api } = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
     try {
-      if (!flags.json) process.stdout.write(renderPlan(plan, { color: useColor(process.stdout) }));
+      if (!flags.json) process.stdout.write(targetLine(session.tenant.url, api) + renderPlan(plan, { color: useColor(process.stdout) }));
       checkPlanAllowed(plan, { allowMassDelete: flags.allowMassDelete ?? false });
       if (isEmptyPlan(plan)) {
         if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
         return 0;
       }
       if (!flags.autoApprove) {
-        const answer = await confirm(plan);
+        const answer = await confirm(plan, session.tenant.url);
         if (answer !== "yes") {
           process.stdout.write(`${answer === "interrupted" ? "\n" : ""}Apply cancelled; nothing was sent.\n`);
           return answer === "interrupted" ? 130 : 1;
@@ -94,13 +95,13 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
  * Asks for "yes" on the terminal. Ctrl-C at the prompt is an interruption (exit 130), Ctrl-D an
  * answer other than "yes"; readline reports both as an AbortError, never to be printed as a crash.
  */
-async function confirm(plan: Plan): Promise<"yes" | "no" | "interrupted"> {
+async function confirm(plan: Plan, tenant: string): Promise<"yes" | "no" | "interrupted"> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   const ctrlC = new AbortController();
   rl.on("SIGINT", () => ctrlC.abort());
   try {
     const n = actionable(plan).length;
-    const answer = await rl.question(`\nApply ${n} change${n === 1 ? "" : "s"} to the tenant? Only "yes" is accepted: `, { signal: ctrlC.signal });
+    const answer = await rl.question(`\nApply ${n} change${n === 1 ? "" : "s"} to ${redactUrl(tenant)}? Only "yes" is accepted: `, { signal: ctrlC.signal });
     return answer.trim() === "yes" ? "yes" : "no";
   } catch (err) {
     if ((err as { code?: unknown }).code !== "ABORT_ERR") throw err;

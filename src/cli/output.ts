@@ -1,5 +1,7 @@
 /** Small helpers every command uses to print; the library itself never prints. */
 import { WfsyncError, formatError } from "../errors.js";
+import { redactUrl } from "../redact.js";
+import { describeGeneration, type ApiGeneration } from "../tenant/tenant.js";
 
 export function printError(err: unknown): void {
   if (err instanceof WfsyncError) process.stderr.write(`${formatError(err)}\n`);
@@ -19,4 +21,9 @@ export async function runCommand(setExit: (code: number) => void, body: () => Pr
 /** Colour on a terminal, unless NO_COLOR is set. */
 export function useColor(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && !process.env.NO_COLOR;
+}
+
+/** The plan's first line: which tenant, and which SuperOffice API generation it speaks. */
+export function targetLine(url: string, api: ApiGeneration | undefined): string {
+  return `Tenant ${redactUrl(url)} · ${api ? describeGeneration(api) : "API generation not asked (--no-refresh)"}\n\n`;
 }

@@ -3,7 +3,8 @@ import { isEmptyPlan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
 import { planWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./global.js";
-import { runCommand, useColor } from "./output.js";
+import { redactUrl } from "../redact.js";
+import { runCommand, targetLine, useColor } from "./output.js";
 import { openSession } from "./session.js";
 
 export function registerPlanCommand(program: Command, setExit: (code: number) => void): void {
@@ -18,10 +19,11 @@ export function registerPlanCommand(program: Command, setExit: (code: number) =>
       await runCommand(setExit, async () => {
         const session = openSession(globalOptions(cmd), { offline: !opts.refresh });
         try {
-          const { plan, state } = await planWorkspace(session, { refresh: opts.refresh, lock: false, command: "plan" });
+          const { plan, state, api } = await planWorkspace(session, { refresh: opts.refresh, lock: false, command: "plan" });
           await state.close();
-          if (opts.json) process.stdout.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
-          else process.stdout.write(renderPlan(plan, { color: useColor(process.stdout), verbose: opts.verbose ?? false }));
+          const tenant = redactUrl(session.tenant.url);
+          if (opts.json) process.stdout.write(`${JSON.stringify({ tenant, api: api ?? null, ...(planToJson(plan) as object) }, null, 2)}\n`);
+          else process.stdout.write(targetLine(session.tenant.url, api) + renderPlan(plan, { color: useColor(process.stdout), verbose: opts.verbose ?? false }));
           if (plan.summary.conflict) return 1;
           return opts.detailedExitcode && !isEmptyPlan(plan) ? 2 : 0;
         } finally {
