@@ -1,7 +1,33 @@
 /**
- * The records the emulator stores and answers (PascalCase, as on the wire), and walks over the
- * tree of steps and nested options inside one option.
+ * The records the emulator stores and answers (PascalCase, as on the wire), what the store takes
+ * to make them (from either generation's binder), and walks over the tree of steps and nested
+ * options inside one option.
  */
+
+/** A step as the store takes it; `options` only on Split steps. */
+export interface StepInput {
+  readonly id: number;
+  /** The StepType name to store. */
+  readonly typeName: string;
+  /** Absent or 0 when the client left ranking to the server. */
+  readonly rank: number;
+  /** Every other field of the step, PascalCase, in the order they are answered. */
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly options?: readonly OptionInput[];
+}
+
+export interface OptionInput {
+  readonly id: number;
+  readonly workflowStepId: number;
+  readonly workflowId: number;
+  /** "" on generation 12, whose options have no Key. */
+  readonly key: string;
+  readonly name: string;
+  readonly rank: number;
+  readonly steps: readonly StepInput[];
+  /** Generation 12: OptionType, the kind's fields and fields the emulator keeps as sent. */
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
 
 /** A step as stored and answered (PascalCase; every field of its type). */
 export interface StepRecord {
@@ -18,17 +44,33 @@ export interface OptionRecord {
   readonly WorkflowStepOptionId: number;
   readonly WorkflowStepId: number;
   readonly WorkflowId: number;
+  /** Generation 12 stores no Key: there it is always "" (and never answered). */
   readonly Key: string;
   readonly Name: string;
   readonly Rank: number;
   readonly Steps: readonly StepRecord[];
+  /** Generation 12 only: the option's kind, and the kind's target below. */
+  readonly OptionType?: string;
+  readonly SelectionId?: number;
+  readonly ProjectId?: number;
+  readonly FormId?: number;
+  readonly LinkId?: number;
+  readonly RestrictionGroups?: readonly unknown[];
+  /** Generation 12: fields the emulator does not know, kept as sent. */
+  readonly [field: string]: unknown;
 }
 
+/**
+ * A flow. Its own Split steps carry no `Options` here (the store indexes those options apart).
+ * On generation 12 it also holds every other EmailFlow field (Description, Status, Triggers, …,
+ * UpdatedDate) and fields the emulator does not know, kept as sent.
+ */
 export interface FlowRecord {
   readonly WorkflowId: number;
   readonly EmailFlowId: number;
   readonly Name: string;
   readonly Steps: readonly StepRecord[];
+  readonly [field: string]: unknown;
 }
 
 export interface TreeIds {
