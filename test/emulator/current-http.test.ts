@@ -245,6 +245,17 @@ describe("api 12: refusals change nothing", () => {
 });
 
 describe("api 12: faults", () => {
+  it("rate limit, fail rate and counters work as on 10.2", async () => {
+    const limited = await start({ api: "12", rateLimit: 2 });
+    const results = await Promise.all(Array.from({ length: 8 }, () => call(limited, "GetEmailFlow", { query: "emailFlowId=12" })));
+    expect(results.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    expect(limited.counters()).toMatchObject({ total: 8, byMethod: { GetEmailFlow: 8 }, rateLimited: results.filter((r) => r.status === 429).length });
+    const failing = await start({ api: "12", failRate: 1 });
+    const failed = await call(failing, "SaveEmailFlow", { body: {} });
+    expect([500, 503]).toContain(failed.status);
+    expect(failing.counters()).toMatchObject({ byMethod: { SaveEmailFlow: 1 }, injectedFailures: 1 });
+  });
+
   it("writeDelay makes SaveEmailFlow take effect late", async () => {
     const emu = await start({ api: "12", writeDelay: 1000 });
     const flow = await getFlow(emu, 12);
