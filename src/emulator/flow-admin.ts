@@ -15,7 +15,7 @@
 import { caseInsensitive } from "../model/carrier.js";
 import { adminError, type Answer } from "./agent.js";
 import { isObject } from "./bind.js";
-import { presentFlow, saveEmailFlow } from "./flow-handlers.js";
+import { presentEmailFlow, saveEmailFlow } from "./flow-handlers.js";
 import { presentCurrentOption } from "./flow-present.js";
 import { parseJson } from "./json.js";
 import type { FlowRecord, Store } from "./store.js";
@@ -54,15 +54,15 @@ export function flowAdmin(store: Store, method: string, route: string, text: str
     }
     case "GET /flows/<id>": {
       const found = store.getFlowByEmailFlowId(id);
-      return found ? { status: 200, body: presentFlow(store, found) } : adminError(404, `no email flow ${id}`);
+      return found ? { status: 200, body: presentEmailFlow(store, found) } : adminError(404, `no email flow ${id}`);
     }
     case "POST /flows/<id>":
       return withBody(text, (body) => {
         const found = store.getFlowByEmailFlowId(id);
         if (!found) return adminError(404, `no email flow ${id}`);
         // Later keys win in case-insensitive binding, so the partial overrides the stored values.
-        const saved = save(store, { ...presentFlow(store, found), ...body, EmailFlowId: id });
-        return "flow" in saved ? { status: 200, body: presentFlow(store, saved.flow) } : saved;
+        const saved = save(store, { ...presentEmailFlow(store, found), ...body, EmailFlowId: id });
+        return "flow" in saved ? { status: 200, body: presentEmailFlow(store, saved.flow) } : saved;
       });
     default:
       return undefined;
@@ -76,14 +76,14 @@ function createOption(store: Store, body: Json): Answer {
   const flow = store.flowOfStep(splitId);
   if (!flow) return adminError(400, `WorkflowStep ${splitId} does not exist as a step of a flow (name the Split in WorkflowStepId).`);
   if (workflowId !== 0 && workflowId !== flow.WorkflowId) return adminError(400, `WorkflowStep ${splitId} belongs to workflow ${flow.WorkflowId}, not ${workflowId}.`);
-  const edited = presentFlow(store, flow);
+  const edited = presentEmailFlow(store, flow);
   const split = findStep(edited.Steps, splitId)!;
   if (split.StepType !== "Split") return adminError(400, `WorkflowStep ${splitId} is a ${String(split.StepType)} step; options belong to Split steps.`);
   const before = new Set(optionIds(edited.Steps));
   (split.Options as Json[]).push({ ...body, WorkflowStepOptionId: 0 });
   const saved = save(store, edited);
   if (!("flow" in saved)) return saved;
-  const created = optionIds(presentFlow(store, saved.flow).Steps).find((o) => !before.has(o));
+  const created = optionIds(presentEmailFlow(store, saved.flow).Steps).find((o) => !before.has(o));
   return { status: 200, body: presentCurrentOption(store.getOption(created!)!) };
 }
 
@@ -91,7 +91,7 @@ function createOption(store: Store, body: Json): Answer {
 function editOption(store: Store, id: number, edit: (list: unknown[], index: number) => void): Answer {
   const flow = store.flowOfOption(id);
   if (!flow) return adminError(404, `no option ${id}`);
-  const edited = presentFlow(store, flow);
+  const edited = presentEmailFlow(store, flow);
   const place = findOption(edited.Steps, id)!;
   edit(place.list, place.index);
   const saved = save(store, edited);

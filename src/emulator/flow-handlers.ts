@@ -27,7 +27,7 @@ export const FLOW_METHODS: readonly AgentMethod[] = [
       const id = queryInt(req, "emailFlowId");
       if (typeof id !== "number") return id;
       const flow = store.getFlowByEmailFlowId(id);
-      return ok(flow ? presentFlow(store, flow) : null);
+      return ok(flow ? presentEmailFlow(store, flow) : null);
     },
   },
   {
@@ -35,7 +35,7 @@ export const FLOW_METHODS: readonly AgentMethod[] = [
     description: "Replace the existing EmailFlow or creates a new EmailFlow if the id parameter is empty",
     handle: (store, req) => {
       const saved = saveEmailFlow(store, req.body);
-      return saved.ok ? ok(presentFlow(store, saved.flow)) : saved.answer;
+      return saved.ok ? ok(presentEmailFlow(store, saved.flow)) : saved.answer;
     },
   },
   {
@@ -89,7 +89,7 @@ export const FLOW_METHODS: readonly AgentMethod[] = [
   },
 ];
 
-export function presentFlow(store: Store, flow: FlowRecord): Record<string, unknown> {
+export function presentEmailFlow(store: Store, flow: FlowRecord): Record<string, unknown> {
   return presentCurrentFlow(flow, (splitId) => store.optionsOfSplit(splitId));
 }
 

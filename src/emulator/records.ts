@@ -73,6 +73,72 @@ export interface FlowRecord {
   readonly [field: string]: unknown;
 }
 
+/**
+ * Makes records from what a binder gave, handing out ids: steps and options (at any depth) sent
+ * with an id in `keep` keep it, all others get the next one. `claimed` stops one request from
+ * giving the same kept id to two steps or two options.
+ */
+export class RecordBuilder {
+  constructor(
+    public nextOptionId: number,
+    public nextStepId: number,
+  ) {}
+
+  stepId(sent: number, keep: TreeIds, claimed: TreeIds): number {
+    return keptOrNew(sent, keep.steps, claimed.steps, () => this.nextStepId++);
+  }
+
+  optionId(sent: number, keep: TreeIds, claimed: TreeIds): number {
+    return keptOrNew(sent, keep.options, claimed.options, () => this.nextOptionId++);
+  }
+
+  option(b: OptionInput, id: number, splitId: number, workflowId: number, keep: TreeIds, claimed: TreeIds): OptionRecord {
+    const steps = b.steps.map((s, i) => this.step(s, i, this.stepId(s.id, keep, claimed), workflowId, keep, claimed, true));
+    return {
+      WorkflowStepOptionId: id,
+      WorkflowStepId: splitId,
+      WorkflowId: workflowId,
+      Key: b.key,
+      Name: b.name,
+      Rank: b.rank,
+      Steps: steps.sort(byRank),
+      ...b.fields,
+    };
+  }
+
+  /** `withOptions`: a Split inside an option holds its options; a flow's own Split does not (the store indexes those apart). */
+  step(s: StepInput, index: number, id: number, workflowId: number, keep: TreeIds, claimed: TreeIds, withOptions: boolean): StepRecord {
+    const record: Record<string, unknown> = {
+      WorkflowStepId: id,
+      WorkflowId: workflowId,
+      StepType: s.typeName,
+      // The server ranks steps by array order when the client leaves Rank out.
+      Rank: s.rank > 0 ? s.rank : index + 1,
+      ...s.fields,
+    };
+    if (s.typeName === "Split" && withOptions) {
+      record.Options = (s.options ?? []).map((o) => this.option(o, this.optionId(o.id, keep, claimed), id, workflowId, keep, claimed)).sort(byRankThenId);
+    }
+    return record as StepRecord;
+  }
+}
+
+function keptOrNew(sent: number, kept: Set<number>, claimed: Set<number>, next: () => number): number {
+  if (sent > 0 && kept.has(sent) && !claimed.has(sent)) {
+    claimed.add(sent);
+    return sent;
+  }
+  return next();
+}
+
+export function byRank(a: StepRecord, b: StepRecord): number {
+  return a.Rank - b.Rank;
+}
+
+export function byRankThenId(a: OptionRecord, b: OptionRecord): number {
+  return a.Rank - b.Rank || a.WorkflowStepOptionId - b.WorkflowStepOptionId;
+}
+
 export interface TreeIds {
   readonly steps: Set<number>;
   readonly options: Set<number>;

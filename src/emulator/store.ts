@@ -8,6 +8,9 @@
  * (`saveOption`, `deleteOption`), 12 a whole flow (`saveFlow`, `deleteFlow`).
  */
 import {
+  RecordBuilder,
+  byRank,
+  byRankThenId,
   findNestedOption,
   findNestedStep,
   noIds,
@@ -79,8 +82,7 @@ export class Store {
   /** Steps and options nested inside a top-level option → that option's id. */
   private readonly nestedStepOwner = new Map<number, number>();
   private readonly nestedOptionOwner = new Map<number, number>();
-  private nextOptionId = 1;
-  private nextStepId = FIRST_NEW_STEP_ID;
+  private readonly records = new RecordBuilder(1, FIRST_NEW_STEP_ID);
   private nextEmailFlowId = 1;
   private nextWorkflowId = 1;
   readonly api: ApiGeneration;
@@ -91,8 +93,8 @@ export class Store {
     this.api = data.api ?? "10.2";
     for (const flow of data.workflows) this.addFlow(flow);
     for (const option of data.options) this.index(option);
-    this.nextOptionId = Math.max(data.nextOptionId, this.nextOptionId);
-    this.nextStepId = Math.max(data.nextStepId, this.nextStepId);
+    this.records.nextOptionId = Math.max(data.nextOptionId, this.records.nextOptionId);
+    this.records.nextStepId = Math.max(data.nextStepId, this.records.nextStepId);
     this.nextEmailFlowId = Math.max(data.nextEmailFlowId ?? 1, this.nextEmailFlowId);
     this.nextWorkflowId = Math.max(data.nextWorkflowId ?? 1, this.nextWorkflowId);
   }
@@ -104,7 +106,7 @@ export class Store {
     for (const flow of flows) {
       const steps = flow.steps.map((s, i) => {
         for (const o of s.options ?? []) seeded.push({ ...o, workflowStepId: s.id, workflowId: flow.workflowId });
-        return store.stepRecord(s, i, s.id, flow.workflowId, noIds(), noIds(), false);
+        return store.records.step(s, i, s.id, flow.workflowId, noIds(), noIds(), false);
       });
       store.addFlow({ WorkflowId: flow.workflowId, EmailFlowId: flow.emailFlowId, Name: flow.name, ...flow.fields, Steps: steps });
     }
@@ -130,8 +132,8 @@ export class Store {
     return {
       version: 1,
       ...(this.api === "12" ? { api: this.api } : {}),
-      nextOptionId: this.nextOptionId,
-      nextStepId: this.nextStepId,
+      nextOptionId: this.records.nextOptionId,
+      nextStepId: this.records.nextStepId,
       ...(this.api === "12" ? { nextEmailFlowId: this.nextEmailFlowId, nextWorkflowId: this.nextWorkflowId } : {}),
       workflows: this.workflows(),
       options: [...this.options.values()],
@@ -206,9 +208,9 @@ export class Store {
     }
     const target = this.resolveSplit(bound.workflowStepId, bound.workflowId);
     if (!target.ok) return target;
-    const id = previous ? previous.WorkflowStepOptionId : seedId !== undefined && !this.isOptionIdUsed(seedId) ? seedId : this.nextOptionId++;
+    const id = previous ? previous.WorkflowStepOptionId : seedId !== undefined && !this.isOptionIdUsed(seedId) ? seedId : this.records.nextOptionId++;
     const keep = previous ? treeIds(previous) : noIds();
-    const record = this.optionRecord(bound, id, bound.workflowStepId, target.value, keep, noIds());
+    const record = this.records.option(bound, id, bound.workflowStepId, target.value, keep, noIds());
     if (previous) this.unindex(previous);
     this.index(record);
     this.onChange?.();
@@ -272,12 +274,11 @@ export class Store {
     const claimed = noIds();
     const options: OptionRecord[] = [];
     const steps = input.steps.map((s, i) => {
-      const id = this.keptOrNew(s.id, keep.steps, claimed.steps, () => this.nextStepId++);
+      const id = this.records.stepId(s.id, keep, claimed);
       for (const o of s.typeName === "Split" ? (s.options ?? []) : []) {
-        const optionId = this.keptOrNew(o.id, keep.options, claimed.options, () => this.nextOptionId++);
-        options.push(this.optionRecord(o, optionId, id, workflowId, keep, claimed));
+        options.push(this.records.option(o, this.records.optionId(o.id, keep, claimed), id, workflowId, keep, claimed));
       }
-      return this.stepRecord(s, i, id, workflowId, keep, claimed, false);
+      return this.records.step(s, i, id, workflowId, keep, claimed, false);
     });
     const record: FlowRecord = { WorkflowId: workflowId, EmailFlowId: emailFlowId, Name: input.name, ...input.fields, Steps: steps.sort(byRank) };
     if (previous) this.removeFlow(previous);
@@ -320,56 +321,6 @@ export class Store {
     this.flowsByEmailFlow.delete(flow.EmailFlowId);
   }
 
-  private optionRecord(b: OptionInput, id: number, splitId: number, workflowId: number, keep: TreeIds, claimed: TreeIds): OptionRecord {
-    const steps = b.steps.map((s, i) => {
-      const stepId = this.keptOrNew(s.id, keep.steps, claimed.steps, () => this.nextStepId++);
-      return this.stepRecord(s, i, stepId, workflowId, keep, claimed, true);
-    });
-    return {
-      WorkflowStepOptionId: id,
-      WorkflowStepId: splitId,
-      WorkflowId: workflowId,
-      Key: b.key,
-      Name: b.name,
-      Rank: b.rank,
-      Steps: steps.sort(byRank),
-      ...b.fields,
-    };
-  }
-
-  /**
-   * `withOptions`: a Split inside an option holds its options in the record; a flow's own Split
-   * does not (its options are indexed apart). `claimed` stops one request from giving the same
-   * kept id to two steps or two options.
-   */
-  private stepRecord(s: StepInput, index: number, id: number, workflowId: number, keep: TreeIds, claimed: TreeIds, withOptions: boolean): StepRecord {
-    const record: Record<string, unknown> = {
-      WorkflowStepId: id,
-      WorkflowId: workflowId,
-      StepType: s.typeName,
-      // The server ranks steps by array order when the client leaves Rank out.
-      Rank: s.rank > 0 ? s.rank : index + 1,
-      ...s.fields,
-    };
-    if (s.typeName === "Split" && withOptions) {
-      record.Options = (s.options ?? [])
-        .map((o) => {
-          const optionId = this.keptOrNew(o.id, keep.options, claimed.options, () => this.nextOptionId++);
-          return this.optionRecord(o, optionId, id, workflowId, keep, claimed);
-        })
-        .sort(byRankThenId);
-    }
-    return record as StepRecord;
-  }
-
-  private keptOrNew(sent: number, kept: Set<number>, claimed: Set<number>, next: () => number): number {
-    if (sent > 0 && kept.has(sent) && !claimed.has(sent)) {
-      claimed.add(sent);
-      return sent;
-    }
-    return next();
-  }
-
   private addFlow(flow: FlowRecord): void {
     this.flows.set(flow.WorkflowId, flow);
     this.flowsByEmailFlow.set(flow.EmailFlowId, flow);
@@ -377,7 +328,7 @@ export class Store {
     this.nextEmailFlowId = Math.max(this.nextEmailFlowId, flow.EmailFlowId + 1);
     for (const step of flow.Steps) {
       this.flowSteps.set(step.WorkflowStepId, { flow, step });
-      this.nextStepId = Math.max(this.nextStepId, step.WorkflowStepId + 1);
+      this.records.nextStepId = Math.max(this.records.nextStepId, step.WorkflowStepId + 1);
     }
   }
 
@@ -392,9 +343,9 @@ export class Store {
     for (const s of tree.steps) this.nestedStepOwner.set(s, id);
     for (const o of tree.options) this.nestedOptionOwner.set(o, id);
     // Only a loaded data file can hold ids the counters have not handed out yet.
-    if (id >= this.nextOptionId) this.nextOptionId = id + 1;
-    for (const o of tree.options) if (o >= this.nextOptionId) this.nextOptionId = o + 1;
-    for (const s of tree.steps) if (s >= this.nextStepId) this.nextStepId = s + 1;
+    if (id >= this.records.nextOptionId) this.records.nextOptionId = id + 1;
+    for (const o of tree.options) if (o >= this.records.nextOptionId) this.records.nextOptionId = o + 1;
+    for (const s of tree.steps) if (s >= this.records.nextStepId) this.records.nextStepId = s + 1;
   }
 
   private unindex(option: OptionRecord): void {
@@ -420,12 +371,4 @@ export interface SeedFlowInput {
 
 function fail(errorType: string, message: string): { ok: false; error: StoreError } {
   return { ok: false, error: { errorType, message } };
-}
-
-function byRank(a: StepRecord, b: StepRecord): number {
-  return a.Rank - b.Rank;
-}
-
-function byRankThenId(a: OptionRecord, b: OptionRecord): number {
-  return a.Rank - b.Rank || a.WorkflowStepOptionId - b.WorkflowStepOptionId;
 }
