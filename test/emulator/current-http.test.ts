@@ -257,7 +257,7 @@ describe("api 12: faults", () => {
   });
 
   it("writeDelay makes SaveEmailFlow take effect late", async () => {
-    const emu = await start({ api: "12", writeDelay: 1000 });
+    const emu = await start({ api: "12", writeDelay: 1500 });
     const flow = await getFlow(emu, 12);
     const saving = call(emu, "SaveEmailFlow", { body: { ...flow, Name: "Late" } });
     expect((await getFlow(emu, 12)).Name).toBe("Onboarding");
