@@ -4,7 +4,8 @@
  */
 import type { Command } from "commander";
 import { WfsyncError } from "../errors.js";
-import { DEFAULT_PASSWORD, DEFAULT_USERNAME, startEmulator, type EmulatorOptions, type RunningEmulator } from "../emulator/index.js";
+import { API_GENERATIONS, DEFAULT_PASSWORD, DEFAULT_USERNAME, startEmulator, type ApiGeneration, type EmulatorOptions, type RunningEmulator } from "../emulator/index.js";
+import { globalOptions } from "./global.js";
 import { runCommand } from "./output.js";
 
 /** The port `wfsync init` writes into sync.config.ts, so the two work together out of the box. */
@@ -13,6 +14,7 @@ export const DEFAULT_EMULATOR_PORT = 8765;
 const MAX_FLOWS_SHOWN = 10;
 
 interface EmulatorFlags {
+  api: string;
   port: string;
   host: string;
   data?: string;
@@ -28,10 +30,18 @@ interface EmulatorFlags {
 }
 
 const HELP = `
-Serves POST {base}/api/v1/Agents/Workflow/<Method> (also under any path prefix, e.g.
-{base}/Cust12345/api/...) for SaveWorkflowStepOption, GetWorkflowStepOption,
-DeleteWorkflowStepOption, CreateDefaultWorkflowStepOption, GetWorkflowStep,
-CreateDefaultWorkflowStepFromType and GetEmailFlow.
+Profiles (--api): which SuperOffice servers it answers like.
+  10.2  servers 10.2.4–10.2.9 (the default): options saved one at a time.
+        POST {base}/api/v1/Agents/Workflow/<Method> for SaveWorkflowStepOption,
+        GetWorkflowStepOption, DeleteWorkflowStepOption, CreateDefaultWorkflowStepOption,
+        GetWorkflowStep, CreateDefaultWorkflowStepFromType and GetEmailFlow.
+  12    SuperOffice 12.x (current API generation; 10.2.10 and later, every Online tenant):
+        options saved inside the whole flow. GetEmailFlow, SaveEmailFlow, CreateDefaultEmailFlow,
+        DeleteEmailFlow, GetWorkflowStep, GetWorkflowStepOption,
+        CreateDefaultWorkflowStepFromType, CreateDefaultWorkflowStepOptionFromType; the
+        per-option methods answer 404, as on such a server.
+Both: the EmailFlows archive (POST {base}/api/v1/Agents/Archive/GetArchiveListByColumns), and
+any path prefix before /api (e.g. {base}/Cust12345/api/...).
 
 Credentials: each of --username/--password, --token, --ticket, --app-token falls back to
 WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN, so a client
@@ -44,10 +54,11 @@ workflows/). --data FILE loads FILE if it exists (else starts from the seed) and
 change to it atomically.
 
 Admin (no credentials, never throttled): GET {base}/__emulator/ lists the routes: counters,
-data, out-of-band option changes (drift), reset, faults, accepted credentials.
+data, out-of-band option and flow changes (drift), reset, faults, accepted credentials.
 
 Examples:
   $ wfsync emulator
+  $ wfsync emulator --api 12
   $ wfsync emulator --port 0 --data .wfsync/emulator.json
   $ wfsync emulator --latency 20 --rate-limit 10 --fail-rate 0.05
 `;
@@ -55,7 +66,7 @@ Examples:
 export function registerEmulatorCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command("emulator")
-    .description("run a local SuperOffice WebAPI (Workflow agent, servers 10.2.4–10.2.9) to try wfsync without a tenant")
+    .description("run a local SuperOffice WebAPI (Workflow agent; servers 10.2.4–10.2.9, or 12.x with --api 12) to try wfsync without a tenant")
     .option("-p, --port <port>", "port to listen on; 0 picks a free one", String(DEFAULT_EMULATOR_PORT))
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--data <file>", "keep all data in this JSON file across restarts")
@@ -69,7 +80,8 @@ export function registerEmulatorCommand(program: Command, setExit: (code: number
     .option("--ticket <ticket>", "accepted SOTicket (default: WFSYNC_TICKET)")
     .option("--app-token <token>", "SO-AppToken required with SOTicket (default: WFSYNC_APP_TOKEN)")
     .addHelpText("after", HELP)
-    .action((flags: EmulatorFlags) => runCommand(setExit, () => runEmulator(flags)));
+    // --api is the global option (the generation a client speaks, here the one to play).
+    .action((flags: Omit<EmulatorFlags, "api">, cmd: Command) => runCommand(setExit, () => runEmulator({ ...flags, api: globalOptions(cmd).api ?? "10.2" })));
 }
 
 export async function runEmulator(flags: EmulatorFlags): Promise<number> {
@@ -92,7 +104,11 @@ export async function runEmulator(flags: EmulatorFlags): Promise<number> {
 
 function emulatorOptions(flags: EmulatorFlags): EmulatorOptions {
   const optional = <T>(value: T | undefined, make: (v: T) => EmulatorOptions): EmulatorOptions => (value === undefined ? {} : make(value));
+  if (!(API_GENERATIONS as readonly string[]).includes(flags.api)) {
+    throw new WfsyncError("E_EMULATOR_OPTION", `--api must be ${API_GENERATIONS.join(" or ")}, got ${JSON.stringify(flags.api)}`);
+  }
   return {
+    api: flags.api as ApiGeneration,
     port: number("--port", flags.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "an integer 0..65535"),
     host: flags.host,
     username: flags.username,
@@ -116,7 +132,8 @@ function number(flag: string, text: string, valid: (n: number) => boolean, expec
 
 function summary(emu: RunningEmulator, flags: EmulatorFlags): string[] {
   const lines = [
-    "wfsync emulator: SuperOffice WebAPI, Workflow agent (servers 10.2.4–10.2.9)",
+    `wfsync emulator: SuperOffice WebAPI, Workflow agent (${emu.api === "12" ? "SuperOffice 12.x, current API generation" : "servers 10.2.4–10.2.9"})`,
+    `  api:    ${emu.api}${emu.api === "12" ? " (options saved inside the whole flow: SaveEmailFlow)" : " (options saved one at a time; --api 12 for SuperOffice 12.x)"}`,
     `  agent:  ${emu.url}/api/v1/Agents/Workflow/<Method>`,
     `  auth:   ${emu.authDescription}`,
   ];

@@ -23,7 +23,7 @@ export function addGlobalOptions(program: Command): Command {
     .option("--url <base>", "installation base URL, e.g. https://online.superoffice.com/Cust12345 (overrides WFSYNC_URL and config)", httpUrl)
     .option("--log-level <level>", "stderr log level: fatal, error, warn, info, debug, trace, silent", "warn")
     .option("--log-file <path>", "also write JSON logs to this file")
-    .option("--api <generation>", "SuperOffice API generation: 10.2 (10.2.4–10.2.9) or 12 (10.2.10 → 12.x, Online); default: ask the server");
+    .option("--api <generation>", "SuperOffice API generation: 10.2 (10.2.4–10.2.9) or 12 (10.2.10 → 12.x, Online); default: ask the server (emulator: the one to play, default 10.2)");
 }
 
 export function globalOptions(cmd: Command): GlobalOptions {

@@ -18,6 +18,8 @@ export function buildProgram(setExit: (code: number) => void, commands: readonly
     .description("Workflow-as-code for SuperOffice CRM Flows: typed split options, planned and pushed to a tenant.")
     .version(packageVersion(), "-V, --version");
   addGlobalOptions(program)
+    // Every command's --help lists the global options too (--config, --url, --api, …).
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError()
     .exitOverride();
   for (const register of commands) register(program, setExit);

@@ -1,34 +1,16 @@
 /**
- * The Workflow agent methods the emulator answers (docs/superoffice-api.md, "Calls"). Each takes the
- * bound query and the parsed body and returns status and body; HTTP, auth and faults are
- * http.ts's business.
+ * The Workflow agent methods of the per-option generation (10.2: servers 10.2.4–10.2.9; see
+ * docs/superoffice-api.md, "Calls"). Each takes the bound query and the parsed body and returns
+ * status and body.
  */
 import { caseInsensitive } from "../model/carrier.js";
 import { resolveStepType } from "../model/steps.js";
+import { bodyOrQueryInt, invalid, ok, queryInt, refused, type AgentMethod, type AgentRequest, type AgentResponse } from "./agent.js";
 import { Binder, formatProblems, isObject, stepTypeName } from "./bind.js";
-import { blankOption, blankStep, invalidRequestBody, presentFlow, presentOption, presentStep, soErrorBody } from "./present.js";
+import { blankOption, blankStep, presentFlow, presentOption, presentStep } from "./present.js";
 import type { Store } from "./store.js";
 
-export interface AgentRequest {
-  /** Query parameters with lower-cased names (the server matches them case-insensitively). */
-  readonly query: ReadonlyMap<string, string>;
-  /** The parsed JSON body; null when there was none. */
-  readonly body: unknown;
-}
-
-export interface AgentResponse {
-  readonly status: number;
-  /** undefined: no body at all (204). `null` is sent as the JSON `null`. */
-  readonly body?: unknown;
-}
-
-interface AgentMethod {
-  readonly name: string;
-  readonly description: string;
-  readonly handle: (store: Store, req: AgentRequest) => AgentResponse;
-}
-
-const METHODS: readonly AgentMethod[] = [
+export const PER_OPTION_METHODS: readonly AgentMethod[] = [
   {
     name: "SaveWorkflowStepOption",
     description: "Replace the existing WorkflowStepOption or creates a new WorkflowStepOption if the id parameter is empty",
@@ -92,65 +74,10 @@ const METHODS: readonly AgentMethod[] = [
   },
 ];
 
-const BY_LOWER_NAME = new Map(METHODS.map((m) => [m.name.toLowerCase(), m]));
-
-/** The method of an agent URL, matched case-insensitively as ASP.NET routing does. */
-export function findAgentMethod(name: string): AgentMethod | undefined {
-  return BY_LOWER_NAME.get(name.toLowerCase());
-}
-
-
-/**
- * A GET on an agent URL: the real server answers a short description of the method instead of
- * running it. Its exact shape is inferred.
- */
-export function describeAgentMethod(method: AgentMethod): AgentResponse {
-  return ok({ Agent: "Workflow", Method: method.name, HttpMethod: "POST", Description: method.description });
-}
-
 function saveWorkflowStepOption(store: Store, req: AgentRequest): AgentResponse {
   const binder = new Binder();
   const option = binder.option(req.body, "");
   if (!option || binder.problems.length > 0) return invalid(formatProblems(binder.problems));
   const saved = store.saveOption(option);
   return saved.ok ? ok(presentOption(saved.value)) : refused(saved.error.errorType, saved.error.message, "SaveWorkflowStepOption");
-}
-
-function ok(body: unknown): AgentResponse {
-  return { status: 200, body };
-}
-
-function invalid(detail: string): AgentResponse {
-  return { status: 400, body: invalidRequestBody(detail) };
-}
-
-/**
- * A request that binds but that the server refuses (unknown id, option on a non-Split step).
- * Status 400 with the REST error object: inferred, as no captured answer shows one.
- */
-function refused(errorType: string, message: string, source: string): AgentResponse {
-  return { status: 400, body: soErrorBody(errorType, message, source) };
-}
-
-function parseIntParam(value: string): number | undefined {
-  return /^\s*-?\d{1,10}\s*$/.test(value) ? Number(value) : undefined;
-}
-
-function queryInt(req: AgentRequest, name: string): number | AgentResponse {
-  const value = req.query.get(name.toLowerCase());
-  if (value === undefined) return invalid(`The query parameter '${name}' is required.`);
-  const n = parseIntParam(value);
-  return n === undefined ? invalid(`The query parameter '${name}' must be an integer, got ${JSON.stringify(value)}.`) : n;
-}
-
-/** GetWorkflowStep takes a request body; the query is accepted too, for hand-written calls. */
-function bodyOrQueryInt(req: AgentRequest, name: string): number | AgentResponse {
-  if (isObject(req.body)) {
-    const binder = new Binder();
-    const raw = caseInsensitive(req.body).get(name.toLowerCase());
-    if (raw === undefined) return invalid(`${name} is required.`);
-    const n = binder.int(raw, name);
-    return binder.problems.length > 0 ? invalid(formatProblems(binder.problems)) : n;
-  }
-  return queryInt(req, name);
 }

@@ -1,18 +1,20 @@
 /**
- * The HTTP side: routing (`…/api/v1/Agents/Workflow/<Method>` under any path prefix, so a
- * tenant-like base such as `http://127.0.0.1:PORT/Cust1` works; admin routes at
- * `/__emulator/`), the order a call goes through (count → rate limit → latency → injected
- * failure → auth → method), and JSON in and out.
+ * The HTTP side: routing (`…/api/v1/Agents/<Agent>/<Method>` — the Workflow and Archive agents —
+ * and `…/api/v1/archive/<Provider>`, under any path prefix, so a tenant-like base such as
+ * `http://127.0.0.1:PORT/Cust1` works; admin routes at `/__emulator/`), the order a call goes
+ * through (count → rate limit → latency → injected failure → auth → method), and JSON in and out.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleAdmin } from "./admin.js";
+import { describeAgentMethod, type AgentResponse } from "./agent.js";
 import type { EmulatorState } from "./state.js";
 import { checkAuthorization } from "./auth.js";
-import { describeAgentMethod, findAgentMethod, type AgentResponse } from "./handlers.js";
 import { parseJson } from "./json.js";
 import { invalidRequestBody, notFoundBody, soErrorBody } from "./present.js";
 
-const AGENT_PATH = /^(.*?)\/api\/v1\/agents\/workflow\/([^/]+)\/?$/i;
+const AGENT_PATH = /^(.*?)\/api\/v1\/agents\/([^/]+)\/([^/]+)\/?$/i;
+const ARCHIVE_PATH = /^(.*?)\/api\/v1\/archive\/([^/]+)\/?$/i;
+const AGENTS = ["Workflow", "Archive"];
 export const ADMIN_PREFIX = "/__emulator";
 
 export function createRequestListener(state: EmulatorState): (req: IncomingMessage, res: ServerResponse) => void {
@@ -36,21 +38,35 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
     send(res, answer.status, answer.body);
     return;
   }
-  const m = AGENT_PATH.exec(path);
-  if (m) {
-    await agentCall(state, req, res, safeDecode(m[2]!), search);
+  const agent = AGENT_PATH.exec(path);
+  const controller = agent ? AGENTS.find((a) => a.toLowerCase() === safeDecode(agent[2]!).toLowerCase()) : undefined;
+  if (agent && controller) {
+    await agentCall(state, req, res, controller, safeDecode(agent[3]!), search);
+    return;
+  }
+  const archive = ARCHIVE_PATH.exec(path);
+  if (archive) {
+    await agentCall(state, req, res, "rest-archive", safeDecode(archive[2]!), search);
     return;
   }
   if (path === "/" && req.method === "GET") {
-    send(res, 200, { emulator: "wfsync", agent: `${state.url}/api/v1/Agents/Workflow/`, admin: `${state.url}${ADMIN_PREFIX}/` });
+    send(res, 200, {
+      emulator: "wfsync",
+      api: state.profile.api,
+      server: state.profile.servers,
+      agent: `${state.url}/api/v1/Agents/Workflow/`,
+      archive: `${state.url}/api/v1/Agents/Archive/GetArchiveListByColumns`,
+      admin: `${state.url}${ADMIN_PREFIX}/`,
+    });
     return;
   }
   await readBody(req, state.maxBodyBytes);
-  send(res, 404, notFoundBody(url, "The emulator answers the Workflow agent only: {base}/api/v1/Agents/Workflow/<Method>."));
+  send(res, 404, notFoundBody(url, "The emulator answers the Workflow and Archive agents only: {base}/api/v1/Agents/Workflow/<Method>."));
 }
 
-async function agentCall(state: EmulatorState, req: IncomingMessage, res: ServerResponse, name: string, search: string): Promise<void> {
-  const method = findAgentMethod(name);
+/** `controller` is Workflow, Archive, or "rest-archive" for `GET …/api/v1/archive/<Provider>`. */
+async function agentCall(state: EmulatorState, req: IncomingMessage, res: ServerResponse, controller: string, name: string, search: string): Promise<void> {
+  const method = state.profile.findMethod(controller, name);
   const counters = state.counters;
   let injected = false;
   let ended = false;
@@ -92,14 +108,18 @@ async function agentCall(state: EmulatorState, req: IncomingMessage, res: Server
     return;
   }
   if (!method) {
-    send(res, 404, notFoundBody(req.url ?? "", `No action was found on the controller 'Workflow' that matches the name '${name}'.`));
+    send(res, 404, notFoundBody(req.url ?? "", `No action was found on the controller '${controller}' that matches the name '${name}'.`));
     return;
   }
-  if (req.method === "GET") {
-    sendAnswer(res, describeAgentMethod(method));
+  if (req.method === "GET" && !method.get) {
+    sendAnswer(res, describeAgentMethod(controller, method));
     return;
   }
-  if (req.method !== "POST") {
+  if (method.get && req.method !== "GET") {
+    send(res, 405, { Message: `The requested resource does not support http method '${req.method}'.` }, { Allow: "GET" });
+    return;
+  }
+  if (!method.get && req.method !== "POST") {
     send(res, 405, { Message: `The requested resource does not support http method '${req.method}'.` }, { Allow: "GET, POST" });
     return;
   }
@@ -114,16 +134,13 @@ async function agentCall(state: EmulatorState, req: IncomingMessage, res: Server
   }
   const request = { query: queryMap(search), body: parsed.value };
   const { writeDelay } = state.faults.settings;
-  if (writeDelay > 0 && WRITES.has(method.name)) {
+  if (writeDelay > 0 && state.profile.writes.has(method.name)) {
     // The write happens late, whether or not the client is still waiting for its answer.
     setTimeout(() => sendAnswer(res, method.handle(state.store, request)), Math.max(0, arrived + writeDelay - performance.now()));
     return;
   }
   sendAnswer(res, method.handle(state.store, request));
 }
-
-/** Agent methods that change data (what `writeDelay` slows down). */
-const WRITES = new Set(["SaveWorkflowStepOption", "DeleteWorkflowStepOption"]);
 
 function safeDecode(segment: string): string {
   try {

@@ -1,7 +1,9 @@
 /**
- * The emulator: a local server answering like a SuperOffice 10.2.4–10.2.9 installation for the
- * Workflow agent calls wfsync uses. `startEmulator` runs it in-process (tests, benchmarks,
- * demo); `wfsync emulator` (src/cli/emulator.ts) runs it from the command line.
+ * The emulator: a local server answering like a SuperOffice installation for the Workflow agent
+ * calls wfsync uses (and the EmailFlows archive), as a 10.2.4–10.2.9 server (`api: "10.2"`, the
+ * default) or a 12.x one (`api: "12"`; docs/api-generations.md). `startEmulator` runs it
+ * in-process (tests, benchmarks, demo); `wfsync emulator` (src/cli/emulator.ts) runs it from the
+ * command line.
  */
 import { mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -12,18 +14,25 @@ import { describeCredentials, resolveCredentials, type AcceptedCredentials, type
 import { Faults, checkFaults, type CountersSnapshot, type FaultSettings } from "./faults.js";
 import { createRequestListener } from "./http.js";
 import { DataFile, readDataFile } from "./persist.js";
-import { DEMO_SEED, parseSeed, readSeedFile } from "./seed.js";
+import { API_GENERATIONS, profileFor, type ApiGeneration, type Profile } from "./profile.js";
+import { DEMO_SEED, readSeedFile } from "./seed.js";
 import { EmulatorState } from "./state.js";
-import { Store, type FlowRecord, type StoreData } from "./store.js";
+import { Store, type FlowRecord, type SeedFlowInput, type StoreData } from "./store.js";
 
-export { DEMO_SEED, parseSeed } from "./seed.js";
-export { ADMIN_ROUTES } from "./admin.js";
+export { DEMO_SEED, parseFlowSeed, parseSeed } from "./seed.js";
+export { ADMIN_ROUTES, adminRoutes } from "./admin.js";
+export { API_GENERATIONS, type ApiGeneration } from "./profile.js";
 export { DEFAULT_PASSWORD, DEFAULT_USERNAME } from "./auth.js";
 export type { AcceptedCredentials, CredentialOptions } from "./auth.js";
 export type { CountersSnapshot, FaultSettings } from "./faults.js";
 export type { FlowRecord, OptionRecord, StepRecord, StoreData } from "./store.js";
 
 export interface EmulatorOptions extends CredentialOptions, Partial<FaultSettings> {
+  /**
+   * The server generation to play: "10.2" (10.2.4–10.2.9, options saved one at a time; the
+   * default) or "12" (10.2.10 – 12.x: whole-flow saves, option kinds, no per-option routes).
+   */
+  api?: ApiGeneration;
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Default 127.0.0.1: the emulator is for this machine only. */
@@ -49,6 +58,10 @@ export interface EmulatorOptions extends CredentialOptions, Partial<FaultSetting
 export interface RunningEmulator {
   /** The installation base, e.g. http://127.0.0.1:41234; the agent is at `${url}/api/v1/Agents/Workflow/`. */
   readonly url: string;
+  /** The server generation it plays. */
+  readonly api: ApiGeneration;
+  /** Which servers it answers like, in words ("SuperOffice 12.x (current API generation)"). */
+  readonly servers: string;
   readonly host: string;
   readonly port: number;
   /** The credentials accepted now (see setCredentials). */
@@ -79,15 +92,20 @@ const CLOSE_GRACE_MS = 1000;
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const faultProblem = checkFaults(options);
   if (faultProblem) throw new WfsyncError("E_EMULATOR_OPTION", `Invalid fault setting: ${faultProblem}`);
-  const { seed, seedSource } = await loadSeed(options);
-  const saved = options.dataFile === undefined ? undefined : await readDataFile(options.dataFile);
-  const store = saved ? new Store(saved) : Store.fromSeed(seed);
+  const api = options.api ?? "10.2";
+  if (!API_GENERATIONS.includes(api)) {
+    throw new WfsyncError("E_EMULATOR_OPTION", `Invalid api ${JSON.stringify(api)}: expected ${API_GENERATIONS.map((a) => `"${a}"`).join(" or ")}`);
+  }
+  const profile = profileFor(api);
+  const { seed, seedSource } = await loadSeed(options, profile);
+  const saved = options.dataFile === undefined ? undefined : await readDataFile(options.dataFile, api);
+  const store = saved ? new Store(saved) : profile.freshStore(seed);
   const credentials = resolveCredentials(options, options.env ?? process.env);
   const faults = new Faults(
     { latency: options.latency, rateLimit: options.rateLimit, failRate: options.failRate, writeDelay: options.writeDelay },
     options.random,
   );
-  const state = new EmulatorState(seed, store, faults, credentials, options.maxBodyBytes ?? DEFAULT_MAX_BODY);
+  const state = new EmulatorState(profile, seed, store, faults, credentials, options.maxBodyBytes ?? DEFAULT_MAX_BODY);
 
   let dataFile: DataFile | undefined;
   if (options.dataFile !== undefined) {
@@ -108,6 +126,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let closing: Promise<void> | undefined;
   return {
     url,
+    api,
+    servers: profile.servers,
     host,
     port,
     get credentials() {
@@ -134,10 +154,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 }
 
-async function loadSeed(options: EmulatorOptions): Promise<{ seed: ReturnType<typeof parseSeed>; seedSource: RunningEmulator["dataSource"] }> {
-  if (options.seed !== undefined) return { seed: parseSeed(options.seed), seedSource: "seed" };
-  if (options.seedFile !== undefined) return { seed: await readSeedFile(options.seedFile), seedSource: "seed file" };
-  return { seed: parseSeed(DEMO_SEED, "built-in demo seed"), seedSource: "demo seed" };
+async function loadSeed(options: EmulatorOptions, profile: Profile): Promise<{ seed: readonly SeedFlowInput[]; seedSource: RunningEmulator["dataSource"] }> {
+  const parse = (raw: unknown, source: string): SeedFlowInput[] => [...profile.parseSeed(raw, source)];
+  if (options.seed !== undefined) return { seed: parse(options.seed, "seed"), seedSource: "seed" };
+  if (options.seedFile !== undefined) return { seed: await readSeedFile(options.seedFile, parse), seedSource: "seed file" };
+  return { seed: parse(DEMO_SEED, "built-in demo seed"), seedSource: "demo seed" };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

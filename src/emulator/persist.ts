@@ -8,7 +8,7 @@ import { open, readFile, rename, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { WfsyncError } from "../errors.js";
-import type { FlowRecord, OptionRecord, StoreData } from "./store.js";
+import type { ApiGeneration, FlowRecord, OptionRecord, StoreData } from "./store.js";
 
 export class DataFile {
   private timer: NodeJS.Timeout | undefined;
@@ -93,8 +93,11 @@ export async function writeAtomically(file: string, text: string): Promise<void>
   }
 }
 
-/** Reads a data file; undefined when it does not exist yet (the seed is used then). */
-export async function readDataFile(file: string): Promise<StoreData | undefined> {
+/**
+ * Reads a data file; undefined when it does not exist yet (the seed is used then). A file made
+ * by the other generation is refused: their flows and options differ in shape.
+ */
+export async function readDataFile(file: string, api: ApiGeneration = "10.2"): Promise<StoreData | undefined> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -114,7 +117,14 @@ export async function readDataFile(file: string): Promise<StoreData | undefined>
       detail: "Delete it (or pass another --data file) to start again from the seed.",
     });
   }
-  return raw as StoreData;
+  const data = raw as StoreData;
+  const made = data.api ?? "10.2";
+  if (made !== api) {
+    throw new WfsyncError("E_EMULATOR_DATA", `Data file ${file} was written by an emulator playing API generation ${made}, not ${api}`, {
+      detail: `Start it with --api ${made}, or pass another --data file (or delete this one) to start from the seed.`,
+    });
+  }
+  return data;
 }
 
 /** The file is the emulator's own, so a shape check of its records is enough. */
@@ -122,6 +132,7 @@ function checkData(raw: unknown): string | undefined {
   if (typeof raw !== "object" || raw === null) return "not an object";
   const d = raw as Partial<Record<keyof StoreData, unknown>>;
   if (d.version !== 1) return `unknown version ${JSON.stringify(d.version)} (expected 1)`;
+  if (d.api !== undefined && d.api !== "12") return `unknown api ${JSON.stringify(d.api)}`;
   if (!Number.isInteger(d.nextOptionId) || !Number.isInteger(d.nextStepId)) return "nextOptionId/nextStepId missing";
   if (!Array.isArray(d.workflows) || !d.workflows.every(isFlow)) return "workflows malformed";
   if (!Array.isArray(d.options) || !d.options.every(isOption)) return "options malformed";

@@ -8,9 +8,9 @@ import { STEP_TYPES, defaultFieldValue, type FieldKind, type StepTypeName } from
 import type { FlowRecord, OptionRecord, StepRecord, Store } from "./store.js";
 
 /** Rights as a server grants them to an administrator (shape from captured SaveEmailFlow answers). */
-const TABLE_RIGHT = Object.freeze({ Mask: "Select, Update, Insert, Delete", Reason: "" });
+export const TABLE_RIGHT = Object.freeze({ Mask: "Select, Update, Insert, Delete", Reason: "" });
 
-function fieldProperty(fieldType: string, fieldLength: number) {
+export function fieldProperty(fieldType: string, fieldLength: number) {
   return Object.freeze({ FieldRight: Object.freeze({ Mask: "Update", Reason: "" }), FieldType: fieldType, FieldLength: fieldLength });
 }
 
@@ -25,7 +25,7 @@ const OPTION_FIELD_PROPERTIES = Object.freeze({
   Rank: fieldProperty("System.Int32", 4),
 });
 
-const FLOW_FIELD_PROPERTIES = Object.freeze({
+export const FLOW_FIELD_PROPERTIES = Object.freeze({
   EmailFlowId: fieldProperty("System.Int32", 4),
   Name: fieldProperty("System.String", 255),
 });

@@ -1,11 +1,13 @@
 /**
- * Everything one running emulator holds: its data (replaceable by a reset to the seed), the
- * data file that follows it, faults, counters and the credentials it accepts.
+ * Everything one running emulator holds: the generation it plays, its data (replaceable by a
+ * reset to the seed), the data file that follows it, faults, counters and the credentials it
+ * accepts.
  */
 import type { AcceptedCredentials } from "./auth.js";
 import { Counters, Faults } from "./faults.js";
 import type { DataFile } from "./persist.js";
-import { Store, type SeedFlowInput } from "./store.js";
+import type { Profile } from "./profile.js";
+import type { SeedFlowInput, Store } from "./store.js";
 
 export class EmulatorState {
   readonly counters = new Counters();
@@ -15,6 +17,7 @@ export class EmulatorState {
   private dataFile: DataFile | undefined;
 
   constructor(
+    readonly profile: Profile,
     private readonly seed: readonly SeedFlowInput[],
     store: Store,
     readonly faults: Faults,
@@ -37,7 +40,7 @@ export class EmulatorState {
 
   /** Back to the seed (flows, no options beyond the seed's, counters for ids restarted). */
   reset(): void {
-    this.current = Store.fromSeed(this.seed);
+    this.current = this.profile.freshStore(this.seed);
     if (this.dataFile) {
       const file = this.dataFile;
       this.current.onChange = () => file.schedule();

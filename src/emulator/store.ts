@@ -3,29 +3,56 @@
  * by id and by split, and the steps and options nested inside an option by id, so no request
  * scans all options. Records are never mutated once stored (a save stores a new record), which
  * lets answers and snapshots share them safely.
+ *
+ * Both generations keep their data here in the same shape: 10.2 changes one option at a time
+ * (`saveOption`, `deleteOption`), 12 a whole flow (`saveFlow`, `deleteFlow`).
  */
-import type { BoundOption, BoundStep } from "./bind.js";
 import {
+  RecordBuilder,
+  byRank,
+  byRankThenId,
   findNestedOption,
   findNestedStep,
   noIds,
   treeIds,
   withoutNestedOption,
   type FlowRecord,
+  type OptionInput,
   type OptionRecord,
+  type StepInput,
   type StepRecord,
   type TreeIds,
 } from "./records.js";
 
-export type { FlowRecord, OptionRecord, StepRecord } from "./records.js";
+export type { FlowRecord, OptionInput, OptionRecord, StepInput, StepRecord } from "./records.js";
+
+/** Which server generation the data was made on (docs/api-generations.md). */
+export type ApiGeneration = "10.2" | "12";
 
 /** Everything the emulator holds: the `--data` file's content and `GET /__emulator/data`. */
 export interface StoreData {
   readonly version: 1;
+  /** Absent: 10.2 (files written before generation 12 existed have none). */
+  readonly api?: "12";
   readonly nextOptionId: number;
   readonly nextStepId: number;
+  /** Generation 12, where SaveEmailFlow creates flows. */
+  readonly nextEmailFlowId?: number;
+  readonly nextWorkflowId?: number;
+  /** Flows; their own Split steps without `Options` (those are `options`). */
   readonly workflows: readonly FlowRecord[];
+  /** The options of every flow's Split steps (top-level options), with their nested ones inside. */
   readonly options: readonly OptionRecord[];
+}
+
+/** What SaveEmailFlow stores (generation 12): the flow's own fields are the caller's business. */
+export interface FlowInput {
+  /** 0 creates a flow. */
+  readonly emailFlowId: number;
+  readonly name: string;
+  readonly steps: readonly StepInput[];
+  /** Every other field of the record, PascalCase. */
+  readonly fields: Readonly<Record<string, unknown>>;
 }
 
 /** A refused operation, answered with SuperOffice's REST error object. */
@@ -55,28 +82,33 @@ export class Store {
   /** Steps and options nested inside a top-level option → that option's id. */
   private readonly nestedStepOwner = new Map<number, number>();
   private readonly nestedOptionOwner = new Map<number, number>();
-  private nextOptionId = 1;
-  private nextStepId = FIRST_NEW_STEP_ID;
+  private readonly records = new RecordBuilder(1, FIRST_NEW_STEP_ID);
+  private nextEmailFlowId = 1;
+  private nextWorkflowId = 1;
+  readonly api: ApiGeneration;
   /** Called after every mutation (the data file's writer listens). */
   onChange: (() => void) | undefined;
 
   constructor(data: StoreData) {
+    this.api = data.api ?? "10.2";
     for (const flow of data.workflows) this.addFlow(flow);
     for (const option of data.options) this.index(option);
-    this.nextOptionId = Math.max(data.nextOptionId, this.nextOptionId);
-    this.nextStepId = Math.max(data.nextStepId, this.nextStepId);
+    this.records.nextOptionId = Math.max(data.nextOptionId, this.records.nextOptionId);
+    this.records.nextStepId = Math.max(data.nextStepId, this.records.nextStepId);
+    this.nextEmailFlowId = Math.max(data.nextEmailFlowId ?? 1, this.nextEmailFlowId);
+    this.nextWorkflowId = Math.max(data.nextWorkflowId ?? 1, this.nextWorkflowId);
   }
 
   /** Builds a store from seeded flows; options under their splits get ids here. */
-  static fromSeed(flows: readonly SeedFlowInput[]): Store {
-    const store = new Store({ version: 1, nextOptionId: 1, nextStepId: FIRST_NEW_STEP_ID, workflows: [], options: [] });
-    const seeded: BoundOption[] = [];
+  static fromSeed(flows: readonly SeedFlowInput[], api: ApiGeneration = "10.2"): Store {
+    const store = new Store({ version: 1, ...(api === "12" ? { api } : {}), nextOptionId: 1, nextStepId: FIRST_NEW_STEP_ID, workflows: [], options: [] });
+    const seeded: OptionInput[] = [];
     for (const flow of flows) {
       const steps = flow.steps.map((s, i) => {
         for (const o of s.options ?? []) seeded.push({ ...o, workflowStepId: s.id, workflowId: flow.workflowId });
-        return store.stepRecord(s, i, flow.workflowId, noIds(), new Set(), true);
+        return store.records.step(s, i, s.id, flow.workflowId, noIds(), noIds(), false);
       });
-      store.addFlow({ WorkflowId: flow.workflowId, EmailFlowId: flow.emailFlowId, Name: flow.name, Steps: steps });
+      store.addFlow({ WorkflowId: flow.workflowId, EmailFlowId: flow.emailFlowId, Name: flow.name, ...flow.fields, Steps: steps });
     }
     // Options with an id in the seed first, so ids handed out by the counter cannot take theirs.
     // Their steps get ids from the counter, which by now starts above every flow step.
@@ -99,8 +131,10 @@ export class Store {
   toData(): StoreData {
     return {
       version: 1,
-      nextOptionId: this.nextOptionId,
-      nextStepId: this.nextStepId,
+      ...(this.api === "12" ? { api: this.api } : {}),
+      nextOptionId: this.records.nextOptionId,
+      nextStepId: this.records.nextStepId,
+      ...(this.api === "12" ? { nextEmailFlowId: this.nextEmailFlowId, nextWorkflowId: this.nextWorkflowId } : {}),
       workflows: this.workflows(),
       options: [...this.options.values()],
     };
@@ -116,6 +150,24 @@ export class Store {
 
   getFlowByEmailFlowId(emailFlowId: number): FlowRecord | undefined {
     return this.flowsByEmailFlow.get(emailFlowId);
+  }
+
+  getFlowByWorkflowId(workflowId: number): FlowRecord | undefined {
+    return this.flows.get(workflowId);
+  }
+
+  /** The flow that holds an option (at any depth). */
+  flowOfOption(id: number): FlowRecord | undefined {
+    const top = this.options.get(id) ?? this.options.get(this.nestedOptionOwner.get(id) ?? -1);
+    return top ? this.flowSteps.get(top.WorkflowStepId)?.flow : undefined;
+  }
+
+  /** The flow that holds a step (at any depth). */
+  flowOfStep(id: number): FlowRecord | undefined {
+    const own = this.flowSteps.get(id);
+    if (own) return own.flow;
+    const owner = this.nestedStepOwner.get(id);
+    return owner === undefined ? undefined : this.flowOfOption(owner);
   }
 
   getStep(id: number): FoundStep | undefined {
@@ -146,7 +198,7 @@ export class Store {
    * with an id they already had in this option keep it; all others get new ids. `seedId` lets a
    * seed give an option its id.
    */
-  saveOption(bound: BoundOption, seedId?: number): StoreResult<OptionRecord> {
+  saveOption(bound: OptionInput, seedId?: number): StoreResult<OptionRecord> {
     const previous = bound.id > 0 ? this.options.get(bound.id) : undefined;
     if (bound.id > 0 && !previous) {
       const owner = this.nestedOptionOwner.get(bound.id);
@@ -156,9 +208,9 @@ export class Store {
     }
     const target = this.resolveSplit(bound.workflowStepId, bound.workflowId);
     if (!target.ok) return target;
-    const id = previous ? previous.WorkflowStepOptionId : seedId !== undefined && !this.isOptionIdUsed(seedId) ? seedId : this.nextOptionId++;
+    const id = previous ? previous.WorkflowStepOptionId : seedId !== undefined && !this.isOptionIdUsed(seedId) ? seedId : this.records.nextOptionId++;
     const keep = previous ? treeIds(previous) : noIds();
-    const record = this.optionRecord(bound, id, bound.workflowStepId, target.value, keep, new Set());
+    const record = this.records.option(bound, id, bound.workflowStepId, target.value, keep, noIds());
     if (previous) this.unindex(previous);
     this.index(record);
     this.onChange?.();
@@ -204,55 +256,79 @@ export class Store {
     return { ok: true, value: found.flow.WorkflowId };
   }
 
-  private optionRecord(b: BoundOption, id: number, splitId: number, workflowId: number, keep: TreeIds, claimed: Set<number>): OptionRecord {
-    const steps = b.steps.map((s, i) => this.stepRecord(s, i, workflowId, keep, claimed, false));
-    return {
-      WorkflowStepOptionId: id,
-      WorkflowStepId: splitId,
-      WorkflowId: workflowId,
-      Key: b.key,
-      Name: b.name,
-      Rank: b.rank,
-      Steps: steps.sort(byRank),
-    };
+  /**
+   * SaveEmailFlow (generation 12): replaces the flow, its steps and the options of its Split
+   * steps as a whole. Steps and options (at any depth) sent with an id they already had in this
+   * flow keep it; all others, and those with id 0 or none, get new ids. Options left out are
+   * gone: the server replaces the flow ("it is not possible to save an individual step"), so a
+   * missing option is deleted (inferred; no source says it outright).
+   */
+  saveFlow(input: FlowInput): StoreResult<FlowRecord> {
+    const previous = input.emailFlowId > 0 ? this.flowsByEmailFlow.get(input.emailFlowId) : undefined;
+    if (input.emailFlowId > 0 && !previous) {
+      return fail("SoNotFoundException", `EmailFlow ${input.emailFlowId} does not exist; send EmailFlowId 0 to create a flow.`);
+    }
+    const workflowId = previous?.WorkflowId ?? this.nextWorkflowId++;
+    const emailFlowId = previous?.EmailFlowId ?? this.nextEmailFlowId++;
+    const keep = previous ? this.flowTreeIds(previous) : noIds();
+    const claimed = noIds();
+    const options: OptionRecord[] = [];
+    const steps = input.steps.map((s, i) => {
+      const id = this.records.stepId(s.id, keep, claimed);
+      for (const o of s.typeName === "Split" ? (s.options ?? []) : []) {
+        options.push(this.records.option(o, this.records.optionId(o.id, keep, claimed), id, workflowId, keep, claimed));
+      }
+      return this.records.step(s, i, id, workflowId, keep, claimed, false);
+    });
+    const record: FlowRecord = { WorkflowId: workflowId, EmailFlowId: emailFlowId, Name: input.name, ...input.fields, Steps: steps.sort(byRank) };
+    if (previous) this.removeFlow(previous);
+    this.addFlow(record);
+    for (const o of options) this.index(o);
+    this.onChange?.();
+    return { ok: true, value: record };
   }
 
-  /** `claimed` stops one request from giving the same kept id to two steps. */
-  private stepRecord(s: BoundStep, index: number, workflowId: number, keep: TreeIds, claimed: Set<number>, seeded: boolean): StepRecord {
-    const id = seeded ? s.id : this.keptOrNew(s.id, keep.steps, claimed, () => this.nextStepId++);
-    const record: Record<string, unknown> = {
-      WorkflowStepId: id,
-      WorkflowId: workflowId,
-      StepType: s.typeName,
-      // The server ranks steps by array order when the client leaves Rank out.
-      Rank: s.rank > 0 ? s.rank : index + 1,
-      ...s.fields,
-    };
-    if (s.type === "Split" && !seeded) {
-      record.Options = (s.options ?? [])
-        .map((o) => {
-          const optionId = this.keptOrNew(o.id, keep.options, claimed, () => this.nextOptionId++);
-          return this.optionRecord(o, optionId, id, workflowId, keep, claimed);
-        })
-        .sort(byRankThenId);
-    }
-    return record as StepRecord;
+  /** DeleteEmailFlow: the flow, its steps and their options. False when there is no such flow. */
+  deleteFlow(emailFlowId: number): boolean {
+    const flow = this.flowsByEmailFlow.get(emailFlowId);
+    if (!flow) return false;
+    this.removeFlow(flow);
+    this.onChange?.();
+    return true;
   }
 
-  private keptOrNew(sent: number, kept: Set<number>, claimed: Set<number>, next: () => number): number {
-    if (sent > 0 && kept.has(sent) && !claimed.has(sent)) {
-      claimed.add(sent);
-      return sent;
+  /** Ids of a flow's own steps and of every option and step below them. */
+  private flowTreeIds(flow: FlowRecord): TreeIds {
+    const ids = noIds();
+    for (const step of flow.Steps) {
+      ids.steps.add(step.WorkflowStepId);
+      for (const o of step.StepType === "Split" ? this.optionsOfSplit(step.WorkflowStepId) : []) {
+        ids.options.add(o.WorkflowStepOptionId);
+        treeIds(o, ids);
+      }
     }
-    return next();
+    return ids;
+  }
+
+  private removeFlow(flow: FlowRecord): void {
+    for (const step of flow.Steps) {
+      for (const o of step.StepType === "Split" ? [...this.optionsOfSplit(step.WorkflowStepId)] : []) this.unindex(o);
+      this.flowSteps.delete(step.WorkflowStepId);
+      this.bySplit.delete(step.WorkflowStepId);
+      this.sortedBySplit.delete(step.WorkflowStepId);
+    }
+    this.flows.delete(flow.WorkflowId);
+    this.flowsByEmailFlow.delete(flow.EmailFlowId);
   }
 
   private addFlow(flow: FlowRecord): void {
     this.flows.set(flow.WorkflowId, flow);
     this.flowsByEmailFlow.set(flow.EmailFlowId, flow);
+    this.nextWorkflowId = Math.max(this.nextWorkflowId, flow.WorkflowId + 1);
+    this.nextEmailFlowId = Math.max(this.nextEmailFlowId, flow.EmailFlowId + 1);
     for (const step of flow.Steps) {
       this.flowSteps.set(step.WorkflowStepId, { flow, step });
-      this.nextStepId = Math.max(this.nextStepId, step.WorkflowStepId + 1);
+      this.records.nextStepId = Math.max(this.records.nextStepId, step.WorkflowStepId + 1);
     }
   }
 
@@ -267,9 +343,9 @@ export class Store {
     for (const s of tree.steps) this.nestedStepOwner.set(s, id);
     for (const o of tree.options) this.nestedOptionOwner.set(o, id);
     // Only a loaded data file can hold ids the counters have not handed out yet.
-    if (id >= this.nextOptionId) this.nextOptionId = id + 1;
-    for (const o of tree.options) if (o >= this.nextOptionId) this.nextOptionId = o + 1;
-    for (const s of tree.steps) if (s >= this.nextStepId) this.nextStepId = s + 1;
+    if (id >= this.records.nextOptionId) this.records.nextOptionId = id + 1;
+    for (const o of tree.options) if (o >= this.records.nextOptionId) this.records.nextOptionId = o + 1;
+    for (const s of tree.steps) if (s >= this.records.nextStepId) this.records.nextStepId = s + 1;
   }
 
   private unindex(option: OptionRecord): void {
@@ -288,17 +364,11 @@ export interface SeedFlowInput {
   readonly workflowId: number;
   readonly emailFlowId: number;
   readonly name: string;
-  readonly steps: readonly BoundStep[];
+  readonly steps: readonly StepInput[];
+  /** Generation 12: the flow's other fields. */
+  readonly fields?: Readonly<Record<string, unknown>>;
 }
 
 function fail(errorType: string, message: string): { ok: false; error: StoreError } {
   return { ok: false, error: { errorType, message } };
-}
-
-function byRank(a: StepRecord, b: StepRecord): number {
-  return a.Rank - b.Rank;
-}
-
-function byRankThenId(a: OptionRecord, b: OptionRecord): number {
-  return a.Rank - b.Rank || a.WorkflowStepOptionId - b.WorkflowStepOptionId;
 }

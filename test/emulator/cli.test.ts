@@ -64,5 +64,28 @@ describe("wfsync emulator (CLI)", () => {
     const run = runCli(["emulator", "--port", "0", "--fail-rate", "2"]);
     expect(await run.exit).toBe(1);
     expect(run.stderr()).toContain("--fail-rate must be a number 0..1");
+    const api = runCli(["emulator", "--port", "0", "--api", "11"]);
+    expect(await api.exit).toBe(1);
+    expect(api.stderr()).toContain('--api must be 10.2 or 12, got "11"');
+  });
+
+  it("--api 12 plays a 12.x server and says so; --help names both profiles", async () => {
+    const run = runCli(["emulator", "--port", "0", "--api", "12"]);
+    const url = await run.firstLine;
+    const root = (await (await fetch(`${url}/`)).json()) as { api: string; server: string };
+    expect(root).toMatchObject({ api: "12", server: "SuperOffice 12.x (current API generation)" });
+    expect((await call({ url }, "CreateDefaultWorkflowStepOption")).status).toBe(404);
+    expect((await call({ url }, "GetEmailFlow", { query: "emailFlowId=12" })).status).toBe(200);
+    run.child.kill("SIGTERM");
+    expect(await run.exit).toBe(0);
+
+    const help = runCli(["emulator", "--help"]);
+    const out: string[] = [];
+    help.child.stdout!.on("data", (d: Buffer) => out.push(d.toString()));
+    expect(await help.exit).toBe(0);
+    const text = out.join("");
+    expect(text).toContain("--api <generation>");
+    expect(text).toContain("SuperOffice 12.x (current API generation");
+    expect(text).toContain("servers 10.2.4–10.2.9 (the default)");
   });
 });
