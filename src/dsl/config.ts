@@ -23,6 +23,12 @@ export interface WfsyncConfig {
    * `--allow-mass-delete`, and so does one that deletes all of them. Default 0.5.
    */
   massDeleteShare?: number;
+  /**
+   * The tenant's SuperOffice API generation: "10.2" for servers 10.2.4–10.2.9 (one option at a
+   * time), "12" for 10.2.10 and later, every Online tenant (whole flows). Left out, wfsync asks
+   * the server. Set, validation refuses what that generation cannot take (`when` on "10.2").
+   */
+  api?: "10.2" | "12";
 }
 
 export function defineConfig(config: WfsyncConfig): WfsyncConfig {
