@@ -33,10 +33,14 @@ export interface ResolvedConfig {
   readonly timeoutMs: number;
   readonly maxRetries: number;
   readonly massDeleteShare: number;
+  /** The API generation the config (or `--api`) names; undefined: the server is asked. */
+  readonly api?: "10.2" | "12" | undefined;
 }
 
 export interface ConfigOverrides {
   url?: string | undefined;
+  /** `--api`; checked by the command line before it comes here. */
+  api?: "10.2" | "12" | undefined;
   concurrency?: number | undefined;
   rate?: number | undefined;
 }
@@ -96,7 +100,7 @@ export function resolveConfig(
   const locate = settingLocator(configFile, displayPath(configFile, process.cwd()));
   const bad = (field: string, message: string) => problems.push(new WfsyncError("E_CONFIG", `config "${field}": ${message}`, locate(field)));
 
-  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare"]);
+  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api"]);
   for (const key of Object.keys(raw)) {
     if (/password|token|ticket|secret/i.test(key)) {
       bad(key, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN), never from the config file");
@@ -130,6 +134,8 @@ export function resolveConfig(
   const maxRetries = raw.maxRetries === 0 ? 0 : positive("maxRetries", raw.maxRetries, DEFAULTS.maxRetries, true);
   const massDeleteShare = raw.massDeleteShare ?? DEFAULTS.massDeleteShare;
   if (typeof massDeleteShare !== "number" || massDeleteShare < 0 || massDeleteShare > 1) bad("massDeleteShare", "must be a number from 0 to 1");
+  const api = overrides.api ?? raw.api;
+  if (api !== undefined && api !== "10.2" && api !== "12") bad("api", `must be "10.2" (servers 10.2.4–10.2.9) or "12" (10.2.10 and later), got ${JSON.stringify(api)}`);
 
   if (problems.length === 1) throw problems[0]!;
   if (problems.length) throw new WfsyncErrors("E_CONFIG", `${path.basename(configFile)} has ${problems.length} problems`, problems);
@@ -144,6 +150,7 @@ export function resolveConfig(
     timeoutMs,
     maxRetries,
     massDeleteShare,
+    api: api === "10.2" || api === "12" ? api : undefined,
   };
 }
 
