@@ -44,6 +44,20 @@ export function unsupportedFeatures(desired: DesiredOption, target: SupportTarge
     const needs = [...(typeMissing ? [typeSince!] : []), ...fields.map(([, f]) => f.since!)].sort(compareVersions).pop()!;
     const args = fields.length ? `{ ${fields.map(([name]) => name).join(", ")} }` : "";
     report(`${method}(${args})`, needs, loc);
+  }, (step, method, loc) => {
+    if (target.api !== "12") return;
+    // Text on a 10.2 server, an enum on the current generation: other text is refused there.
+    for (const [name, field] of Object.entries(allStepFields(step.stepType))) {
+      const value = step[name];
+      if (!field.flowEnum || value === "" || field.flowEnum.values.includes(value as string)) continue;
+      errors.push(
+        new WfsyncError(
+          "E_UNSUPPORTED",
+          `\`${method}({ ${name}: ${JSON.stringify(value)} })\`: from SuperOffice ${field.renamed?.since ?? FIRST_FLOW_VERSION} on, ${name} is one of ${field.flowEnum.values.join(", ")}`,
+          { location: loc },
+        ),
+      );
+    }
   });
   return errors;
 }
@@ -66,14 +80,14 @@ function visitOption(
   sites: OptionSites | undefined,
   fallback: SourceLocation,
   option: (content: OptionContent, loc: SourceLocation) => void,
-  step: (step: StepModel, method: string, loc: SourceLocation) => void,
+  ...stepVisitors: ((step: StepModel, method: string, loc: SourceLocation) => void)[]
 ): void {
   const here = sites?.site ?? fallback;
   option(content, here);
   content.steps.forEach((s, i) => {
     const stepSites = sites?.steps[i];
-    step(s, stepSites?.method ?? methodOf(s), stepSites?.site ?? here);
-    for (const nested of s.options ?? []) visitOption(nested, stepSites?.options?.get(nested.key), stepSites?.site ?? here, option, step);
+    for (const visit of stepVisitors) visit(s, stepSites?.method ?? methodOf(s), stepSites?.site ?? here);
+    for (const nested of s.options ?? []) visitOption(nested, stepSites?.options?.get(nested.key), stepSites?.site ?? here, option, ...stepVisitors);
   });
 }
 

@@ -6,7 +6,7 @@
  */
 import { fieldKindInWords } from "../compile/words.js";
 import { caseInsensitive } from "../model/carrier.js";
-import { adoptKeys, optionFromFlowCarrier } from "../model/flow.js";
+import { adoptKeys } from "../model/flow.js";
 import { canonicalOption, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
 import {
   KEY_MAX_LENGTH,
@@ -23,7 +23,7 @@ import {
   type WaitForTimeProblem,
   type WhenProblem,
 } from "../model/rules.js";
-import { readSplitOption } from "../model/split.js";
+import { readFlowSplitOption, readSplitOption } from "../model/split.js";
 import { allStepFields, defaultFieldValue, stepFields } from "../model/steps.js";
 import type { ApiGeneration } from "../model/versions.js";
 import type { OptionWhen } from "../model/when.js";
@@ -137,7 +137,7 @@ function base(o: ReadOption): OptionBase {
 function readOption(carrier: unknown, workflowId: number, workflowStepId: number, api: ApiGeneration): ReadOption {
   const c = caseInsensitive(carrier);
   const problems: string[] = [];
-  const read = api === "12" ? readFlowOption(carrier, workflowId, workflowStepId) : readSplitOption(carrier, workflowId, workflowStepId);
+  const read = api === "12" ? readFlowSplitOption(carrier, workflowId, workflowStepId) : readSplitOption(carrier, workflowId, workflowStepId);
   if (read.unreadable !== undefined) problems.push(`${read.unreadable}: ${/OptionType/.test(read.unreadable) ? "an option kind" : "a step type"} the DSL does not know`);
   for (const field of read.unknownFields) problems.push(`${field}: a field the DSL cannot express`);
   if (api === "10.2") extraOptionProperties(carrier, "", problems);
@@ -154,17 +154,6 @@ function readOption(carrier: unknown, workflowId: number, workflowStepId: number
     ...(model ? { model } : {}),
     problems,
   };
-}
-
-/** A current-generation option carrier of a split, read as readSplitOption reads a 10.2 one. */
-function readFlowOption(carrier: unknown, workflowId: number, workflowStepId: number): ReturnType<typeof readSplitOption> {
-  try {
-    const { id, option, unknown } = optionFromFlowCarrier(carrier);
-    return { id, option: { ...option, workflowId, workflowStepId }, unknownFields: unknown };
-  } catch (err) {
-    const id = caseInsensitive(carrier).get("workflowstepoptionid");
-    return { id: typeof id === "number" && Number.isInteger(id) ? id : 0, unknownFields: [], unreadable: (err as Error).message };
-  }
 }
 
 /** The options of one split share one kind in code (validation's rule): each differing option is reported. */

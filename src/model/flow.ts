@@ -120,10 +120,18 @@ function readFlowField(s: Map<string, unknown>, name: string, field: StepField |
   if (name === "options") return s.get("options");
   const wire = wireNames(name, field).find((w) => s.has(w.toLowerCase()));
   const value = wire === undefined ? undefined : s.get(wire.toLowerCase());
-  if (field?.flowNone !== undefined && typeof value === "string" && value.toLowerCase() === field.flowNone.toLowerCase()) return "";
+  if (field?.flowEnum) return fromFlowEnum(field.flowEnum, value);
   // A date never set: DateTime.MinValue, or nothing (inferred from the server's .NET carriers).
   if (field?.kind.type === "date" && typeof value === "string" && value.startsWith("0001-01-01")) return "";
   return value;
+}
+
+/** A value of a field that is an enum on the current generation, as the model has it: its `none` as "". */
+function fromFlowEnum(spec: NonNullable<StepField["flowEnum"]>, value: unknown): unknown {
+  const name = typeof value === "number" && Number.isInteger(value) ? spec.values[value] : value;
+  if (typeof name !== "string") return value;
+  const known = spec.values.find((v) => v.toLowerCase() === name.toLowerCase());
+  return known === spec.none ? "" : (known ?? name);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,7 +201,7 @@ function flowWireName(name: string, field: StepField, previous: Map<string, unkn
 }
 
 function writeFlowValue(field: StepField, value: unknown, previous: unknown): unknown {
-  if (field.flowNone !== undefined && value === "") return field.flowNone;
+  if (field.flowEnum && value === "") return field.flowEnum.none;
   if (field.kind.type === "records" && Array.isArray(value)) return recordsToWire(field.kind.record, value, previous);
   return value;
 }
@@ -230,6 +238,9 @@ function lendOptionIds(options: readonly OptionContent[], previous: unknown): { 
  * for nested options the key of the `reference` option (desired or last applied) of the same
  * identity (kind + target + name) at the same place; a nested option without one keeps "" (and so
  * differs from any declared option). Nested options are re-sorted as the model sorts them.
+ *
+ * Values the current generation cannot tell apart take the reference's spelling too: a follow-up's
+ * `availability` read as "" (the wire's Busy, its default) is "Busy" where the reference says so.
  */
 export function adoptKeys(live: OptionModel, key: string, reference?: OptionContent): OptionModel {
   const content = adoptContentKeys(live, key, reference);
@@ -238,7 +249,7 @@ export function adoptKeys(live: OptionModel, key: string, reference?: OptionCont
 
 function adoptContentKeys(live: OptionContent, key: string, reference: OptionContent | undefined): OptionContent {
   const steps = live.steps.map((step, i) => {
-    if (step.stepType !== "Split") return step;
+    if (step.stepType !== "Split") return adoptSpelling(step, reference?.steps[i]);
     const ref = reference?.steps[i]?.stepType === "Split" ? (reference.steps[i]!.options ?? []) : [];
     const used = new Set<number>();
     const options = (step.options ?? []).map((o) => {
@@ -250,6 +261,16 @@ function adoptContentKeys(live: OptionContent, key: string, reference: OptionCon
     return { ...step, options };
   });
   return sortedContent(key, live.name, live.rank, steps, live.when);
+}
+
+/** The step with the reference step's value where the wire cannot tell it from the live one. */
+function adoptSpelling(step: StepModel, reference: StepModel | undefined): StepModel {
+  if (!reference || reference.stepType !== step.stepType) return step;
+  let out: Record<string, unknown> | undefined;
+  for (const [name, field] of Object.entries(allStepFields(step.stepType))) {
+    if (field.flowEnum && step[name] === "" && reference[name] === field.flowEnum.none) (out ??= { ...step })[name] = reference[name];
+  }
+  return (out as StepModel | undefined) ?? step;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,6 +26,10 @@ export const NOTIFY_EMAIL_TYPES = ["OurContact", "OurServiceContact", "SpecificE
 export const NOTIFY_SMS_TYPES = ["OurContact", "OurServiceContact", "SpecificPhoneNumbers"] as const;
 /** `WorkflowWaitForActionType`. */
 export const WAIT_FOR_ACTION_TYPES = ["None", "LinkClicked", "FormSubmitted"] as const;
+/** `WorkflowOwnerType`: who a created follow-up is assigned to. */
+export const WORKFLOW_OWNER_TYPES = ["None", "Specified", "OurContact", "OurSupportContact"] as const;
+/** `FreeBusy`. */
+export const FREE_BUSY = ["Busy", "Free"] as const;
 /** `InterRestrictionOperator`. */
 export const INTER_OPERATORS = ["None", "And", "Or"] as const;
 
@@ -57,11 +61,12 @@ export interface StepField {
   /** From server `since` on the wire calls the field `to`; before, the PascalCase model name. */
   readonly renamed?: { readonly to: string; readonly since: ServerVersion };
   /**
-   * On the current generation the field is an enum whose value `flowNone` means "not set": it
-   * reads as the model's default ("") and the default is written as it. Inferred from the 12.4
-   * client (the 10.2 servers' field was read as a string).
+   * On the current generation the field is this enum (a string on 10.2, whose server answered
+   * text). `none`, the enum's first value, is what a field never set reads as there: it reads as
+   * the model's default ("") and the default is written as it. From the 12.4 client; that `none`
+   * is what an unset field answers is inferred (a .NET enum's default is its first value).
    */
-  readonly flowNone?: string;
+  readonly flowEnum?: { readonly values: readonly string[]; readonly none: string };
 }
 
 export interface StepTypeSpec {
@@ -154,7 +159,7 @@ export const STEP_TABLE = {
     fields: {
       agenda: str,
       assignTo: { ...int, renamed: { to: "Owner", since: "10.2.10" } },
-      availability: str,
+      availability: { ...str, flowEnum: { values: FREE_BUSY, none: "Busy" } },
       completed: bool,
       duration: int,
       followUpType: int,
@@ -162,8 +167,8 @@ export const STEP_TABLE = {
       title: str,
       workflowActionTime: { ...int, renamed: { to: "ActionTime", since: "10.2.10" } },
       workflowActionTimeUnit: { ...oneOf(INTERVAL_TYPES), renamed: { to: "ActionTimeUnit", since: "10.2.10" } },
-      workflowActionType: { ...str, renamed: { to: "ActionType", since: "10.2.10" }, flowNone: "None" },
-      workflowOwnerType: { ...str, renamed: { to: "OwnerType", since: "10.2.10" }, flowNone: "None" },
+      workflowActionType: { ...str, renamed: { to: "ActionType", since: "10.2.10" }, flowEnum: { values: WORKFLOW_ACTION_TYPES, none: "None" } },
+      workflowOwnerType: { ...str, renamed: { to: "OwnerType", since: "10.2.10" }, flowEnum: { values: WORKFLOW_OWNER_TYPES, none: "None" } },
     },
   },
   CreateSale: {

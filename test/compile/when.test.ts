@@ -172,6 +172,17 @@ split.option("old", { name: "Old" }, (path) => path.sendEmail({ shipmentId: 3 })
     expect(unsupportedFeatures(old, { api: "12", version: "10.2.10" })).toEqual([]);
   });
 
+  it("on 12: text a 10.2 server took where the current generation has an enum", () => {
+    h.compiler.setTarget(undefined);
+    const c = run(`split.option("f", { name: "F" }, (path) => {\n  path.createFollowUp({ title: "T", workflowActionType: "Call", availability: "Busy" });\n});`);
+    expect(c.errors).toEqual([]);
+    const errors = unsupportedFeatures(c.result.options.get("1/2/f")!, { api: "12" });
+    expect(errors.map((e) => `${c.where(e.location)} ${e.message}`)).toEqual([
+      'workflows/w.ts:5:3 `createFollowUp({ workflowActionType: "Call" })`: from SuperOffice 10.2.10 on, workflowActionType is one of None, FirstAvailable, FirstAvailableAfter, Today, After, Estimated',
+    ]);
+    expect(unsupportedFeatures(c.result.options.get("1/2/f")!, { api: "10.2" })).toEqual([]);
+  });
+
   it("is a validation error when the project names its generation, and the options it hits are left out", () => {
     h.compiler.setTarget({ api: "10.2" });
     try {

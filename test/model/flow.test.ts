@@ -168,6 +168,36 @@ describe("reading what a current server answers", () => {
   });
 });
 
+describe("fields that are text on 10.2 and an enum on the current generation", () => {
+  const followUp = (fields: Record<string, unknown>) => model(undefined, [{ stepType: "CreateFollowUp", title: "F", ...fields }], "k");
+
+  it("write the model's default as the enum's first value, and read it back as the default", () => {
+    const carrier = optionToFlowCarrier(followUp({}), 0);
+    expect(carrier.Steps[0]).toMatchObject({ Availability: "Busy", ActionType: "None", OwnerType: "None" });
+    expect(optionFromFlowCarrier(carrier).option.steps[0]).toEqual(followUp({}).steps[0]);
+    // Numbers, as a server without the string converter sends them.
+    const numeric = { ...carrier, Steps: [{ ...carrier.Steps[0], Availability: 1, OwnerType: 2, ActionType: 0 }] };
+    expect(optionFromFlowCarrier(numeric).option.steps[0]).toMatchObject({ availability: "Free", workflowOwnerType: "OurContact", workflowActionType: "" });
+  });
+
+  it("take the reference's spelling where the wire cannot tell it from the default", () => {
+    const busy = followUp({ availability: "Busy", workflowOwnerType: "None" });
+    const live = optionFromFlowCarrier(optionToFlowCarrier(busy, 1)).option;
+    expect(live.steps[0]).toMatchObject({ availability: "", workflowOwnerType: "" });
+    expect(adoptKeys(live, "k", busy)).toEqual(busy);
+    expect(adoptKeys(live, "k", followUp({}))).toEqual(followUp({}));
+  });
+});
+
+describe("a split option as the flow adapter reads it", () => {
+  it("is placed in the split it was listed under, or unreadable with why", async () => {
+    const { readFlowSplitOption } = await import("../../src/model/split.js");
+    const carrier = optionToFlowCarrier(model(KINDS.link, []), 5);
+    expect(readFlowSplitOption(carrier, 7, 70)).toMatchObject({ id: 5, unknownFields: [], option: { key: "", workflowId: 7, workflowStepId: 70, when: { linkId: 9 } } });
+    expect(readFlowSplitOption({ ...carrier, OptionType: "Scoring" }, 7, 70)).toEqual({ id: 5, unknownFields: [], unreadable: 'unknown OptionType "Scoring"' });
+  });
+});
+
 describe("a 10.2 option on the current generation", () => {
   const OLD = canonicalOption({
     ...place, key: "vip", name: "VIP", rank: 1,
