@@ -162,7 +162,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       case "conflict":
         throw o.error;
       case "adopt":
-        if (liveHashAs(o.live, o.change.key) === o.change.desired.hash) await record(o.change, o.live.id, o.live.raw);
+        if (liveHashAs(o.live, o.change.desired.option) === o.change.desired.hash) await record(o.change, o.live.id, o.live.raw);
         else {
           const saved = await tenant.updateOption(o.change.desired.option, o.live.id, o.live.raw, write(o.change));
           await record(o.change, saved.id, saved.server);

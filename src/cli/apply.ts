@@ -74,7 +74,13 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
       progress.start(actionable(plan).length);
       let result: ApplyResult;
       try {
-        result = await applyPlan(plan, { tenant: session.tenant, state, onProgress: (p) => progress.update(p.done, p.failed) });
+        result = await applyPlan(plan, {
+          tenant: session.tenant,
+          state,
+          // Without a prompt the plan read those splits moments ago; after one, time has passed
+          // (someone may have made the option meanwhile), so they are read again first.
+          createsJustRead: flags.autoApprove === true,
+          onProgress: (p) => progress.update(p.done, p.failed) });
       } finally {
         process.off("SIGINT", onSigint);
         progress.end();

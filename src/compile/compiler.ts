@@ -21,6 +21,7 @@ import { FileGraph, type FileState } from "./graph.js";
 import { createCheckProject, dslTypesPath, transpileForEval } from "./project.js";
 import { tsMorph, type Project, type TsProgram } from "../ts-morph.js";
 import { mergeValidations, validateFile, type DesiredModel, type FileValidation, type Locate } from "./validate.js";
+import type { SupportTarget } from "./support.js";
 
 export interface CompileResult extends DesiredModel {
   /** Every problem, compile and validation alike, each with its location. */
@@ -40,12 +41,15 @@ export interface CompilerOptions {
   readonly cache?: CheckCache;
   /** How long evaluating one workflow file may run (default DEFAULT_EVALUATION_TIMEOUT_MS). */
   readonly evaluationTimeoutMs?: number;
+  /** The server the options are for, when known: what it cannot take is a validation error. */
+  readonly target?: SupportTarget | undefined;
 }
 
 export class WorkflowCompiler {
   private readonly root: string;
   private readonly cache: CheckCache | undefined;
   private readonly evaluationTimeoutMs: number | undefined;
+  private target: SupportTarget | undefined;
   private readonly workflowFiles = new Set<string>();
   private readonly files = new FileGraph();
   private readonly dslDir = path.dirname(dslTypesPath());
@@ -61,6 +65,15 @@ export class WorkflowCompiler {
     this.root = options.root;
     this.cache = options.cache;
     this.evaluationTimeoutMs = options.evaluationTimeoutMs;
+    this.target = options.target;
+  }
+
+  /**
+   * The server the options are for (the config's `api`, once loaded): options it cannot take
+   * (option kinds on 10.2, fields newer than its version) become validation errors.
+   */
+  setTarget(target: SupportTarget | undefined): void {
+    this.target = target;
   }
 
   /** The ts-morph Project (created on first use, with every file the compiler knows). */
@@ -399,7 +412,7 @@ export class WorkflowCompiler {
       }
       good.push(validation);
     }
-    const validation = mergeValidations(good);
+    const validation = mergeValidations(good, this.target);
     errors.push(...this.withSourceTexts(validation.errors));
     const ofWorkflows = (files: Set<string>) => new Set([...files].filter((f) => this.workflowFiles.has(f)));
     return { ...validation, errors, failedFiles: ofWorkflows(failedFiles), checkedFiles: ofWorkflows(checked), fromCache: !this.projectInstance };

@@ -11,7 +11,6 @@ import {
   hashOption,
   optionAddress,
   type Address,
-  type OptionModel,
   type RawOptionContent,
   type RawStep,
 } from "../model/option.js";
@@ -19,24 +18,19 @@ import {
   checkKey,
   checkName,
   checkWaitForTime,
-  fitsField,
+  fieldProblem,
   isDeclarableRank,
   missingRequiredFields,
   sharedRanks,
   splitTooDeep,
   type WaitForTimeProblem,
 } from "../model/rules.js";
-import { stepFields, type FieldKind } from "../model/steps.js";
+import { allStepFields } from "../model/steps.js";
+import { fieldProblemText, whenFromCode } from "./when.js";
+import type { DesiredOption, OptionSites, StepSites } from "./desired.js";
+import { unsupportedFeatures, type SupportTarget } from "./support.js";
 
-export interface DesiredOption {
-  readonly address: Address;
-  readonly option: OptionModel;
-  readonly hash: string;
-  /** Where the option is declared, as shown to the user. */
-  readonly source: SourceLocation;
-  /** Absolute path of the declaring file. */
-  readonly file: string;
-}
+export type { DesiredOption, OptionSites, StepSites } from "./desired.js";
 
 export interface FileDefinitions {
   /** Absolute path. */
@@ -97,12 +91,12 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
       const contents = checkOptions(split, 0, file, locate, (code, message, at, related) =>
         errors.push(new WfsyncError(code, message, { location: at, related })),
       );
-      for (const { raw, loc: optionLoc, valid, stepCount } of contents) {
+      for (const { raw, loc: optionLoc, valid, stepCount, sites } of contents) {
         steps += stepCount;
         if (!valid) continue;
         const option = canonicalOption({ ...raw, workflowId, workflowStepId });
         const address = optionAddress(option);
-        options.push({ address, option, hash: hashOption(option), source: optionLoc, file });
+        options.push({ address, option, hash: hashOption(option), source: optionLoc, file, sites });
       }
       out.push({ kind: "split", workflowId, workflowStepId, loc, options, errors, steps });
     }
@@ -110,8 +104,11 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
   return out;
 }
 
-/** Merges per-file validations: the checks across files (a split declared twice) happen here. */
-export function mergeValidations(files: readonly FileValidation[]): ValidationResult {
+/**
+ * Merges per-file validations: the checks across files (a split declared twice) happen here, and,
+ * when the project names its API generation (`api` in the config), what that server cannot take.
+ */
+export function mergeValidations(files: readonly FileValidation[], target?: SupportTarget): ValidationResult {
   const errors: WfsyncError[] = [];
   const options = new Map<Address, DesiredOption>();
   const splitsSeen = new Map<string, SourceLocation>();
@@ -139,7 +136,11 @@ export function mergeValidations(files: readonly FileValidation[]): ValidationRe
       splitsSeen.set(splitId, entry.loc);
       errors.push(...entry.errors);
       steps += entry.steps;
-      for (const o of entry.options) options.set(o.address, o);
+      for (const o of entry.options) {
+        const unsupported = target ? unsupportedFeatures(o, target) : [];
+        if (unsupported.length) errors.push(...unsupported);
+        else options.set(o.address, o);
+      }
     }
   }
   return { errors, options, stats: { workflows: workflows.size, splits: splitsSeen.size, options: options.size, steps } };
@@ -152,6 +153,7 @@ interface CheckedOption {
   loc: SourceLocation;
   valid: boolean;
   stepCount: number;
+  sites: OptionSites;
 }
 
 /**
@@ -165,6 +167,9 @@ function checkOptions(split: Pick<SplitDecl, "options">, depth: number, file: st
   // An explicit rank that is no rank is reported; the option then ranks by its position.
   const ranks = split.options.map((decl) => (isDeclarableRank(decl.rank) ? decl.rank : decl.position));
   const shared = sharedRanks(ranks);
+  // The first option of each kind: the options of one split split on one kind of data (inferred
+  // from the server's SR_WORKFLOW_INVALID_SPLIT_OPTION_TYPE: options must match the split's type).
+  let firstKind: { kind: string; key: string; loc: SourceLocation } | undefined;
   return split.options.map((decl, i) => {
     const loc = locs[i]!;
     let valid = true;
@@ -193,15 +198,31 @@ function checkOptions(split: Pick<SplitDecl, "options">, depth: number, file: st
       fail("E_DUPLICATE_RANK", `option "${key}" has rank ${rank}, as has option "${keyOf(split.options[first]!)}" (${formatLocation(locs[first]!)})`, loc, locs[first]);
     }
 
+    const read = whenFromCode(decl.when);
+    for (const text of read.problems) fail("E_WHEN", `option "${key}": ${text}`);
+    if (read.when) {
+      if (!firstKind) firstKind = { kind: read.when.kind, key, loc };
+      else if (firstKind.kind !== read.when.kind) {
+        fail(
+          "E_WHEN_KIND",
+          `option "${key}" splits on ${read.when.kind}, but option "${firstKind.key}" (${formatLocation(firstKind.loc)}) on ${firstKind.kind}; the options of one split share one kind`,
+          loc,
+          firstKind.loc,
+        );
+      }
+    }
+
     let stepCount = 0;
     const steps: RawStep[] = [];
+    const stepSites: StepSites[] = [];
     for (const step of decl.steps) {
       const stepLoc = locate(step.site, file);
       const checked = checkStep(step, stepLoc, depth, file, locate, fail);
       stepCount += 1 + checked.nestedSteps;
       steps.push(checked.raw);
+      stepSites.push({ site: stepLoc, method: step.method, ...(checked.options ? { options: checked.options } : {}) });
     }
-    return { raw: { key, name, rank, steps }, loc, valid, stepCount };
+    return { raw: { key, name, rank, steps, when: read.when }, loc, valid, stepCount, sites: { site: loc, steps: stepSites } };
   });
 }
 
@@ -212,17 +233,18 @@ function checkStep(
   file: string,
   locate: Locate,
   fail: Problem,
-): { raw: RawStep; nestedSteps: number } {
+): { raw: RawStep; nestedSteps: number; options?: ReadonlyMap<string, OptionSites> } {
   const what = `${step.method}()`;
-  const kinds = stepFields(step.stepType);
+  const kinds = allStepFields(step.stepType);
   const fields: Record<string, unknown> = { ...step.fields };
   for (const [name, value] of Object.entries(fields)) {
-    const kind = kinds[name];
+    const kind = kinds[name]?.kind;
+    const problem = kind && fieldProblem(kind, value);
     if (!kind) fail("E_STEP_FIELD", `${what} has no field "${name}"`, loc);
-    else if (!fitsField(kind, value)) fail("E_STEP_FIELD", `${what} field "${name}": expected ${fieldKindInWords(kind)}, got ${show(value)}`, loc);
+    else if (problem) fail("E_STEP_FIELD", `${what} field ${fieldProblemText(problem, name)}`, loc);
   }
   for (const name of missingRequiredFields(step.stepType, fields)) {
-    fail("E_STEP_FIELD", `${what} needs "${name}"${kinds[name]?.type === "int" ? " (a positive id)" : ""}`, loc);
+    fail("E_STEP_FIELD", `${what} needs "${name}"${kinds[name]?.kind.type === "int" ? " (a positive id)" : ""}`, loc);
   }
   if (step.stepType === "WaitForTime") {
     const { algorithm, problems } = checkWaitForTime(fields, (f) => fields[f] !== undefined);
@@ -239,35 +261,16 @@ function checkStep(
     const nested = checkOptions({ options: step.options ?? [] }, depth + 1, file, locate, fail);
     if (nested.length === 0) fail("E_EMPTY_SPLIT", "a nested split needs at least one option", loc);
     return {
-      raw: { stepType: "Split", options: nested.map((n) => n.raw) },
+      raw: { ...fields, stepType: "Split", options: nested.map((n) => n.raw) },
       nestedSteps: nested.reduce((sum, n) => sum + n.stepCount, 0),
+      options: new Map(nested.map((n) => [n.raw.key, n.sites])),
     };
   }
   return { raw: { ...fields, stepType: step.stepType }, nestedSteps: 0 };
 }
 
-/**
- * What a field of this kind takes, in words: validation's and import's messages say the same
- * (import lists enum values unquoted).
- */
-export function fieldKindInWords(kind: FieldKind, quoteValues = true): string {
-  switch (kind.type) {
-    case "int":
-      return "a whole number ≥ 0";
-    case "string":
-      return "a string";
-    case "bool":
-      return "true or false";
-    case "int[]":
-      return "a list of positive ids";
-    case "enum":
-      return `one of ${kind.values.map((v) => (quoteValues ? `"${v}"` : v)).join(", ")}`;
-    default: {
-      const never: never = kind;
-      return never;
-    }
-  }
-}
+/** Kept here too: import words its messages with it. */
+export { fieldKindInWords } from "./words.js";
 
 function waitMessage(p: WaitForTimeProblem): string {
   switch (p.code) {

@@ -139,7 +139,7 @@ export function resolveConfig(
   const api = overrides.api ?? raw.api;
   if (api !== undefined && api !== "10.2" && api !== "12") {
     if (overrides.api !== undefined) problems.push(new WfsyncError("E_USAGE", `--api must be 10.2 or 12, got ${JSON.stringify(api)}`));
-    else bad("api", `must be "10.2" (SuperOffice 10.2.4–10.2.9) or "12" (10.2.10 → 12.x, Online), got ${JSON.stringify(api)}`);
+    else bad("api", `must be "10.2" (servers 10.2.4–10.2.9) or "12" (10.2.10 and later), got ${JSON.stringify(api)}`);
   }
 
   if (problems.length === 1) throw problems[0]!;

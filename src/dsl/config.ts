@@ -24,9 +24,9 @@ export interface WfsyncConfig {
    */
   massDeleteShare?: number;
   /**
-   * The SuperOffice API generation the tenant speaks: "10.2" (10.2.4–10.2.9, options saved one
-   * by one) or "12" (10.2.10 → 12.x and every Online tenant, options saved inside the flow).
-   * Default: found out from the server. `--api` overrides it.
+   * The tenant's SuperOffice API generation: "10.2" for servers 10.2.4–10.2.9 (one option at a
+   * time), "12" for 10.2.10 and later, every Online tenant (whole flows). Left out, wfsync asks
+   * the server. Set, validation refuses what that generation cannot take (`when` on "10.2").
    */
   api?: "10.2" | "12";
 }

@@ -22,6 +22,8 @@ export interface OptionDecl {
   readonly name: unknown;
   /** The explicit rank, if one was given. */
   readonly rank: unknown;
+  /** The option's kind as written (`{ selection: 12 }`), if one was given. */
+  readonly when: unknown;
   /** 1-based position among the split's options. */
   readonly position: number;
   readonly steps: StepDecl[];
@@ -69,7 +71,7 @@ function collectOptions(build: (split: SplitBuilder) => void): OptionDecl[] {
     option: function option(key: string, props: OptionProps, buildPath?: (path: PathBuilder) => void) {
       const site = callSiteOf(option);
       const steps = buildPath ? collectSteps(buildPath) : [];
-      options.push({ key, name: props?.name, rank: props?.rank, position: options.length + 1, steps, site });
+      options.push({ key, name: props?.name, rank: props?.rank, when: props?.when, position: options.length + 1, steps, site });
     },
   };
   build(builder);
@@ -85,23 +87,27 @@ function collectSteps(build: (path: PathBuilder) => void): StepDecl[] {
   const path: PathBuilder = {
     none: function none() { add("None", "none", none); },
     sendEmail: function sendEmail(f) { add("SendEmail", "sendEmail", sendEmail, f); },
-    sendSMS: function sendSMS() { add("SendSMS", "sendSMS", sendSMS); },
+    sendSMS: function sendSMS(f) { add("SendSMS", "sendSMS", sendSMS, f); },
     waitForTime: function waitForTime(f) { add("WaitForTime", "waitForTime", waitForTime, f); },
-    waitForAction: function waitForAction() { add("WaitForAction", "waitForAction", waitForAction); },
-    split: function split(buildSplit) {
+    waitForAction: function waitForAction(f) { add("WaitForAction", "waitForAction", waitForAction, f); },
+    split: function split(fieldsOrBuild: object | ((split: SplitBuilder) => void), buildSplit?: (split: SplitBuilder) => void) {
       const site = callSiteOf(split);
-      steps.push({ stepType: "Split", method: "split", fields: {}, options: collectOptions(buildSplit), site });
-    },
-    updateContact: function updateContact() { add("UpdateContact", "updateContact", updateContact); },
-    updateParticipant: function updateParticipant() { add("UpdateContact", "updateParticipant", updateParticipant); },
+      const fields = typeof fieldsOrBuild === "function" ? {} : fieldsOrBuild;
+      const build = typeof fieldsOrBuild === "function" ? fieldsOrBuild : buildSplit;
+      const options = typeof build === "function" ? collectOptions(build as (split: SplitBuilder) => void) : [];
+      steps.push({ stepType: "Split", method: "split", fields: { ...fields }, options, site });
+    } as PathBuilder["split"],
+    updateContact: function updateContact(f) { add("UpdateContact", "updateContact", updateContact, f); },
+    updateParticipant: function updateParticipant(f) { add("UpdateContact", "updateParticipant", updateParticipant, f); },
     addToList: function addToList(f) { add("AddToList", "addToList", addToList, f); },
     removeFromList: function removeFromList(f) { add("RemoveFromList", "removeFromList", removeFromList, f); },
     createRequest: function createRequest(f) { add("CreateRequest", "createRequest", createRequest, f); },
     createFollowUp: function createFollowUp(f) { add("CreateFollowUp", "createFollowUp", createFollowUp, f); },
-    createSale: function createSale() { add("CreateSale", "createSale", createSale); },
-    notifyByEmail: function notifyByEmail() { add("NotifyByEmail", "notifyByEmail", notifyByEmail); },
-    notifyBySMS: function notifyBySMS() { add("NotifyBySMS", "notifyBySMS", notifyBySMS); },
-    runScript: function runScript() { add("RunScript", "runScript", runScript); },
+    createSale: function createSale(f) { add("CreateSale", "createSale", createSale, f); },
+    notifyByEmail: function notifyByEmail(f) { add("NotifyByEmail", "notifyByEmail", notifyByEmail, f); },
+    notifyBySMS: function notifyBySMS(f) { add("NotifyBySMS", "notifyBySMS", notifyBySMS, f); },
+    runScript: function runScript(f) { add("RunScript", "runScript", runScript, f); },
+    distributeToOwner: function distributeToOwner(f) { add("DistributeToOwner", "distributeToOwner", distributeToOwner, f); },
   };
   build(path);
   return steps;

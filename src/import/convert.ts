@@ -1,25 +1,32 @@
 /**
  * Turns the server's option carriers into what the generated code will declare: the canonical
- * model, with a readable key for every option whose Key is empty or already taken in its split,
- * and the list of everything the DSL cannot express. Pure: no IO.
+ * model, with a readable key for every option whose Key is empty or already taken in its split
+ * (on the current generation, where the server stores no Key, for every option), and the list of
+ * everything the DSL cannot express. Pure: no IO.
  */
-import { fieldKindInWords } from "../compile/validate.js";
+import { fieldKindInWords } from "../compile/words.js";
 import { caseInsensitive } from "../model/carrier.js";
+import { adoptKeys } from "../model/flow.js";
 import { canonicalOption, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
 import {
   KEY_MAX_LENGTH,
   checkName,
   checkWaitForTime,
-  fitsField,
+  checkWhen,
+  fieldProblem,
   isDeclarableRank,
   missingRequiredFields,
   sharedRanks,
   splitTooDeep,
   tooLong,
+  type FieldProblem,
   type WaitForTimeProblem,
+  type WhenProblem,
 } from "../model/rules.js";
-import { readSplitOption } from "../model/split.js";
-import { defaultFieldValue, stepFields } from "../model/steps.js";
+import { readFlowSplitOption, readSplitOption } from "../model/split.js";
+import { allStepFields, defaultFieldValue, stepFields } from "../model/steps.js";
+import type { ApiGeneration } from "../model/versions.js";
+import type { OptionWhen } from "../model/when.js";
 import type { ServerSplit, ServerWorkflow } from "./read.js";
 
 export interface GeneratedKey {
@@ -43,12 +50,16 @@ interface OptionBase {
 
 export interface SupportedOption extends OptionBase {
   readonly supported: true;
-  /** The option as the server has it (canonical). */
+  /**
+   * The option as the server has it (canonical). On the current generation, which stores no
+   * keys, with the declared keys (so its hash is the declared option's).
+   */
   readonly server: OptionModel;
   /** The option as the generated code declares it: the server's, with generated keys. */
   readonly declared: OptionModel;
+  /** Keys that differ from the server's Key (none on the current generation, where there is no Key). */
   readonly generatedKeys: readonly GeneratedKey[];
-  /** The server calls step type 6 UpdateParticipant (10.2.9): use that method name. */
+  /** The server calls step type 6 UpdateParticipant (10.2.9 and the current generation): use that method name. */
   readonly updateParticipant: boolean;
 }
 
@@ -67,18 +78,27 @@ export interface ImportedSplit {
 }
 
 export interface ImportedWorkflow {
+  /** The generation the options were read from (absent: 10.2). */
+  readonly api?: ApiGeneration;
   readonly workflowId: number;
   readonly emailFlowId?: number | undefined;
   readonly flowName?: string | undefined;
   readonly splits: readonly ImportedSplit[];
 }
 
-export function convertWorkflow(server: ServerWorkflow): ImportedWorkflow {
+export interface ConvertOptions {
+  /** The generation the carriers come from; default "10.2" (`WorkflowStepOption`, with Key). */
+  readonly api?: ApiGeneration;
+}
+
+export function convertWorkflow(server: ServerWorkflow, options: ConvertOptions = {}): ImportedWorkflow {
+  const api = options.api ?? "10.2";
   return {
+    ...(api === "12" ? { api } : {}),
     workflowId: server.workflowId,
     emailFlowId: server.emailFlowId,
     flowName: server.flowName,
-    splits: server.splits.map((s) => convertSplit(server.workflowId, s)),
+    splits: server.splits.map((s) => convertSplit(server.workflowId, s, api)),
   };
 }
 
@@ -87,22 +107,25 @@ interface ReadOption extends OptionBase {
   readonly problems: string[];
 }
 
-function convertSplit(workflowId: number, split: ServerSplit): ImportedSplit {
-  const read = split.options.map((carrier) => readOption(carrier, workflowId, split.workflowStepId));
+function convertSplit(workflowId: number, split: ServerSplit, api: ApiGeneration): ImportedSplit {
+  const read = split.options.map((carrier) => readOption(carrier, workflowId, split.workflowStepId, api));
   read.sort((a, b) => a.rank - b.rank || a.id - b.id);
   checkRanks(read, (o, problem) => o.problems.push(problem));
+  checkKinds(read, (o, problem) => o.problems.push(problem));
   const keys = assignKeys(read);
   const options = read.map((o, i): ImportedOption => {
     const assigned = keys[i]!;
     if (!o.model) return { ...base(o), supported: false, problems: o.problems };
     const generatedKeys: GeneratedKey[] = [];
-    if (assigned.reason) {
+    if (assigned.reason && api === "10.2") {
       generatedKeys.push({ path: "", where: `option ${JSON.stringify(o.name)}`, serverKey: o.key, key: assigned.key, reason: assigned.reason });
     }
-    const content = declareContent(o.model, assigned.key, { depth: 0, where: "", path: "" }, generatedKeys, o.problems);
+    const content = declareContent(o.model, assigned.key, { depth: 0, where: "", path: "", api }, generatedKeys, o.problems);
     if (o.problems.length) return { ...base(o), supported: false, problems: o.problems };
     const declared = canonicalOption({ ...content, workflowId, workflowStepId: split.workflowStepId });
-    return { ...base(o), supported: true, server: o.model, declared, generatedKeys, updateParticipant: usesUpdateParticipant(o.carrier) };
+    const server = api === "12" ? adoptKeys(o.model, declared.key, declared) : o.model;
+    const updateParticipant = api === "12" || usesUpdateParticipant(o.carrier);
+    return { ...base(o), supported: true, server, declared, generatedKeys, updateParticipant };
   });
   return { workflowStepId: split.workflowStepId, options };
 }
@@ -111,13 +134,13 @@ function base(o: ReadOption): OptionBase {
   return { id: o.id, key: o.key, name: o.name, rank: o.rank, carrier: o.carrier };
 }
 
-function readOption(carrier: unknown, workflowId: number, workflowStepId: number): ReadOption {
+function readOption(carrier: unknown, workflowId: number, workflowStepId: number, api: ApiGeneration): ReadOption {
   const c = caseInsensitive(carrier);
   const problems: string[] = [];
-  const read = readSplitOption(carrier, workflowId, workflowStepId);
-  if (read.unreadable !== undefined) problems.push(`${read.unreadable}: a step type the DSL does not know`);
+  const read = api === "12" ? readFlowSplitOption(carrier, workflowId, workflowStepId) : readSplitOption(carrier, workflowId, workflowStepId);
+  if (read.unreadable !== undefined) problems.push(`${read.unreadable}: ${/OptionType/.test(read.unreadable) ? "an option kind" : "a step type"} the DSL does not know`);
   for (const field of read.unknownFields) problems.push(`${field}: a field the DSL cannot express`);
-  extraOptionProperties(carrier, "", problems);
+  if (api === "10.2") extraOptionProperties(carrier, "", problems);
   const text = (v: unknown) => (typeof v === "string" ? v : "");
   const int = (v: unknown) => (typeof v === "number" && Number.isInteger(v) ? v : 0);
   const { option: model, id } = read;
@@ -131,6 +154,22 @@ function readOption(carrier: unknown, workflowId: number, workflowStepId: number
     ...(model ? { model } : {}),
     problems,
   };
+}
+
+/** The options of one split share one kind in code (validation's rule): each differing option is reported. */
+function checkKinds<T extends { model?: OptionContent | undefined; when?: OptionWhen | undefined; name: string }>(
+  options: readonly T[],
+  problem: (o: T, text: string) => void,
+): void {
+  const kindOf = (o: T) => (o.model ? o.model.when : o.when)?.kind;
+  const first = options.find((o) => kindOf(o) !== undefined);
+  if (!first) return;
+  for (const o of options) {
+    const kind = kindOf(o);
+    if (kind !== undefined && kind !== kindOf(first)) {
+      problem(o, `its kind ${kind} differs from ${kindOf(first)} of option ${JSON.stringify(first.name)}; the DSL takes one kind per split`);
+    }
+  }
 }
 
 /** Ranks the DSL can declare: positive and unique in their split. */
@@ -180,6 +219,7 @@ interface Place {
   readonly depth: number;
   readonly where: string;
   readonly path: string;
+  readonly api: ApiGeneration;
 }
 
 /**
@@ -195,6 +235,7 @@ function declareContent(content: OptionContent, key: string, place: Place, keys:
   else if (name?.code === "too-long") at(`the Name is ${name.length} characters; at most ${name.max} can be declared`);
   const longKey = tooLong(key, KEY_MAX_LENGTH);
   if (longKey) at(`the Key is ${longKey.length} characters; at most ${longKey.max} can be declared`);
+  if (content.when) for (const p of checkWhen(content.when)) at(whenText(p, content.when));
   const steps = content.steps.map((step, i) => {
     const stepWhere = `${where ? `${where} › ` : ""}step ${i + 1} (${step.stepType})`;
     for (const text of stepProblems(step)) problems.push(`${stepWhere}: ${text}`);
@@ -207,13 +248,14 @@ function declareContent(content: OptionContent, key: string, place: Place, keys:
     const nested = step.options ?? [];
     if (nested.length === 0) problems.push(`${stepWhere}: a nested split without options; the DSL needs at least one`);
     checkRanks(nested, (o, text) => problems.push(`${stepWhere} › option ${JSON.stringify(o.name)}: ${text}`));
+    checkKinds(nested, (o, text) => problems.push(`${stepWhere} › option ${JSON.stringify(o.name)}: ${text}`));
     const assigned = assignKeys(nested);
     const options = nested.map((o, j) => {
       const a = assigned[j]!;
       const optionWhere = `${stepWhere} › option ${j + 1} ${JSON.stringify(o.name)}`;
       const optionPath = `${path}/${i}.${j}`;
-      if (a.reason) keys.push({ path: optionPath, where: optionWhere, serverKey: o.key, key: a.key, reason: a.reason });
-      return declareContent(o, a.key, { depth: depth + 1, where: optionWhere, path: optionPath }, keys, problems);
+      if (a.reason && place.api === "10.2") keys.push({ path: optionPath, where: optionWhere, serverKey: o.key, key: a.key, reason: a.reason });
+      return declareContent(o, a.key, { ...place, depth: depth + 1, where: optionWhere, path: optionPath }, keys, problems);
     });
     return { ...step, options };
   });
@@ -223,8 +265,9 @@ function declareContent(content: OptionContent, key: string, place: Place, keys:
 /** What of one step (its own fields, not nested options) the DSL cannot declare. */
 function stepProblems(step: StepModel): string[] {
   const problems: string[] = [];
-  for (const [name, kind] of Object.entries(stepFields(step.stepType))) {
-    if (!fitsField(kind, step[name])) problems.push(`${name} is ${show(step[name])}; the DSL takes ${fieldKindInWords(kind, false)}`);
+  for (const [name, field] of Object.entries(allStepFields(step.stepType))) {
+    const problem = fieldProblem(field.kind, step[name]);
+    if (problem) problems.push(fieldText(name, problem));
   }
   if (problems.length) return problems;
   for (const name of missingRequiredFields(step.stepType, step)) problems.push(`${name} is ${show(step[name])}; the DSL requires it (the step would do nothing)`);
@@ -258,6 +301,29 @@ function waitText(p: WaitForTimeProblem, step: StepModel): string[] {
       return [`until is ${show(p.value)}; the DSL needs a real date and time ("[DT:MM/DD/YYYY HH:mm:ss]")`];
     case "no-algorithm":
       return [`timeWaitAlgorithm is ${show(p.algorithm)}; the DSL needs NumIntervals, UntilSpecified or UntilDateField`];
+    default: {
+      const never: never = p;
+      return never;
+    }
+  }
+}
+
+function fieldText(name: string, p: FieldProblem): string {
+  if (p.code === "no-such-field") return `${name}${p.path}: a ${p.what} the DSL cannot express`;
+  return `${name}${p.path} is ${show(p.value)}; the DSL takes ${fieldKindInWords(p.kind, false)}`;
+}
+
+/** A kind's value the DSL cannot declare, in words (the server's names: SelectionId, RestrictionGroups). */
+function whenText(p: WhenProblem, when: OptionWhen): string {
+  switch (p.code) {
+    case "target-id":
+      return `the ${when.kind} option's ${p.field.charAt(0).toUpperCase()}${p.field.slice(1)} is ${show(p.value)}; the DSL needs a positive id`;
+    case "no-groups":
+      return `the ${when.kind} option has no RestrictionGroups; the DSL needs at least one`;
+    case "empty-group":
+      return `RestrictionGroups[${p.group}] has no restrictions; the DSL needs at least one`;
+    case "restriction":
+      return `RestrictionGroups${p.path.replace(/restrictions/g, "Restrictions").replace(/subRestrictions/g, "SubRestrictions")} has no ${p.missing === "name" ? "Name (column)" : "Operator"}; the DSL needs one`;
     default: {
       const never: never = p;
       return never;

@@ -67,7 +67,9 @@ export async function importWorkflow(request: ImportRequest, ctx: ImportContext)
   let done = false;
   const state = await openState(ctx.config.state, { tenant: ctx.tenant.url, lock: true, command: "wfsync import" });
   try {
-    const imported = convertWorkflow(await readServerWorkflow(ctx.tenant, request));
+    const api = await ctx.tenant.generation();
+    state.bindApi(api);
+    const imported = convertWorkflow(await readServerWorkflow(ctx.tenant, request), api === "12" ? { api } : {});
     const file = targetFile(ctx.config, imported, request.outDir);
     const displayFile = displayPath(file, ctx.cwd);
     checkMatchedByConfig(ctx.config, file);

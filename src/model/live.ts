@@ -2,7 +2,9 @@
  * An option as the server has it, and the address of a split: the server's side of the diff, in
  * the model's terms (what every API generation's adapter turns its answers into).
  */
+import { adoptKeys } from "./flow.js";
 import { hashOption, type OptionModel } from "./option.js";
+import { optionIdentity } from "./when.js";
 
 /** `workflowId/workflowStepId` of a split. */
 export type SplitRef = string;
@@ -45,7 +47,7 @@ export function liveOption(id: number, option: OptionModel, raw: unknown): LiveO
  * server stores one; on a server without Keys, its kind, target and name.
  */
 export function identityOf(option: OptionModel, keyless: boolean): string {
-  return keyless ? `None:${option.name}` : option.key;
+  return keyless ? optionIdentity(option) : option.key;
 }
 
 /** Whether the live option is the one `option` means, by the server's identity of options. */
@@ -53,9 +55,17 @@ export function sameIdentity(l: LiveOption, option: OptionModel): boolean {
   return identityOf(l.option, l.keyless === true) === identityOf(option, l.keyless === true);
 }
 
-/** The live option's hash as it would be under `key` (a keyless server's options have none). */
-export function liveHashAs(l: LiveOption, key: string): string {
-  return l.keyless ? hashOption({ ...l.option, key }) : l.hash;
+/**
+ * The live option as the model has it under the code's keys: a keyless server's options (and
+ * their nested ones) get the keys of `reference`, the option in code or the state.
+ */
+export function keyedAs(l: LiveOption, reference: OptionModel): OptionModel {
+  return l.keyless ? adoptKeys(l.option, reference.key, reference) : l.option;
+}
+
+/** The live option's hash under the code's keys (see keyedAs). */
+export function liveHashAs(l: LiveOption, reference: OptionModel): string {
+  return l.keyless ? hashOption(keyedAs(l, reference)) : l.hash;
 }
 
 /** An option whose content the model cannot hold: known by id, key, name and rank only. */

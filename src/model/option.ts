@@ -6,15 +6,15 @@
  */
 import { createHash } from "node:crypto";
 import { caseInsensitive, pascalCase } from "./carrier.js";
-import {
-  defaultFieldValue,
-  resolveStepType,
-  stepFields,
-  type FieldKind,
-  type StepTypeName,
-} from "./steps.js";
+import { coerceValue, type UnknownField } from "./records.js";
+import { allStepFields, defaultFieldValue, omittedAtDefault, resolveStepType, stepFields, type StepTypeName } from "./steps.js";
+import { canonicalWhenOf, type OptionWhen } from "./when.js";
 
-/** A step: its type plus every field of that type (defaults filled in), keys sorted. */
+/**
+ * A step: its type plus every field of that type, keys sorted. Fields of the 10.2 generation are
+ * always there (defaults filled in); fields added after 10.2.9 only when they hold something else
+ * than their default (see model/steps.ts).
+ */
 export interface StepModel {
   readonly stepType: StepTypeName;
   /** Only on Split steps: the nested options (paths), sorted by rank. */
@@ -28,6 +28,8 @@ export interface OptionContent {
   readonly name: string;
   readonly rank: number;
   readonly steps: readonly StepModel[];
+  /** Which participants take the option (current generation); absent: OptionType None. */
+  readonly when?: OptionWhen;
 }
 
 /** A top-level option of a Split step: its content plus where it lives. */
@@ -70,6 +72,8 @@ export interface RawOptionContent {
   name: string;
   rank: number;
   steps: readonly RawStep[];
+  /** In the model's shape (`{ kind: "SelectionMembership", selectionId: 12 }`). */
+  when?: { readonly kind: string; readonly [field: string]: unknown } | undefined;
 }
 
 /** Builds a canonical step; throws a plain Error naming the problem for a type it does not know. */
@@ -80,32 +84,44 @@ export function canonicalStep(raw: RawStep): StepModel {
 }
 
 export function canonicalContent(raw: RawOptionContent): OptionContent {
-  return sortedContent(raw.key, raw.name, raw.rank, raw.steps.map(canonicalStep));
+  return sortedContent(raw.key, raw.name, raw.rank, raw.steps.map(canonicalStep), raw.when ? canonicalWhenOf(raw.when) : undefined);
 }
 
 export function canonicalOption(raw: RawOptionContent & { workflowId: number; workflowStepId: number }): OptionModel {
-  const steps = raw.steps.map(canonicalStep);
-  return {
-    key: raw.key,
-    name: raw.name,
-    rank: raw.rank,
-    steps,
-    workflowId: raw.workflowId,
-    workflowStepId: raw.workflowStepId,
-  };
+  return placedOption(canonicalContent(raw), raw.workflowId, raw.workflowStepId);
 }
 
-function sortedContent(key: string, name: string, rank: number, steps: StepModel[]): OptionContent {
-  return { key, name, rank, steps };
+/** The content placed in its split; keys stay sorted (`when` sorts between `steps` and `workflowId`). */
+export function placedOption(content: OptionContent, workflowId: number, workflowStepId: number): OptionModel {
+  return { ...content, workflowId, workflowStepId };
 }
 
-function buildStep(
+/** An option's content with sorted keys; an option without `when` has exactly the keys it had before option kinds. */
+export function sortedContent(key: string, name: string, rank: number, steps: StepModel[], when?: OptionWhen): OptionContent {
+  return when ? { key, name, rank, steps, when } : { key, name, rank, steps };
+}
+
+export interface BuildStepOptions {
+  /** Read fields added after 10.2.9 too (the 10.2 carrier has none: there they are unknown). Default true. */
+  readonly later?: boolean;
+  /** Where unknown properties inside structured values are reported. */
+  readonly unknown?: UnknownField;
+  /** The path of the step, for those reports. */
+  readonly path?: string;
+}
+
+/**
+ * A canonical step of `stepType`, its fields read by model name through `read`. Shared by every
+ * source: code and state (plain values), and the carriers of both generations.
+ */
+export function buildStep(
   stepType: StepTypeName,
   read: (field: string) => unknown,
   nested: (options: readonly never[]) => OptionContent[],
+  options: BuildStepOptions = {},
 ): StepModel {
   const step: Record<string, unknown> = {};
-  const fields = stepFields(stepType);
+  const fields = options.later === false ? stepFields(stepType) : allStepFields(stepType);
   const names = Object.keys(fields);
   if (stepType === "Split") names.push("options");
   names.push("stepType");
@@ -115,28 +131,18 @@ function buildStep(
       const value = read("options");
       const list = Array.isArray(value) ? nested(value as never[]) : [];
       step.options = list.sort(byRankThenKey);
-    } else step[name] = coerceField(fields[name]!, read(name));
+    } else {
+      const spec = allStepFields(stepType)[name]!;
+      const value = coerceValue(spec.kind, read(name), `${options.path ?? ""}.${name}`, options.unknown);
+      if (omittedAtDefault(spec) && JSON.stringify(value) === JSON.stringify(defaultFieldValue(spec.kind))) continue;
+      step[name] = value;
+    }
   }
   return step as StepModel;
 }
 
 function byRankThenKey(a: OptionContent, b: OptionContent): number {
   return a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-}
-
-/** Missing and null become the server's default; everything else is kept as given. */
-function coerceField(kind: FieldKind, value: unknown): unknown {
-  if (value === undefined || value === null) return defaultFieldValue(kind);
-  if (kind.type === "int[]" && Array.isArray(value)) return [...value];
-  if (kind.type === "enum" && typeof value === "string") {
-    return kind.values.find((v) => v.toLowerCase() === value.toLowerCase()) ?? value;
-  }
-  // An enum by number (Json.NET's default without a string converter): the name, as the
-  // emulator's binder reads it; otherwise a server answering numbers would differ for ever.
-  if (kind.type === "enum" && typeof value === "number" && Number.isInteger(value) && kind.values[value] !== undefined) {
-    return kind.values[value];
-  }
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +196,7 @@ export function optionFromCarrier(carrier: unknown): FromCarrierResult {
 }
 
 /** A carrier's steps in the order they run: by Rank; a server that omits Rank keeps array order. */
-function stepsInRunOrder(c: Map<string, unknown>): Map<string, unknown>[] {
+export function stepsInRunOrder(c: Map<string, unknown>): Map<string, unknown>[] {
   const rawSteps = c.get("steps");
   const steps = Array.isArray(rawSteps) ? rawSteps.map((s) => caseInsensitive(s)) : [];
   return steps
@@ -223,6 +229,7 @@ function stepFromCarrier(s: Map<string, unknown>, path: string, unknown: string[
     (field) => s.get(field.toLowerCase()),
     (nested) =>
       nested.map((o, i) => contentFromCarrier(caseInsensitive(o), `${path}.Options[${i}].`, unknown)),
+    { later: false },
   );
 }
 
@@ -286,11 +293,11 @@ function stepToCarrier(
   return out;
 }
 
-function toInt(v: unknown): number {
+export function toInt(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : 0;
 }
 
-function toStr(v: unknown): string {
+export function toStr(v: unknown): string {
   return typeof v === "string" ? v : v === null || v === undefined ? "" : String(v);
 }
 

@@ -3,7 +3,8 @@
  * user's code), import (the server's options) and the emulator (requests) check against these
  * rules and word their own messages: a rule returns a code and the facts, never a sentence.
  */
-import type { FieldKind, StepTypeName, TimeWaitAlgorithm } from "./steps.js";
+import { RECORDS, type FlowFieldKind, type StepTypeName, type TimeWaitAlgorithm } from "./steps.js";
+import { OPTION_KINDS, type OptionWhen, type RestrictionModel } from "./when.js";
 
 /** The database column behind `Name` (superoffice-api.md: max 255). */
 export const NAME_MAX_LENGTH = 255;
@@ -78,24 +79,100 @@ export function splitTooDeep(depth: number): { readonly code: "too-deep"; readon
 }
 
 /** Whether a field's value is of its kind; a value left out (undefined) is the server's default. */
-export function fitsField(kind: FieldKind, value: unknown): boolean {
-  if (value === undefined) return true;
+export function fitsField(kind: FlowFieldKind, value: unknown): boolean {
+  return fieldProblem(kind, value) === undefined;
+}
+
+/**
+ * What is wrong with a field's value, if anything: `path` leads from the field to the value that
+ * does not fit (`[0].actionType`; "" for the field itself), with the kind it should have; or the
+ * name of a property a structured value has no place for.
+ */
+export type FieldProblem =
+  | { readonly code: "kind"; readonly path: string; readonly kind: FlowFieldKind; readonly value: unknown }
+  | { readonly code: "no-such-field"; readonly path: string; readonly what: string };
+
+export function fieldProblem(kind: FlowFieldKind, value: unknown, path = ""): FieldProblem | undefined {
+  if (value === undefined) return undefined;
+  const wrong = (): FieldProblem => ({ code: "kind", path, kind, value });
   switch (kind.type) {
     case "int":
-      return Number.isInteger(value) && (value as number) >= 0;
+      return Number.isInteger(value) && (value as number) >= 0 ? undefined : wrong();
+    case "integer":
+      return Number.isInteger(value) ? undefined : wrong();
+    case "number":
+      return typeof value === "number" && Number.isFinite(value) ? undefined : wrong();
     case "string":
-      return typeof value === "string";
+      return typeof value === "string" ? undefined : wrong();
+    case "date":
+      return typeof value === "string" && (value === "" || DATE.test(value)) ? undefined : wrong();
     case "bool":
-      return typeof value === "boolean";
+      return typeof value === "boolean" ? undefined : wrong();
     case "int[]":
-      return Array.isArray(value) && value.every((v) => isPositiveInt(v));
+      return Array.isArray(value) && value.every((v) => isPositiveInt(v)) ? undefined : wrong();
+    case "string[]":
+      return Array.isArray(value) && value.every((v) => typeof v === "string") ? undefined : wrong();
     case "enum":
-      return typeof value === "string" && kind.values.includes(value);
+      return typeof value === "string" && kind.values.includes(value) ? undefined : wrong();
+    case "records": {
+      if (!Array.isArray(value)) return wrong();
+      const spec = RECORDS[kind.record];
+      for (const [i, item] of value.entries()) {
+        const at = `${path}[${i}]`;
+        if (!item || typeof item !== "object" || Array.isArray(item)) return { code: "kind", path: at, kind, value: item };
+        for (const [name, v] of Object.entries(item as Record<string, unknown>)) {
+          const field = spec.fields[name];
+          if (!field) return { code: "no-such-field", path: `${at}.${name}`, what: spec.what };
+          const inner = fieldProblem(field.kind, v, `${at}.${name}`);
+          if (inner) return inner;
+        }
+      }
+      return undefined;
+    }
     default: {
       const never: never = kind;
       return never;
     }
   }
+}
+
+/** A date as the server writes one: `2026-05-31` or `2026-05-31T09:00:00`. */
+const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/;
+
+export type WhenProblem =
+  /** A kind's target id (`selectionId` …) that is no id. */
+  | { readonly code: "target-id"; readonly field: string; readonly value: unknown }
+  /** PersonData / FormData without a restriction group: it would match everyone, or no one. */
+  | { readonly code: "no-groups" }
+  /** A group (0-based) without restrictions. */
+  | { readonly code: "empty-group"; readonly group: number }
+  /** A restriction without its column (`name`) or `operator`; `path` as `[0].restrictions[1]`. */
+  | { readonly code: "restriction"; readonly path: string; readonly missing: "name" | "operator" };
+
+/** What is wrong with an option's kind and target (values only: the shape is the model's). */
+export function checkWhen(when: OptionWhen): WhenProblem[] {
+  const problems: WhenProblem[] = [];
+  const spec = OPTION_KINDS[when.kind];
+  const w = when as unknown as Record<string, unknown>;
+  if (spec.target && !isPositiveInt(w[spec.target])) problems.push({ code: "target-id", field: spec.target, value: w[spec.target] });
+  if (spec.groups) {
+    const groups = (w.restrictionGroups ?? []) as readonly { restrictions: readonly RestrictionModel[] }[];
+    if (groups.length === 0) problems.push({ code: "no-groups" });
+    groups.forEach((group, i) => {
+      if (group.restrictions.length === 0) problems.push({ code: "empty-group", group: i });
+      checkRestrictions(group.restrictions, `[${i}].restrictions`, problems);
+    });
+  }
+  return problems;
+}
+
+function checkRestrictions(list: readonly RestrictionModel[], path: string, problems: WhenProblem[]): void {
+  list.forEach((r, i) => {
+    const at = `${path}[${i}]`;
+    if (typeof r.name !== "string" || r.name.trim() === "") problems.push({ code: "restriction", path: at, missing: "name" });
+    if (typeof r.operator !== "string" || r.operator.trim() === "") problems.push({ code: "restriction", path: at, missing: "operator" });
+    checkRestrictions(r.subRestrictions ?? [], `${at}.subRestrictions`, problems);
+  });
 }
 
 /** The required fields of a step that hold nothing (absent, null, "" or 0: the step would do nothing). */

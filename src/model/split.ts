@@ -4,6 +4,7 @@
  * splits through here; what is wrong comes back as data, and each caller words it.
  */
 import { caseInsensitive } from "./carrier.js";
+import { optionFromFlowCarrier } from "./flow.js";
 import { optionFromCarrier, type OptionModel } from "./option.js";
 import { resolveStepType } from "./steps.js";
 
@@ -41,11 +42,28 @@ export interface SplitOptionRead {
   readonly unreadable?: string;
 }
 
-/** One option carrier of a split, converted to the model. */
+/** One option carrier of a split (10.2: `WorkflowStepOption`), converted to the model. */
 export function readSplitOption(carrier: unknown, workflowId: number, workflowStepId: number): SplitOptionRead {
-  let converted: ReturnType<typeof optionFromCarrier>;
+  return readWith(optionFromCarrier, carrier, workflowId, workflowStepId);
+}
+
+/**
+ * One option carrier of a split of the current generation (`WorkflowStepOptionBase`, no Key: the
+ * option's key is "", see adoptKeys in flow.ts), converted to the model.
+ */
+export function readFlowSplitOption(carrier: unknown, workflowId: number, workflowStepId: number): SplitOptionRead {
+  return readWith(optionFromFlowCarrier, carrier, workflowId, workflowStepId);
+}
+
+function readWith(
+  convert: (carrier: unknown) => { id: number; option: OptionModel; unknown: string[] },
+  carrier: unknown,
+  workflowId: number,
+  workflowStepId: number,
+): SplitOptionRead {
+  let converted: ReturnType<typeof convert>;
   try {
-    converted = optionFromCarrier(carrier);
+    converted = convert(carrier);
   } catch (err) {
     const id = caseInsensitive(carrier).get("workflowstepoptionid");
     return { id: typeof id === "number" && Number.isInteger(id) ? id : 0, unknownFields: [], unreadable: (err as Error).message };

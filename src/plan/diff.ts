@@ -5,7 +5,7 @@
  */
 import type { DesiredOption } from "../compile/validate.js";
 import type { SourceLocation } from "../errors.js";
-import { liveHashAs, sameIdentity, splitRef, type LiveOption, type SplitRef } from "../model/live.js";
+import { keyedAs, liveHashAs, sameIdentity, splitRef, type LiveOption, type SplitRef } from "../model/live.js";
 import { caseInsensitive } from "../model/carrier.js";
 import { optionAddress, type Address, type OptionModel } from "../model/option.js";
 import type { StateEntry } from "../state/format.js";
@@ -97,8 +97,8 @@ export function diffModels(input: DiffInput): Plan {
     }
     if (s && l) {
       claimed.add(l.id);
-      const before = asKeyed(l, d.option.key);
-      if (liveHashAs(l, d.option.key) === d.hash)
+      const before = keyedAs(l, d.option);
+      if (liveHashAs(l, d.option) === d.hash)
         changes.push({ ...base, action: "noop", id: l.id, desired: d, before, record: s.hash !== d.hash, server: l.raw });
       else
         changes.push({
@@ -126,8 +126,8 @@ export function diffModels(input: DiffInput): Plan {
     else {
       const m = matches[0]!;
       const reason = s ? `gone under id ${s.id}; adopted by ${m.keyless ? "kind and name" : "Key"}` : "adopted";
-      const before = asKeyed(m, d.option.key);
-      if (liveHashAs(m, d.option.key) === d.hash) changes.push({ ...base, action: "noop", id: m.id, desired: d, before, record: true, server: m.raw, reason });
+      const before = keyedAs(m, d.option);
+      if (liveHashAs(m, d.option) === d.hash) changes.push({ ...base, action: "noop", id: m.id, desired: d, before, record: true, server: m.raw, reason });
       else changes.push({ ...base, action: "update", id: m.id, desired: d, before, previous: m.raw, reason });
     }
   }
@@ -149,7 +149,7 @@ export function diffModels(input: DiffInput): Plan {
       const reason = other ? `already gone from the server (id ${s.id} is now ${liveAddress(other)}, which is not touched)` : "already gone from the server";
       changes.push({ ...base, action: "delete", id: s.id, before: s.option, alreadyGone: true, reason });
     }
-    else changes.push({ ...base, action: "delete", id: s.id, before: l ? asKeyed(l, s.option.key) : s.option, alreadyGone: false });
+    else changes.push({ ...base, action: "delete", id: s.id, before: l ? keyedAs(l, s.option) : s.option, alreadyGone: false });
   }
 
   changes.sort(compareChanges);
@@ -163,11 +163,6 @@ export function diffModels(input: DiffInput): Plan {
     unmanaged,
     refreshed: live !== undefined,
   };
-}
-
-/** A live option as the model shows it under the address's key (a keyless server's have none). */
-function asKeyed(l: LiveOption, key: string): OptionModel {
-  return l.keyless ? { ...l.option, key } : l.option;
 }
 
 /** Where a live option is, for messages: its address, or on a keyless server its id and name. */

@@ -4,6 +4,7 @@
  */
 import { formatLocation, parseLocation, type SourceLocation } from "../errors.js";
 import type { OptionModel } from "../model/option.js";
+import { OPTION_KINDS, type OptionKind } from "../model/when.js";
 
 export const STATE_VERSION = 1;
 
@@ -154,6 +155,7 @@ function checkContent(value: unknown, path: string, problems: Problems): boolean
   if (typeof value.key !== "string") problems.add(`${path}.key`, `expected a string, got ${describe(value.key)}`);
   if (typeof value.name !== "string") problems.add(`${path}.name`, `expected a string, got ${describe(value.name)}`);
   if (!Number.isInteger(value.rank)) problems.add(`${path}.rank`, `expected an integer, got ${describe(value.rank)}`);
+  if (value.when !== undefined) checkWhen(value.when, `${path}.when`, problems);
   if (!Array.isArray(value.steps)) {
     problems.add(`${path}.steps`, `expected an array, got ${describe(value.steps)}`);
   } else {
@@ -169,6 +171,19 @@ function checkContent(value: unknown, path: string, problems: Problems): boolean
     });
   }
   return problems.list.length === before;
+}
+
+/** An option's kind (absent for OptionType None): a known kind with its target and groups. */
+function checkWhen(value: unknown, path: string, problems: Problems): void {
+  if (!isObject(value) || typeof value.kind !== "string" || !Object.hasOwn(OPTION_KINDS, value.kind)) {
+    problems.add(path, `expected an option kind (${Object.keys(OPTION_KINDS).join(", ")}), got ${describe(isObject(value) ? value.kind : value)}`);
+    return;
+  }
+  const spec = OPTION_KINDS[value.kind as OptionKind];
+  if (spec.target && !Number.isInteger(value[spec.target])) problems.add(`${path}.${spec.target}`, `expected an integer, got ${describe(value[spec.target])}`);
+  if (spec.groups && !Array.isArray(value.restrictionGroups)) {
+    problems.add(`${path}.restrictionGroups`, `expected an array, got ${describe(value.restrictionGroups)}`);
+  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -232,9 +232,8 @@ class Store implements StateStore {
 
   bindApi(api: string): void {
     checkApi(this.path, this.boundApi, api);
-    if (this.boundApi === api) return;
+    // Written with the next write of the state: binding alone changes no file.
     this.boundApi = api;
-    this.dirty = true;
   }
 
   get writable(): boolean {

@@ -45,6 +45,7 @@ export function openProject(options: OpenProjectOptions): OpenProject {
     ...(options.checkCache === false ? {} : { cache: openCheckCache(path.join(path.dirname(configFile), ".wfsync", "check-cache.json"), checkCacheKey()) }),
   });
   const config = loadConfig(compiler, configFile, options.overrides, options.env);
+  if (config.api) compiler.setTarget({ api: config.api });
   const files = findWorkflowFiles(config);
   if (files.length === 0 && options.workflowFiles !== "optional") {
     throw new WfsyncError(

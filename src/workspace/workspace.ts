@@ -11,6 +11,8 @@ import { makeFullPlan } from "../plan/make.js";
 import { openState, type StateStore, type WarnLogger } from "../state/index.js";
 import { connectTenant, tenantUrl, type ConnectOptions } from "../tenant/connect.js";
 import type { ApiGeneration, Tenant } from "../tenant/tenant.js";
+import { unsupportedFeatures } from "../compile/support.js";
+import { WfsyncErrors } from "../errors.js";
 import { compileOrThrow, openProject, type OpenProject } from "./project.js";
 
 export interface WorkspaceOptions {
@@ -90,6 +92,10 @@ export async function planWorkspace(ws: Workspace, opts: { refresh: boolean; loc
   try {
     const api = opts.refresh ? await ws.tenant.generation() : undefined;
     if (api) state.bindApi(api);
+    const refused = api ? [...compiled.options.values()].flatMap((d) => unsupportedFeatures(d, { api })) : [];
+    if (refused.length) {
+      throw new WfsyncErrors("E_UNSUPPORTED", `${refused.length} ${refused.length === 1 ? "thing" : "things"} in code this tenant's server cannot take; nothing was sent`, refused);
+    }
     const plan = await makeFullPlan(
       { desired: compiled.options, applied: state.entries(), massDeleteShare: ws.config.massDeleteShare },
       opts.refresh ? (splits) => ws.tenant.readSplits(splits) : undefined,

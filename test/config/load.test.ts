@@ -132,6 +132,23 @@ describe("config problems", () => {
     ]);
   });
 
+  it("takes the API generation, and refuses another at its line", () => {
+    expect(open({ "sync.config.ts": config(`{ api: "12" }`) }).config.api).toBe("12");
+    expect(open({ "sync.config.ts": config(`{}`) }).config.api).toBeUndefined();
+    const err = failure({ "sync.config.ts": config(`{\n  api: "11" as any,\n}`) });
+    expect(err.message).toBe('config "api": must be "10.2" (servers 10.2.4–10.2.9) or "12" (10.2.10 and later), got "11"');
+    expect(err.location).toMatchObject({ line: 4, column: 3 });
+  });
+
+  it("with api 10.2, refuses an option kind at its line", () => {
+    const when = `import { workflow } from "wfsync";\n\nexport default workflow(1, (wf) => wf.split(2, (s) => s.option("k", { name: "K", when: { selection: 3 } })));\n`;
+    const { compiler } = open({ "sync.config.ts": config(`{ api: "10.2" }`), "workflows/k.ts": when });
+    const result = compiler.compile();
+    expect(result.errors.map((e) => `${e.code} ${e.location?.line}:${e.location?.column} ${e.message}`)).toEqual([
+      "E_UNSUPPORTED 3:55 `when` needs SuperOffice 10.2.10 or later (the flow API); this tenant runs the 10.2.4–10.2.9 API",
+    ]);
+  });
+
   it("locates each bad value at its property, with a code frame", () => {
     const err = failure({ "sync.config.ts": config(`{\n  url: "http://x",\n  concurrency: 0,\n}`) });
     expect(err.message).toBe('config "concurrency": must be a positive integer, got 0');

@@ -169,3 +169,52 @@ describe("serialisation and hash", () => {
     expect(hashOption(optionFromCarrier(optionToCarrier(MODEL, 1, SERVER)).option)).toBe(hashOption(MODEL));
   });
 });
+
+describe("the model before and after option kinds and later fields", () => {
+  // Hashed by the model as it was before either existed (commit 4275fcb): existing state files
+  // hold this hash, and it must stay valid.
+  const KNOWN = {
+    workflowId: 679, workflowStepId: 844, key: "vip", name: "VIP customers", rank: 1,
+    steps: [
+      { stepType: "SendEmail", shipmentId: 3, subject: "Welcome" },
+      { stepType: "WaitForTime", numIntervals: 2, intervalType: "Days", timeWaitAlgorithm: "NumIntervals" },
+      { stepType: "SendSMS" }, { stepType: "CreateSale" }, { stepType: "UpdateParticipant" }, { stepType: "RunScript" },
+      { stepType: "CreateFollowUp", title: "Call", assignTo: 7, workflowActionType: "" },
+      { stepType: "CreateRequest", title: "T", status: 2 },
+      { stepType: "Split", options: [{ key: "a", name: "A", rank: 1, steps: [{ stepType: "NotifyByEmail" }, { stepType: "WaitForAction" }] }] },
+    ],
+  };
+
+  it("hashes an option without `when` exactly as before", () => {
+    expect(hashOption(canonicalOption(KNOWN))).toBe("ae7830cc4c816d778d038ab912bab942f7a23f53");
+    expect(Object.keys(canonicalOption(KNOWN))).toEqual(["key", "name", "rank", "steps", "workflowId", "workflowStepId"]);
+  });
+
+  it("leaves later fields out at their default, and keeps them otherwise", () => {
+    expect(canonicalStep({ stepType: "SendSMS", text: "", exit: false })).toEqual({ stepType: "SendSMS" });
+    expect(JSON.stringify(canonicalStep({ stepType: "SendSMS", text: "Hi", exit: true }))).toBe('{"exit":true,"stepType":"SendSMS","text":"Hi"}');
+    expect(JSON.stringify(canonicalStep({ stepType: "NotifyByEmail", to: "ourcontact", subject: "S" }))).toBe('{"stepType":"NotifyByEmail","subject":"S"}');
+  });
+
+  it("canonicalises structured values: every field, sorted keys, ranked lists in rank order", () => {
+    const step = canonicalStep({
+      stepType: "WaitForAction",
+      actions: [
+        { Rank: 2, ActionType: 2, RestrictionGroups: [] },
+        { rank: 1, actionType: "linkclicked", restrictionGroups: [{ restrictions: [{ name: "linkId", operator: "=", values: ["4"] }] }] },
+      ],
+    });
+    expect(JSON.stringify(step)).toBe(
+      '{"actions":[{"actionType":"LinkClicked","restrictionGroups":[{"description":"","name":"","restrictions":[{"interOperator":"And","interParenthesis":0,"isActive":true,"name":"linkId","operator":"=","subRestrictions":[],"values":["4"]}]}]},{"actionType":"FormSubmitted","restrictionGroups":[]}],"stepType":"WaitForAction"}',
+    );
+  });
+
+  it("places `when` between steps and the split's ids, keys sorted", () => {
+    const option = canonicalOption({ ...KNOWN, steps: [], when: { kind: "SelectionMembership", selectionId: 12 } });
+    expect(Object.keys(option)).toEqual(["key", "name", "rank", "steps", "when", "workflowId", "workflowStepId"]);
+    expect(JSON.stringify(option.when)).toBe('{"kind":"SelectionMembership","selectionId":12}');
+    const formData = canonicalOption({ ...KNOWN, steps: [], when: { kind: "FormData", formId: 3, restrictionGroups: [{ restrictions: [] }] } });
+    expect(Object.keys(formData.when!)).toEqual(["formId", "kind", "restrictionGroups"]);
+    expect(hashOption(option)).not.toBe(hashOption(canonicalOption({ ...KNOWN, steps: [] })));
+  });
+});

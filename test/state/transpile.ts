@@ -14,6 +14,8 @@ export function transpileStateModule(outDir: string): string {
     "src/client/url.ts",
     "src/redact.ts",
     ...fs.readdirSync(path.join(ROOT, "src/state")).filter((f) => f.endsWith(".ts")).map((f) => `src/state/${f}`),
+    // The state file's check knows the model's option kinds; model/ imports only model/.
+    ...fs.readdirSync(path.join(ROOT, "src/model")).filter((f) => f.endsWith(".ts")).map((f) => `src/model/${f}`),
   ];
   for (const file of files) {
     const source = fs.readFileSync(path.join(ROOT, file), "utf8");
