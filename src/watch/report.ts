@@ -4,6 +4,7 @@
  * later runs name them in one line), failures, drift, held changes and the pending deletes
  * (after every run until they are resolved).
  */
+import { describeGeneration } from "../tenant/tenant.js";
 import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import type { Change } from "../plan/diff.js";
 import type { WatchNotice, WatchRun } from "./run.js";
@@ -26,7 +27,8 @@ export class WatchReporter {
     const files = `${r.workflowFiles} file${r.workflowFiles === 1 ? "" : "s"}`;
     const options = `${r.options} option${r.options === 1 ? "" : "s"}`;
     const deletes = this.options.allowDelete ? "deletes allowed" : "deletes wait for --allow-delete";
-    return `watching ${files} (${options}) → ${r.url}; ${deletes}; Ctrl-C to stop\n`;
+    const api = r.api ? ` (${describeGeneration(r.api)})` : "";
+    return `watching ${files} (${options}) → ${r.url}${api}; ${deletes}; Ctrl-C to stop\n`;
   }
 
   notice(n: WatchNotice): string {

@@ -28,6 +28,7 @@ import type { WorkflowCompiler } from "../compile/compiler.js";
 import { findWorkflowFiles, loadConfig, type ConfigOverrides } from "../config/load.js";
 import type { StateStore } from "../state/index.js";
 import type { QueueEvent } from "../tenant/queue.js";
+import type { ApiGeneration } from "../tenant/tenant.js";
 import { openWorkspace } from "../workspace/workspace.js";
 import { createTenantEngine } from "./engine.js";
 import { WorkflowMatcher, chokidarSource } from "./files.js";
@@ -61,6 +62,8 @@ export interface StartWatchOptions {
 
 export interface WatchReady {
   readonly url: string;
+  /** The tenant's API generation, when the server could be asked at start. */
+  readonly api?: ApiGeneration | undefined;
   readonly workflowFiles: number;
   readonly options: number;
   /** The state file (absolute), locked while watch runs. */
@@ -90,9 +93,9 @@ export function startWatch(options: StartWatchOptions): WatchHandle {
   const runs = new EventEmitter<WatchEvents>();
   const parts: Parts = {};
   const opened = open(options, runs, parts);
-  const ready = opened.then(async ({ loop, url, statePath }) => {
+  const ready = opened.then(async ({ loop, url, api, statePath }) => {
     const firstRun = await loop.start();
-    return { url, statePath, firstRun, ...loop.stats };
+    return { url, api, statePath, firstRun, ...loop.stats };
   });
   let closing: Promise<void> | undefined;
   return {
@@ -120,7 +123,7 @@ async function open(
   options: StartWatchOptions,
   runs: EventEmitter<WatchEvents>,
   parts: Parts,
-): Promise<{ loop: WatchLoop; url: string; statePath: string }> {
+): Promise<{ loop: WatchLoop; url: string; api: ApiGeneration | undefined; statePath: string }> {
   const env = options.env ?? process.env;
   const logger = options.logger;
   const overrides: ConfigOverrides = { url: options.url, api: options.api };
@@ -172,7 +175,7 @@ async function open(
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
     ...(logFile !== undefined ? { logFile } : {}),
   });
-  return { loop: parts.loop, url: workspace.tenant.url, statePath: state.path };
+  return { loop: parts.loop, url: workspace.tenant.url, api, statePath: state.path };
 }
 
 /** The compiler plus the two questions the loop asks about the import graph. */

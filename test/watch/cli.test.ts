@@ -50,7 +50,7 @@ describe("wfsync watch (CLI)", () => {
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     try {
       const out = lines(child);
-      expect(await out.waitFor(/^watching /, "the ready line")).toMatch(/^watching 1 file \(1 option\) → http:\/\/127\.0\.0\.1:\d+; .*Ctrl-C to stop$/);
+      expect(await out.waitFor(/^watching /, "the ready line")).toMatch(/^watching 1 file \(1 option\) → http:\/\/127\.0\.0\.1:\d+ \(SuperOffice 10\.2\.4–10\.2\.9 API \(options saved one by one\)\); .*Ctrl-C to stop$/);
       expect(fs.existsSync(p.path(".wfsync/state.json.lock"))).toBe(true);
 
       p.write("workflows/onboarding.ts", flowFile(679, 844, [{ key: "vip", name: "VIP and key accounts" }]));
