@@ -20,11 +20,11 @@ import { WfsyncError } from "../errors.js";
 import { caseInsensitive } from "../model/carrier.js";
 import { identityOf, parseSplitRef, type LiveOption, type SplitRef } from "../model/live.js";
 import { parseAddress, type OptionModel } from "../model/option.js";
-import { readSplitStep } from "../model/split.js";
 import { liveFlowOption, toFlowCarrier } from "./flow-carrier.js";
 import { listEmailFlows } from "./flows.js";
 import { CancelledError, type TenantQueue } from "./queue.js";
-import { CreateUnknownError, type AdapterOptions, type CreateOptions, type SavedOption, type SplitsRead, type Tenant, type WriteOptions } from "./tenant.js";
+import { splitOptions } from "./split.js";
+import { CreateUnknownError, readSplitStepsById, throwFirstFault, type AdapterOptions, type CreateOptions, type SavedOption, type SplitsRead, type Tenant, type WriteOptions } from "./tenant.js";
 
 /** How often a flow changed by someone else between read and save is re-read before giving up. */
 const MAX_REBUILDS = 3;
@@ -167,22 +167,11 @@ export function flowTenant(url: string, api: WorkflowApi, queue: TenantQueue, ad
     return { done: false, again };
   };
 
-  const readSplitSteps = async (ids: readonly number[]): Promise<Map<number, unknown>> => {
-    const steps = new Map<number, unknown>();
-    await Promise.all(
-      [...new Set(ids)].map(async (id) => {
-        const step = await queue.run(() => api.getWorkflowStep(id), { label: `GetWorkflowStep ${id}` });
-        steps.set(id, step ?? null);
-      }),
-    );
-    return steps;
-  };
-
   return {
     url,
     queue,
     generation: async () => "12",
-    readSplitSteps,
+    readSplitSteps: (ids) => readSplitStepsById(api, queue, ids),
     async readSplits(splits) {
       const refs = [...new Set(splits)].sort();
       const byWorkflow = new Map<number, SplitRef[]>();
@@ -201,13 +190,11 @@ export function flowTenant(url: string, api: WorkflowApi, queue: TenantQueue, ad
             if (!step) {
               missing.push(ref);
               live.set(ref, []);
-            } else live.set(ref, splitOptionsOf(step, workflowId, parseSplitRef(ref).workflowStepId));
+            } else live.set(ref, splitOptions(step, workflowId, parseSplitRef(ref).workflowStepId, liveFlowOption));
           }
         }),
       );
-      const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
-      const failed = rejected.find((o) => !(o.reason instanceof CancelledError)) ?? rejected[0];
-      if (failed) throw failed.reason;
+      throwFirstFault(outcomes);
       return { live, missing: missing.sort() } satisfies SplitsRead;
     },
     async readFlow(emailFlowId) {
@@ -229,20 +216,6 @@ function findStep(flow: unknown, workflowStepId: number): Record<string, unknown
   const steps = caseInsensitive(flow).get("steps");
   if (!Array.isArray(steps)) return undefined;
   return steps.find((s) => caseInsensitive(s).get("workflowstepid") === workflowStepId) as Record<string, unknown> | undefined;
-}
-
-/** A Split step's options as keyless LiveOptions (the server stores no Key). */
-function splitOptionsOf(step: unknown, workflowId: number, workflowStepId: number): LiveOption[] {
-  const read = readSplitStep(step, workflowId);
-  if (!read.ok) {
-    throw new WfsyncError(
-      read.problem.code === "not-a-split" ? "E_NOT_A_SPLIT" : "E_WRONG_WORKFLOW",
-      read.problem.code === "not-a-split"
-        ? `step ${workflowStepId} of workflow ${workflowId} is a ${String(read.problem.stepType ?? "step of unknown type")} on the server, not a Split`
-        : `split ${workflowStepId} belongs to workflow ${read.problem.stepWorkflowId} on the server, not ${workflowId}`,
-    );
-  }
-  return read.options.map((carrier) => liveFlowOption(carrier, workflowId, workflowStepId));
 }
 
 /** The `Options` array of a split step of `flow` (case-insensitively found, created if absent). */

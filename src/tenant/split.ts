@@ -7,11 +7,14 @@ import { caseInsensitive } from "../model/carrier.js";
 import { liveOption, unreadableOption, type LiveOption } from "../model/live.js";
 import { readSplitOption, readSplitStep } from "../model/split.js";
 
-/** The options of a Split step carrier, as LiveOptions of that split. */
-export function splitOptions(step: unknown, workflowId: number, workflowStepId: number): LiveOption[] {
-  const read = readSplitStep(step, workflowId);
-  if (!read.ok) {
-    const { problem } = read;
+/** How an API generation turns one option carrier of a split into a LiveOption. */
+export type LiveOptionReader = (carrier: unknown, workflowId: number, workflowStepId: number) => LiveOption;
+
+/** The options of a Split step carrier, as LiveOptions of that split (10.2 carriers by default). */
+export function splitOptions(step: unknown, workflowId: number, workflowStepId: number, read: LiveOptionReader = liveKeyedOption): LiveOption[] {
+  const split = readSplitStep(step, workflowId);
+  if (!split.ok) {
+    const { problem } = split;
     switch (problem.code) {
       case "not-a-split":
         throw new WfsyncError(
@@ -26,19 +29,22 @@ export function splitOptions(step: unknown, workflowId: number, workflowStepId: 
       }
     }
   }
-  return read.options.map((carrier) => {
-    const o = readSplitOption(carrier, workflowId, workflowStepId);
-    if (o.option) return liveOption(o.id, o.option, carrier);
-    // Not ours to understand (a step type added after this wfsync): it stops nothing unless the
-    // code claims it, and then the plan says why it is left alone.
-    const c = caseInsensitive(carrier);
-    const text = (v: unknown) => (typeof v === "string" ? v : "");
-    const rank = c.get("rank");
-    return unreadableOption(
-      o.id,
-      { key: text(c.get("key")), name: text(c.get("name")), rank: typeof rank === "number" ? rank : 0, workflowId, workflowStepId },
-      carrier,
-      o.unreadable ?? "its content cannot be read",
-    );
-  });
+  return split.options.map((carrier) => read(carrier, workflowId, workflowStepId));
+}
+
+/** A 10.2 option carrier (with its Key) as a LiveOption of its split. */
+function liveKeyedOption(carrier: unknown, workflowId: number, workflowStepId: number): LiveOption {
+  const o = readSplitOption(carrier, workflowId, workflowStepId);
+  if (o.option) return liveOption(o.id, o.option, carrier);
+  // Not ours to understand (a step type added after this wfsync): it stops nothing unless the
+  // code claims it, and then the plan says why it is left alone.
+  const c = caseInsensitive(carrier);
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  const rank = c.get("rank");
+  return unreadableOption(
+    o.id,
+    { key: text(c.get("key")), name: text(c.get("name")), rank: typeof rank === "number" ? rank : 0, workflowId, workflowStepId },
+    carrier,
+    o.unreadable ?? "its content cannot be read",
+  );
 }

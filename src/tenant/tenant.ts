@@ -90,22 +90,7 @@ export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueu
       return send();
     };
 
-  const readSplitSteps = async (ids: readonly number[]): Promise<Map<number, unknown>> => {
-    const steps = new Map<number, unknown>();
-    // allSettled, not all: on the first failure (a 401, say) the caller closes the connection
-    // pool, and reads still in flight would then fail with misleading "connection reset" retries.
-    const outcomes = await Promise.allSettled(
-      [...new Set(ids)].sort((a, b) => a - b).map(async (id) => {
-        const step = await queue.run(() => api.getWorkflowStep(id), { label: `GetWorkflowStep ${id}` });
-        steps.set(id, step ?? null);
-      }),
-    );
-    // The fault itself (a 401, say) over the reads it kept from being sent.
-    const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
-    const failed = rejected.find((o) => !(o.reason instanceof CancelledError)) ?? rejected[0];
-    if (failed) throw failed.reason;
-    return steps;
-  };
+  const readSplitSteps = (ids: readonly number[]) => readSplitStepsById(api, queue, ids);
 
   return {
     url,
@@ -177,6 +162,31 @@ export class CreateUnknownError extends WfsyncError {
     );
     this.name = "CreateUnknownError";
   }
+}
+
+/**
+ * Split steps by id through GetWorkflowStep (both generations have it), `null` for a step the
+ * server does not have. Fails once every read settled, with the fault rather than a read it kept
+ * from being sent: on the first failure (a 401, say) the caller closes the connection pool, and
+ * reads still in flight would then fail with misleading "connection reset" retries.
+ */
+export async function readSplitStepsById(api: Pick<WorkflowApi, "getWorkflowStep">, queue: TenantQueue, ids: readonly number[]): Promise<Map<number, unknown>> {
+  const steps = new Map<number, unknown>();
+  const outcomes = await Promise.allSettled(
+    [...new Set(ids)].sort((a, b) => a - b).map(async (id) => {
+      const step = await queue.run(() => api.getWorkflowStep(id), { label: `GetWorkflowStep ${id}` });
+      steps.set(id, step ?? null);
+    }),
+  );
+  throwFirstFault(outcomes);
+  return steps;
+}
+
+/** Rethrows the first failure of settled reads: the fault itself over reads it kept from being sent. */
+export function throwFirstFault(outcomes: readonly PromiseSettledResult<unknown>[]): void {
+  const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
+  const failed = rejected.find((o) => !(o.reason instanceof CancelledError)) ?? rejected[0];
+  if (failed) throw failed.reason;
 }
 
 /** Looks a create up on its split by Key: did an attempt whose answer was lost take effect? */
