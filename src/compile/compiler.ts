@@ -10,14 +10,14 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import * as dsl from "../dsl/index.js";
-import { isWorkflowDefinition, type WorkflowDefinition } from "../dsl/workflow.js";
+import type { WorkflowDefinition } from "../dsl/workflow.js";
 import { WfsyncError, type SourceLocation } from "../errors.js";
 import { sha1, type CheckCache } from "./cache.js";
 import { callStart, codeFrame, diagnosticToError, displayPath, lineStarts } from "./diagnostics.js";
-import { EvaluationFailure, ModuleEvaluator, type ModuleHost } from "./evaluate.js";
+import { EvaluationFailure, ModuleEvaluator, type EntryOutcome, type ModuleHost } from "./evaluate.js";
 import { FileGraph, type FileState } from "./graph.js";
 import { createCheckProject, dslTypesPath, transpileForEval } from "./project.js";
+import { EvaluationSandbox } from "./sandbox.js";
 import { tsMorph, type Project, type TsProgram } from "./ts-morph.js";
 import { mergeValidations, validateFile, type DesiredModel, type FileValidation, type Locate } from "./validate.js";
 
@@ -41,6 +41,19 @@ export interface CompilerOptions {
   readonly evaluationTimeoutMs?: number;
 }
 
+/** A compiler dropped without close() takes its worker with it. */
+const workers = new FinalizationRegistry<EvaluationSandbox>((sandbox) => sandbox.close());
+
+/** A compile between its type check and its evaluation. */
+interface Pass {
+  readonly toCheck: Set<string>;
+  readonly extra: WfsyncError[];
+  readonly program: TsProgram | undefined;
+  readonly failed: Set<string>;
+  /** Workflow files to evaluate, in order. */
+  readonly entries: string[];
+}
+
 export class WorkflowCompiler {
   private readonly root: string;
   private readonly cache: CheckCache | undefined;
@@ -55,11 +68,20 @@ export class WorkflowCompiler {
   private compiled = false;
   /** Validation of each evaluation's definitions: files not re-evaluated are not re-validated. */
   private readonly validations = new WeakMap<readonly WorkflowDefinition[], FileValidation>();
+  /** Where the user's code runs: a worker that lives as long as this compiler. */
+  private readonly sandbox = new EvaluationSandbox();
 
   constructor(options: CompilerOptions) {
     this.root = options.root;
     this.cache = options.cache;
     this.evaluationTimeoutMs = options.evaluationTimeoutMs;
+    this.sandbox.warm();
+    workers.register(this, this.sandbox);
+  }
+
+  /** Ends the evaluation worker; an evaluation in progress fails at once ("stopped"). */
+  close(): void {
+    this.sandbox.close();
   }
 
   /** The ts-morph Project (created on first use, with every file the compiler knows). */
@@ -113,11 +135,25 @@ export class WorkflowCompiler {
    * the first call compiles everything.
    */
   compile(changed: Iterable<string> = []): CompileResult {
+    const pass = this.prepare(changed);
+    return this.complete(pass, new ModuleEvaluator(this.host()).evaluateSync(pass.entries, "workflows"));
+  }
+
+  /**
+   * compile(), with the workflow files evaluated without blocking the event loop: what the watch
+   * daemon runs, so that a file stuck in an endless loop does not keep it from its signals.
+   */
+  async compileAsync(changed: Iterable<string> = []): Promise<CompileResult> {
+    const pass = this.prepare(changed);
+    return this.complete(pass, await new ModuleEvaluator(this.host()).evaluate(pass.entries, "workflows"));
+  }
+
+  /** Everything up to evaluation: the type check (unless the cache vouches) and what to evaluate. */
+  private prepare(changed: Iterable<string>): Pass {
     const first = !this.compiled;
     this.compiled = true;
     if (first && !this.projectInstance && this.loadTrusted([...this.workflowFiles])) {
-      const all = new Set(this.files.keys());
-      return this.finish(all, []);
+      return this.toEvaluate(new Set(this.files.keys()), []);
     }
     return this.checkAndEvaluate(first, changed);
   }
@@ -161,7 +197,7 @@ export class WorkflowCompiler {
   private evaluateModule(file: string, errors: WfsyncError[]): { exports?: Record<string, unknown>; errors: WfsyncError[] } {
     if (errors.length) return { errors };
     try {
-      return { exports: new ModuleEvaluator(this.host()).load(file) as Record<string, unknown>, errors };
+      return { exports: new ModuleEvaluator(this.host()).load(file), errors };
     } catch (err) {
       return { errors: [this.failureToError(err, file)] };
     }
@@ -202,7 +238,7 @@ export class WorkflowCompiler {
   // -------------------------------------------------------------------------------------------
   // The checked path.
 
-  private checkAndEvaluate(first: boolean, changed: Iterable<string>): CompileResult {
+  private checkAndEvaluate(first: boolean, changed: Iterable<string>): Pass {
     const project = this.project;
     for (const guess of this.preloaded) {
       const sf = this.workflowFiles.has(guess) ? undefined : project.getSourceFile(guess);
@@ -243,7 +279,7 @@ export class WorkflowCompiler {
       else delete state.errors;
       delete state.definitions;
     }
-    return this.finish(toCheck, missing, program);
+    return this.toEvaluate(toCheck, missing, program);
   }
 
   /**
@@ -306,13 +342,17 @@ export class WorkflowCompiler {
   // -------------------------------------------------------------------------------------------
   // Both paths: evaluate what needs it, collect the results.
 
-  private finish(toCheck: Set<string>, extra: WfsyncError[], program?: TsProgram): CompileResult {
+  /** The workflow files of `toCheck` that passed: the ones to evaluate. */
+  private toEvaluate(toCheck: Set<string>, extra: WfsyncError[], program?: TsProgram): Pass {
     const failed = this.files.failures(toCheck, this.root);
-    const evaluator = new ModuleEvaluator(this.host());
-    for (const file of this.workflowFiles) {
-      if (!toCheck.has(file) || failed.has(file)) continue;
-      this.evaluate(evaluator, file);
-      if (this.files.get(file)?.errors) failed.add(file);
+    const entries = [...this.workflowFiles].filter((file) => toCheck.has(file) && !failed.has(file));
+    return { toCheck, extra, program, failed, entries };
+  }
+
+  private complete({ toCheck, extra, program, failed }: Pass, outcomes: readonly EntryOutcome[]): CompileResult {
+    for (const outcome of outcomes) {
+      this.evaluated(outcome);
+      if (this.files.get(outcome.file)?.errors) failed.add(outcome.file);
     }
     // Only modules the workflow files still import count: an import removed by an edit must not
     // keep reporting the errors of the module it pointed to.
@@ -339,18 +379,13 @@ export class WorkflowCompiler {
     this.cache.save();
   }
 
-  private evaluate(evaluator: ModuleEvaluator, file: string): void {
+  private evaluated({ file, definitions, failures }: EntryOutcome): void {
     const state = this.files.get(file)!;
-    try {
-      const exports = evaluator.load(file) as Record<string, unknown>;
-      const definitions: WorkflowDefinition[] = [];
-      for (const value of Object.values(exports ?? {})) {
-        for (const item of Array.isArray(value) ? value : [value]) if (isWorkflowDefinition(item)) definitions.push(item);
-      }
+    if (definitions && failures.length === 0) {
       state.definitions = definitions;
       delete state.errors;
-    } catch (err) {
-      state.errors = [this.failureToError(err, file)];
+    } else {
+      state.errors = failures.map((f) => this.failureToError(f, file));
       delete state.definitions;
     }
   }
@@ -359,11 +394,15 @@ export class WorkflowCompiler {
     if (!(err instanceof EvaluationFailure)) throw err;
     const at = err.at ?? { file: err.file, line: 1, column: 1 };
     const text = this.files.get(at.file)?.text ?? "";
-    const thrown = err.thrown instanceof Error ? `${err.thrown.name}: ${err.thrown.message}` : String(err.thrown);
-    return new WfsyncError("E_BUILDER_THREW", `evaluating ${displayPath(file, this.root)} threw ${thrown}`, {
+    const shown = displayPath(file, this.root);
+    const [code, message] =
+      err.kind === "rejected"
+        ? ["E_UNHANDLED_REJECTION", `evaluating ${shown} left a rejected promise that nothing handled: ${err.thrown}`]
+        : ["E_BUILDER_THREW", `evaluating ${shown} threw ${err.thrown}`];
+    return new WfsyncError(code, message, {
       location: { file: displayPath(at.file, this.root), line: at.line, column: at.column },
       detail: text ? codeFrame(text, at.line, at.column) : undefined,
-      cause: err.thrown,
+      cause: err,
     });
   }
 
@@ -433,7 +472,7 @@ export class WorkflowCompiler {
 
   private host(): ModuleHost {
     return {
-      dsl,
+      sandbox: this.sandbox,
       ...(this.evaluationTimeoutMs === undefined ? {} : { timeoutMs: this.evaluationTimeoutMs }),
       emitted: (file) => {
         const state = this.files.get(file);
@@ -441,7 +480,7 @@ export class WorkflowCompiler {
         state.emitted ??= transpileForEval(state.text, file);
         return state.emitted;
       },
-      resolve: (fromFile, specifier) => this.files.get(fromFile)?.deps.get(specifier) ?? this.resolve(fromFile, specifier),
+      deps: (file) => this.files.get(file)?.deps,
     };
   }
 
