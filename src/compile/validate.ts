@@ -20,6 +20,14 @@ import { stepFields, type FieldKind, type StepTypeName } from "../model/steps.js
 export const MAX_NAME_LENGTH = 255;
 
 /**
+ * A builder that returns a promise declares what follows its first `await` only after wfsync has
+ * read the model: those options would be missing, and a plan would delete them on the tenant.
+ */
+function asyncBuilder(call: string): string {
+  return `the builder passed to ${call} returned a promise (is it async?): builders must declare everything before they return, so what it declares after an await would be lost and planned as deleted; remove async/await from it`;
+}
+
+/**
  * Fields the DSL's types require (WaitForTime has its own check). A cast can leave them out, and
  * the model would then silently fill in 0 or "" (no mailing, no list): refuse that instead.
  * Required ids must be positive.
@@ -87,6 +95,10 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
       problem("E_WORKFLOW_ID", `workflow id must be a positive integer, got ${show(def.workflowId)}`, locate(def.site, file));
       continue;
     }
+    if (def.async) {
+      problem("E_ASYNC_BUILDER", asyncBuilder("workflow()"), locate(def.site, file));
+      continue;
+    }
     const workflowId = def.workflowId;
     for (const split of def.splits) {
       const loc = locate(split.site, file);
@@ -98,6 +110,12 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
       const errors: WfsyncError[] = [];
       const options: DesiredOption[] = [];
       let steps = 0;
+      if (split.async) {
+        // Declared (so a second declaration is still found), but none of its options is used.
+        errors.push(new WfsyncError("E_ASYNC_BUILDER", asyncBuilder("wf.split()"), { location: loc }));
+        out.push({ kind: "split", workflowId, workflowStepId, loc, options, errors, steps });
+        continue;
+      }
       const contents = checkOptions(split, file, locate, (code, message, at) => errors.push(new WfsyncError(code, message, { location: at })));
       for (const { raw, loc: optionLoc, valid, stepCount } of contents) {
         steps += stepCount;
@@ -190,6 +208,8 @@ function checkOptions(split: Pick<SplitDecl, "options">, file: string, locate: L
     if (other) fail("E_DUPLICATE_RANK", `option "${key}" has rank ${rank}, as has option "${other.key}" (${formatLocation(other.loc)})`);
     else ranks.set(rank, { key, loc });
 
+    if (decl.async) fail("E_ASYNC_BUILDER", asyncBuilder(`option("${key}")`));
+
     let stepCount = 0;
     const steps: RawStep[] = [];
     for (const step of decl.steps) {
@@ -230,8 +250,9 @@ function checkStep(
   }
   if (step.stepType === "WaitForTime") checkWaitForTime(fields, loc, fail);
   if (step.stepType === "Split") {
+    if (step.async) fail("E_ASYNC_BUILDER", asyncBuilder("path.split()"), loc);
     const nested = checkOptions({ options: step.options ?? [] }, file, locate, fail);
-    if (nested.length === 0) fail("E_EMPTY_SPLIT", "a nested split needs at least one option", loc);
+    if (nested.length === 0 && !step.async) fail("E_EMPTY_SPLIT", "a nested split needs at least one option", loc);
     return {
       raw: { stepType: "Split", options: nested.map((n) => n.raw) },
       nestedSteps: nested.reduce((sum, n) => sum + n.stepCount, 0),

@@ -1,4 +1,8 @@
-/** No promise a workflow file rejects may reach wfsync's own process. */
+/**
+ * Builders run synchronously: an async one (or one returning any thenable) would declare what
+ * follows its first `await` after the model was read, and those options would be planned as
+ * deleted. And no promise a workflow file rejects may reach wfsync's own process.
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileHarness, type CompileHarness } from "../helpers/compile.js";
 
@@ -9,6 +13,101 @@ beforeAll(() => {
 afterAll(() => h.cleanup());
 
 const HEAD = `import { workflow } from "wfsync";\n\nconst later = () => Promise.resolve();\n\n`;
+
+describe("async builders", () => {
+  it("refuses an async split builder at its wf.split call, and uses none of its options", () => {
+    const c = h.run({
+      "workflows/a.ts": `${HEAD}export default workflow(679, (wf) => {
+  wf.split(844, async (split) => {
+    split.option("a", { name: "A" });
+    await later();
+    split.option("c", { name: "C" });
+  });
+  wf.split(845, (split) => split.option("b", { name: "B" }));
+});
+`,
+    });
+    expect(c.errors).toEqual(["workflows/a.ts:6:3 E_ASYNC_BUILDER"]);
+    expect(c.error("E_ASYNC_BUILDER").message).toContain("wf.split() returned a promise");
+    expect([...c.result.options.keys()]).toEqual(["679/845/b"]);
+  });
+
+  it("refuses an async path builder at its option call", () => {
+    const c = h.run({
+      "workflows/a.ts": `${HEAD}export default workflow(679, (wf) => {
+  wf.split(844, (split) => {
+    split.option("k", { name: "K" }, async (path) => {
+      path.none();
+      await later();
+      path.addToList({ selection: 3 });
+    });
+    split.option("ok", { name: "OK" }, (path) => path.none());
+  });
+});
+`,
+    });
+    expect(c.errors).toEqual(["workflows/a.ts:7:5 E_ASYNC_BUILDER"]);
+    expect(c.error("E_ASYNC_BUILDER").message).toContain('option("k") returned a promise');
+    expect([...c.result.options.keys()]).toEqual(["679/844/ok"]);
+  });
+
+  it("refuses an async workflow builder at its workflow call, instead of a valid empty workflow", () => {
+    const c = h.run({
+      "workflows/a.ts": `${HEAD}export default workflow(679, async (wf) => {
+  await later();
+  wf.split(844, (split) => split.option("a", { name: "A" }));
+});
+`,
+    });
+    expect(c.errors).toEqual(["workflows/a.ts:5:16 E_ASYNC_BUILDER"]);
+    expect(c.result.stats.workflows).toBe(0);
+  });
+
+  it("refuses an async nested split builder at its path.split call", () => {
+    const c = h.run({
+      "workflows/a.ts": `${HEAD}export default workflow(679, (wf) => {
+  wf.split(844, (split) => {
+    split.option("k", { name: "K" }, (path) => {
+      path.split(async (inner) => {
+        await later();
+        inner.option("x", { name: "X" });
+      });
+    });
+  });
+});
+`,
+    });
+    expect(c.errors).toEqual(["workflows/a.ts:8:7 E_ASYNC_BUILDER"]);
+    expect(c.result.options.size).toBe(0);
+  });
+
+  it("refuses a builder that returns any thenable, not only a native promise", () => {
+    const c = h.run({
+      "workflows/a.ts": `${HEAD}export default workflow(679, (wf) => {
+  wf.split(844, (split) => {
+    split.option("a", { name: "A" });
+    return { then() {} } as unknown as void;
+  });
+});
+`,
+    });
+    expect(c.errors).toEqual(["workflows/a.ts:6:3 E_ASYNC_BUILDER"]);
+  });
+
+  it("reports an async builder that throws after its await once, as the async builder", () => {
+    const c = h.run({
+      "workflows/a.ts": `${HEAD}export default workflow(679, (wf) => {
+  wf.split(844, async (split) => {
+    split.option("a", { name: "A" });
+    await later();
+    throw new Error("too late");
+  });
+});
+`,
+    });
+    expect(c.errors).toEqual(["workflows/a.ts:6:3 E_ASYNC_BUILDER"]);
+  });
+});
 
 describe("rejected promises", () => {
   const flow = (key: string, split = 844) => `export default workflow(679, (wf) => wf.split(${split}, (s) => s.option("${key}", { name: "N" })));\n`;
