@@ -8,12 +8,12 @@
  * not type-checked again; when that holds for every file, the first compile does not load
  * TypeScript at all (the "fast path": read, transpile with esbuild, evaluate).
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { WorkflowDefinition } from "../dsl/workflow.js";
 import { WfsyncError, type SourceLocation } from "../errors.js";
 import { sha1, type CheckCache } from "./cache.js";
 import { callStart, codeFrame, diagnosticToError, displayPath, lineStarts } from "./diagnostics.js";
+import { readUtf8, utf8Problem } from "./encoding.js";
 import { EvaluationFailure, ModuleEvaluator, type EntryOutcome, type ModuleHost } from "./evaluate.js";
 import { FileGraph, type FileState } from "./graph.js";
 import { createCheckProject, dslTypesPath, transpileForEval } from "./project.js";
@@ -214,12 +214,9 @@ export class WorkflowCompiler {
       if (loaded.has(file)) return true;
       const cached = this.cache!.get(file);
       if (!cached) return false;
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch {
-        return false;
-      }
+      // Not UTF-8 (or unreadable): the checked path reports it.
+      const text = readUtf8(file);
+      if (text === undefined) return false;
       const hash = sha1(text);
       if (hash !== cached.hash) return false;
       loaded.set(file, {
@@ -315,6 +312,9 @@ export class WorkflowCompiler {
   private diagnose(program: TsProgram, file: string, trust: Map<string, boolean>): WfsyncError[] {
     const node = program.getSourceFile(file);
     if (!node) return [new WfsyncError("E_READ", `${displayPath(file, this.root)} is not in the program`)];
+    // Read with U+FFFD in place of bytes that are not UTF-8, which would change names silently.
+    const encoding = utf8Problem(file, node.text, this.root);
+    if (encoding) return [encoding];
     const syntactic = program.getSyntacticDiagnostics(node);
     if (syntactic.length) return syntactic.map((d) => diagnosticToError(d, this.root));
     if (this.trusted(file, trust)) return [];
