@@ -136,7 +136,8 @@ export class WorkflowCompiler {
    */
   compile(changed: Iterable<string> = []): CompileResult {
     const pass = this.prepare(changed);
-    return this.complete(pass, new ModuleEvaluator(this.host()).evaluateSync(pass.entries, "workflows"));
+    new ModuleEvaluator(this.host()).evaluateSync(pass.entries, "workflows", this.onEvaluated(pass));
+    return this.complete(pass);
   }
 
   /**
@@ -145,7 +146,8 @@ export class WorkflowCompiler {
    */
   async compileAsync(changed: Iterable<string> = []): Promise<CompileResult> {
     const pass = this.prepare(changed);
-    return this.complete(pass, await new ModuleEvaluator(this.host()).evaluate(pass.entries, "workflows"));
+    await new ModuleEvaluator(this.host()).evaluate(pass.entries, "workflows", this.onEvaluated(pass));
+    return this.complete(pass);
   }
 
   /** Everything up to evaluation: the type check (unless the cache vouches) and what to evaluate. */
@@ -190,8 +192,11 @@ export class WorkflowCompiler {
       else delete state.errors;
       errors.push(...errs);
     }
+    const evaluated = this.evaluateModule(abs, errors);
+    // After evaluating: the cache then holds the transpiled code too, and a later run whose
+    // files are all cached needs neither TypeScript nor esbuild (starting esbuild costs ~50 ms).
     if (!errors.length) this.remember(closure, program);
-    return this.evaluateModule(abs, errors);
+    return evaluated;
   }
 
   private evaluateModule(file: string, errors: WfsyncError[]): { exports?: Record<string, unknown>; errors: WfsyncError[] } {
@@ -349,11 +354,21 @@ export class WorkflowCompiler {
     return { toCheck, extra, program, failed, entries };
   }
 
-  private complete({ toCheck, extra, program, failed }: Pass, outcomes: readonly EntryOutcome[]): CompileResult {
-    for (const outcome of outcomes) {
+  /**
+   * Takes each file's outcome as it arrives and validates it at once: this thread validates one
+   * file while the worker evaluates the next.
+   */
+  private onEvaluated(pass: Pass): (outcome: EntryOutcome) => void {
+    const locate = this.locator();
+    return (outcome) => {
       this.evaluated(outcome);
-      if (this.files.get(outcome.file)?.errors) failed.add(outcome.file);
-    }
+      const state = this.files.get(outcome.file)!;
+      if (state.errors) pass.failed.add(outcome.file);
+      else if (state.definitions) this.validations.set(state.definitions, validateFile({ file: outcome.file, definitions: state.definitions }, locate));
+    };
+  }
+
+  private complete({ toCheck, extra, program, failed }: Pass): CompileResult {
     // Only modules the workflow files still import count: an import removed by an edit must not
     // keep reporting the errors of the module it pointed to.
     const reachable = new Set<string>();

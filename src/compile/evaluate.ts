@@ -64,18 +64,23 @@ export class ModuleEvaluator {
 
   constructor(private readonly host: ModuleHost) {}
 
-  /** Evaluates `entries` in order, blocking until the sandbox answers. */
-  evaluateSync(entries: readonly string[], kind: EntryKind): EntryOutcome[] {
+  /**
+   * Evaluates `entries` in order, blocking until the sandbox answers. `onOutcome` gets each
+   * entry's outcome as soon as it is there (the worker evaluates the next one meanwhile).
+   */
+  evaluateSync(entries: readonly string[], kind: EntryKind, onOutcome?: (outcome: EntryOutcome) => void): EntryOutcome[] {
     if (entries.length === 0) return [];
-    const job = this.job(entries, kind);
-    return this.outcomes(job, this.host.sandbox.runSync(job));
+    const { job, outcomes } = this.job(entries, kind, onOutcome);
+    this.host.sandbox.runSync(job);
+    return outcomes;
   }
 
   /** Evaluates `entries` in order without blocking this thread. */
-  async evaluate(entries: readonly string[], kind: EntryKind): Promise<EntryOutcome[]> {
+  async evaluate(entries: readonly string[], kind: EntryKind, onOutcome?: (outcome: EntryOutcome) => void): Promise<EntryOutcome[]> {
     if (entries.length === 0) return [];
-    const job = this.job(entries, kind);
-    return this.outcomes(job, await this.host.sandbox.evaluate(job));
+    const { job, outcomes } = this.job(entries, kind, onOutcome);
+    await this.host.sandbox.evaluate(job);
+    return outcomes;
   }
 
   /** Evaluates one module; returns its exports as data or throws its first EvaluationFailure. */
@@ -105,8 +110,11 @@ export class ModuleEvaluator {
     return pos ? { file: site.file, ...pos } : undefined;
   }
 
-  /** The entries and every project module they import (transitively), with their code. */
-  private job(entries: readonly string[], kind: EntryKind): SandboxJob {
+  /**
+   * The entries and every project module they import (transitively), with their code; each
+   * result is decoded into `outcomes` as it arrives.
+   */
+  private job(entries: readonly string[], kind: EntryKind, onOutcome?: (outcome: EntryOutcome) => void): { job: SandboxJob; outcomes: EntryOutcome[] } {
     const modules: SandboxModule[] = [];
     const seen = new Set<string>();
     const visit = (file: string): void => {
@@ -119,20 +127,23 @@ export class ModuleEvaluator {
       for (const dep of deps.values()) visit(dep);
     };
     for (const file of entries) visit(file);
-    return { kind, entries, modules, timeoutMs: this.host.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS };
+    const outcomes: EntryOutcome[] = [];
+    const timeoutMs = this.host.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS;
+    const onResult = (index: number, result: SandboxEntryResult): void => {
+      const outcome = this.outcome(entries[index]!, kind, timeoutMs, result);
+      outcomes[index] = outcome;
+      onOutcome?.(outcome);
+    };
+    return { job: { kind, entries, modules, timeoutMs, onResult }, outcomes };
   }
 
-  private outcomes(job: SandboxJob, results: readonly SandboxEntryResult[]): EntryOutcome[] {
-    return job.entries.map((file, i) => this.outcome(file, job, results[i]!));
-  }
-
-  private outcome(file: string, job: SandboxJob, result: SandboxEntryResult): EntryOutcome {
+  private outcome(file: string, kind: EntryKind, timeoutMs: number, result: SandboxEntryResult): EntryOutcome {
     const failures: EvaluationFailure[] = [];
     const fail = (message: string) => failures.push(new EvaluationFailure(file, undefined, message));
     let entry: EntryOutcome = { file, failures };
     switch (result.outcome) {
       case "timeout":
-        fail(`Error: it did not finish within ${job.timeoutMs / 1000} s; is there an endless loop at its top level or in a builder?`);
+        fail(`Error: it did not finish within ${timeoutMs / 1000} s; is there an endless loop at its top level or in a builder?`);
         break;
       case "crashed":
         fail(`Error: the evaluation stopped unexpectedly${result.reason ? ` (${result.reason})` : ""}`);
@@ -141,7 +152,7 @@ export class ModuleEvaluator {
         fail("Error: the evaluation was stopped (wfsync is shutting down)");
         break;
       case "done":
-        entry = this.decode(file, job.kind, result.data, failures);
+        entry = this.decode(file, kind, result.data, failures);
         break;
       default: {
         const never: never = result.outcome;
@@ -170,7 +181,7 @@ export class ModuleEvaluator {
         const exports = decodeValue("exports" in data ? data.exports : null);
         return { file, exports: (exports !== null && typeof exports === "object" ? exports : {}) as Record<string, unknown>, failures };
       }
-      return { file, definitions: decodeDefinitions("definitions" in data ? data.definitions : undefined), failures };
+      return { file, definitions: "definitions" in data ? decodeDefinitions(data.definitions, data.files) : decodeDefinitions(undefined, undefined), failures };
     } catch {
       failures.push(new EvaluationFailure(file, undefined, "Error: what its builders declared could not be read (was a DSL object tampered with?)"));
       return { file, failures };

@@ -35,50 +35,55 @@ export interface SandboxApi {
 /** Workflow files give their definitions; a config file its exports, as data. */
 export type EntryKind = "workflows" | "module";
 
-/** A user's value as JSON: strings, booleans, finite numbers and null as they are, the rest tagged. */
+/**
+ * A user's value as JSON. Strings, booleans, finite numbers and null are themselves; arrays are
+ * arrays; a plain object is itself unless it has a key "$" or "__proto__". The rest is tagged:
+ * `{ $: kind, v }`. Fields the DSL always sets (key, name, rank, ids) are left out when undefined.
+ */
 export type Encoded =
   | string
   | number
   | boolean
   | null
   | Encoded[]
+  | { [key: string]: Encoded }
   | { $: "undefined" }
   | { $: "number" | "bigint" | "symbol" | "function" | "cut"; v: string }
   | { $: "object"; v: [string, Encoded][] };
 
-/** [file, line, column] in the evaluated JavaScript (1-based). */
-export type SiteData = [string, number, number] | null;
+/** [index into EntryData.files, line, column] in the evaluated JavaScript (1-based); 0: unknown. */
+export type SiteData = [number, number, number] | 0;
 
 export interface StepData {
   stepType: string;
   method: string;
   fields: Encoded;
   options?: OptionData[];
-  async?: true;
+  async: boolean;
   site: SiteData;
 }
 
 export interface OptionData {
-  key: Encoded;
-  name: Encoded;
-  rank: Encoded;
+  key?: Encoded;
+  name?: Encoded;
+  rank?: Encoded;
   position: number;
   steps: StepData[];
-  async?: true;
+  async: boolean;
   site: SiteData;
 }
 
 export interface SplitData {
-  workflowStepId: Encoded;
+  workflowStepId?: Encoded;
   options: OptionData[];
-  async?: true;
+  async: boolean;
   site: SiteData;
 }
 
 export interface DefinitionData {
-  workflowId: Encoded;
+  workflowId?: Encoded;
   splits: SplitData[];
-  async?: true;
+  async: boolean;
   site: SiteData;
 }
 
@@ -92,7 +97,8 @@ export interface ThrownData {
 }
 
 export type EntryData =
-  | { ok: true; definitions: DefinitionData[] }
+  /** `files`: the file names the sites point to (each once). */
+  | { ok: true; definitions: DefinitionData[]; files: string[] }
   | { ok: true; exports: Encoded }
   | { ok: false; thrown: ThrownData };
 
@@ -176,26 +182,30 @@ function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: u
     throw new ErrorCtor(`Cannot import '${spec}': workflow files may import "wfsync" and each other (they declare options; they do no I/O)`);
   }
 
-  function encode(value: unknown, depth: number, seen: Set<object>): Encoded {
+  const UNDEFINED = freeze({ $: "undefined" as const });
+
+  /** Kept small and monomorphic: this runs for every value of every option. */
+  function encode(value: unknown, depth: number, seen: Set<object> | undefined): Encoded {
     switch (typeof value) {
       case "string":
       case "boolean":
         return value;
       case "number":
-        return isFinite(value) && !(value === 0 && 1 / value < 0) ? value : { $: "number", v: StringOf(value === 0 ? "-0" : value) };
+        return isFinite(value) && (value !== 0 || 1 / value > 0) ? value : { $: "number", v: value === 0 ? "-0" : StringOf(value) };
       case "undefined":
-        return { $: "undefined" };
+        return UNDEFINED;
       case "bigint":
         return { $: "bigint", v: StringOf(value) };
       case "symbol":
         return { $: "symbol", v: value.description ?? "" };
       case "function":
-        return { $: "function", v: value.name };
+        return { $: "function", v: StringOf(value.name) };
       default:
-        break;
+        return value === null ? null : encodeObject(value as Record<string, unknown>, depth, seen ?? new Set());
     }
-    if (value === null) return null;
-    const object = value as Record<string, unknown>;
+  }
+
+  function encodeObject(object: Record<string, unknown>, depth: number, seen: Set<object>): Encoded {
     if (seen.has(object)) return { $: "cut", v: "[circular]" };
     if (depth > 16) return { $: "cut", v: "[nested too deep]" };
     seen.add(object);
@@ -205,45 +215,66 @@ function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: u
         for (let i = 0; i < object.length; i++) out.push(encode(object[i], depth + 1, seen));
         return out;
       }
-      return { $: "object", v: keys(object).map((k): [string, Encoded] => [k, encode(object[k], depth + 1, seen)]) };
+      const names = keys(object);
+      if (names.includes("$") || names.includes("__proto__")) {
+        return { $: "object", v: names.map((k): [string, Encoded] => [k, encode(object[k], depth + 1, seen)]) };
+      }
+      const out: Record<string, Encoded> = {};
+      for (const k of names) out[k] = encode(object[k], depth + 1, seen);
+      return out;
     } finally {
       seen.delete(object);
     }
+  }
+
+  /** key, name, rank and ids: left out when undefined (the host reads a missing one as that). */
+  function encodeField(value: unknown): Encoded | undefined {
+    return value === undefined ? undefined : encode(value, 0, undefined);
   }
 
   function list<T>(value: unknown): T[] {
     return isArray(value) ? (value as T[]) : [];
   }
 
+  let files: string[] = [];
+  let fileIndex = new Map<string, number>();
+
   function site(value: unknown): SiteData {
     const s = value as { file?: unknown; line?: unknown; column?: unknown } | undefined;
-    if (!s || typeof s.file !== "string" || !isInteger(s.line) || !isInteger(s.column)) return null;
-    return [s.file, s.line as number, s.column as number];
-  }
-
-  function flag(decl: { async?: unknown }): { async?: true } {
-    return decl.async === true ? { async: true } : {};
+    if (!s || typeof s.file !== "string" || !isInteger(s.line) || !isInteger(s.column)) return 0;
+    let i = fileIndex.get(s.file);
+    if (i === undefined) {
+      i = files.length;
+      files.push(s.file);
+      fileIndex.set(s.file, i);
+    }
+    return [i, s.line as number, s.column as number];
   }
 
   function optionData(o: Record<string, unknown>): OptionData {
-    const position = isInteger(o.position) ? (o.position as number) : 0;
-    const steps = list<Record<string, unknown>>(o.steps).map(stepData);
-    return { key: encode(o.key, 0, new Set()), name: encode(o.name, 0, new Set()), rank: encode(o.rank, 0, new Set()), position, steps, ...flag(o), site: site(o.site) };
+    return {
+      key: encodeField(o.key),
+      name: encodeField(o.name),
+      rank: encodeField(o.rank),
+      position: isInteger(o.position) ? (o.position as number) : 0,
+      steps: list<Record<string, unknown>>(o.steps).map(stepData),
+      async: o.async === true,
+      site: site(o.site),
+    };
   }
 
   function stepData(s: Record<string, unknown>): StepData {
-    const options = s.options === undefined ? {} : { options: list<Record<string, unknown>>(s.options).map(optionData) };
-    return { stepType: StringOf(s.stepType), method: StringOf(s.method), fields: encode(s.fields, 0, new Set()), ...options, ...flag(s), site: site(s.site) };
+    const data: StepData = { stepType: StringOf(s.stepType), method: StringOf(s.method), fields: encode(s.fields, 0, undefined), async: s.async === true, site: site(s.site) };
+    if (s.options !== undefined) data.options = list<Record<string, unknown>>(s.options).map(optionData);
+    return data;
+  }
+
+  function splitData(s: Record<string, unknown>): SplitData {
+    return { workflowStepId: encodeField(s.workflowStepId), options: list<Record<string, unknown>>(s.options).map(optionData), async: s.async === true, site: site(s.site) };
   }
 
   function definitionData(d: Record<string, unknown>): DefinitionData {
-    const splits = list<Record<string, unknown>>(d.splits).map((s) => ({
-      workflowStepId: encode(s.workflowStepId, 0, new Set()),
-      options: list<Record<string, unknown>>(s.options).map(optionData),
-      ...flag(s),
-      site: site(s.site),
-    }));
-    return { workflowId: encode(d.workflowId, 0, new Set()), splits, ...flag(d), site: site(d.site) };
+    return { workflowId: encodeField(d.workflowId), splits: list<Record<string, unknown>>(d.splits).map(splitData), async: d.async === true, site: site(d.site) };
   }
 
   function definitionsOf(exports: unknown): DefinitionData[] {
@@ -291,7 +322,9 @@ function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: u
     const file = entries[cursor++]!;
     try {
       const exports = load(file);
-      const data: EntryData = kind === "module" ? { ok: true, exports: encode(exports, 0, new Set()) } : { ok: true, definitions: definitionsOf(exports) };
+      files = [];
+      fileIndex = new Map();
+      const data: EntryData = kind === "module" ? { ok: true, exports: encode(exports, 0, undefined) } : { ok: true, definitions: definitionsOf(exports), files };
       return stringify(data);
     } catch (err) {
       const failure = failures.has(err as object) ? (err as Failure) : { error: err, module: file };

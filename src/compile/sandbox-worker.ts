@@ -81,6 +81,8 @@ export function sandboxWorkerMain(maxDescribed: number): void {
   const { types } = require("node:util") as typeof import("node:util");
   const { runtimeSource, apiGlobal, replies, signal } = workerData as SandboxWorkerData;
   const PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
+  /** Describing a rejection reason runs its getters: a second is plenty. */
+  const DESCRIBE_LIMIT_MS = 1000;
   const runtime = new vm.Script(runtimeSource, { filename: "wfsync:sandbox-runtime" });
   const entryScript = new vm.Script(`${apiGlobal}.next()`, { filename: "wfsync:entry" });
   const describeScript = new vm.Script(`${apiGlobal}.describePosted()`, { filename: "wfsync:describe" });
@@ -175,6 +177,9 @@ export function sandboxWorkerMain(maxDescribed: number): void {
       judged = [];
       let outcome: EntryOutcomeKind = "done";
       let data = "";
+      // One budget for the entry and the promise jobs it leaves.
+      const deadline = performance.now() + req.timeoutMs;
+      const left = () => Math.max(1, Math.ceil(deadline - performance.now()));
       try {
         const out = entryScript.runInContext(ctx.context, { timeout: req.timeoutMs });
         if (typeof out === "string") data = out;
@@ -190,7 +195,7 @@ export function sandboxWorkerMain(maxDescribed: number): void {
       for (let round = 0; imports > 0 && round < 3 && outcome === "done"; round++) {
         imports = 0;
         try {
-          drainScript.runInContext(ctx.context, { timeout: req.timeoutMs });
+          drainScript.runInContext(ctx.context, { timeout: left() });
         } catch (err) {
           outcome = isTimeout(err) ? "timeout" : "crashed";
         }
@@ -199,7 +204,7 @@ export function sandboxWorkerMain(maxDescribed: number): void {
       imports = 0;
       const reasons = judged;
       judged = undefined;
-      const rejections = reasons.slice(0, maxDescribed).map((reason) => describe(ctx!, reason, Math.min(req.timeoutMs, 1000)));
+      const rejections = reasons.slice(0, maxDescribed).map((reason) => describe(ctx!, reason, DESCRIBE_LIMIT_MS));
       // A context stopped mid-way has half-run modules: the next entry gets a fresh one.
       if (outcome !== "done") ctx = undefined;
       reply({ id: req.id, type: "result", index, outcome, data, rejections, rejected: reasons.length });

@@ -26,6 +26,11 @@ export interface SandboxJob {
   readonly entries: readonly string[];
   readonly modules: readonly SandboxModule[];
   readonly timeoutMs: number;
+  /**
+   * Called with each entry's result as soon as it is there, while the worker goes on with the
+   * next entry: the host can decode and validate one file while the next is evaluated.
+   */
+  readonly onResult?: (index: number, result: SandboxEntryResult) => void;
 }
 
 export interface SandboxEntryResult {
@@ -40,10 +45,19 @@ export interface SandboxEntryResult {
 
 /** Heap of the worker; far above what evaluating 10,000 options takes (tens of MB). */
 const WORKER_HEAP_MB = 1024;
-/** Extra time the host grants an entry beyond the worker's own limit before replacing it. */
+/**
+ * Extra time the host grants an entry beyond the worker's own limit before replacing it: the
+ * worker's overhead, and describing up to three rejections (a second each at most).
+ */
 const GRACE_MS = 5_000;
 /** Start-up of a worker and compiling the modules of a pass (before its first entry starts). */
 const START_LIMIT_MS = 60_000;
+/**
+ * Why a worker was replaced when it missed the host's deadline: the worker stops endless loops
+ * itself, so this is a crash it could not report (memory exhaustion, in a synchronous wait that
+ * cannot see the worker's exit event).
+ */
+const STOPPED_ANSWERING = "the evaluation worker stopped answering; did it run out of memory?";
 
 let runtimeSource: string | undefined;
 let workerSource: string | undefined;
@@ -80,27 +94,37 @@ export class EvaluationSandbox {
   /** Evaluates synchronously (blocks this thread until the worker answers). */
   runSync(job: SandboxJob): SandboxEntryResult[] {
     const run = this.begin(job);
-    while (!run.finished) {
-      const seen = Atomics.load(this.signal, 0);
-      this.drain(run);
-      if (run.finished) break;
-      const left = run.deadline - performance.now();
-      if (left <= 0 || Atomics.wait(this.signal, 0, seen, left) === "timed-out") {
-        if (performance.now() >= run.deadline && Atomics.load(this.signal, 0) === seen) this.replace(run, undefined);
+    try {
+      while (!run.finished) {
+        const seen = Atomics.load(this.signal, 0);
+        this.drain(run);
+        if (run.finished) break;
+        const left = run.deadline - performance.now();
+        if (left <= 0 || Atomics.wait(this.signal, 0, seen, left) === "timed-out") {
+          if (performance.now() >= run.deadline && Atomics.load(this.signal, 0) === seen) this.replace(run, STOPPED_ANSWERING);
+        }
       }
+    } finally {
+      this.run = undefined;
     }
     return this.end(run);
   }
 
   /** Evaluates without blocking this thread. */
   evaluate(job: SandboxJob): Promise<SandboxEntryResult[]> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const run = this.begin(job);
       let timer: NodeJS.Timeout | undefined;
       const step = (): void => {
         clearTimeout(timer);
-        this.drain(run);
-        if (!run.finished && performance.now() >= run.deadline) this.replace(run, undefined);
+        try {
+          this.drain(run);
+          if (!run.finished && performance.now() >= run.deadline) this.replace(run, STOPPED_ANSWERING);
+        } catch (err) {
+          this.run = this.wake = undefined;
+          reject(err);
+          return;
+        }
         if (run.finished) {
           this.wake = undefined;
           resolve(this.end(run));
@@ -136,7 +160,8 @@ export class EvaluationSandbox {
 
   private end(run: Run): SandboxEntryResult[] {
     this.run = undefined;
-    return run.results.map((r) => r ?? { outcome: "crashed", data: "", rejections: [], rejected: 0 });
+    this.settleRemaining(run, { outcome: "crashed", data: "", rejections: [], rejected: 0 });
+    return run.results as SandboxEntryResult[];
   }
 
   /** Sends the entries without a result yet to the (current) worker. */
@@ -181,11 +206,11 @@ export class EvaluationSandbox {
       switch (reply.type) {
         case "start":
           run.current = offsets[reply.index] ?? -1;
-          run.deadline = performance.now() + run.job.timeoutMs * 2 + GRACE_MS;
+          run.deadline = performance.now() + run.job.timeoutMs + GRACE_MS;
           break;
         case "result":
-          run.results[offsets[reply.index]!] = { outcome: reply.outcome, data: reply.data, rejections: reply.rejections, rejected: reply.rejected };
           run.current = -1;
+          this.settle(run, offsets[reply.index]!, { outcome: reply.outcome, data: reply.data, rejections: reply.rejections, rejected: reply.rejected });
           run.deadline = performance.now() + START_LIMIT_MS;
           break;
         case "done":
@@ -206,16 +231,22 @@ export class EvaluationSandbox {
    * The worker stopped answering (or crashed): the entry in progress fails, a new worker takes
    * the rest. Every entry gets one attempt, so this ends.
    */
-  private replace(run: Run, reason: string | undefined): void {
+  private replace(run: Run, reason: string): void {
     this.stopWorker();
     const index = run.current >= 0 ? run.current : run.results.findIndex((r) => !r);
-    if (index >= 0) run.results[index] = { outcome: run.current >= 0 && reason === undefined ? "timeout" : "crashed", data: "", rejections: [], rejected: 0, ...(reason ? { reason } : {}) };
+    if (index >= 0) this.settle(run, index, { outcome: "crashed", data: "", rejections: [], rejected: 0, reason });
     if (this.closed) this.settleRemaining(run, { outcome: "stopped", data: "", rejections: [], rejected: 0 });
     else this.send(run);
   }
 
+  private settle(run: Run, index: number, result: SandboxEntryResult): void {
+    if (run.results[index]) return;
+    run.results[index] = result;
+    run.job.onResult?.(index, result);
+  }
+
   private settleRemaining(run: Run, result: SandboxEntryResult): void {
-    for (let i = 0; i < run.results.length; i++) run.results[i] ??= result;
+    for (let i = 0; i < run.results.length; i++) this.settle(run, i, result);
     run.finished = true;
   }
 
