@@ -123,6 +123,8 @@ function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: u
   const apply = Reflect.apply;
   const { isInteger, isFinite } = Number;
   const StringOf = String;
+  const SetOf = Set;
+  const MapOf = Map;
 
   for (const name of ["SharedArrayBuffer", "Atomics", "WebAssembly", "FinalizationRegistry"]) delete (global as Record<string, unknown>)[name];
   defineProperty(global, "process", {
@@ -136,7 +138,7 @@ function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: u
 
   const exportsOfDsl = freeze({ workflow: dsl.workflow, defineConfig });
   interface Module { fn: Function | undefined; deps: Record<string, string>; compileError: string | undefined; module?: { exports: unknown } }
-  const modules = new Map<string, Module>();
+  const modules = new MapOf<string, Module>();
   const failures = new WeakSet<object>();
   interface Failure { error: unknown; module: string }
   let entries: string[] = [];
@@ -201,7 +203,7 @@ function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: u
       case "function":
         return { $: "function", v: StringOf(value.name) };
       default:
-        return value === null ? null : encodeObject(value as Record<string, unknown>, depth, seen ?? new Set());
+        return value === null ? null : encodeObject(value as Record<string, unknown>, depth, seen ?? new SetOf());
     }
   }
 
@@ -237,7 +239,7 @@ function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: u
   }
 
   let files: string[] = [];
-  let fileIndex = new Map<string, number>();
+  let fileIndex = new MapOf<string, number>();
 
   function site(value: unknown): SiteData {
     const s = value as { file?: unknown; line?: unknown; column?: unknown } | undefined;
@@ -323,7 +325,7 @@ function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: u
     try {
       const exports = load(file);
       files = [];
-      fileIndex = new Map();
+      fileIndex = new MapOf();
       const data: EntryData = kind === "module" ? { ok: true, exports: encode(exports, 0, undefined) } : { ok: true, definitions: definitionsOf(exports), files };
       return stringify(data);
     } catch (err) {

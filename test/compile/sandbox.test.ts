@@ -86,6 +86,26 @@ describe("the sandbox", () => {
     expect(fs.existsSync(marker)).toBe(false);
   });
 
+  it("hands the code only objects of its own realm (the DSL included)", () => {
+    const c = h.run({
+      "workflows/realm.ts": `import { workflow } from "wfsync";
+
+const own: boolean[] = [];
+const def = workflow(1, (wf) => {
+  own.push(Object.getPrototypeOf(wf) === Object.prototype, (wf.split as unknown) instanceof Function);
+  wf.split(2, (s) => {
+    own.push((s.option as unknown) instanceof Function);
+    s.option("k", { name: "K" }, (path) => own.push((path.none as unknown) instanceof Function, Object.getPrototypeOf(path) === Object.prototype));
+  });
+});
+own.push((workflow as unknown) instanceof Function, Object.getPrototypeOf(def) === Object.prototype, Array.isArray(def.splits) && def.splits instanceof Array);
+export default workflow(3, (wf) => wf.split(4, (s) => s.option("own", { name: own.join(",") })));
+`,
+    });
+    expect(c.errors).toEqual([]);
+    expect(c.result.options.get("3/4/own")?.option.name).toBe("true,true,true,true,true,true,true,true");
+  });
+
   it("refuses import() with an error made inside the sandbox, so it leads nowhere", () => {
     const marker = h.project.path("marker-import");
     const c = h.run({
