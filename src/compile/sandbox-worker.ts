@@ -218,11 +218,18 @@ export function sandboxWorkerMain(maxDescribed: number): void {
 
   function harden(): void {
     const proc = process as unknown as Record<string, unknown>;
+    // An own undefined property: it also hides one inherited from a prototype.
+    const remove = (target: Record<string, unknown>, name: string): void => {
+      try {
+        Object.defineProperty(target, name, { value: undefined, writable: false, configurable: false });
+      } catch {
+        // Not configurable: left as it is.
+      }
+    };
     for (const name of ["kill", "abort", "binding", "_linkedBinding", "dlopen", "getBuiltinModule", "chdir", "setuid", "setgid", "seteuid", "setegid", "setgroups", "initgroups"]) {
-      if (name in proc) proc[name] = undefined;
+      if (name in proc) remove(proc, name);
     }
-    const global = globalThis as Record<string, unknown>;
-    for (const name of ["require", "module", "exports", "fetch"]) delete global[name];
+    for (const name of ["require", "module", "exports", "fetch"]) remove(globalThis as Record<string, unknown>, name);
     for (const fn of [function () {}, async function () {}, function* () {}, async function* () {}]) {
       Object.defineProperty(Object.getPrototypeOf(fn), "constructor", { value: undefined, writable: false, configurable: false });
     }
@@ -239,5 +246,7 @@ export function sandboxWorkerMain(maxDescribed: number): void {
 
 /** The worker's source: `sandboxWorkerMain` called with its settings. */
 export function sandboxWorkerSource(): string {
-  return `(${sandboxWorkerMain.toString()})(${MAX_DESCRIBED});\n`;
+  // Strict, so that no frame of this realm hands out its function or receiver through the
+  // stack-trace API (CallSite#getFunction, #getThis) to code in a context.
+  return `"use strict";\n(${sandboxWorkerMain.toString()})(${MAX_DESCRIBED});\n`;
 }

@@ -71,6 +71,8 @@ interface Run {
   offsets: number[];
   /** Index of the entry in progress (started, no result yet), or -1 between entries. */
   current: number;
+  /** Whether the current worker started an entry of this run at all. */
+  progressed: boolean;
   deadline: number;
   finished: boolean;
 }
@@ -151,7 +153,7 @@ export class EvaluationSandbox {
 
   private begin(job: SandboxJob): Run {
     if (this.run) throw new Error("the evaluation sandbox is already running a job");
-    const run: Run = { job, results: job.entries.map(() => undefined), id: 0, offsets: [], current: -1, deadline: 0, finished: false };
+    const run: Run = { job, results: job.entries.map(() => undefined), id: 0, offsets: [], current: -1, progressed: false, deadline: 0, finished: false };
     this.run = run;
     if (this.closed) this.settleRemaining(run, { outcome: "stopped", data: "", rejections: [], rejected: 0 });
     else this.send(run);
@@ -174,6 +176,7 @@ export class EvaluationSandbox {
     this.ensure();
     run.id = ++this.nextId;
     run.current = -1;
+    run.progressed = false;
     run.deadline = performance.now() + START_LIMIT_MS;
     const request: SandboxRequest = {
       id: run.id,
@@ -206,6 +209,7 @@ export class EvaluationSandbox {
       switch (reply.type) {
         case "start":
           run.current = offsets[reply.index] ?? -1;
+          run.progressed = true;
           run.deadline = performance.now() + run.job.timeoutMs + GRACE_MS;
           break;
         case "result":
@@ -218,7 +222,7 @@ export class EvaluationSandbox {
           break;
         case "failed":
           this.replace(run, reply.message);
-          break;
+          return; // that port is closed now
         default: {
           const never: never = reply;
           return never;
@@ -229,12 +233,15 @@ export class EvaluationSandbox {
 
   /**
    * The worker stopped answering (or crashed): the entry in progress fails, a new worker takes
-   * the rest. Every entry gets one attempt, so this ends.
+   * the rest. Every entry gets one attempt, so this ends; a worker that failed before starting
+   * any entry (it could not start, say) takes all of them down, rather than each in turn.
    */
   private replace(run: Run, reason: string): void {
     this.stopWorker();
+    const crashed: SandboxEntryResult = { outcome: "crashed", data: "", rejections: [], rejected: 0, reason };
+    if (!run.progressed) return this.settleRemaining(run, crashed);
     const index = run.current >= 0 ? run.current : run.results.findIndex((r) => !r);
-    if (index >= 0) this.settle(run, index, { outcome: "crashed", data: "", rejections: [], rejected: 0, reason });
+    if (index >= 0) this.settle(run, index, crashed);
     if (this.closed) this.settleRemaining(run, { outcome: "stopped", data: "", rejections: [], rejected: 0 });
     else this.send(run);
   }
