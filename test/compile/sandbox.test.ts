@@ -46,6 +46,7 @@ const ESCAPES: [string, string][] = [
   ["the global process", "(globalThis as any).process"],
   ["a global's constructor", `(globalThis as any).constructor.constructor("return process")()`],
   ["an object's constructor", `({}).constructor.constructor("return process")()`],
+  ["this.constructor.constructor", `(function (this: any) { return this.constructor.constructor("return process")(); })()`],
   ["an async function's constructor", `Object.getPrototypeOf(async () => undefined).constructor("return process")()`],
   ["the DSL's functions", `(workflow as any).constructor("return process")()`],
   ["a DSL builder's constructor", `(() => { let got: unknown; workflow(9, (wf) => { got = (wf.split as any).constructor("return process")(); }); return got; })()`],
