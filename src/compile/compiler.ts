@@ -157,7 +157,7 @@ export class WorkflowCompiler {
     if (first && !this.projectInstance && this.loadTrusted([...this.workflowFiles])) {
       return this.toEvaluate(new Set(this.files.keys()), []);
     }
-    return this.checkAndEvaluate(first, changed);
+    return this.typeCheck(first, changed);
   }
 
   /**
@@ -240,7 +240,7 @@ export class WorkflowCompiler {
   // -------------------------------------------------------------------------------------------
   // The checked path.
 
-  private checkAndEvaluate(first: boolean, changed: Iterable<string>): Pass {
+  private typeCheck(first: boolean, changed: Iterable<string>): Pass {
     const project = this.project;
     for (const guess of this.preloaded) {
       const sf = this.workflowFiles.has(guess) ? undefined : project.getSourceFile(guess);
