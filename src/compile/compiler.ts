@@ -8,18 +8,18 @@
  * not type-checked again; when that holds for every file, the first compile does not load
  * TypeScript at all (the "fast path": read, transpile with esbuild, evaluate).
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import * as dsl from "../dsl/index.js";
-import { isWorkflowDefinition, type WorkflowDefinition } from "../dsl/workflow.js";
+import type { WorkflowDefinition } from "../dsl/workflow.js";
 import { WfsyncError, withSourceText, type SourceLocation } from "../errors.js";
-import { sha1, type CheckCache } from "./cache.js";
 import { displayPath } from "../paths.js";
+import { tsMorph, type Project, type TsProgram } from "../ts-morph.js";
+import { sha1, type CheckCache } from "./cache.js";
 import { callStart, diagnosticToError, lineStarts } from "./diagnostics.js";
-import { EvaluationFailure, ModuleEvaluator, type ModuleHost } from "./evaluate.js";
+import { readUtf8, utf8Problem } from "./encoding.js";
+import { EvaluationFailure, ModuleEvaluator, type EntryOutcome, type ModuleHost } from "./evaluate.js";
 import { FileGraph, type FileState } from "./graph.js";
 import { createCheckProject, dslTypesPath, transpileForEval } from "./project.js";
-import { tsMorph, type Project, type TsProgram } from "../ts-morph.js";
+import { EvaluationSandbox } from "./sandbox.js";
 import { mergeValidations, validateFile, type DesiredModel, type FileValidation, type Locate } from "./validate.js";
 import type { SupportTarget } from "./support.js";
 
@@ -45,6 +45,19 @@ export interface CompilerOptions {
   readonly target?: SupportTarget | undefined;
 }
 
+/** A compiler dropped without close() takes its worker with it. */
+const workers = new FinalizationRegistry<EvaluationSandbox>((sandbox) => sandbox.close());
+
+/** A compile between its type check and its evaluation. */
+interface Pass {
+  readonly toCheck: Set<string>;
+  readonly extra: WfsyncError[];
+  readonly program: TsProgram | undefined;
+  readonly failed: Set<string>;
+  /** Workflow files to evaluate, in order. */
+  readonly entries: string[];
+}
+
 export class WorkflowCompiler {
   private readonly root: string;
   private readonly cache: CheckCache | undefined;
@@ -60,12 +73,16 @@ export class WorkflowCompiler {
   private compiled = false;
   /** Validation of each evaluation's definitions: files not re-evaluated are not re-validated. */
   private readonly validations = new WeakMap<readonly WorkflowDefinition[], FileValidation>();
+  /** Where the user's code runs: a worker that lives as long as this compiler. */
+  private readonly sandbox = new EvaluationSandbox();
 
   constructor(options: CompilerOptions) {
     this.root = options.root;
     this.cache = options.cache;
     this.evaluationTimeoutMs = options.evaluationTimeoutMs;
     this.target = options.target;
+    this.sandbox.warm();
+    workers.register(this, this.sandbox);
   }
 
   /**
@@ -74,6 +91,11 @@ export class WorkflowCompiler {
    */
   setTarget(target: SupportTarget | undefined): void {
     this.target = target;
+  }
+
+  /** Ends the evaluation worker; an evaluation in progress fails at once ("stopped"). */
+  close(): void {
+    this.sandbox.close();
   }
 
   /** The ts-morph Project (created on first use, with every file the compiler knows). */
@@ -127,13 +149,29 @@ export class WorkflowCompiler {
    * the first call compiles everything.
    */
   compile(changed: Iterable<string> = []): CompileResult {
+    const pass = this.prepare(changed);
+    new ModuleEvaluator(this.host()).evaluateSync(pass.entries, "workflows", this.onEvaluated(pass));
+    return this.complete(pass);
+  }
+
+  /**
+   * compile(), with the workflow files evaluated without blocking the event loop: what the watch
+   * daemon runs, so that a file stuck in an endless loop does not keep it from its signals.
+   */
+  async compileAsync(changed: Iterable<string> = []): Promise<CompileResult> {
+    const pass = this.prepare(changed);
+    await new ModuleEvaluator(this.host()).evaluate(pass.entries, "workflows", this.onEvaluated(pass));
+    return this.complete(pass);
+  }
+
+  /** Everything up to evaluation: the type check (unless the cache vouches) and what to evaluate. */
+  private prepare(changed: Iterable<string>): Pass {
     const first = !this.compiled;
     this.compiled = true;
     if (first && !this.projectInstance && this.loadTrusted([...this.workflowFiles])) {
-      const all = new Set(this.files.keys());
-      return this.finish(all, []);
+      return this.toEvaluate(new Set(this.files.keys()), []);
     }
-    return this.checkAndEvaluate(first, changed);
+    return this.typeCheck(first, changed);
   }
 
   /**
@@ -168,14 +206,17 @@ export class WorkflowCompiler {
       else delete state.errors;
       errors.push(...errs);
     }
+    const evaluated = this.evaluateModule(abs, errors);
+    // After evaluating: the cache then holds the transpiled code too, and a later run whose
+    // files are all cached needs neither TypeScript nor esbuild (starting esbuild costs ~50 ms).
     if (!errors.length) this.remember(closure, program);
-    return this.evaluateModule(abs, errors);
+    return evaluated;
   }
 
   private evaluateModule(file: string, errors: WfsyncError[]): { exports?: Record<string, unknown>; errors: WfsyncError[] } {
     if (errors.length) return { errors };
     try {
-      return { exports: new ModuleEvaluator(this.host()).load(file) as Record<string, unknown>, errors };
+      return { exports: new ModuleEvaluator(this.host()).load(file), errors };
     } catch (err) {
       return { errors: [this.failureToError(err, file)] };
     }
@@ -192,12 +233,9 @@ export class WorkflowCompiler {
       if (loaded.has(file)) return true;
       const cached = this.cache!.get(file);
       if (!cached) return false;
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch {
-        return false;
-      }
+      // Not UTF-8 (or unreadable): the checked path reports it.
+      const text = readUtf8(file);
+      if (text === undefined) return false;
       const hash = sha1(text);
       if (hash !== cached.hash) return false;
       loaded.set(file, {
@@ -216,7 +254,7 @@ export class WorkflowCompiler {
   // -------------------------------------------------------------------------------------------
   // The checked path.
 
-  private checkAndEvaluate(first: boolean, changed: Iterable<string>): CompileResult {
+  private typeCheck(first: boolean, changed: Iterable<string>): Pass {
     const project = this.project;
     for (const guess of this.preloaded) {
       const sf = this.workflowFiles.has(guess) ? undefined : project.getSourceFile(guess);
@@ -257,7 +295,7 @@ export class WorkflowCompiler {
       else delete state.errors;
       delete state.definitions;
     }
-    return this.finish(toCheck, missing, program);
+    return this.toEvaluate(toCheck, missing, program);
   }
 
   /**
@@ -293,6 +331,9 @@ export class WorkflowCompiler {
   private diagnose(program: TsProgram, file: string, trust: Map<string, boolean>): WfsyncError[] {
     const node = program.getSourceFile(file);
     if (!node) return [new WfsyncError("E_READ", `${displayPath(file, this.root)} is not in the program`)];
+    // Read with U+FFFD in place of bytes that are not UTF-8, which would change names silently.
+    const encoding = utf8Problem(file, node.text, this.root);
+    if (encoding) return [encoding];
     const syntactic = program.getSyntacticDiagnostics(node);
     if (syntactic.length) return syntactic.map((d) => diagnosticToError(d, this.root));
     if (this.trusted(file, trust)) return [];
@@ -320,14 +361,28 @@ export class WorkflowCompiler {
   // -------------------------------------------------------------------------------------------
   // Both paths: evaluate what needs it, collect the results.
 
-  private finish(toCheck: Set<string>, extra: WfsyncError[], program?: TsProgram): CompileResult {
+  /** The workflow files of `toCheck` that passed: the ones to evaluate. */
+  private toEvaluate(toCheck: Set<string>, extra: WfsyncError[], program?: TsProgram): Pass {
     const failed = this.files.failures(toCheck, this.root);
-    const evaluator = new ModuleEvaluator(this.host());
-    for (const file of this.workflowFiles) {
-      if (!toCheck.has(file) || failed.has(file)) continue;
-      this.evaluate(evaluator, file);
-      if (this.files.get(file)?.errors) failed.add(file);
-    }
+    const entries = [...this.workflowFiles].filter((file) => toCheck.has(file) && !failed.has(file));
+    return { toCheck, extra, program, failed, entries };
+  }
+
+  /**
+   * Takes each file's outcome as it arrives and validates it at once: this thread validates one
+   * file while the worker evaluates the next.
+   */
+  private onEvaluated(pass: Pass): (outcome: EntryOutcome) => void {
+    const locate = this.locator();
+    return (outcome) => {
+      this.evaluated(outcome);
+      const state = this.files.get(outcome.file)!;
+      if (state.errors) pass.failed.add(outcome.file);
+      else if (state.definitions) this.validations.set(state.definitions, validateFile({ file: outcome.file, definitions: state.definitions }, locate));
+    };
+  }
+
+  private complete({ toCheck, extra, program, failed }: Pass): CompileResult {
     // Only modules the workflow files still import count: an import removed by an edit must not
     // keep reporting the errors of the module it pointed to.
     const reachable = new Set<string>();
@@ -353,18 +408,13 @@ export class WorkflowCompiler {
     this.cache.save();
   }
 
-  private evaluate(evaluator: ModuleEvaluator, file: string): void {
+  private evaluated({ file, definitions, failures }: EntryOutcome): void {
     const state = this.files.get(file)!;
-    try {
-      const exports = evaluator.load(file) as Record<string, unknown>;
-      const definitions: WorkflowDefinition[] = [];
-      for (const value of Object.values(exports ?? {})) {
-        for (const item of Array.isArray(value) ? value : [value]) if (isWorkflowDefinition(item)) definitions.push(item);
-      }
+    if (definitions && failures.length === 0) {
       state.definitions = definitions;
       delete state.errors;
-    } catch (err) {
-      state.errors = [this.failureToError(err, file)];
+    } else {
+      state.errors = failures.map((f) => this.failureToError(f, file));
       delete state.definitions;
     }
   }
@@ -373,11 +423,15 @@ export class WorkflowCompiler {
     if (!(err instanceof EvaluationFailure)) throw err;
     const at = err.at ?? { file: err.file, line: 1, column: 1 };
     const text = this.files.get(at.file)?.text ?? "";
-    const thrown = err.thrown instanceof Error ? `${err.thrown.name}: ${err.thrown.message}` : String(err.thrown);
-    return new WfsyncError("E_BUILDER_THREW", `evaluating ${displayPath(file, this.root)} threw ${thrown}`, {
+    const shown = displayPath(file, this.root);
+    const [code, message] =
+      err.kind === "rejected"
+        ? ["E_UNHANDLED_REJECTION", `evaluating ${shown} left a rejected promise that nothing handled: ${err.thrown}`]
+        : ["E_BUILDER_THREW", `evaluating ${shown} threw ${err.thrown}`];
+    return new WfsyncError(code, message, {
       location: { file: displayPath(at.file, this.root), line: at.line, column: at.column },
       sourceText: text || undefined,
-      cause: err.thrown,
+      cause: err,
     });
   }
 
@@ -446,7 +500,7 @@ export class WorkflowCompiler {
 
   private host(): ModuleHost {
     return {
-      dsl,
+      sandbox: this.sandbox,
       ...(this.evaluationTimeoutMs === undefined ? {} : { timeoutMs: this.evaluationTimeoutMs }),
       emitted: (file) => {
         const state = this.files.get(file);
@@ -454,7 +508,7 @@ export class WorkflowCompiler {
         state.emitted ??= transpileForEval(state.text, file);
         return state.emitted;
       },
-      resolve: (fromFile, specifier) => this.files.get(fromFile)?.deps.get(specifier) ?? this.resolve(fromFile, specifier),
+      deps: (file) => this.files.get(file)?.deps,
     };
   }
 

@@ -1,25 +1,26 @@
 /**
- * Runs emitted CommonJS with `vm.compileFunction` and a custom `require`: faster than writing
- * files and `import()`-ing them, and nothing accumulates in an ES module cache over the life of a
- * watch daemon (each evaluation's modules are garbage once its result is dropped).
+ * Evaluates the user's emitted CommonJS — workflow files, the modules they import, the config
+ * file — in the sandbox (sandbox.ts: a worker thread with an empty environment, a fresh `vm`
+ * context per pass holding nothing of wfsync's), and turns its answers into what the compiler
+ * works with: each file's definitions (or a config file's exports), or failures located in the
+ * user's TypeScript through the source maps. The source maps never leave this thread.
  */
-import path from "node:path";
-import vm from "node:vm";
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import type { CallSite } from "../dsl/callsite.js";
+import type { WorkflowDefinition } from "../dsl/workflow.js";
+import { decodeDefinitions, decodeValue } from "./decode.js";
+import type { EntryData, EntryKind, ThrownData } from "./sandbox-runtime.js";
+import type { EmittedModule, EvaluationSandbox, SandboxEntryResult, SandboxJob, SandboxModule } from "./sandbox.js";
 
-export interface EmittedModule {
-  readonly code: string;
-  readonly map: string;
-}
+export type { EmittedModule } from "./sandbox.js";
 
 export interface ModuleHost {
   /** The emitted code of a project file (absolute path), or undefined if it is not one. */
   emitted(file: string): EmittedModule | undefined;
-  /** Resolves a relative import to a project file (absolute path). */
-  resolve(fromFile: string, specifier: string): string | undefined;
-  /** What `require("wfsync")` returns. */
-  readonly dsl: unknown;
+  /** The project files a project file imports: specifier → absolute path. */
+  deps(file: string): ReadonlyMap<string, string> | undefined;
+  /** Where the code runs (long-lived: one per compiler). */
+  readonly sandbox: EvaluationSandbox;
   /** How long one evaluation (a file, its imports and its builders) may run; default 30 s. */
   readonly timeoutMs?: number;
 }
@@ -27,105 +28,63 @@ export interface ModuleHost {
 /** Long enough for any real project (1,000 options evaluate in milliseconds). */
 export const DEFAULT_EVALUATION_TIMEOUT_MS = 30_000;
 
+type Position = { file: string; line: number; column: number };
+
 /** A failure while evaluating: where (in the user's TypeScript) and what was thrown. */
 export class EvaluationFailure extends Error {
   constructor(
     readonly file: string,
     /** Where it was thrown, in the TypeScript of `at.file` (which may be a module `file` imports). */
-    readonly at: { file: string; line: number; column: number } | undefined,
-    readonly thrown: unknown,
+    readonly at: Position | undefined,
+    /** `Name: message` of the Error thrown, or the string form of another value. */
+    readonly thrown: string,
+    /** Thrown while evaluating, or a promise it rejected that nothing handled. */
+    readonly kind: "threw" | "rejected" = "threw",
   ) {
-    super(thrown instanceof Error ? thrown.message : String(thrown));
+    super(thrown);
   }
 }
 
-const PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
+export interface EntryOutcome {
+  readonly file: string;
+  /** A workflow file's definitions, when it evaluated. */
+  readonly definitions?: WorkflowDefinition[];
+  /** A module's exports (as data), when it evaluated. */
+  readonly exports?: Record<string, unknown>;
+  /** Empty when the file evaluated cleanly. */
+  readonly failures: readonly EvaluationFailure[];
+}
 
-/**
- * Runs the function stored under RUN_KEY. A vm script is the only way to put a time limit on
- * synchronous JavaScript: an endless loop in a workflow file would otherwise hang validate,
- * plan and a watch daemon for ever, with no message.
- */
-const RUN_KEY = Symbol.for("wfsync.evaluate.run");
-const RUN_SCRIPT = new vm.Script(`globalThis[Symbol.for("wfsync.evaluate.run")]()`, { filename: "wfsync:evaluate" });
-
-/** `process` methods that would end wfsync itself; refused while user code runs. */
-const PROCESS_ENDERS = ["exit", "abort", "reallyExit"] as const;
-
-/** One evaluation pass: a module cache that lives as long as this object. */
+/** One evaluation pass: its modules evaluate once, in one context, shared by its entries. */
 export class ModuleEvaluator {
-  private readonly cache = new Map<string, { exports: unknown }>();
   private readonly maps = new Map<string, TraceMap>();
-  private running = false;
 
   constructor(private readonly host: ModuleHost) {}
 
   /**
-   * Evaluates a project file (and what it imports); throws EvaluationFailure. Evaluation is
-   * synchronous, so for its length nothing else of wfsync runs: `process.exit()` and friends
-   * are swapped for functions that throw (a workflow file must not end an apply or a daemon,
-   * least of all with exit code 0), and it is stopped after `timeoutMs`.
+   * Evaluates `entries` in order, blocking until the sandbox answers. `onOutcome` gets each
+   * entry's outcome as soon as it is there (the worker evaluates the next one meanwhile).
    */
-  load(file: string): unknown {
-    if (this.running) return this.loadModule(file);
-    const g = globalThis as unknown as Record<symbol, unknown>;
-    const proc = process as unknown as Record<string, unknown>;
-    const saved = PROCESS_ENDERS.map((name) => [name, proc[name]] as const);
-    const { prepareStackTrace, stackTraceLimit } = Error;
-    let result: unknown;
-    this.running = true;
-    for (const [name, original] of saved) {
-      if (typeof original !== "function") continue;
-      proc[name] = () => {
-        throw new Error(`a workflow file may not end the process (process.${name}); throw an Error to report a problem`);
-      };
-    }
-    g[RUN_KEY] = () => {
-      result = this.loadModule(file);
-    };
-    const timeoutMs = this.host.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS;
-    try {
-      RUN_SCRIPT.runInThisContext({ timeout: timeoutMs });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException | null)?.code !== "ERR_SCRIPT_EXECUTION_TIMEOUT") throw err;
-      // Stopped mid-way, no `finally` of the user's code (or ours) ran: forget every module.
-      this.cache.clear();
-      Error.prepareStackTrace = prepareStackTrace;
-      Error.stackTraceLimit = stackTraceLimit;
-      throw new EvaluationFailure(
-        file,
-        undefined,
-        new Error(`it did not finish within ${timeoutMs / 1000} s; is there an endless loop at its top level or in a builder?`),
-      );
-    } finally {
-      delete g[RUN_KEY];
-      for (const [name, original] of saved) proc[name] = original;
-      this.running = false;
-    }
-    return result;
+  evaluateSync(entries: readonly string[], kind: EntryKind, onOutcome?: (outcome: EntryOutcome) => void): EntryOutcome[] {
+    if (entries.length === 0) return [];
+    const { job, outcomes } = this.job(entries, kind, onOutcome);
+    this.host.sandbox.runSync(job);
+    return outcomes;
   }
 
-  private loadModule(file: string): unknown {
-    const cached = this.cache.get(file);
-    if (cached) return cached.exports;
-    const emitted = this.host.emitted(file);
-    if (!emitted) throw new EvaluationFailure(file, undefined, new Error(`${file} is not part of the project`));
-    const module = { exports: {} as unknown };
-    this.cache.set(file, module);
-    let fn: Function;
-    try {
-      fn = vm.compileFunction(emitted.code, PARAMS, { filename: file });
-    } catch (err) {
-      throw new EvaluationFailure(file, undefined, err);
-    }
-    try {
-      fn(module.exports, (spec: string) => this.require(file, spec), module, file, path.dirname(file));
-    } catch (err) {
-      this.cache.delete(file);
-      if (err instanceof EvaluationFailure) throw err;
-      throw new EvaluationFailure(file, this.userFrame(err), err);
-    }
-    return module.exports;
+  /** Evaluates `entries` in order without blocking this thread. */
+  async evaluate(entries: readonly string[], kind: EntryKind, onOutcome?: (outcome: EntryOutcome) => void): Promise<EntryOutcome[]> {
+    if (entries.length === 0) return [];
+    const { job, outcomes } = this.job(entries, kind, onOutcome);
+    await this.host.sandbox.evaluate(job);
+    return outcomes;
+  }
+
+  /** Evaluates one module; returns its exports as data or throws its first EvaluationFailure. */
+  load(file: string): Record<string, unknown> {
+    const [outcome] = this.evaluateSync([file], "module");
+    if (outcome!.failures.length) throw outcome!.failures[0];
+    return outcome!.exports ?? {};
   }
 
   /** Maps a position in emitted JavaScript back to the TypeScript source (1-based). */
@@ -143,36 +102,108 @@ export class ModuleEvaluator {
   }
 
   /** A CallSite recorded by the DSL, mapped to file:line:col of the TypeScript. */
-  locate(site: CallSite): { file: string; line: number; column: number } | undefined {
+  locate(site: CallSite): Position | undefined {
     const pos = this.original(site.file, site.line, site.column);
     return pos ? { file: site.file, ...pos } : undefined;
   }
 
-  private require(fromFile: string, specifier: string): unknown {
-    if (specifier === "wfsync") return this.host.dsl;
-    if (specifier.startsWith(".") || path.isAbsolute(specifier)) {
-      const target = this.host.resolve(fromFile, specifier);
-      if (target) return this.load(target);
-      throw new Error(`Cannot find module '${specifier}' imported from ${fromFile}`);
+  /**
+   * The entries and every project module they import (transitively), with their code; each
+   * result is decoded into `outcomes` as it arrives.
+   */
+  private job(entries: readonly string[], kind: EntryKind, onOutcome?: (outcome: EntryOutcome) => void): { job: SandboxJob; outcomes: EntryOutcome[] } {
+    const modules: SandboxModule[] = [];
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const emitted = this.host.emitted(file);
+      if (!emitted) return;
+      const deps = this.host.deps(file) ?? new Map<string, string>();
+      modules.push({ file, emitted, deps });
+      for (const dep of deps.values()) visit(dep);
+    };
+    for (const file of entries) visit(file);
+    const outcomes: EntryOutcome[] = [];
+    const timeoutMs = this.host.timeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS;
+    const onResult = (index: number, result: SandboxEntryResult): void => {
+      const outcome = this.outcome(entries[index]!, kind, timeoutMs, result);
+      outcomes[index] = outcome;
+      onOutcome?.(outcome);
+    };
+    return { job: { kind, entries, modules, timeoutMs, onResult }, outcomes };
+  }
+
+  private outcome(file: string, kind: EntryKind, timeoutMs: number, result: SandboxEntryResult): EntryOutcome {
+    const failures: EvaluationFailure[] = [];
+    const fail = (message: string) => failures.push(new EvaluationFailure(file, undefined, message));
+    let entry: EntryOutcome = { file, failures };
+    switch (result.outcome) {
+      case "timeout":
+        fail(`Error: it did not finish within ${timeoutMs / 1000} s; is there an endless loop at its top level or in a builder?`);
+        break;
+      case "crashed":
+        fail(`Error: the evaluation stopped unexpectedly${result.reason ? ` (${result.reason})` : ""}`);
+        break;
+      case "stopped":
+        fail("Error: the evaluation was stopped (wfsync is shutting down)");
+        break;
+      case "done":
+        entry = this.decode(file, kind, result.data, failures);
+        break;
+      default: {
+        const never: never = result.outcome;
+        return never;
+      }
     }
-    throw new Error(
-      `Cannot import '${specifier}': workflow files may import "wfsync" and each other (they declare options; they do no I/O)`,
-    );
+    for (const text of result.rejections) {
+      const thrown = parseThrown(text);
+      failures.push(new EvaluationFailure(file, thrown && this.userFrame(thrown), thrown?.text ?? "a value that cannot be shown", "rejected"));
+    }
+    const unshown = result.rejected - result.rejections.length;
+    if (unshown > 0) failures.push(new EvaluationFailure(file, undefined, `${unshown} more`, "rejected"));
+    return entry;
+  }
+
+  private decode(file: string, kind: EntryKind, text: string, failures: EvaluationFailure[]): EntryOutcome {
+    try {
+      const data = JSON.parse(text) as EntryData;
+      if (!data.ok) {
+        const thrown = data.thrown;
+        const module = typeof thrown.module === "string" ? thrown.module : file;
+        failures.push(new EvaluationFailure(module, this.userFrame(thrown), String(thrown.text)));
+        return { file, failures };
+      }
+      if (kind === "module") {
+        const exports = decodeValue("exports" in data ? data.exports : null);
+        return { file, exports: (exports !== null && typeof exports === "object" ? exports : {}) as Record<string, unknown>, failures };
+      }
+      return { file, definitions: "definitions" in data ? decodeDefinitions(data.definitions, data.files) : decodeDefinitions(undefined, undefined), failures };
+    } catch {
+      failures.push(new EvaluationFailure(file, undefined, "Error: what its builders declared could not be read (was a DSL object tampered with?)"));
+      return { file, failures };
+    }
   }
 
   /**
    * The innermost stack frame of a thrown error that is in a project file, mapped: the user's
-   * throw site, even when a helper module threw (frames in the DSL or Node are skipped).
+   * throw site, even when a helper module threw (frames in the DSL or the sandbox are skipped).
    */
-  private userFrame(err: unknown): { file: string; line: number; column: number } | undefined {
-    const stack = err instanceof Error && typeof err.stack === "string" ? err.stack : "";
-    const frames: { file: string; line: number; column: number }[] = [];
-    for (const m of stack.matchAll(/\(?([^\s()]+):(\d+):(\d+)\)?$/gm)) {
-      frames.push({ file: m[1]!, line: Number(m[2]), column: Number(m[3]) });
-    }
-    const own = frames.find((f) => this.host.emitted(f.file));
+  private userFrame(thrown: ThrownData): Position | undefined {
+    const frames = Array.isArray(thrown.frames) ? thrown.frames : [];
+    const own = frames.find((f) => Array.isArray(f) && typeof f[0] === "string" && this.host.emitted(f[0]));
     if (!own) return undefined;
-    const pos = this.original(own.file, own.line, own.column);
-    return pos ? { file: own.file, ...pos } : undefined;
+    const [file, line, column] = own;
+    const pos = this.original(file, Number(line), Number(column));
+    return pos ? { file, ...pos } : undefined;
+  }
+}
+
+function parseThrown(text: string): ThrownData | undefined {
+  try {
+    const data = JSON.parse(text) as ThrownData;
+    return data && typeof data === "object" && typeof data.text === "string" ? data : undefined;
+  } catch {
+    return undefined;
   }
 }

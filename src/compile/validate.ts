@@ -32,6 +32,14 @@ import { unsupportedFeatures, type SupportTarget } from "./support.js";
 
 export type { DesiredOption, OptionSites, StepSites } from "./desired.js";
 
+/**
+ * A builder that returns a promise declares what follows its first `await` only after wfsync has
+ * read the model: those options would be missing, and a plan would delete them on the tenant.
+ */
+function asyncBuilder(call: string): string {
+  return `the builder passed to ${call} returned a promise (is it async?): builders must declare everything before they return, so what it declares after an await would be lost and planned as deleted; remove async/await from it`;
+}
+
 export interface FileDefinitions {
   /** Absolute path. */
   readonly file: string;
@@ -77,6 +85,10 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
       problem("E_WORKFLOW_ID", `workflow id must be a positive integer, got ${show(def.workflowId)}`, locate(def.site, file));
       continue;
     }
+    if (def.async) {
+      problem("E_ASYNC_BUILDER", asyncBuilder("workflow()"), locate(def.site, file));
+      continue;
+    }
     const workflowId = def.workflowId;
     for (const split of def.splits) {
       const loc = locate(split.site, file);
@@ -88,6 +100,12 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
       const errors: WfsyncError[] = [];
       const options: DesiredOption[] = [];
       let steps = 0;
+      if (split.async) {
+        // Declared (so a second declaration is still found), but none of its options is used.
+        errors.push(new WfsyncError("E_ASYNC_BUILDER", asyncBuilder("wf.split()"), { location: loc }));
+        out.push({ kind: "split", workflowId, workflowStepId, loc, options, errors, steps });
+        continue;
+      }
       const contents = checkOptions(split, 0, file, locate, (code, message, at, related) =>
         errors.push(new WfsyncError(code, message, { location: at, related })),
       );
@@ -212,6 +230,8 @@ function checkOptions(split: Pick<SplitDecl, "options">, depth: number, file: st
       }
     }
 
+    if (decl.async) fail("E_ASYNC_BUILDER", asyncBuilder(`option("${key}")`));
+
     let stepCount = 0;
     const steps: RawStep[] = [];
     const stepSites: StepSites[] = [];
@@ -258,8 +278,9 @@ function checkStep(
       fail("E_SPLIT_DEPTH", `this split is nested ${tooDeep.depth} deep; the server takes splits nested at most ${tooDeep.max} deep`, loc);
       return { raw: { stepType: "Split", options: [] }, nestedSteps: 0 };
     }
+    if (step.async) fail("E_ASYNC_BUILDER", asyncBuilder("path.split()"), loc);
     const nested = checkOptions({ options: step.options ?? [] }, depth + 1, file, locate, fail);
-    if (nested.length === 0) fail("E_EMPTY_SPLIT", "a nested split needs at least one option", loc);
+    if (nested.length === 0 && !step.async) fail("E_EMPTY_SPLIT", "a nested split needs at least one option", loc);
     return {
       raw: { ...fields, stepType: "Split", options: nested.map((n) => n.raw) },
       nestedSteps: nested.reduce((sum, n) => sum + n.stepCount, 0),

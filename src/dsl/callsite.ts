@@ -16,6 +16,10 @@ type StackFrames = NodeJS.CallSite[];
 /**
  * The position of the code that called `fn`. Uses V8's structured call sites rather than
  * parsing `err.stack`: no string formatting, and exact columns.
+ *
+ * Self-contained (it refers only to its argument and `Error`): the sandbox that evaluates
+ * workflow files runs this function's source text in each evaluation context, where `Error` is
+ * that context's own (see src/dsl/workflow.ts).
  */
 export function callSiteOf(fn: Function): CallSite | undefined {
   const saved = Error.prepareStackTrace;

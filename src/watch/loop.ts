@@ -109,6 +109,8 @@ export class WatchLoop {
     this.closed = true;
     this.clock.clearTimeout(this.retryTimer);
     this.clock.clearTimeout(this.refreshTimer);
+    // A workflow file stuck in a loop must not hold up the stop for the evaluation time limit.
+    this.o.compiler.close?.();
     await this.o.events.close();
     this.o.engine.stop();
     await this.scheduler.close();
@@ -135,7 +137,7 @@ export class WatchLoop {
     const seq = ++this.seq;
     const files = this.project.workflowFiles;
     const { changed, config } = this.project.takeChanges(batch.paths);
-    const result = this.o.compiler.compile(changed);
+    const result = await this.o.compiler.compile(changed);
     const frozen = findFrozenFiles(result, this.o.root, files, (f) => this.o.compiler.importersOf(f));
     const desired = this.model.update(result.options, files, frozen);
     const recovered = [...this.failing].filter((f) => !frozen.has(f) && files.has(f));

@@ -14,7 +14,10 @@ import type { WatchRun } from "./run.js";
 
 export interface WatchCompiler {
   setWorkflowFiles(files: Iterable<string>): unknown;
-  compile(changed: Iterable<string>): CompileResult;
+  /** May be asynchronous: the daemon's compiler evaluates without blocking the event loop. */
+  compile(changed: Iterable<string>): CompileResult | Promise<CompileResult>;
+  /** Stops an evaluation in flight (it fails at once) and ends the compiler's worker. */
+  close?(): void;
   /** Workflow files that import `file`, directly or through other modules. */
   importersOf(file: string): Iterable<string>;
   /** The user's modules the workflow files import (absolute paths). */

@@ -182,7 +182,8 @@ async function open(
 function watchCompiler(compiler: WorkflowCompiler, configFile: string): WatchCompiler {
   return {
     setWorkflowFiles: (files) => compiler.setWorkflowFiles(files),
-    compile: (changed) => compiler.compile(changed),
+    compile: (changed) => compiler.compileAsync(changed),
+    close: () => compiler.close(),
     importersOf(file) {
       const seen = new Set<string>();
       const visit = (f: string): void => {

@@ -38,6 +38,22 @@ function lines(child: ChildProcess): { text: () => string; waitFor: (re: RegExp,
   };
 }
 
+/** User + system CPU time of a process (all its threads), in clock ticks (usually 1/100 s). */
+function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Resolves once `ready()` holds, checking every few milliseconds (an upper bound, no fixed sleep). */
+async function until(ready: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 25_000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe("wfsync watch (CLI)", () => {
   it("applies a save, and on SIGINT exits 0 with the state saved and the lock released", async () => {
     const emu = await emulator();
@@ -71,6 +87,59 @@ describe("wfsync watch (CLI)", () => {
         .split("\n")
         .map((l) => JSON.parse(l) as { event?: string; applied?: string[] });
       expect(log.filter((r) => r.event === "run").map((r) => r.applied)).toContainEqual(["update 679/844/vip"]);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
+  it("survives a workflow file that rejects a promise nothing handles: an error of that file, and the next save applies", async () => {
+    const emu = await emulator();
+    const p = project({ "workflows/onboarding.ts": flowFile(679, 844, [{ key: "vip", name: "VIP" }]) });
+    const child = spawn(process.execPath, [BIN, "watch", "--url", emu.url], { cwd: p.dir, env: { PATH: process.env.PATH, ...EMULATOR_CREDENTIALS }, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    try {
+      const out = lines(child);
+      await out.waitFor(/^watching /, "the ready line");
+      const good = flowFile(679, 844, [{ key: "vip", name: "VIP renamed" }]);
+      p.write("workflows/onboarding.ts", `${good}void Promise.reject(new Error("rejected later"));\nvoid (async () => { await null; throw new Error("thrown later"); })();\n`);
+      await out.waitFor(/E_UNHANDLED_REJECTION/, "the rejection reported");
+      expect(out.text()).toContain("left a rejected promise that nothing handled: Error: rejected later");
+      expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP");
+
+      p.write("workflows/onboarding.ts", good);
+      await out.waitFor(/applied 1 change .*~ 679\/844\/vip/, "the fixed save applied");
+      expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP renamed");
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(fs.existsSync(p.path(".wfsync/state.json.lock"))).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
+  // Waits on the child's CPU time (Linux /proc) to know the endless loop is running.
+  it.skipIf(process.platform !== "linux")("stops on SIGTERM while a workflow file is stuck in an endless loop, without waiting for the evaluation limit", async () => {
+    const emu = await emulator();
+    const p = project({ "workflows/onboarding.ts": flowFile(679, 844, [{ key: "vip", name: "VIP" }]) });
+    const child = spawn(process.execPath, [BIN, "watch", "--url", emu.url], { cwd: p.dir, env: { PATH: process.env.PATH, ...EMULATOR_CREDENTIALS }, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    try {
+      const out = lines(child);
+      await out.waitFor(/^watching /, "the ready line");
+      const before = cpuTicks(child.pid!);
+      const spin = `const spin = (): void => {\n  for (;;) {}\n};\nif (Date.now() > 0) spin();\n`;
+      p.write("workflows/onboarding.ts", `${spin}${flowFile(679, 844, [{ key: "vip", name: "VIP renamed" }])}`);
+      // A second of CPU beyond what compiling this small file takes: the loop is running.
+      await until(() => cpuTicks(child.pid!) - before > 100, "the endless loop to run");
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(out.text()).toContain("watch stopped; state saved");
+      // It stopped the evaluation instead of letting it run into its 30 s limit first.
+      expect(out.text()).not.toContain("did not finish within");
+      expect(out.text()).toContain("the evaluation was stopped (wfsync is shutting down)");
+      expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP");
+      expect(fs.existsSync(p.path(".wfsync/state.json.lock"))).toBe(false);
+      expect(fs.existsSync(p.path(".wfsync/state.json.journal"))).toBe(false);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
