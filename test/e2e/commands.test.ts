@@ -119,7 +119,7 @@ describe("plan output", () => {
     const run = await cli(engine, ["plan", "--json", "--detailed-exitcode"]);
     expect(run.code, run.stderr).toBe(2);
     const json = JSON.parse(run.stdout) as { changes: Record<string, unknown>[]; summary: Record<string, number> };
-    expect(json.summary).toEqual({ create: 1, update: 1, delete: 1, noop: 3 });
+    expect(json.summary).toEqual({ create: 1, update: 1, delete: 1, adopt: 0, noop: 3 });
     for (const c of json.changes) {
       for (const field of ["action", "address", "workflowId", "workflowStepId", "key", "id", "source", "before", "after"]) expect(c).toHaveProperty(field);
       expect(c.address).toBe(`${c.workflowId}/${c.workflowStepId}/${c.key}`);
@@ -184,6 +184,12 @@ describe("state commands", () => {
 
     const plan = await engine.plan();
     expect(plan.changes.find((c) => c.address === "679/844/b")).toMatchObject({ action: "noop", id: ids.get("b"), record: true, reason: "adopted" });
+    // The summary counts the adoption, and --detailed-exitcode agrees with it.
+    const [text, json] = await Promise.all([cli(engine, ["plan", "--detailed-exitcode"]), cli(engine, ["plan", "--json", "--detailed-exitcode"])]);
+    expect(text.code, text.stderr).toBe(2);
+    expect(text.stdout).toContain("Plan: 0 to create, 0 to update, 0 to delete, 1 to adopt, 4 unchanged.");
+    expect(json.code, json.stderr).toBe(2);
+    expect((JSON.parse(json.stdout) as { summary: Record<string, number> }).summary).toEqual({ create: 0, update: 0, delete: 0, adopt: 1, noop: 4 });
     expectApplied((await engine.apply()).result);
     expect(writes(engine)).toBe(0);
     expect(duplicateKeys(engine.serverOptions())).toEqual([]);
