@@ -34,14 +34,6 @@ export function registerApplyCommand(program: Command, setExit: (code: number) =
 }
 
 async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
-  // Refused before compiling or reading the server: the answer cannot depend on the plan, and a
-  // CI job should learn it at once, not only on the day its plan is not empty.
-  if (!flags.autoApprove && (flags.json || !process.stdin.isTTY)) {
-    throw new WfsyncError(
-      "E_NEEDS_APPROVAL",
-      `${flags.json ? "--json leaves no room for a prompt" : "not a terminal, so nothing can be confirmed"}: re-run with --auto-approve to apply (or run \`wfsync plan\` to review first); nothing was sent`,
-    );
-  }
   const progress = new ProgressLine(process.stderr);
   const session = openSession(globalOptions(cmd), {
     overrides: { concurrency: flags.concurrency, rate: flags.rate },
@@ -56,6 +48,10 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
         if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
         return 0;
       }
+      // Only a plan with changes needs a "yes": with nothing to do, apply without a terminal says
+      // "No changes." and exits 0 as on one. The refusal comes after the (read-only) plan and
+      // before the first write, so nothing is ever sent without approval.
+      if (!flags.autoApprove && (flags.json || !process.stdin.isTTY)) throw needsApproval(flags.json === true);
       if (!flags.autoApprove) {
         const answer = await confirm(plan, session.tenant.url);
         if (answer !== "yes") {
@@ -95,6 +91,13 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
   } finally {
     session.close();
   }
+}
+
+function needsApproval(json: boolean): WfsyncError {
+  return new WfsyncError(
+    "E_NEEDS_APPROVAL",
+    `${json ? "--json leaves no room for a prompt" : "not a terminal, so nothing can be confirmed"}: re-run with --auto-approve to apply (or run \`wfsync plan\` to review first); nothing was sent`,
+  );
 }
 
 /**

@@ -79,15 +79,28 @@ describe("refusals that send nothing", () => {
     expect(engine.emu.counters().total).toBe(0);
   });
 
-  it("apply without a terminal and without --auto-approve refuses before any request", async () => {
+  it("apply without a terminal and without --auto-approve refuses before any write", async () => {
     const engine = await appliedEngine();
+    const before = fs.readFileSync(statePath(engine));
     engine.project.write("workflows/a.ts", A.replace('"Option a"', '"Changed"'));
     for (const run of await Promise.all([["apply"], ["apply", "--json"]].map((args) => cli(engine, args)))) {
       expect(run.code).toBe(1);
       expect(run.stderr).toContain("E_NEEDS_APPROVAL");
       expect(run.stderr).toContain("--auto-approve");
     }
-    expect(engine.emu.counters().total).toBe(0);
+    expect(writes(engine)).toBe(0);
+    expect(fs.readFileSync(statePath(engine)).equals(before)).toBe(true);
+  });
+
+  it("apply without a terminal and with nothing to change says so and exits 0", async () => {
+    const engine = await appliedEngine();
+    const [text, json] = await Promise.all([cli(engine, ["apply"]), cli(engine, ["apply", "--json"])]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain("No changes.");
+    expect(text.stderr).not.toContain("E_NEEDS_APPROVAL");
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ result: { applied: 0 } });
+    expect(writes(engine)).toBe(0);
   });
 
   it("deleting all options of a split needs --allow-mass-delete", async () => {
