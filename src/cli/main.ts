@@ -26,6 +26,25 @@ export function buildProgram(setExit: (code: number) => void, commands: readonly
   return program;
 }
 
+/**
+ * Output to a pipe whose reader has gone (`wfsync plan | head -3`) ends the process at once and
+ * quietly with exit 141, what a shell tool killed by SIGPIPE reports (128 + 13): no one reads
+ * any more, so nothing is printed, and `set -o pipefail` still learns the output was cut short.
+ * Node ignores SIGPIPE, so the closed pipe shows up as an EPIPE error on the stream instead.
+ * An apply cut short like this is an interruption its state journal already survives (kill -9).
+ * Installed by bin/wfsync.js only: it is about the process's own stdout and stderr.
+ */
+export const CLOSED_PIPE_EXIT_CODE = 141;
+
+export function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(CLOSED_PIPE_EXIT_CODE);
+      throw err;
+    });
+  }
+}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;

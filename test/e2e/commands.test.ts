@@ -169,6 +169,30 @@ describe("plan output", () => {
   });
 });
 
+describe("output to a closed pipe", () => {
+  /** A state of `count` entries (copies of one real entry), so the output is far larger than a pipe's buffer. */
+  function inflateState(engine: Engine, count: number): void {
+    const file = JSON.parse(fs.readFileSync(statePath(engine), "utf8")) as { entries: Record<string, { id: number; option: { key: string } }> };
+    const [first] = Object.values(file.entries);
+    for (let i = 0; i < count; i++) file.entries[`679/844/many-${i}`] = { ...first!, id: 900_000 + i, option: { ...first!.option, key: `many-${i}` } };
+    fs.writeFileSync(statePath(engine), JSON.stringify(file));
+  }
+
+  it("`state list | head` and `plan --no-refresh | head` end quietly with 141, no EPIPE stack", async () => {
+    const engine = await appliedEngine();
+    inflateState(engine, 5000);
+    for (const args of [["state", "list"], ["plan", "--no-refresh"]]) {
+      const run = startCli(args, { cwd: engine.project.dir });
+      // The reader takes the first chunk and goes away, as `head -3` does.
+      run.child.stdout!.once("data", () => run.child.stdout!.destroy());
+      const result = await run.done;
+      expect(result.stderr, args.join(" ")).not.toMatch(/EPIPE|\n\s+at /);
+      expect(result.stderr).toBe("");
+      expect({ code: result.code, signal: result.signal }).toEqual({ code: 141, signal: null });
+    }
+  });
+});
+
 describe("state commands", () => {
   it("list, show and rm; after rm the option is adopted by Key, not created again", async () => {
     const engine = await appliedEngine();
