@@ -161,7 +161,8 @@ export function formatLine(json: string, color = false): string {
   let text = `${time} ${shownLevel} ${typeof rec.msg === "string" ? rec.msg : ""}${fields.length ? ` ${fields.join(" ")}` : ""}`;
   const err = rec.err as { type?: string; code?: string; message?: string; stack?: string } | undefined;
   if (err && typeof err === "object") {
-    text += `\n    ${err.type ?? "Error"}${err.code ? ` ${err.code}` : ""}: ${err.message ?? ""}`;
+    // `error CODE: message`, as formatError prints it; the type only when there is no code.
+    text += `\n    ${err.code ? `error ${err.code}` : (err.type ?? "Error")}: ${err.message ?? ""}`;
     if (level <= 20 && err.stack) text += `\n${err.stack.split("\n").slice(1).join("\n")}`;
   }
   return `${text}\n`;

@@ -6,6 +6,7 @@ import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import { isEmptyPlan, type Plan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
 import type { QueueEvent } from "../tenant/queue.js";
+import { count } from "../text.js";
 import { planWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./global.js";
 import { runCommand, targetLine, useColor } from "./output.js";
@@ -132,7 +133,7 @@ function renderResult(result: ApplyResult): string {
     lines.push(`failed: ${change.action} ${change.address}${change.source ? ` (${formatLocation(change.source)})` : ""}: ${message}`);
   }
   if (result.stopped) lines.push(formatError(result.stopped));
-  else if (result.cancelled.length) lines.push(`${result.cancelled.length} change(s) not sent: apply was stopped. Run apply again to finish.`);
+  else if (result.cancelled.length) lines.push(`${count(result.cancelled.length, "change")} not sent: apply was stopped. Run apply again to finish.`);
   const notRecorded = result.failed.filter((f) => unrecorded(f.error)).length;
   const counts = [
     `${result.applied.length} applied`,

@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { WfsyncError, formatError } from "../errors.js";
 import { commandsFor, type RegisterCommand } from "./commands.js";
 import { addGlobalOptions } from "./global.js";
+import { useColor } from "./output.js";
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -57,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof WfsyncError) {
-      process.stderr.write(`${formatError(err)}\n`);
+      process.stderr.write(`${formatError(err, { color: useColor(process.stderr) })}\n`);
       return 1;
     }
     throw err;

@@ -4,6 +4,7 @@
  */
 import type { Logger } from "pino";
 import type { QueueEvent } from "../tenant/queue.js";
+import { formatDuration } from "../text.js";
 import { openWorkspace, type Workspace, type WorkspaceOptions } from "../workspace/workspace.js";
 import { makeLogger, type GlobalOptions } from "./global.js";
 
@@ -37,10 +38,10 @@ export function logQueueEvents(logger: Logger, next?: (event: QueueEvent) => voi
 function logQueueEvent(logger: Logger, event: QueueEvent): void {
   switch (event.type) {
     case "throttled":
-      logger.warn({ waitMs: event.waitMs, label: event.label }, `the server asked to slow down: pausing all requests for ${(event.waitMs / 1000).toFixed(1)} s`);
+      logger.warn({ waitMs: event.waitMs, label: event.label }, `the server asked to slow down: pausing all requests for ${formatDuration(event.waitMs)}`);
       return;
     case "retry":
-      logger.warn({ attempt: event.attempt, delayMs: event.delayMs, label: event.label, err: event.error.message }, `retrying ${event.label ?? "request"} in ${event.delayMs} ms after: ${event.error.message}`);
+      logger.warn({ attempt: event.attempt, delayMs: event.delayMs, label: event.label, err: event.error.message }, `retrying ${event.label ?? "request"} in ${formatDuration(event.delayMs)} after: ${event.error.message}`);
       return;
     case "failed":
       logger.debug({ label: event.label, attempts: event.attempts }, "request failed");
