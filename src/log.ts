@@ -72,7 +72,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
  * A log line to file descriptor 2. When stderr is a pipe no one reads any more, the line is
  * dropped: it can be shown nowhere, and a log line must never fail the work that logged it.
  */
-function writeStderr(text: string): void {
+export function writeStderr(text: string): void {
   try {
     fs.writeSync(2, text);
   } catch (err) {

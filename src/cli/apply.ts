@@ -5,8 +5,9 @@ import { redactUrl } from "../redact.js";
 import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import { isEmptyPlan, type Plan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
-import type { QueueEvent } from "../tenant/queue.js";
-import { count } from "../text.js";
+import { count, formatDuration } from "../text.js";
+import { writeStderr } from "../log.js";
+import { ProgressLine } from "./progress.js";
 import { planWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./global.js";
 import { runCommand, targetLine, useColor } from "./output.js";
@@ -39,6 +40,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
   const session = openSession(globalOptions(cmd), {
     overrides: { concurrency: flags.concurrency, rate: flags.rate },
     onQueueEvent: (e) => progress.queueEvent(e),
+    logStderr: { write: (text: string) => progress.interrupt(() => writeStderr(text)) },
   });
   try {
     const { plan, state, api } = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
@@ -70,6 +72,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
       process.on("SIGINT", onSigint);
       progress.start(actionable(plan).length);
       let result: ApplyResult;
+      let elapsedMs = 0;
       try {
         result = await applyPlan(plan, {
           tenant: session.tenant,
@@ -80,10 +83,10 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
           onProgress: (p) => progress.update(p.done, p.failed) });
       } finally {
         process.off("SIGINT", onSigint);
-        progress.end();
+        elapsedMs = progress.end();
       }
       if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
-      else process.stdout.write(renderResult(result));
+      else process.stdout.write(renderResult(result, elapsedMs));
       if (interrupted) return 130;
       return result.failed.length || result.stopped ? 1 : 0;
     } finally {
@@ -122,7 +125,7 @@ async function confirm(plan: Plan, tenant: string): Promise<"yes" | "no" | "inte
   }
 }
 
-function renderResult(result: ApplyResult): string {
+function renderResult(result: ApplyResult, elapsedMs: number): string {
   const lines: string[] = [];
   // Applied on the server but not recorded in the state: the stop message names these.
   const unrecorded = (error: unknown): boolean =>
@@ -141,7 +144,7 @@ function renderResult(result: ApplyResult): string {
     `${result.failed.length - notRecorded} failed`,
     ...(result.cancelled.length ? [`${result.cancelled.length} not sent`] : []),
   ];
-  lines.push(`Apply: ${counts.join(", ")}.`);
+  lines.push(`Apply: ${counts.join(", ")} in ${formatDuration(elapsedMs)}.`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -158,58 +161,6 @@ function resultToJson(result: ApplyResult): unknown {
     cancelled: result.cancelled.length,
     stopped: result.stopped ? { code: result.stopped.code, message: result.stopped.message } : null,
   };
-}
-
-/** The live progress line on a terminal: done/total, rate, and throttling waits named as such. */
-class ProgressLine {
-  private total = 0;
-  private done = 0;
-  private failed = 0;
-  private started = 0;
-  private waitingUntil = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly stream: NodeJS.WriteStream) {}
-
-  start(total: number): void {
-    this.total = total;
-    this.started = Date.now();
-    if (this.stream.isTTY) this.timer = setInterval(() => this.draw(), 250).unref();
-  }
-
-  update(done: number, failed: number): void {
-    this.done = done;
-    this.failed = failed;
-  }
-
-  queueEvent(e: QueueEvent): void {
-    if (e.type === "throttled") {
-      this.waitingUntil = Date.now() + e.waitMs;
-      if (!this.stream.isTTY) this.stream.write(`throttled by the server: waiting ${(e.waitMs / 1000).toFixed(1)} s before the next request\n`);
-    }
-  }
-
-  note(text: string): void {
-    this.clear();
-    this.stream.write(`${text}\n`);
-  }
-
-  end(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.clear();
-  }
-
-  private clear(): void {
-    if (this.stream.isTTY) this.stream.write("\r\u001b[K");
-  }
-
-  private draw(): void {
-    const seconds = (Date.now() - this.started) / 1000;
-    const rate = seconds > 0 ? (this.done / seconds).toFixed(1) : "0";
-    const wait = this.waitingUntil - Date.now();
-    const throttled = wait > 0 ? ` — throttled by the server, resuming in ${(wait / 1000).toFixed(1)} s` : "";
-    this.stream.write(`\r\u001b[Kapplying ${this.done}/${this.total}${this.failed ? ` (${this.failed} failed)` : ""} · ${rate}/s${throttled}`);
-  }
 }
 
 function positiveInt(value: string): number {

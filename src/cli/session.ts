@@ -3,6 +3,7 @@
  * logging of queue events (throttling, retries) on top of whatever the command shows itself.
  */
 import type { Logger } from "pino";
+import type { LoggerOptions } from "../log.js";
 import type { QueueEvent } from "../tenant/queue.js";
 import { formatDuration } from "../text.js";
 import { openWorkspace, type Workspace, type WorkspaceOptions } from "../workspace/workspace.js";
@@ -12,10 +13,14 @@ export interface Session extends Workspace {
   readonly logger: Logger;
 }
 
-export type SessionOptions = Partial<Omit<WorkspaceOptions, "config" | "logger">>;
+export type SessionOptions = Partial<Omit<WorkspaceOptions, "config" | "logger">> & {
+  /** Where readable log lines go instead of fd 2. */
+  logStderr?: LoggerOptions["stderr"];
+};
 
-export function openSession(global: GlobalOptions, options: SessionOptions = {}): Session {
-  const logger = makeLogger(global);
+export function openSession(global: GlobalOptions, sessionOptions: SessionOptions = {}): Session {
+  const { logStderr, ...options } = sessionOptions;
+  const logger = makeLogger(global, logStderr);
   const workspace = openWorkspace({
     ...options,
     cwd: options.cwd ?? process.cwd(),

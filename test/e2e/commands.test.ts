@@ -8,6 +8,7 @@ import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { pidAlive } from "../../src/state/lock.js";
 import { runCli, startCli } from "../helpers/cli.js";
+import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
 import { duplicateKeys, expectApplied, startEngine, startProxy, workflowFile, type Engine } from "./harness.js";
 
 const A = workflowFile(679, { 844: [{ key: "a" }, { key: "b" }, { key: "c" }] });
@@ -166,6 +167,19 @@ describe("plan output", () => {
     expect(json.refreshed).toBe(false);
     expect(json.changes.filter((c) => c.action !== "noop")).toEqual([expect.objectContaining({ address: "679/844/a", action: "update" })]);
     expect(engine.emu.counters().total).toBe(0);
+  });
+});
+
+describe("apply without a terminal", () => {
+  it("prints a heartbeat line on stderr while it works, and the elapsed time in its summary", async () => {
+    // Slow requests one at a time, and a heartbeat far shorter than the work: lines must appear.
+    const engine = await startEngine({ files: { "workflows/a.ts": A }, config: { concurrency: 1 }, emulator: { latency: 200 } });
+    const run = await cli(engine, ["apply", "--auto-approve"], { ...EMULATOR_CREDENTIALS, WFSYNC_HEARTBEAT_MS: "20" });
+    expect(run.code, run.stderr).toBe(0);
+    const beats = run.stderr.split("\n").filter((l) => /^applying \d\/3 · \d+\.\d\/s · \d+(\.\d)? m?s elapsed/.test(l));
+    expect(beats.length, run.stderr).toBeGreaterThanOrEqual(2);
+    expect(run.stderr).not.toContain("\u001b[");
+    expect(run.stdout).toMatch(/^Apply: 3 applied, 0 failed in \d+(\.\d)? m?s\.$/m);
   });
 });
 
