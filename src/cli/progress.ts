@@ -52,10 +52,8 @@ export class ProgressLine {
     this.total = total;
     this.started = this.now();
     if (this.stream.isTTY) this.timer = setInterval(() => this.draw(), REDRAW_MS).unref();
-    else {
-      this.stream.write(`${this.status()}\n`);
-      this.timer = setInterval(() => this.stream.write(`${this.status()}\n`), this.heartbeatMs).unref();
-    }
+    // No line at the start: an apply shorter than one interval leaves stderr as quiet as before.
+    else this.timer = setInterval(() => this.stream.write(`${this.status()}\n`), this.heartbeatMs).unref();
   }
 
   update(done: number, failed: number): void {

@@ -15,7 +15,6 @@
  * is dropped, as 12.x has none.
  */
 import { readFile } from "node:fs/promises";
-import { count } from "../text.js";
 import { WfsyncError } from "../errors.js";
 import { caseInsensitive } from "../model/carrier.js";
 import { Binder, isObject, type BindProblem } from "./bind.js";
@@ -156,7 +155,7 @@ function checkUnique(binder: Pick<Binder, "problem">, flows: readonly SeedFlowIn
 }
 
 function seedError(source: string, problems: readonly BindProblem[]): WfsyncError {
-  return new WfsyncError("E_EMULATOR_SEED", `Invalid seed (${source}): ${count(problems.length, "problem")}`, {
+  return new WfsyncError("E_EMULATOR_SEED", `Invalid seed (${source}): ${problems.length} problem${problems.length === 1 ? "" : "s"}`, {
     detail: problems.map((p) => `  ${p.path}: ${p.message}`).join("\n"),
   });
 }

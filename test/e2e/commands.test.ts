@@ -95,7 +95,9 @@ describe("refusals that send nothing", () => {
 
   it("apply without a terminal and with nothing to change says so and exits 0", async () => {
     const engine = await appliedEngine();
-    const [text, json] = await Promise.all([cli(engine, ["apply"]), cli(engine, ["apply", "--json"])]);
+    // One after the other: each takes the state lock.
+    const text = await cli(engine, ["apply"]);
+    const json = await cli(engine, ["apply", "--json"]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain("No changes.");
     expect(text.stderr).not.toContain("E_NEEDS_APPROVAL");
