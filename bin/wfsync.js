@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm ci` (the `prepare` script).
-import { main } from "../dist/cli/main.js";
+import { exitQuietlyOnClosedPipe, main } from "../dist/cli/main.js";
+
+exitQuietlyOnClosedPipe();
 
 main(process.argv).then(
   (code) => {

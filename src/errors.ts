@@ -82,14 +82,20 @@ export class WfsyncErrors extends WfsyncError {
   }
 }
 
+export interface FormatErrorOptions {
+  /** Paint the location (cyan) and `error CODE` (red), as on a terminal. */
+  color?: boolean;
+}
+
 /**
- * Renders one error the way the CLI prints it: `file:line:col - code: message`, then the code
- * frame (when the file's text is known), then detail.
+ * Renders one error the way the CLI prints it: `file:line:col - error CODE: message`, then the
+ * code frame (when the file's text is known), then detail.
  */
-export function formatError(err: WfsyncError): string {
-  if (err instanceof WfsyncErrors) return [...err.errors.map(formatError), `${err.message}`].join("\n\n");
-  const where = err.location ? `${formatLocation(err.location)} - ` : "";
-  const head = `${where}error ${err.code}: ${err.message}`;
+export function formatError(err: WfsyncError, options: FormatErrorOptions = {}): string {
+  if (err instanceof WfsyncErrors) return [...err.errors.map((e) => formatError(e, options)), `${err.message}`].join("\n\n");
+  const paint = (code: number, s: string) => (options.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const where = err.location ? `${paint(36, formatLocation(err.location))} - ` : "";
+  const head = `${where}${paint(31, `error ${err.code}`)}: ${err.message}`;
   const frame = err.location && err.sourceText ? codeFrame(err.sourceText, err.location.line, err.location.column) : undefined;
   return [head, frame, err.detail].filter((part) => part).join("\n");
 }

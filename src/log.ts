@@ -45,7 +45,7 @@ export const REDACT_PATHS: readonly string[] = (() => {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = parseLevel(options.level ?? DEFAULT_LOG_LEVEL);
   const streams: StreamEntry[] = [];
-  const out = options.stderr ?? { write: (text: string) => fs.writeSync(2, text) };
+  const out = options.stderr ?? { write: writeStderr };
   if (level !== "silent") {
     const color = options.color ?? (process.stderr.isTTY === true && process.env.NO_COLOR === undefined);
     const pretty = options.pretty ?? true;
@@ -66,6 +66,18 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     pino.multistream(streams, { dedupe: false }),
   );
+}
+
+/**
+ * A log line to file descriptor 2. When stderr is a pipe no one reads any more, the line is
+ * dropped: it can be shown nowhere, and a log line must never fail the work that logged it.
+ */
+export function writeStderr(text: string): void {
+  try {
+    fs.writeSync(2, text);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EPIPE") throw err;
+  }
 }
 
 /**
@@ -149,7 +161,8 @@ export function formatLine(json: string, color = false): string {
   let text = `${time} ${shownLevel} ${typeof rec.msg === "string" ? rec.msg : ""}${fields.length ? ` ${fields.join(" ")}` : ""}`;
   const err = rec.err as { type?: string; code?: string; message?: string; stack?: string } | undefined;
   if (err && typeof err === "object") {
-    text += `\n    ${err.type ?? "Error"}${err.code ? ` ${err.code}` : ""}: ${err.message ?? ""}`;
+    // `error CODE: message`, as formatError prints it; the type only when there is no code.
+    text += `\n    ${err.code ? `error ${err.code}` : (err.type ?? "Error")}: ${err.message ?? ""}`;
     if (level <= 20 && err.stack) text += `\n${err.stack.split("\n").slice(1).join("\n")}`;
   }
   return `${text}\n`;

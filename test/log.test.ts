@@ -124,9 +124,10 @@ describe("createLogger", () => {
 });
 
 describe("formatLine", () => {
-  it("shows an error's type, code and message, and its stack at debug", () => {
+  it("shows an error as `error CODE: message` (as formatError does), its type without a code, and its stack at debug", () => {
     const rec = { level: 50, time: "2025-01-01T12:00:01.123Z", msg: "apply failed", err: { type: "ApiError", code: "E_API_AUTH", message: "refused", stack: "ApiError: refused\n    at x (y.js:1:1)" } };
-    expect(formatLine(JSON.stringify(rec))).toBe("12:00:01.123 ERROR apply failed\n    ApiError E_API_AUTH: refused\n");
+    expect(formatLine(JSON.stringify(rec))).toBe("12:00:01.123 ERROR apply failed\n    error E_API_AUTH: refused\n");
+    expect(formatLine(JSON.stringify({ ...rec, err: { type: "TypeError", message: "x is undefined" } }))).toContain("\n    TypeError: x is undefined\n");
     expect(formatLine(JSON.stringify({ ...rec, level: 20 }))).toContain("at x (y.js:1:1)");
   });
 

@@ -5,7 +5,9 @@ import { redactUrl } from "../redact.js";
 import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import { isEmptyPlan, type Plan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
-import type { QueueEvent } from "../tenant/queue.js";
+import { count, formatDuration } from "../text.js";
+import { writeStderr } from "../log.js";
+import { ProgressLine } from "./progress.js";
 import { planWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./global.js";
 import { runCommand, targetLine, useColor } from "./output.js";
@@ -34,18 +36,11 @@ export function registerApplyCommand(program: Command, setExit: (code: number) =
 }
 
 async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
-  // Refused before compiling or reading the server: the answer cannot depend on the plan, and a
-  // CI job should learn it at once, not only on the day its plan is not empty.
-  if (!flags.autoApprove && (flags.json || !process.stdin.isTTY)) {
-    throw new WfsyncError(
-      "E_NEEDS_APPROVAL",
-      `${flags.json ? "--json leaves no room for a prompt" : "not a terminal, so nothing can be confirmed"}: re-run with --auto-approve to apply (or run \`wfsync plan\` to review first); nothing was sent`,
-    );
-  }
   const progress = new ProgressLine(process.stderr);
   const session = openSession(globalOptions(cmd), {
     overrides: { concurrency: flags.concurrency, rate: flags.rate },
     onQueueEvent: (e) => progress.queueEvent(e),
+    logStderr: { write: (text: string) => progress.interrupt(() => writeStderr(text)) },
   });
   try {
     const { plan, state, api } = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
@@ -56,6 +51,10 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
         if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
         return 0;
       }
+      // Only a plan with changes needs a "yes": with nothing to do, apply without a terminal says
+      // "No changes." and exits 0 as on one. The refusal comes after the (read-only) plan and
+      // before the first write, so nothing is ever sent without approval.
+      if (!flags.autoApprove && (flags.json || !process.stdin.isTTY)) throw needsApproval(flags.json === true);
       if (!flags.autoApprove) {
         const answer = await confirm(plan, session.tenant.url);
         if (answer !== "yes") {
@@ -73,6 +72,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
       process.on("SIGINT", onSigint);
       progress.start(actionable(plan).length);
       let result: ApplyResult;
+      let elapsedMs = 0;
       try {
         result = await applyPlan(plan, {
           tenant: session.tenant,
@@ -83,10 +83,10 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
           onProgress: (p) => progress.update(p.done, p.failed) });
       } finally {
         process.off("SIGINT", onSigint);
-        progress.end();
+        elapsedMs = progress.end();
       }
       if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
-      else process.stdout.write(renderResult(result));
+      else process.stdout.write(renderResult(result, elapsedMs));
       if (interrupted) return 130;
       return result.failed.length || result.stopped ? 1 : 0;
     } finally {
@@ -95,6 +95,13 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
   } finally {
     session.close();
   }
+}
+
+function needsApproval(json: boolean): WfsyncError {
+  return new WfsyncError(
+    "E_NEEDS_APPROVAL",
+    `${json ? "--json leaves no room for a prompt" : "not a terminal, so nothing can be confirmed"}: re-run with --auto-approve to apply (or run \`wfsync plan\` to review first); nothing was sent`,
+  );
 }
 
 /**
@@ -118,7 +125,7 @@ async function confirm(plan: Plan, tenant: string): Promise<"yes" | "no" | "inte
   }
 }
 
-function renderResult(result: ApplyResult): string {
+function renderResult(result: ApplyResult, elapsedMs: number): string {
   const lines: string[] = [];
   // Applied on the server but not recorded in the state: the stop message names these.
   const unrecorded = (error: unknown): boolean =>
@@ -129,7 +136,7 @@ function renderResult(result: ApplyResult): string {
     lines.push(`failed: ${change.action} ${change.address}${change.source ? ` (${formatLocation(change.source)})` : ""}: ${message}`);
   }
   if (result.stopped) lines.push(formatError(result.stopped));
-  else if (result.cancelled.length) lines.push(`${result.cancelled.length} change(s) not sent: apply was stopped. Run apply again to finish.`);
+  else if (result.cancelled.length) lines.push(`${count(result.cancelled.length, "change")} not sent: apply was stopped. Run apply again to finish.`);
   const notRecorded = result.failed.filter((f) => unrecorded(f.error)).length;
   const counts = [
     `${result.applied.length} applied`,
@@ -137,7 +144,7 @@ function renderResult(result: ApplyResult): string {
     `${result.failed.length - notRecorded} failed`,
     ...(result.cancelled.length ? [`${result.cancelled.length} not sent`] : []),
   ];
-  lines.push(`Apply: ${counts.join(", ")}.`);
+  lines.push(`Apply: ${counts.join(", ")} in ${formatDuration(elapsedMs)}.`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -154,58 +161,6 @@ function resultToJson(result: ApplyResult): unknown {
     cancelled: result.cancelled.length,
     stopped: result.stopped ? { code: result.stopped.code, message: result.stopped.message } : null,
   };
-}
-
-/** The live progress line on a terminal: done/total, rate, and throttling waits named as such. */
-class ProgressLine {
-  private total = 0;
-  private done = 0;
-  private failed = 0;
-  private started = 0;
-  private waitingUntil = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly stream: NodeJS.WriteStream) {}
-
-  start(total: number): void {
-    this.total = total;
-    this.started = Date.now();
-    if (this.stream.isTTY) this.timer = setInterval(() => this.draw(), 250).unref();
-  }
-
-  update(done: number, failed: number): void {
-    this.done = done;
-    this.failed = failed;
-  }
-
-  queueEvent(e: QueueEvent): void {
-    if (e.type === "throttled") {
-      this.waitingUntil = Date.now() + e.waitMs;
-      if (!this.stream.isTTY) this.stream.write(`throttled by the server: waiting ${(e.waitMs / 1000).toFixed(1)} s before the next request\n`);
-    }
-  }
-
-  note(text: string): void {
-    this.clear();
-    this.stream.write(`${text}\n`);
-  }
-
-  end(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.clear();
-  }
-
-  private clear(): void {
-    if (this.stream.isTTY) this.stream.write("\r\u001b[K");
-  }
-
-  private draw(): void {
-    const seconds = (Date.now() - this.started) / 1000;
-    const rate = seconds > 0 ? (this.done / seconds).toFixed(1) : "0";
-    const wait = this.waitingUntil - Date.now();
-    const throttled = wait > 0 ? ` — throttled by the server, resuming in ${(wait / 1000).toFixed(1)} s` : "";
-    this.stream.write(`\r\u001b[Kapplying ${this.done}/${this.total}${this.failed ? ` (${this.failed} failed)` : ""} · ${rate}/s${throttled}`);
-  }
 }
 
 function positiveInt(value: string): number {

@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import type { Logger } from "pino";
 import { redactUrl } from "../redact.js";
 import { WfsyncError } from "../errors.js";
-import { createLogger } from "../log.js";
+import { createLogger, type LoggerOptions } from "../log.js";
 
 export interface GlobalOptions {
   config?: string;
@@ -30,8 +30,9 @@ export function globalOptions(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
 }
 
-export function makeLogger(global: GlobalOptions): Logger {
-  return createLogger({ level: global.logLevel, ...(global.logFile ? { file: global.logFile } : {}) });
+/** `stderr`: where readable log lines go instead of fd 2 (apply clears its progress line first). */
+export function makeLogger(global: GlobalOptions, stderr?: LoggerOptions["stderr"]): Logger {
+  return createLogger({ level: global.logLevel, ...(global.logFile ? { file: global.logFile } : {}), ...(stderr ? { stderr } : {}) });
 }
 
 /** `--url` is checked as it is read: left to the config, its problem would be shown in sync.config.ts. */

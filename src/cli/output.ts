@@ -4,7 +4,8 @@ import { redactUrl } from "../redact.js";
 import { describeGeneration, type ApiGeneration } from "../tenant/tenant.js";
 
 export function printError(err: unknown): void {
-  if (err instanceof WfsyncError) process.stderr.write(`${formatError(err)}\n`);
+  // Coloured as `validate` colours its errors, on a terminal only.
+  if (err instanceof WfsyncError) process.stderr.write(`${formatError(err, { color: useColor(process.stderr) })}\n`);
   else process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
 }
 

@@ -3,7 +3,9 @@
  * logging of queue events (throttling, retries) on top of whatever the command shows itself.
  */
 import type { Logger } from "pino";
+import type { LoggerOptions } from "../log.js";
 import type { QueueEvent } from "../tenant/queue.js";
+import { formatDuration } from "../text.js";
 import { openWorkspace, type Workspace, type WorkspaceOptions } from "../workspace/workspace.js";
 import { makeLogger, type GlobalOptions } from "./global.js";
 
@@ -11,10 +13,14 @@ export interface Session extends Workspace {
   readonly logger: Logger;
 }
 
-export type SessionOptions = Partial<Omit<WorkspaceOptions, "config" | "logger">>;
+export type SessionOptions = Partial<Omit<WorkspaceOptions, "config" | "logger">> & {
+  /** Where readable log lines go instead of fd 2. */
+  logStderr?: LoggerOptions["stderr"];
+};
 
-export function openSession(global: GlobalOptions, options: SessionOptions = {}): Session {
-  const logger = makeLogger(global);
+export function openSession(global: GlobalOptions, sessionOptions: SessionOptions = {}): Session {
+  const { logStderr, ...options } = sessionOptions;
+  const logger = makeLogger(global, logStderr);
   const workspace = openWorkspace({
     ...options,
     cwd: options.cwd ?? process.cwd(),
@@ -37,10 +43,10 @@ export function logQueueEvents(logger: Logger, next?: (event: QueueEvent) => voi
 function logQueueEvent(logger: Logger, event: QueueEvent): void {
   switch (event.type) {
     case "throttled":
-      logger.warn({ waitMs: event.waitMs, label: event.label }, `the server asked to slow down: pausing all requests for ${(event.waitMs / 1000).toFixed(1)} s`);
+      logger.warn({ waitMs: event.waitMs, label: event.label }, `the server asked to slow down: pausing all requests for ${formatDuration(event.waitMs)}`);
       return;
     case "retry":
-      logger.warn({ attempt: event.attempt, delayMs: event.delayMs, label: event.label, err: event.error.message }, `retrying ${event.label ?? "request"} in ${event.delayMs} ms after: ${event.error.message}`);
+      logger.warn({ attempt: event.attempt, delayMs: event.delayMs, label: event.label, err: event.error.message }, `retrying ${event.label ?? "request"} in ${formatDuration(event.delayMs)} after: ${event.error.message}`);
       return;
     case "failed":
       logger.debug({ label: event.label, attempts: event.attempts }, "request failed");

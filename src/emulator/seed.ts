@@ -155,7 +155,7 @@ function checkUnique(binder: Pick<Binder, "problem">, flows: readonly SeedFlowIn
 }
 
 function seedError(source: string, problems: readonly BindProblem[]): WfsyncError {
-  return new WfsyncError("E_EMULATOR_SEED", `Invalid seed (${source}): ${problems.length} problem(s)`, {
+  return new WfsyncError("E_EMULATOR_SEED", `Invalid seed (${source}): ${problems.length} problem${problems.length === 1 ? "" : "s"}`, {
     detail: problems.map((p) => `  ${p.path}: ${p.message}`).join("\n"),
   });
 }

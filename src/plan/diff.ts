@@ -40,7 +40,12 @@ export interface MassDelete {
 
 export interface Plan {
   readonly changes: readonly Change[];
-  readonly summary: Readonly<Record<"create" | "update" | "delete" | "noop" | "conflict", number>>;
+  /**
+   * Counts by what apply does: `adopt` is a noop that only records the option in the state (it
+   * is on the server as the code wants it, but the state has no entry, or an outdated one);
+   * `noop` is nothing at all. So the plan is empty exactly when all but `noop` are 0.
+   */
+  readonly summary: Readonly<Record<"create" | "update" | "delete" | "adopt" | "noop" | "conflict", number>>;
   /** Splits whose deletes need `--allow-mass-delete`. */
   readonly massDeletes: readonly MassDelete[];
   /** Options on a refreshed split that wfsync does not manage: left alone. */
@@ -187,9 +192,10 @@ function isSameOption(s: StateEntry, l: LiveOption): boolean {
 }
 
 function summarize(changes: readonly Change[]): Plan["summary"] {
-  const summary = { create: 0, update: 0, delete: 0, noop: 0, conflict: 0 };
+  const summary = { create: 0, update: 0, delete: 0, adopt: 0, noop: 0, conflict: 0 };
   for (const c of changes) {
     if (c.action === "delete" && c.alreadyGone) summary.noop++;
+    else if (c.action === "noop" && c.record) summary.adopt++;
     else summary[c.action]++;
   }
   return summary;

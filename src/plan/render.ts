@@ -57,7 +57,9 @@ export function renderPlan(plan: Plan, opts: RenderOptions): string {
 
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
-  const parts = [`${s.create} to create`, `${s.update} to update`, `${s.delete} to delete`, `${s.noop} unchanged`];
+  const parts = [`${s.create} to create`, `${s.update} to update`, `${s.delete} to delete`];
+  if (s.adopt) parts.push(`${s.adopt} to adopt`);
+  parts.push(`${s.noop} unchanged`);
   if (s.conflict) parts.push(`${s.conflict} in conflict`);
   return `Plan: ${parts.join(", ")}.`;
 }
@@ -73,7 +75,7 @@ function renderChange(c: Change, p: Painters): string[] {
     case "update":
       return [`${p.yellow("~")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}`, ...fieldChanges(c.before!, c.after!, p)];
     case "noop":
-      return [`${p.dim("=")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}${c.record ? p.dim(" (recorded in the state)") : ""}`];
+      return [`${p.dim("=")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}${c.record ? p.dim(" (to be recorded in the state: nothing is sent)") : ""}`];
     case "delete":
       return [`${p.red("-")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}`, ...(c.alreadyGone ? [] : describeOption(c.before!).map((l) => p.red(`    ${l}`)))];
     case "conflict":
@@ -147,7 +149,7 @@ export function planToJson(plan: Plan): unknown {
       ...(c.reason ? { reason: c.reason } : {}),
       ...(c.action === "conflict" ? { ids: c.ids } : {}),
     })),
-    summary: { create: plan.summary.create, update: plan.summary.update, delete: plan.summary.delete, noop: plan.summary.noop },
+    summary: { create: plan.summary.create, update: plan.summary.update, delete: plan.summary.delete, adopt: plan.summary.adopt, noop: plan.summary.noop },
     ...(plan.summary.conflict ? { conflicts: plan.summary.conflict } : {}),
     ...(plan.massDeletes.length ? { massDeletes: plan.massDeletes } : {}),
     refreshed: plan.refreshed,

@@ -275,7 +275,7 @@ interface Outcome {
 
 const EMPTY_RESULT: ApplyResult = { applied: [], failed: [], cancelled: [] };
 const EMPTY_OUTCOME: Outcome = {
-  plan: { changes: [], summary: { create: 0, update: 0, delete: 0, noop: 0, conflict: 0 }, massDeletes: [], unmanaged: [], refreshed: false },
+  plan: { changes: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0, conflict: 0 }, massDeletes: [], unmanaged: [], refreshed: false },
   partition: { send: [], held: [], pendingDeletes: [], drift: [] },
   refreshed: "none",
   result: EMPTY_RESULT,

@@ -7,6 +7,7 @@
 import { describeGeneration } from "../tenant/tenant.js";
 import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import type { Change } from "../plan/diff.js";
+import { count, formatDuration } from "../text.js";
 import type { WatchNotice, WatchRun } from "./run.js";
 import type { WatchReady } from "./start.js";
 
@@ -48,7 +49,7 @@ export class WatchReporter {
     if (run.problem !== undefined) out.push(this.paint(31, `  ${message(run.problem)}`));
     out.push(...this.errors(run));
     for (const h of run.held) if (h.reason !== "its file does not compile" && !h.error) out.push(this.paint(33, `  held: ${describe(h.change)}: ${h.reason}`));
-    if (run.retryInMs !== undefined) out.push(`  retrying in ${seconds(run.retryInMs)} (or at the next save)`);
+    if (run.retryInMs !== undefined) out.push(`  retrying in ${formatDuration(run.retryInMs)} (or at the next save)`);
     if (run.pendingDeletes.length) {
       out.push(this.paint(33, `  ${count(run.pendingDeletes.length, "pending delete")} (still on the server):`));
       for (const p of run.pendingDeletes) out.push(`    - ${p.change.address}${"id" in p.change ? ` [id ${p.change.id}]` : ""}${p.change.source ? ` (was ${formatLocation(p.change.source)})` : ""}: ${p.reason}`);
@@ -57,8 +58,8 @@ export class WatchReporter {
   }
 
   private headline(run: WatchRun): string {
-    const took = `${run.finishedAt - run.startedAt} ms`;
-    const latency = run.latencyMs !== undefined ? ` (save→applied ${run.latencyMs} ms)` : "";
+    const took = formatDuration(run.finishedAt - run.startedAt);
+    const latency = run.latencyMs !== undefined ? ` (save→applied ${formatDuration(run.latencyMs)})` : "";
     if (run.applied.length) return `applied ${count(run.applied.length, "change")} in ${took}${latency}: ${list(run.applied)}`;
     if (run.failed.length || run.problem !== undefined) return this.paint(31, `nothing applied${run.failed.length ? `: ${count(run.failed.length, "change")} failed` : ""}`);
     if (run.failedFiles.length) return this.paint(31, `nothing applied: ${run.failedFiles.join(", ")} ${run.failedFiles.length === 1 ? "does" : "do"} not compile`);
@@ -139,14 +140,6 @@ function indent(s: string): string {
     .split("\n")
     .map((l) => `  ${l}`)
     .join("\n");
-}
-
-function count(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
 function clock(at: number): string {

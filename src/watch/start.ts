@@ -29,6 +29,7 @@ import { findWorkflowFiles, loadConfig, type ConfigOverrides } from "../config/l
 import type { StateStore } from "../state/index.js";
 import type { QueueEvent } from "../tenant/queue.js";
 import type { ApiGeneration } from "../tenant/tenant.js";
+import { formatDuration } from "../text.js";
 import { openWorkspace } from "../workspace/workspace.js";
 import { createTenantEngine } from "./engine.js";
 import { WorkflowMatcher, chokidarSource } from "./files.js";
@@ -201,8 +202,8 @@ function watchCompiler(compiler: WorkflowCompiler, configFile: string): WatchCom
 }
 
 function queueNotice(e: QueueEvent, notice: (level: WatchNotice["level"], message: string) => void): void {
-  if (e.type === "throttled") notice("warn", `the server asked to slow down: pausing all requests for ${(e.waitMs / 1000).toFixed(1)} s`);
-  else if (e.type === "retry") notice("warn", `retrying ${e.label ?? "a request"} in ${e.delayMs} ms after: ${e.error.message}`);
+  if (e.type === "throttled") notice("warn", `the server asked to slow down: pausing all requests for ${formatDuration(e.waitMs)}`);
+  else if (e.type === "retry") notice("warn", `retrying ${e.label ?? "a request"} in ${formatDuration(e.delayMs)} after: ${e.error.message}`);
 }
 
 /** A run as JSON log fields (`--log-file`): addresses and counts, never option contents. */

@@ -203,3 +203,29 @@ describe("file-system faults are one clear error, never a stack trace", () => {
     expectOneError(r, "E_LOG_FILE", "cannot write the log file /dev/full: no space left on device");
   });
 });
+
+describe("errors on a terminal", () => {
+  const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+  /** Runs wfsync with stdout and stderr on a pseudo-terminal (util-linux `script`); returns what it printed. */
+  function onTerminal(cwd: string, env: Record<string, string>, ...args: string[]): string {
+    const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(" ");
+    const { NO_COLOR: _unset, ...base } = ENV;
+    const r = spawnSync("script", ["-qec", command, "/dev/null"], { cwd, env: { ...base, ...env, TERM: "xterm" }, encoding: "utf8", timeout: 60_000 });
+    return r.stdout;
+  }
+
+  it.skipIf(!hasScript)("validate and plan colour the location and `error CODE` alike, and not with NO_COLOR", () => {
+    p = makeProject({
+      "sync.config.ts": `import { defineConfig } from "wfsync";\n\nexport default defineConfig({ url: "http://127.0.0.1:9" });\n`,
+      "workflows/a.ts": `import { workflow } from "wfsync";\n\nexport default workflow(1, (wf) => wf.split(2, (s) => s.option("k", { name: "K" }, (p) => p.sendEmail({ shipmentId: "3" }))));\n`,
+    });
+    const painted = /\u001b\[36mworkflows\/a\.ts:3:\d+\u001b\[0m - \u001b\[31merror TS2322\u001b\[0m: /;
+    for (const args of [["validate"], ["plan", "--no-refresh"]]) {
+      expect(onTerminal(p.dir, {}, ...args), args.join(" ")).toMatch(painted);
+      const plain = onTerminal(p.dir, { NO_COLOR: "1" }, ...args);
+      expect(plain).toMatch(/workflows\/a\.ts:3:\d+ - error TS2322: /);
+      expect(plain).not.toContain("\u001b[");
+    }
+  });
+});

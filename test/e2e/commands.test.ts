@@ -8,6 +8,7 @@ import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { pidAlive } from "../../src/state/lock.js";
 import { runCli, startCli } from "../helpers/cli.js";
+import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
 import { duplicateKeys, expectApplied, startEngine, startProxy, workflowFile, type Engine } from "./harness.js";
 
 const A = workflowFile(679, { 844: [{ key: "a" }, { key: "b" }, { key: "c" }] });
@@ -79,15 +80,32 @@ describe("refusals that send nothing", () => {
     expect(engine.emu.counters().total).toBe(0);
   });
 
-  it("apply without a terminal and without --auto-approve refuses before any request", async () => {
+  it("apply without a terminal and without --auto-approve refuses before any write", async () => {
     const engine = await appliedEngine();
+    const before = fs.readFileSync(statePath(engine));
     engine.project.write("workflows/a.ts", A.replace('"Option a"', '"Changed"'));
-    for (const run of await Promise.all([["apply"], ["apply", "--json"]].map((args) => cli(engine, args)))) {
+    // One after the other: each takes the state lock to plan.
+    for (const args of [["apply"], ["apply", "--json"]]) {
+      const run = await cli(engine, args);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain("E_NEEDS_APPROVAL");
       expect(run.stderr).toContain("--auto-approve");
     }
-    expect(engine.emu.counters().total).toBe(0);
+    expect(writes(engine)).toBe(0);
+    expect(fs.readFileSync(statePath(engine)).equals(before)).toBe(true);
+  });
+
+  it("apply without a terminal and with nothing to change says so and exits 0", async () => {
+    const engine = await appliedEngine();
+    // One after the other: each takes the state lock.
+    const text = await cli(engine, ["apply"]);
+    const json = await cli(engine, ["apply", "--json"]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain("No changes.");
+    expect(text.stderr).not.toContain("E_NEEDS_APPROVAL");
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ result: { applied: 0 } });
+    expect(writes(engine)).toBe(0);
   });
 
   it("deleting all options of a split needs --allow-mass-delete", async () => {
@@ -119,7 +137,7 @@ describe("plan output", () => {
     const run = await cli(engine, ["plan", "--json", "--detailed-exitcode"]);
     expect(run.code, run.stderr).toBe(2);
     const json = JSON.parse(run.stdout) as { changes: Record<string, unknown>[]; summary: Record<string, number> };
-    expect(json.summary).toEqual({ create: 1, update: 1, delete: 1, noop: 3 });
+    expect(json.summary).toEqual({ create: 1, update: 1, delete: 1, adopt: 0, noop: 3 });
     for (const c of json.changes) {
       for (const field of ["action", "address", "workflowId", "workflowStepId", "key", "id", "source", "before", "after"]) expect(c).toHaveProperty(field);
       expect(c.address).toBe(`${c.workflowId}/${c.workflowStepId}/${c.key}`);
@@ -156,6 +174,43 @@ describe("plan output", () => {
   });
 });
 
+describe("apply without a terminal", () => {
+  it("prints a heartbeat line on stderr while it works, and the elapsed time in its summary", async () => {
+    // Slow requests one at a time, and a heartbeat far shorter than the work: lines must appear.
+    const engine = await startEngine({ files: { "workflows/a.ts": A }, config: { concurrency: 1 }, emulator: { latency: 200 } });
+    const run = await cli(engine, ["apply", "--auto-approve"], { ...EMULATOR_CREDENTIALS, WFSYNC_HEARTBEAT_MS: "20" });
+    expect(run.code, run.stderr).toBe(0);
+    const beats = run.stderr.split("\n").filter((l) => /^applying \d\/3 · \d+\.\d\/s · \d+(\.\d)? m?s elapsed/.test(l));
+    expect(beats.length, run.stderr).toBeGreaterThanOrEqual(2);
+    expect(run.stderr).not.toContain("\u001b[");
+    expect(run.stdout).toMatch(/^Apply: 3 applied, 0 failed in \d+(\.\d)? m?s\.$/m);
+  });
+});
+
+describe("output to a closed pipe", () => {
+  /** A state of `count` entries (copies of one real entry), so the output is far larger than a pipe's buffer. */
+  function inflateState(engine: Engine, count: number): void {
+    const file = JSON.parse(fs.readFileSync(statePath(engine), "utf8")) as { entries: Record<string, { id: number; option: { key: string } }> };
+    const [first] = Object.values(file.entries);
+    for (let i = 0; i < count; i++) file.entries[`679/844/many-${i}`] = { ...first!, id: 900_000 + i, option: { ...first!.option, key: `many-${i}` } };
+    fs.writeFileSync(statePath(engine), JSON.stringify(file));
+  }
+
+  it("`state list | head` and `plan --no-refresh | head` end quietly with 141, no EPIPE stack", async () => {
+    const engine = await appliedEngine();
+    inflateState(engine, 5000);
+    for (const args of [["state", "list"], ["plan", "--no-refresh"]]) {
+      const run = startCli(args, { cwd: engine.project.dir });
+      // The reader takes the first chunk and goes away, as `head -3` does.
+      run.child.stdout!.once("data", () => run.child.stdout!.destroy());
+      const result = await run.done;
+      expect(result.stderr, args.join(" ")).not.toMatch(/EPIPE|\n\s+at /);
+      expect(result.stderr).toBe("");
+      expect({ code: result.code, signal: result.signal }).toEqual({ code: 141, signal: null });
+    }
+  });
+});
+
 describe("state commands", () => {
   it("list, show and rm; after rm the option is adopted by Key, not created again", async () => {
     const engine = await appliedEngine();
@@ -184,6 +239,12 @@ describe("state commands", () => {
 
     const plan = await engine.plan();
     expect(plan.changes.find((c) => c.address === "679/844/b")).toMatchObject({ action: "noop", id: ids.get("b"), record: true, reason: "adopted" });
+    // The summary counts the adoption, and --detailed-exitcode agrees with it.
+    const [text, json] = await Promise.all([cli(engine, ["plan", "--detailed-exitcode"]), cli(engine, ["plan", "--json", "--detailed-exitcode"])]);
+    expect(text.code, text.stderr).toBe(2);
+    expect(text.stdout).toContain("Plan: 0 to create, 0 to update, 0 to delete, 1 to adopt, 4 unchanged.");
+    expect(json.code, json.stderr).toBe(2);
+    expect((JSON.parse(json.stdout) as { summary: Record<string, number> }).summary).toEqual({ create: 0, update: 0, delete: 0, adopt: 1, noop: 4 });
     expectApplied((await engine.apply()).result);
     expect(writes(engine)).toBe(0);
     expect(duplicateKeys(engine.serverOptions())).toEqual([]);

@@ -82,7 +82,7 @@ describe("SIGINT during apply", () => {
     run.child.kill("SIGINT");
     const done = await run.done;
     expect(done.code, done.stderr).toBe(130);
-    expect(done.stdout).toMatch(/\d+ change\(s\) not sent: apply was stopped/);
+    expect(done.stdout).toMatch(/\d+ changes? not sent: apply was stopped/);
     expect(engine.emu.counters().inFlight).toBe(0);
     const server = engine.serverOptions();
     expect(server.length).toBeLessThan(30);

@@ -179,7 +179,18 @@ describe("diffModels", () => {
     };
     expect(json.changes[0]).toMatchObject({ action: "create", address: "679/844/vip", workflowId: 679, workflowStepId: 844, key: "vip", source: "workflows/a.ts:3:5", before: {} });
     expect(json.changes[0]!.after).toMatchObject({ key: "vip", name: "VIP" });
-    expect(json.summary).toEqual({ create: 1, update: 0, delete: 0, noop: 0 });
+    expect(json.summary).toEqual({ create: 1, update: 0, delete: 0, adopt: 0, noop: 0 });
+  });
+
+  it("counts an adoption as its own change: in the summary line, in --json, and in isEmptyPlan", () => {
+    const o = option("vip");
+    const plan = diffModels({ ...base, desired: desired(o), applied: new Map(), live: live([o, 77]) });
+    expect(plan.summary).toMatchObject({ create: 0, update: 0, delete: 0, adopt: 1, noop: 0 });
+    expect(isEmptyPlan(plan)).toBe(false);
+    const text = renderPlan(plan, { color: false });
+    expect(text).toContain("Plan: 0 to create, 0 to update, 0 to delete, 1 to adopt, 0 unchanged.");
+    expect(text).not.toContain("(recorded in the state)");
+    expect((planToJson(plan) as { summary: Record<string, number> }).summary).toEqual({ create: 0, update: 0, delete: 0, adopt: 1, noop: 0 });
   });
 });
 

@@ -24,7 +24,7 @@ describe("makePlan with some splits read", () => {
       "noop 1/2/vip",
       "update 3/4/web",
     ]);
-    expect(plan.summary).toMatchObject({ noop: 2, update: 1 });
+    expect(plan.summary).toMatchObject({ adopt: 1, noop: 1, update: 1 });
   });
 });
 

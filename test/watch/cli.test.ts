@@ -71,7 +71,7 @@ describe("wfsync watch (CLI)", () => {
 
       p.write("workflows/onboarding.ts", flowFile(679, 844, [{ key: "vip", name: "VIP and key accounts" }]));
       const line = await out.waitFor(/applied 1 change .*save→applied/, "the save applied");
-      expect(line).toMatch(/^\d\d:\d\d:\d\d applied 1 change in \d+ ms \(save→applied \d+ ms\): ~ 679\/844\/vip \(workflows\/onboarding\.ts:\d+:\d+\)$/);
+      expect(line).toMatch(/^\d\d:\d\d:\d\d applied 1 change in \d+(\.\d)? m?s \(save→applied \d+(\.\d)? m?s\): ~ 679\/844\/vip \(workflows\/onboarding\.ts:\d+:\d+\)$/);
       expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP and key accounts");
 
       child.kill("SIGINT");
