@@ -123,9 +123,15 @@ export function chokidarSource(ignore: (abs: string) => boolean): FileEventSourc
   };
 
   let handlers: { onPath: (abs: string) => void; onError: (err: Error) => void } | undefined;
-  const open = (): FSWatcher => {
+  /**
+   * `newRoots`: a watcher replacing another after a glob change also reports what its first scan
+   * finds inside these folders (roots the previous spec did not have), so that a file written
+   * there while it was starting is not missed. Everything else it finds was already known.
+   */
+  const open = (newRoots: readonly string[] = []): FSWatcher => {
+    let scanning = newRoots.length > 0;
     const w = watch([], {
-      ignoreInitial: true,
+      ignoreInitial: !scanning,
       // Its default of waiting 2 s for writes to settle would be most of our latency budget;
       // a half-written file simply fails to compile and is compiled again on its next event.
       awaitWriteFinish: false,
@@ -135,7 +141,12 @@ export function chokidarSource(ignore: (abs: string) => boolean): FileEventSourc
       },
     });
     const report = (p: string): void => handlers?.onPath(path.resolve(p));
-    w.on("add", report).on("change", report).on("unlink", report).on("error", (err) => handlers?.onError(err as Error));
+    const inNewRoot = (abs: string): boolean => newRoots.some((r) => abs === r || abs.startsWith(r + path.sep));
+    w.once("ready", () => (scanning = false));
+    w.on("add", (p: string) => {
+      if (!scanning || inNewRoot(path.resolve(p))) report(p);
+    });
+    w.on("change", report).on("unlink", report).on("error", (err) => handlers?.onError(err as Error));
     // A deleted folder: watch from its parent, so that it is seen when it comes back.
     w.on("unlinkDir", () => {
       added.clear();
@@ -153,15 +164,17 @@ export function chokidarSource(ignore: (abs: string) => boolean): FileEventSourc
       return new Promise<void>((resolve) => w.once("ready", () => resolve()));
     },
     setWatched(next) {
-      const rootsChanged = spec !== undefined && JSON.stringify(spec.roots) !== JSON.stringify(next.roots);
+      const previous = spec?.roots ?? [];
+      const rootsChanged = spec !== undefined && JSON.stringify(previous) !== JSON.stringify(next.roots);
       spec = next;
       files = new Set(next.files);
       // chokidar prunes what the previous spec did not want and never looks at it again: a glob
       // changed and changed back left its folder unwatched for good. A glob change starts a new
-      // watcher over the new spec (the old one is closed once the new one is watching).
+      // watcher over the new spec (the old one is closed once the new one is watching). It reports
+      // the files its first scan finds, so one written while it was starting is not missed.
       if (rootsChanged && watcher) {
         const old = watcher;
-        watcher = open();
+        watcher = open(next.roots.filter((r) => !previous.includes(r)));
         watcher.once("ready", () => void old.close());
         added.clear();
       }
