@@ -5,6 +5,7 @@
  * Binding assigns no ids and checks no references; the store does that.
  */
 import { caseInsensitive, pascalCase } from "../model/carrier.js";
+import type { OptionInput, StepInput } from "./records.js";
 import { NAME_MAX_LENGTH, splitTooDeep, tooLong } from "../model/rules.js";
 import {
   STEP_TYPE_ALIASES,
@@ -20,26 +21,18 @@ export interface BindProblem {
   readonly message: string;
 }
 
-/** A step as bound from a request: every field of its type present, PascalCase names. */
-export interface BoundStep {
-  readonly id: number;
+/**
+ * A step as bound from a request: what the store takes (every field of its type present,
+ * PascalCase names; the StepType name as sent, so UpdateParticipant stays UpdateParticipant),
+ * plus the type it resolved to.
+ */
+export interface BoundStep extends StepInput {
   readonly type: StepTypeName;
-  /** The StepType name to store: UpdateParticipant stays UpdateParticipant (server 10.2.9). */
-  readonly typeName: string;
-  /** Absent or 0 when the client left ranking to the server. */
-  readonly rank: number;
-  readonly fields: Readonly<Record<string, unknown>>;
   /** Only on Split steps. */
   readonly options?: readonly BoundOption[];
 }
 
-export interface BoundOption {
-  readonly id: number;
-  readonly workflowStepId: number;
-  readonly workflowId: number;
-  readonly key: string;
-  readonly name: string;
-  readonly rank: number;
+export interface BoundOption extends Omit<OptionInput, "steps" | "fields"> {
   readonly steps: readonly BoundStep[];
 }
 
