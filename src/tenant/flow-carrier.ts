@@ -1,18 +1,11 @@
 /**
  * Options as the current generation carries them (`WorkflowStepOptionBase`: OptionType and the
- * kind's fields, no Key), for the flow adapter. The conversions are the model's (model/flow.ts);
- * this is where the adapter turns a carrier into a LiveOption of its split.
+ * kind's fields, no Key), for the flow adapter: a carrier as a LiveOption of its split. The
+ * conversions themselves are the model's (model/flow.ts).
  */
 import { caseInsensitive } from "../model/carrier.js";
-import { optionToFlowCarrier, type FlowOptionCarrier } from "../model/flow.js";
 import { liveOption, unreadableOption, type LiveOption } from "../model/live.js";
-import type { OptionModel } from "../model/option.js";
 import { readFlowSplitOption } from "../model/split.js";
-
-/** The carrier put into a Split's `Options` for `option`; `previous` lends its step ids. */
-export function toFlowCarrier(option: OptionModel, id: number, previous: unknown): FlowOptionCarrier {
-  return optionToFlowCarrier(option, id, previous);
-}
 
 /** A server option of a split of the current generation: keyless (the server has no Key). */
 export function liveFlowOption(carrier: unknown, workflowId: number, workflowStepId: number): LiveOption {

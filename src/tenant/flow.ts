@@ -18,9 +18,10 @@ import { ApiError } from "../client/errors.js";
 import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
 import { caseInsensitive } from "../model/carrier.js";
+import { optionToFlowCarrier } from "../model/flow.js";
 import { identityOf, parseSplitRef, type LiveOption, type SplitRef } from "../model/live.js";
 import { parseAddress, type OptionModel } from "../model/option.js";
-import { liveFlowOption, toFlowCarrier } from "./flow-carrier.js";
+import { liveFlowOption } from "./flow-carrier.js";
 import { listEmailFlows } from "./flows.js";
 import { CancelledError, type TenantQueue } from "./queue.js";
 import { splitOptions } from "./split.js";
@@ -257,7 +258,7 @@ function applyEdit(flow: Record<string, unknown>, p: PendingEdit): boolean {
   }
   switch (edit.kind) {
     case "create":
-      options.push(toFlowCarrier(edit.option, 0, undefined));
+      options.push(optionToFlowCarrier(edit.option, 0));
       return true;
     case "update": {
       const at = options.findIndex((o) => optionId(o) === edit.id);
@@ -265,7 +266,7 @@ function applyEdit(flow: Record<string, unknown>, p: PendingEdit): boolean {
         p.reject(new WfsyncError("E_OPTION_GONE", `${p.options.address} (option ${edit.id}) is gone from the server; the next plan creates it again`));
         return false;
       }
-      options[at] = toFlowCarrier(edit.option, edit.id, options[at]);
+      options[at] = optionToFlowCarrier(edit.option, edit.id, options[at]);
       return true;
     }
     case "delete": {

@@ -95,8 +95,7 @@ describe("wfsync watch (CLI)", () => {
   it("survives a workflow file that rejects a promise nothing handles: an error of that file, and the next save applies", async () => {
     const emu = await emulator();
     const p = project({ "workflows/onboarding.ts": flowFile(679, 844, [{ key: "vip", name: "VIP" }]) });
-    const child = spawn(process.execPath, [BIN, "watch", "--url", emu.url], { cwd: p.dir, env: { PATH: process.env.PATH, ...EMULATOR_CREDENTIALS }, stdio: ["ignore", "pipe", "pipe"] });
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const { child, exited } = spawnWatch(p.dir, emu.url);
     try {
       const out = lines(child);
       await out.waitFor(/^watching /, "the ready line");
@@ -121,8 +120,7 @@ describe("wfsync watch (CLI)", () => {
   it.skipIf(process.platform !== "linux")("stops on SIGTERM while a workflow file is stuck in an endless loop, without waiting for the evaluation limit", async () => {
     const emu = await emulator();
     const p = project({ "workflows/onboarding.ts": flowFile(679, 844, [{ key: "vip", name: "VIP" }]) });
-    const child = spawn(process.execPath, [BIN, "watch", "--url", emu.url], { cwd: p.dir, env: { PATH: process.env.PATH, ...EMULATOR_CREDENTIALS }, stdio: ["ignore", "pipe", "pipe"] });
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const { child, exited } = spawnWatch(p.dir, emu.url);
     try {
       const out = lines(child);
       await out.waitFor(/^watching /, "the ready line");
@@ -163,3 +161,9 @@ describe("wfsync watch (CLI)", () => {
     }
   });
 });
+
+/** `wfsync watch` in `dir` against `url`, with only PATH and the emulator's credentials. */
+function spawnWatch(dir: string, url: string): { child: ReturnType<typeof spawn>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, "watch", "--url", url], { cwd: dir, env: { PATH: process.env.PATH, ...EMULATOR_CREDENTIALS }, stdio: ["ignore", "pipe", "pipe"] });
+  return { child, exited: new Promise((resolve) => child.on("close", (code) => resolve(code))) };
+}
