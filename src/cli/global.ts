@@ -1,5 +1,5 @@
 /**
- * The global options every command takes (`--config`, `--url`, `--log-level`, `--log-file`),
+ * The global options every command takes (`--config`, `--env`, `--url`, `--log-level`, `--log-file`, `--api`),
  * how a command reads them, and the logger they configure.
  */
 import type { Command } from "commander";
@@ -10,6 +10,7 @@ import { createLogger, type LoggerOptions } from "../log.js";
 
 export interface GlobalOptions {
   config?: string;
+  env?: string;
   url?: string;
   logLevel: string;
   logFile?: string;
@@ -20,6 +21,7 @@ export interface GlobalOptions {
 export function addGlobalOptions(program: Command): Command {
   return program
     .option("-c, --config <path>", "config file (default: sync.config.ts in the current folder)")
+    .option("-e, --env <name>", "the environment of sync.config.ts to use (default: WFSYNC_ENV); validate checks every one unless given")
     .option("--url <base>", "installation base URL, e.g. https://online.superoffice.com/Cust12345 (overrides WFSYNC_URL and config)", httpUrl)
     .option("--log-level <level>", "stderr log level: fatal, error, warn, info, debug, trace, silent", "warn")
     .option("--log-file <path>", "also write JSON logs to this file")

@@ -35,7 +35,7 @@ export async function runImport(flags: ImportFlags, io: ImportIo): Promise<Impor
   const { config, compiler } = openProject({
     cwd: io.cwd,
     config: io.global.config,
-    overrides: { url: io.global.url, api: io.global.api },
+    overrides: { url: io.global.url, api: io.global.api, environment: io.global.env },
     env: io.env,
     checkCache: false,
     workflowFiles: "optional",

@@ -25,7 +25,7 @@ export function openSession(global: GlobalOptions, sessionOptions: SessionOption
     ...options,
     cwd: options.cwd ?? process.cwd(),
     config: global.config,
-    overrides: { ...options.overrides, url: global.url, api: global.api },
+    overrides: { ...options.overrides, url: global.url, api: global.api, environment: global.env },
     logger,
     onQueueEvent: logQueueEvents(logger, options.onQueueEvent),
   });

@@ -9,7 +9,7 @@ import { runCommand } from "./output.js";
 
 /** The state file of the project in the current folder (from its config). */
 function statePath(global: GlobalOptions): string {
-  return openProject({ cwd: process.cwd(), config: global.config, overrides: { url: global.url }, workflowFiles: "optional" }).config.state;
+  return openProject({ cwd: process.cwd(), config: global.config, overrides: { url: global.url, environment: global.env }, workflowFiles: "optional" }).config.state;
 }
 
 export function registerStateCommand(program: Command, setExit: (code: number) => void): void {

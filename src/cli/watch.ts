@@ -32,6 +32,7 @@ async function runWatch(flags: WatchFlags, cmd: Command): Promise<number> {
     config: global.config,
     url: global.url,
     api: global.api,
+    environment: global.env,
     allowDelete: flags.allowDelete ?? false,
     refreshIntervalMs: flags.refreshInterval * 1000,
     logger: makeLogger(global),

@@ -17,6 +17,7 @@ import { sha1, type CheckCache } from "./cache.js";
 import { callStart, diagnosticToError, lineStarts } from "./diagnostics.js";
 import { readUtf8, utf8Problem } from "./encoding.js";
 import { EvaluationFailure, ModuleEvaluator, type EntryOutcome, type ModuleHost } from "./evaluate.js";
+import type { EvaluationContext } from "./sandbox-runtime.js";
 import { FileGraph, type FileState } from "./graph.js";
 import { createCheckProject, dslTypesPath, transpileForEval } from "./project.js";
 import { EvaluationSandbox } from "./sandbox.js";
@@ -75,6 +76,8 @@ export class WorkflowCompiler {
   private readonly validations = new WeakMap<readonly WorkflowDefinition[], FileValidation>();
   /** Where the user's code runs: a worker that lives as long as this compiler. */
   private readonly sandbox = new EvaluationSandbox();
+  private context: EvaluationContext = {};
+  private configEnv: Readonly<Record<string, string>> = {};
 
   constructor(options: CompilerOptions) {
     this.root = options.root;
@@ -91,6 +94,21 @@ export class WorkflowCompiler {
    */
   setTarget(target: SupportTarget | undefined): void {
     this.target = target;
+  }
+
+  /**
+   * The environment the workflow files are evaluated for (`defineValues` gives its values) and
+   * the environments the config defines. Set before the first compile(): a change later would
+   * leave files evaluated for another environment.
+   */
+  setEnvironment(environment: string | undefined, environments: readonly string[]): void {
+    if (this.compiled) throw new Error("setEnvironment() after compile(): make a new compiler for another environment");
+    this.context = { ...(environment === undefined ? {} : { environment }), environments: [...environments] };
+  }
+
+  /** What `process.env` holds while the config is evaluated (credentials already taken out). */
+  setConfigEnv(env: Readonly<Record<string, string>>): void {
+    this.configEnv = env;
   }
 
   /** Ends the evaluation worker; an evaluation in progress fails at once ("stopped"). */
@@ -216,7 +234,7 @@ export class WorkflowCompiler {
   private evaluateModule(file: string, errors: WfsyncError[]): { exports?: Record<string, unknown>; errors: WfsyncError[] } {
     if (errors.length) return { errors };
     try {
-      return { exports: new ModuleEvaluator(this.host()).load(file), errors };
+      return { exports: new ModuleEvaluator(this.host({ ...this.context, env: this.configEnv })).load(file), errors };
     } catch (err) {
       return { errors: [this.failureToError(err, file)] };
     }
@@ -498,9 +516,10 @@ export class WorkflowCompiler {
     };
   }
 
-  private host(): ModuleHost {
+  private host(context: EvaluationContext = this.context): ModuleHost {
     return {
       sandbox: this.sandbox,
+      context,
       ...(this.evaluationTimeoutMs === undefined ? {} : { timeoutMs: this.evaluationTimeoutMs }),
       emitted: (file) => {
         const state = this.files.get(file);

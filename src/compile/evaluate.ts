@@ -9,7 +9,7 @@ import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import type { CallSite } from "../dsl/callsite.js";
 import type { WorkflowDefinition } from "../dsl/workflow.js";
 import { decodeDefinitions, decodeValue } from "./decode.js";
-import type { EntryData, EntryKind, ThrownData } from "./sandbox-runtime.js";
+import type { EntryData, EntryKind, EvaluationContext, ThrownData } from "./sandbox-runtime.js";
 import type { EmittedModule, EvaluationSandbox, SandboxEntryResult, SandboxJob, SandboxModule } from "./sandbox.js";
 
 export type { EmittedModule } from "./sandbox.js";
@@ -23,6 +23,8 @@ export interface ModuleHost {
   readonly sandbox: EvaluationSandbox;
   /** How long one evaluation (a file, its imports and its builders) may run; default 30 s. */
   readonly timeoutMs?: number;
+  /** What the user's code is told of the run (the environment chosen; the config's variables). */
+  readonly context?: EvaluationContext;
 }
 
 /** Long enough for any real project (1,000 options evaluate in milliseconds). */
@@ -131,7 +133,8 @@ export class ModuleEvaluator {
       outcomes[index] = outcome;
       onOutcome?.(outcome);
     };
-    return { job: { kind, entries, modules, timeoutMs, onResult }, outcomes };
+    const context = this.host.context;
+    return { job: { kind, entries, modules, timeoutMs, onResult, ...(context ? { context } : {}) }, outcomes };
   }
 
   private outcome(file: string, kind: EntryKind, timeoutMs: number, result: SandboxEntryResult): EntryOutcome {

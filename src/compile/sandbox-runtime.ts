@@ -11,6 +11,7 @@
  */
 import { callSiteOf } from "../dsl/callsite.js";
 import { defineConfig } from "../dsl/config.js";
+import { createDefineValues, type DefineValues, type ValuesContext } from "../dsl/values.js";
 import { createDsl, type Dsl } from "../dsl/workflow.js";
 
 /** The global through which the worker calls the runtime; neither writable nor configurable. */
@@ -20,8 +21,11 @@ export const API_GLOBAL = "__wfsync";
 export interface SandboxApi {
   /** Before any user code runs: a module's compiled function (or its syntax error) and imports (JSON). */
   register(file: string, fn: Function | undefined, depsJson: string, compileError: string | undefined): void;
-  /** Before any user code runs: the entry files (JSON list), in order, and what to read of them. */
-  plan(entriesJson: string, kind: EntryKind): void;
+  /**
+   * Before any user code runs: the entry files (JSON list), in order, what to read of them, and
+   * the run's EvaluationContext (JSON).
+   */
+  plan(entriesJson: string, kind: EntryKind, contextJson: string): void;
   /** Evaluates the next entry; always a JSON string (EntryData). */
   next(): string;
   /** The error an `import()` is refused with: made in here, so it is no object of the host's. */
@@ -34,6 +38,15 @@ export interface SandboxApi {
 
 /** Workflow files give their definitions; a config file its exports, as data. */
 export type EntryKind = "workflows" | "module";
+
+/** What a pass knows of the run beyond the code: the environment chosen, and (config only) variables. */
+export interface EvaluationContext extends ValuesContext {
+  /**
+   * What `process.env` holds while a "module" pass (the config) runs; without it `process` is
+   * refused as in workflow files. Credentials are taken out before it gets here.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+}
 
 /**
  * A user's value as JSON. Strings, booleans, finite numbers and null are themselves; arrays are
@@ -106,7 +119,7 @@ export type EntryData =
 
 /** The script run first in every context; its completion value is the SandboxApi. */
 export function sandboxRuntimeSource(): string {
-  return `"use strict";\n(${installRuntime.toString()})(globalThis, (${createDsl.toString()})(${callSiteOf.toString()}), ${defineConfig.toString()}, ${JSON.stringify(API_GLOBAL)});\n`;
+  return `"use strict";\n(${installRuntime.toString()})(globalThis, (${createDsl.toString()})(${callSiteOf.toString()}), ${defineConfig.toString()}, ${createDefineValues.toString()}, ${JSON.stringify(API_GLOBAL)});\n`;
 }
 
 /**
@@ -116,7 +129,13 @@ export function sandboxRuntimeSource(): string {
  * no timers either, all it can schedule is promise jobs, which finish before the entry's result
  * is taken (the context runs its microtasks after each entry) and whose rejections are reported.
  */
-function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: unknown) => unknown, apiName: string): SandboxApi {
+function installRuntime(
+  global: typeof globalThis,
+  dsl: Dsl,
+  defineConfig: (c: unknown) => unknown,
+  makeDefineValues: (context: () => ValuesContext) => DefineValues,
+  apiName: string,
+): SandboxApi {
   const { stringify, parse } = JSON;
   const { keys, freeze, defineProperty } = Object;
   const { isArray } = Array;
@@ -129,8 +148,12 @@ function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: u
   const MapOf = Map;
 
   for (const name of ["SharedArrayBuffer", "Atomics", "WebAssembly", "FinalizationRegistry"]) delete (global as Record<string, unknown>)[name];
+  // Set by plan() before any user code of the pass runs.
+  let context: EvaluationContext = {};
+  let configProcess: unknown;
   defineProperty(global, "process", {
     get() {
+      if (kind === "module" && configProcess !== undefined) return configProcess;
       throw new ReferenceError(
         "process is not available in a workflow file: workflow files only declare options (no environment, files, network or exit); throw an Error to report a problem",
       );
@@ -138,7 +161,8 @@ function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: u
     configurable: false,
   });
 
-  const exportsOfDsl = freeze({ workflow: dsl.workflow, defineConfig });
+  const defineValues = makeDefineValues(() => context);
+  const exportsOfDsl = freeze({ workflow: dsl.workflow, defineConfig, defineValues });
   interface Module { fn: Function | undefined; deps: Record<string, string>; compileError: string | undefined; module?: { exports: unknown } }
   const modules = new MapOf<string, Module>();
   const failures = new WeakSet<object>();
@@ -345,9 +369,12 @@ function installRuntime(global: typeof globalThis, dsl: Dsl, defineConfig: (c: u
     register(file: string, fn: Function | undefined, depsJson: string, compileError: string | undefined) {
       modules.set(file, { fn, deps: parse(depsJson) as Record<string, string>, compileError });
     },
-    plan(entriesJson: string, entryKind: EntryKind) {
+    plan(entriesJson: string, entryKind: EntryKind, contextJson: string) {
       entries = parse(entriesJson) as string[];
       kind = entryKind;
+      context = parse(contextJson) as EvaluationContext;
+      const env = context.env;
+      configProcess = env === undefined ? undefined : freeze({ env: freeze({ ...env }) });
       cursor = 0;
     },
     next,

@@ -39,6 +39,8 @@ export interface SandboxRequest {
   /** Every project module the entries may load. */
   readonly modules: readonly SandboxModulePayload[];
   readonly timeoutMs: number;
+  /** The pass's EvaluationContext, as JSON. */
+  readonly context: string;
 }
 
 export type EntryOutcomeKind = "done" | "timeout" | "crashed";
@@ -153,7 +155,7 @@ export function sandboxWorkerMain(maxDescribed: number): void {
       }
       api.register(file, fn, m?.deps ?? "{}", compileError);
     }
-    api.plan(JSON.stringify(req.entries.slice(from)), req.kind);
+    api.plan(JSON.stringify(req.entries.slice(from)), req.kind, req.context);
     return { context, api };
   }
 

@@ -15,7 +15,7 @@ export interface EmittedModule {
   readonly code: string;
   readonly map: string;
 }
-import { API_GLOBAL, sandboxRuntimeSource, type EntryKind } from "./sandbox-runtime.js";
+import { API_GLOBAL, sandboxRuntimeSource, type EntryKind, type EvaluationContext } from "./sandbox-runtime.js";
 import { sandboxWorkerSource, type EntryOutcomeKind, type SandboxModulePayload, type SandboxReply, type SandboxRequest, type SandboxWorkerData } from "./sandbox-worker.js";
 
 export interface SandboxModule {
@@ -30,6 +30,8 @@ export interface SandboxJob {
   readonly entries: readonly string[];
   readonly modules: readonly SandboxModule[];
   readonly timeoutMs: number;
+  /** What the pass knows of the run (environment; the config's variables). */
+  readonly context?: EvaluationContext;
   /**
    * Called with each entry's result as soon as it is there, while the worker goes on with the
    * next entry: the host can decode and validate one file while the next is evaluated.
@@ -188,6 +190,7 @@ export class EvaluationSandbox {
       entries: pending.map((i) => run.job.entries[i]!),
       modules: run.job.modules.map((m) => this.payload(m)),
       timeoutMs: run.job.timeoutMs,
+      context: JSON.stringify(run.job.context ?? {}),
     };
     run.offsets = pending;
     this.worker!.postMessage(request);

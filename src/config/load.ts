@@ -9,7 +9,7 @@ import path from "node:path";
 import { globSync } from "tinyglobby";
 import { displayPath } from "../paths.js";
 import { redactUrl } from "../redact.js";
-import type { WfsyncConfig } from "../dsl/config.js";
+import type { EnvironmentConfig, WfsyncConfig } from "../dsl/config.js";
 import { WfsyncError, WfsyncErrors } from "../errors.js";
 import { settingLocator } from "./locate.js";
 
@@ -36,6 +36,10 @@ export interface ResolvedConfig {
   readonly massDeleteShare: number;
   /** The API generation, when the config (or `--api`) forces one; else the server is asked. */
   readonly api: "10.2" | "12" | undefined;
+  /** The environment chosen (`--env`, WFSYNC_ENV), whose settings are the ones above. */
+  readonly environment: string | undefined;
+  /** Every environment the config defines, in its order (empty: the config has none). */
+  readonly environments: readonly string[];
 }
 
 export interface ConfigOverrides {
@@ -44,7 +48,13 @@ export interface ConfigOverrides {
   rate?: number | undefined;
   /** `--api`: the API generation (checked like the config's). */
   api?: string | undefined;
+  /** `--env`: the environment to use (default WFSYNC_ENV). */
+  environment?: string | undefined;
 }
+
+/** Settings an environment may set for itself; the rest are the project's. */
+const ENVIRONMENT_SETTINGS = ["url", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api"] as const;
+const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export const DEFAULTS = {
   workflows: ["workflows/**/*.ts"],
@@ -101,26 +111,51 @@ export function resolveConfig(
   const locate = settingLocator(configFile, displayPath(configFile, process.cwd()));
   const bad = (field: string, message: string) => problems.push(new WfsyncError("E_CONFIG", `config "${field}": ${message}`, locate(field)));
 
-  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api"]);
+  const credentialsHere = (where: string) =>
+    bad(where, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN), never from the config file");
+  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "environments"]);
   for (const key of Object.keys(raw)) {
-    if (/password|token|ticket|secret/i.test(key)) {
-      bad(key, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN), never from the config file");
-    } else if (!known.has(key)) bad(key, "unknown setting");
+    if (/password|token|ticket|secret/i.test(key)) credentialsHere(key);
+    else if (!known.has(key)) bad(key, "unknown setting");
   }
 
-  const url = overrides.url ?? env.WFSYNC_URL ?? raw.url;
+  // Environments: named targets, one chosen per run; its settings win over the top-level ones.
+  const environments = readEnvironments(raw.environments, bad, credentialsHere);
+  const names = Object.keys(environments);
+  const asked = overrides.environment ?? (env.WFSYNC_ENV === "" ? undefined : env.WFSYNC_ENV);
+  const askedBy = overrides.environment !== undefined ? "--env" : "WFSYNC_ENV";
+  let environment: string | undefined;
+  if (asked !== undefined) {
+    if (names.length === 0) {
+      problems.push(new WfsyncError("E_USAGE", `${askedBy} ${asked}: ${path.basename(configFile)} defines no environments (add \`environments: { ${asked}: { url: … } }\`)`));
+    } else if (!Object.hasOwn(environments, asked)) {
+      problems.push(new WfsyncError("E_USAGE", `${askedBy} ${asked}: ${path.basename(configFile)} has no environment "${asked}"; it defines ${names.join(", ")}`));
+    } else environment = asked;
+  }
+  const chosen = environment === undefined ? undefined : environments[environment]!;
+  /** A setting's value and where it is written: the chosen environment's, else the top level's. */
+  const setting = <K extends (typeof ENVIRONMENT_SETTINGS)[number]>(field: K): { value: WfsyncConfig[K]; at: string } =>
+    chosen && chosen[field] !== undefined ? { value: chosen[field] as WfsyncConfig[K], at: `environments.${environment}.${field}` } : { value: raw[field], at: field };
+
+  const fileUrl = setting("url");
+  const url = overrides.url ?? env.WFSYNC_URL ?? fileUrl.value;
   if (url !== undefined && !isHttpUrl(url)) {
     const shown = typeof url === "string" ? JSON.stringify(redactUrl(url)) : JSON.stringify(url);
     if (overrides.url === undefined && env.WFSYNC_URL !== undefined) {
       // Not the config file's fault: say where the value came from.
       problems.push(new WfsyncError("E_USAGE", `WFSYNC_URL must be an http(s) URL, got ${shown}`));
-    } else bad("url", `must be an http(s) URL, got ${shown}`);
+    } else bad(fileUrl.at, `must be an http(s) URL, got ${shown}`);
   }
 
   const workflows = raw.workflows === undefined ? [...DEFAULTS.workflows] : Array.isArray(raw.workflows) ? raw.workflows : [raw.workflows];
   if (workflows.length === 0 || workflows.some((g) => typeof g !== "string" || g.trim() === "")) bad("workflows", "must be a glob or a list of globs");
-  const state = raw.state ?? DEFAULTS.state;
-  if (typeof state !== "string" || state.trim() === "") bad("state", "must be a file path");
+  if (names.length > 0 && raw.state !== undefined && typeof raw.state === "string" && !raw.state.includes("://")) {
+    // One state file is bound to one tenant: environments sharing it would be refused in turn.
+    bad("state", "with environments, each has its own state file: set environments.NAME.state, or leave it out (default .wfsync/NAME.state.json)");
+  }
+  const stateSetting = setting("state");
+  const state = stateSetting.value ?? (environment !== undefined ? `.wfsync/${environment}.state.json` : DEFAULTS.state);
+  if (typeof state !== "string" || state.trim() === "") bad(stateSetting.at, "must be a file path");
 
   const positive = (field: string, value: unknown, fallback: number, integer: boolean): number => {
     if (value === undefined) return fallback;
@@ -130,16 +165,24 @@ export function resolveConfig(
     }
     return value;
   };
-  const concurrency = positive("concurrency", overrides.concurrency ?? raw.concurrency, DEFAULTS.concurrency, true);
-  const rate = positive("rate", overrides.rate ?? raw.rate, DEFAULTS.rate, false);
-  const timeoutMs = positive("timeoutMs", raw.timeoutMs, DEFAULTS.timeoutMs, true);
-  const maxRetries = raw.maxRetries === 0 ? 0 : positive("maxRetries", raw.maxRetries, DEFAULTS.maxRetries, true);
-  const massDeleteShare = raw.massDeleteShare ?? DEFAULTS.massDeleteShare;
-  if (typeof massDeleteShare !== "number" || massDeleteShare < 0 || massDeleteShare > 1) bad("massDeleteShare", "must be a number from 0 to 1");
-  const api = overrides.api ?? raw.api;
+  const numeric = (field: "concurrency" | "rate" | "timeoutMs" | "maxRetries", override: number | undefined, fallback: number, integer: boolean): number => {
+    if (override !== undefined) return positive(field, override, fallback, integer);
+    const { value, at } = setting(field);
+    if (field === "maxRetries" && value === 0) return 0;
+    return positive(at, value, fallback, integer);
+  };
+  const concurrency = numeric("concurrency", overrides.concurrency, DEFAULTS.concurrency, true);
+  const rate = numeric("rate", overrides.rate, DEFAULTS.rate, false);
+  const timeoutMs = numeric("timeoutMs", undefined, DEFAULTS.timeoutMs, true);
+  const maxRetries = numeric("maxRetries", undefined, DEFAULTS.maxRetries, true);
+  const share = setting("massDeleteShare");
+  const massDeleteShare = share.value ?? DEFAULTS.massDeleteShare;
+  if (typeof massDeleteShare !== "number" || massDeleteShare < 0 || massDeleteShare > 1) bad(share.at, "must be a number from 0 to 1");
+  const apiSetting = setting("api");
+  const api = overrides.api ?? apiSetting.value;
   if (api !== undefined && api !== "10.2" && api !== "12") {
     if (overrides.api !== undefined) problems.push(new WfsyncError("E_USAGE", `--api must be 10.2 or 12, got ${JSON.stringify(api)}`));
-    else bad("api", `must be "10.2" (servers 10.2.4–10.2.9) or "12" (10.2.10 and later), got ${JSON.stringify(api)}`);
+    else bad(apiSetting.at, `must be "10.2" (servers 10.2.4–10.2.9) or "12" (10.2.10 and later), got ${JSON.stringify(api)}`);
   }
 
   if (problems.length === 1) throw problems[0]!;
@@ -156,7 +199,41 @@ export function resolveConfig(
     maxRetries,
     massDeleteShare,
     api: api === "10.2" || api === "12" ? api : undefined,
+    environment,
+    environments: names,
   };
+}
+
+/** The config's `environments`, checked (names, settings); problems go to `bad`. */
+function readEnvironments(
+  value: unknown,
+  bad: (field: string, message: string) => void,
+  credentialsHere: (field: string) => void,
+): Record<string, EnvironmentConfig> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    bad("environments", "must be an object of named environments: { sandbox: { url: … }, production: { url: … } }");
+    return {};
+  }
+  const out: Record<string, EnvironmentConfig> = {};
+  const allowed = new Set<string>(ENVIRONMENT_SETTINGS);
+  for (const [name, settings] of Object.entries(value as Record<string, unknown>)) {
+    const at = `environments.${name}`;
+    if (!ENVIRONMENT_NAME.test(name)) {
+      bad(at, `environment name ${JSON.stringify(name)} must be letters, digits, ".", "_" or "-" (it names the state file and --env)`);
+      continue;
+    }
+    if (settings === null || typeof settings !== "object" || Array.isArray(settings)) {
+      bad(at, "must be an object of settings ({ url, state, concurrency, rate, … })");
+      continue;
+    }
+    for (const key of Object.keys(settings)) {
+      if (/password|token|ticket|secret/i.test(key)) credentialsHere(`${at}.${key}`);
+      else if (!allowed.has(key)) bad(`${at}.${key}`, `not a setting an environment can have (it can set ${ENVIRONMENT_SETTINGS.join(", ")})`);
+    }
+    out[name] = settings as EnvironmentConfig;
+  }
+  return out;
 }
 
 /** The workflow files the config's globs match (absolute, sorted). */

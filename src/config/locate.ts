@@ -50,11 +50,19 @@ function parse(configFile: string): ParsedConfig | null {
   const { ts } = tsMorph();
   const sf = ts.createSourceFile(configFile, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const properties = new Map<string, number>();
-  for (const p of exportedObject(ts, sf)?.properties ?? []) {
-    const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name : undefined;
-    // Of two properties with one name, the last is the value that counts.
-    if (name) properties.set(name.text, name.getStart(sf));
-  }
+  // Nested settings by dotted path: `environments.production.rate`.
+  const collect = (object: TsMorph.ts.ObjectLiteralExpression, prefix: string): void => {
+    for (const p of object.properties) {
+      const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name : undefined;
+      if (!name) continue;
+      const key = prefix + name.text;
+      // Of two properties with one name, the last is the value that counts.
+      properties.set(key, name.getStart(sf));
+      if (ts.isPropertyAssignment(p) && ts.isObjectLiteralExpression(p.initializer)) collect(p.initializer, `${key}.`);
+    }
+  };
+  const exported = exportedObject(ts, sf);
+  if (exported) collect(exported, "");
   return { text, properties, positionOf: (offset) => sf.getLineAndCharacterOfPosition(offset) };
 }
 

@@ -1,3 +1,40 @@
+/**
+ * The environment as `sync.config.ts` sees it (`process.env.SANDBOX_URL`): the variables wfsync
+ * was started with, except credentials — wfsync's own WFSYNC_* secrets and any variable whose
+ * name has a part PASSWORD, PASS, SECRET, TOKEN, TICKET, KEY or CREDENTIAL(S) — so no value a
+ * config hands to a workflow file can carry one. Workflow files have no `process` at all.
+ */
+declare global {
+  // Declared as @types/node declares it, so a project that also loads Node's types still checks.
+  namespace NodeJS {
+    interface ProcessEnv {
+      [name: string]: string | undefined;
+    }
+    interface Process {
+      env: ProcessEnv;
+    }
+  }
+  // eslint-disable-next-line no-var
+  var process: NodeJS.Process;
+}
+
+/**
+ * One named target: a tenant, its own state file, its limits. A setting left out here takes the
+ * config's top-level value (or the default).
+ */
+export interface EnvironmentConfig {
+  /** The tenant, as for the top-level `url`. */
+  url?: string;
+  /** This environment's state file, relative to the config file. Default `.wfsync/<name>.state.json`. */
+  state?: string;
+  concurrency?: number;
+  rate?: number;
+  timeoutMs?: number;
+  maxRetries?: number;
+  massDeleteShare?: number;
+  api?: "10.2" | "12";
+}
+
 /** The shape of `sync.config.ts`. `defineConfig` only returns its argument: it exists for types. */
 export interface WfsyncConfig {
   /**
@@ -29,6 +66,12 @@ export interface WfsyncConfig {
    * the server. Set, validation refuses what that generation cannot take (`when` on "10.2").
    */
   api?: "10.2" | "12";
+  /**
+   * Named targets (e.g. `sandbox`, `production`), chosen with `--env NAME` or WFSYNC_ENV. With
+   * environments, every command that talks to a tenant needs one chosen, `validate` checks all,
+   * and values that differ per tenant come from `defineValues` in a workflow module.
+   */
+  environments?: Record<string, EnvironmentConfig>;
 }
 
 export function defineConfig(config: WfsyncConfig): WfsyncConfig {

@@ -4,5 +4,6 @@
  * evaluation), so a user's folder needs no install.
  */
 export { workflow, type WorkflowDefinition } from "./workflow.js";
-export { defineConfig, type WfsyncConfig } from "./config.js";
+export { defineConfig, type WfsyncConfig, type EnvironmentConfig } from "./config.js";
+export { defineValues } from "./values.js";
 export type * from "./types.js";

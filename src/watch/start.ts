@@ -45,6 +45,8 @@ export interface StartWatchOptions {
   readonly url?: string | undefined;
   /** `--api`: the API generation (default: the config's, else asked of the server). */
   readonly api?: string | undefined;
+  /** `--env`: the environment of the config to follow (default WFSYNC_ENV). */
+  readonly environment?: string | undefined;
   /** Credentials and WFSYNC_URL come from here (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
   /** `--allow-delete`: delete options removed from code (otherwise they are pending deletes). */
@@ -127,7 +129,7 @@ async function open(
 ): Promise<{ loop: WatchLoop; url: string; api: ApiGeneration | undefined; statePath: string }> {
   const env = options.env ?? process.env;
   const logger = options.logger;
-  const overrides: ConfigOverrides = { url: options.url, api: options.api };
+  const overrides: ConfigOverrides = { url: options.url, api: options.api, environment: options.environment };
   const notice = (level: WatchNotice["level"], message: string): void => {
     logger?.info({ event: "notice", level }, message);
     runs.emit("notice", { at: Date.now(), level, message });

@@ -18,6 +18,28 @@ function checkCacheKey(): string {
   return sha1(`ts-morph ${tsMorph.version}\0options ${JSON.stringify(checkTsconfigOptions())}\0dsl ${dslFingerprint(dslTypesPath())}`);
 }
 
+/**
+ * What `process.env` holds in `sync.config.ts`: the environment without anything that may be a
+ * credential — a name containing PASSWORD, SECRET, TOKEN, TICKET or CREDENTIAL, a name with a
+ * part KEY or PASS (`WFSYNC_PRIVATE_KEY`, `API_KEY`, `DB_PASS`), or a URL value carrying a
+ * password. The config's values reach workflow files and from there the tenant, so none of them
+ * may be able to carry a secret.
+ */
+export function configEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || looksSecret(name, value)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function looksSecret(name: string, value: string): boolean {
+  if (/PASSWORD|SECRET|TOKEN|TICKET|CREDENTIAL/i.test(name)) return true;
+  if (name.split(/[_\-.]/).some((part) => /^(KEY|PASS|PASSWD|PWD)$/i.test(part) && !/^PWD$/.test(name))) return true;
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i.test(value);
+}
+
 export interface OpenProjectOptions {
   cwd: string;
   /** Skip the type check of files unchanged since they last passed (default true). */
@@ -30,6 +52,11 @@ export interface OpenProjectOptions {
    * `optional`: the config alone is wanted (state commands, import into a new project).
    */
   workflowFiles?: "required" | "optional";
+  /**
+   * `required` (default): a config with environments needs one chosen (every command that talks
+   * to a tenant or reads its state); `any`: none chosen is fine (validate checks each in turn).
+   */
+  environment?: "required" | "any";
 }
 
 export interface OpenProject {
@@ -44,7 +71,16 @@ export function openProject(options: OpenProjectOptions): OpenProject {
     root: options.cwd,
     ...(options.checkCache === false ? {} : { cache: openCheckCache(path.join(path.dirname(configFile), ".wfsync", "check-cache.json"), checkCacheKey()) }),
   });
-  const config = loadConfig(compiler, configFile, options.overrides, options.env);
+  const env = options.env ?? process.env;
+  compiler.setConfigEnv(configEnvironment(env));
+  const config = loadConfig(compiler, configFile, options.overrides, env);
+  if (config.environments.length > 0 && config.environment === undefined && options.environment !== "any") {
+    throw new WfsyncError(
+      "E_NO_ENV",
+      `${path.basename(configFile)} defines environments ${config.environments.join(", ")}: choose one with --env NAME (or WFSYNC_ENV)`,
+    );
+  }
+  compiler.setEnvironment(config.environment, config.environments);
   if (config.api) compiler.setTarget({ api: config.api });
   const files = findWorkflowFiles(config);
   if (files.length === 0 && options.workflowFiles !== "optional") {

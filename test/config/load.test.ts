@@ -47,6 +47,9 @@ describe("config values", () => {
       timeoutMs: 30_000,
       maxRetries: 5,
       massDeleteShare: 0.5,
+      api: undefined,
+      environment: undefined,
+      environments: [],
     });
     expect(files).toEqual([p!.path("workflows/k.ts")]);
   });

@@ -25,6 +25,8 @@ const CONFIG: ResolvedConfig = {
   maxRetries: 1,
   massDeleteShare: 0.5,
   api: undefined,
+  environment: undefined,
+  environments: [],
 };
 
 /** The compiler's answer per file: its options, or an error. */
