@@ -15,11 +15,12 @@ export const commandLoaders: Readonly<Record<string, () => Promise<RegisterComma
   state: async () => (await import("./state.js")).registerStateCommand,
   watch: async () => (await import("./watch.js")).registerWatchCommand,
   import: async () => (await import("./import.js")).registerImportCommand,
+  flows: async () => (await import("./flows.js")).registerFlowsCommand,
   emulator: async () => (await import("./emulator.js")).registerEmulatorCommand,
 };
 
 /** Global options that take a value, so the command word can be found after them. */
-const VALUE_OPTIONS = new Set(["-c", "--config", "--url", "--log-level", "--log-file", "--api"]);
+const VALUE_OPTIONS = new Set(["-c", "--config", "-e", "--env", "--url", "--log-level", "--log-file", "--api"]);
 
 /** The commands to register for these arguments (argv without node and script). */
 export async function commandsFor(args: readonly string[]): Promise<RegisterCommand[]> {

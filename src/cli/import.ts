@@ -5,16 +5,19 @@
  */
 import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
-import { importWorkflow, type ImportResult } from "../import/run.js";
+import { importWorkflow, type ImportContext, type ImportRequest, type ImportResult } from "../import/run.js";
+import { WfsyncError } from "../errors.js";
+import { discoverFlows } from "../tenant/discover.js";
 import { displayPath } from "../paths.js";
 import { connectTenant } from "../tenant/connect.js";
 import { openProject } from "../workspace/project.js";
 import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
-import { runCommand } from "./output.js";
+import { printError, runCommand } from "./output.js";
 import { logQueueEvents } from "./session.js";
 
 export interface ImportFlags {
-  workflow: number;
+  workflow?: number;
+  all?: boolean;
   split: number[];
   emailFlow?: number;
   out?: string;
@@ -28,8 +31,51 @@ export interface ImportIo {
   readonly global: GlobalOptions;
 }
 
+/** One flow of `import --all`: imported, or why not. */
+export type FlowImport = { emailFlowId: number; workflowId: number; name: string } & ({ result: ImportResult } | { error: WfsyncError });
+
 /** Runs an import from parsed flags; throws WfsyncError for anything refused. */
 export async function runImport(flags: ImportFlags, io: ImportIo): Promise<ImportResult> {
+  return withImportContext(io, (ctx) => importWorkflow(importRequest(flags, io.cwd), ctx));
+}
+
+/**
+ * `import --all`: every e-mail flow of the tenant that has Split steps, one file each, one after
+ * the other. A flow that is refused (a file already there without --force, options the DSL cannot
+ * express) is reported and the others go on; nothing of a refused flow is written.
+ */
+export async function runImportAll(flags: ImportFlags, io: ImportIo): Promise<FlowImport[]> {
+  if (flags.workflow !== undefined || flags.emailFlow !== undefined || flags.split.length) {
+    throw new WfsyncError("E_USAGE", "--all imports every flow: leave out --workflow, --email-flow and --split");
+  }
+  return withImportContext(io, async (ctx) => {
+    const out: FlowImport[] = [];
+    for (const flow of await discoverFlows(ctx.tenant, { splits: true })) {
+      if (!flow.splits?.length) continue;
+      const which = { emailFlowId: flow.emailFlowId, workflowId: flow.workflowId, name: flow.name };
+      try {
+        out.push({ ...which, result: await importWorkflow(importRequest({ ...flags, emailFlow: flow.emailFlowId }, io.cwd), ctx) });
+      } catch (err) {
+        if (!(err instanceof WfsyncError) || !err.userError) throw err;
+        out.push({ ...which, error: err });
+      }
+    }
+    return out;
+  });
+}
+
+function importRequest(flags: ImportFlags, cwd: string): ImportRequest {
+  return {
+    workflowId: flags.workflow,
+    splitIds: flags.split,
+    emailFlowId: flags.emailFlow,
+    outDir: flags.out === undefined ? undefined : path.resolve(cwd, flags.out),
+    force: flags.force ?? false,
+    skipUnsupported: flags.skipUnsupported ?? false,
+  };
+}
+
+async function withImportContext<T>(io: ImportIo, body: (ctx: ImportContext) => Promise<T>): Promise<T> {
   const logger = makeLogger(io.global);
   // No check cache: the file an import writes is checked in full, and so is what it sits beside.
   const { config, compiler } = openProject({
@@ -42,19 +88,10 @@ export async function runImport(flags: ImportFlags, io: ImportIo): Promise<Impor
   });
   const tenant = connectTenant(config, { env: io.env, logger, onQueueEvent: logQueueEvents(logger) });
   try {
-    return await importWorkflow(
-      {
-        workflowId: flags.workflow,
-        splitIds: flags.split,
-        emailFlowId: flags.emailFlow,
-        outDir: flags.out === undefined ? undefined : path.resolve(io.cwd, flags.out),
-        force: flags.force ?? false,
-        skipUnsupported: flags.skipUnsupported ?? false,
-      },
-      { cwd: io.cwd, config, compiler, tenant },
-    );
+    return await body({ cwd: io.cwd, config, compiler, tenant });
   } finally {
     tenant.close();
+    compiler.close();
   }
 }
 
@@ -105,31 +142,47 @@ export function registerImportCommand(program: Command, setExit: (code: number) 
   program
     .command("import")
     .description("write a builder file from options already on the server, and record them in the state")
-    .requiredOption("--workflow <id>", "the flow's workflow id (the first argument of workflow(...))", id)
+    .option("--email-flow <id>", "import every Split step of this e-mail flow (GetEmailFlow); names the workflow and the file", id)
+    .option("--workflow <id>", "the flow's workflow id (the first argument of workflow(...)); needed with --split, checked against --email-flow", id)
     .option("--split <stepId>", "a Split step to import (repeatable, or comma-separated)", ids, [])
-    .option("--email-flow <id>", "import every Split step of this e-mail flow (GetEmailFlow); also names the file", id)
+    .option("--all", "import every e-mail flow of the tenant that has Split steps, one file each")
     .option("--out <dir>", "folder to write into (default: workflows/ next to the config)")
     .option("--force", "replace an existing file of the same workflow")
     .option("--skip-unsupported", "import what the DSL can express; leave a comment for options it cannot")
     .addHelpText(
       "after",
       `
-One of --split or --email-flow is needed: on SuperOffice 10.2.4–10.2.9 a workflow id alone cannot
-list its Split steps. The file is workflows/<flow name>.ts (or workflow-<id>.ts without a flow
+Give --email-flow (the flow names its workflow), --workflow with --split (on SuperOffice
+10.2.4–10.2.9 a workflow id alone cannot list its Split steps), or --all; \`wfsync flows\` lists
+the ids. With --all, a flow that is refused (its file exists without --force, options the DSL
+cannot express) is reported and the others are imported. The file is workflows/<flow name>.ts (or workflow-<id>.ts without a flow
 name); it is never replaced without --force. The next \`wfsync plan\` shows no changes, except one
 update per option whose empty or repeated Key got a generated key. Options the DSL cannot express
 stop the import (nothing is written) unless --skip-unsupported is given.
 
 Examples:
-  wfsync import --workflow 679 --email-flow 12
+  wfsync import --email-flow 12
+  wfsync import --all
   wfsync import --workflow 733 --split 951 --split 953 --out workflows/reengagement`,
     )
     .action(async (flags: ImportFlags, cmd: Command) => {
       await runCommand(setExit, async () => {
         const cwd = process.cwd();
-        const result = await runImport(flags, { cwd, env: process.env, global: globalOptions(cmd) });
-        process.stdout.write(renderImport(result, cwd));
-        return 0;
+        const io = { cwd, env: process.env, global: globalOptions(cmd) };
+        if (!flags.all) {
+          process.stdout.write(renderImport(await runImport(flags, io), cwd));
+          return 0;
+        }
+        const flows = await runImportAll(flags, io);
+        if (flows.length === 0) process.stdout.write("the tenant has no e-mail flow with Split steps; nothing to import\n");
+        for (const f of flows) {
+          process.stdout.write(`\n== workflow ${f.workflowId} ${JSON.stringify(f.name)} (e-mail flow ${f.emailFlowId})\n`);
+          if ("result" in f) process.stdout.write(renderImport(f.result, cwd));
+          else printError(f.error);
+        }
+        const failed = flows.filter((f) => "error" in f).length;
+        if (flows.length) process.stdout.write(`\nimported ${flows.length - failed} of ${flows.length} flows${failed ? `; ${failed} refused (above)` : ""}\n`);
+        return failed ? 1 : 0;
       });
     });
 }

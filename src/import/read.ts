@@ -11,7 +11,8 @@ import type { Tenant } from "../tenant/tenant.js";
 
 /** Which splits to import. */
 export interface ImportSource {
-  readonly workflowId: number;
+  /** With `emailFlowId` it may be left out: the flow names its workflow. */
+  readonly workflowId?: number | undefined;
   /** Split step ids; with `emailFlowId` they pick among the flow's splits. */
   readonly splitIds: readonly number[];
   readonly emailFlowId?: number | undefined;
@@ -34,9 +35,15 @@ export interface ServerWorkflow {
 
 /** Refuses a request that cannot name its splits, before anything is read. */
 export function checkImportSource(source: ImportSource): void {
-  const ids = [source.workflowId, ...source.splitIds, ...(source.emailFlowId === undefined ? [] : [source.emailFlowId])];
+  const ids = [...(source.workflowId === undefined ? [] : [source.workflowId]), ...source.splitIds, ...(source.emailFlowId === undefined ? [] : [source.emailFlowId])];
   const bad = ids.find((id) => !Number.isSafeInteger(id) || id <= 0);
   if (bad !== undefined) throw new WfsyncError("E_IMPORT_ARGS", `ids must be positive integers, got ${String(bad)}`);
+  if (source.workflowId === undefined && source.emailFlowId === undefined) {
+    throw new WfsyncError(
+      "E_IMPORT_NO_SOURCE",
+      "import needs --email-flow ID (the flow names its workflow), --workflow ID with --split STEP_ID, or --all; `wfsync flows` lists the ids",
+    );
+  }
   if (source.splitIds.length === 0 && source.emailFlowId === undefined) {
     throw new WfsyncError(
       "E_IMPORT_NO_SOURCE",
@@ -51,24 +58,31 @@ export async function readServerWorkflow(tenant: Tenant, source: ImportSource): 
   checkImportSource(source);
   const splitIds = [...new Set(source.splitIds)].sort((a, b) => a - b);
   if (source.emailFlowId !== undefined) return readFlow(tenant, source.workflowId, source.emailFlowId, splitIds);
+  if (source.workflowId === undefined) throw new Error("checkImportSource lets no split import without a workflow id through");
+  const workflowId = source.workflowId;
   const steps = await tenant.readSplitSteps(splitIds);
   const splits = splitIds.map((id) => {
     const step = steps.get(id);
     if (step === null || step === undefined) {
-      throw new WfsyncError("E_SPLIT_NOT_FOUND", `the server has no step ${id}; check the Split step's id (workflow ${source.workflowId})`);
+      throw new WfsyncError("E_SPLIT_NOT_FOUND", `the server has no step ${id}; check the Split step's id (workflow ${workflowId})`);
     }
-    return splitFromStep(step, source.workflowId, id);
+    return splitFromStep(step, workflowId, id);
   });
-  return { workflowId: source.workflowId, splits };
+  return { workflowId, splits };
 }
 
-async function readFlow(tenant: Tenant, workflowId: number, emailFlowId: number, only: number[]): Promise<ServerWorkflow> {
+async function readFlow(tenant: Tenant, asked: number | undefined, emailFlowId: number, only: number[]): Promise<ServerWorkflow> {
   const flow = await tenant.readFlow(emailFlowId);
-  if (flow === null || flow === undefined) throw new WfsyncError("E_FLOW_NOT_FOUND", `the server has no e-mail flow ${emailFlowId}`);
+  if (flow === null || flow === undefined) throw new WfsyncError("E_FLOW_NOT_FOUND", `the server has no e-mail flow ${emailFlowId}; \`wfsync flows\` lists them`);
   const f = caseInsensitive(flow);
   const flowWorkflow = f.get("workflowid");
-  if (typeof flowWorkflow === "number" && flowWorkflow !== 0 && flowWorkflow !== workflowId) {
-    throw new WfsyncError("E_WRONG_WORKFLOW", `e-mail flow ${emailFlowId} belongs to workflow ${flowWorkflow}, not ${workflowId}; pass --workflow ${flowWorkflow}`);
+  const named = typeof flowWorkflow === "number" && Number.isSafeInteger(flowWorkflow) && flowWorkflow > 0 ? flowWorkflow : undefined;
+  if (asked !== undefined && named !== undefined && named !== asked) {
+    throw new WfsyncError("E_WRONG_WORKFLOW", `e-mail flow ${emailFlowId} belongs to workflow ${named}, not ${asked}; pass --workflow ${named} or leave --workflow out`);
+  }
+  const workflowId = asked ?? named;
+  if (workflowId === undefined) {
+    throw new WfsyncError("E_SERVER_ANSWER", `e-mail flow ${emailFlowId} names no WorkflowId; pass --workflow ID`, { userError: false });
   }
   const steps = f.get("steps");
   // Only the flow's own Split steps have addressable options; splits nested inside an option

@@ -76,7 +76,7 @@ export async function importWorkflow(request: ImportRequest, ctx: ImportContext)
     const skipped = imported.splits.flatMap((s) => s.options.filter((o): o is UnsupportedOption => !o.supported).map((option) => ({ workflowStepId: s.workflowStepId, option })));
     if (skipped.length && !request.skipUnsupported) throw unsupportedError(imported.workflowId, skipped);
     const existing = checkReplaceable(file, displayFile, imported, request.force);
-    const text = generateWorkflowFile(imported, { command: importCommand({ ...request, skipUnsupported: skipped.length > 0 }) });
+    const text = generateWorkflowFile(imported, { command: importCommand({ ...request, workflowId: imported.workflowId, skipUnsupported: skipped.length > 0 }) });
 
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeFileAtomicSync(file, text, { mode: existing?.mode ?? 0o644, backup: false });
@@ -115,7 +115,7 @@ export async function importWorkflow(request: ImportRequest, ctx: ImportContext)
  * something was skipped), so re-imports stay byte-identical.
  */
 export function importCommand(request: ImportSource & { skipUnsupported?: boolean }): string {
-  const parts = [`wfsync import --workflow ${request.workflowId}`];
+  const parts = ["wfsync import", ...(request.workflowId === undefined ? [] : [`--workflow ${request.workflowId}`])];
   if (request.emailFlowId !== undefined) parts.push(`--email-flow ${request.emailFlowId}`);
   for (const id of [...new Set(request.splitIds)].sort((a, b) => a - b)) parts.push(`--split ${id}`);
   if (request.skipUnsupported) parts.push("--skip-unsupported");

@@ -97,6 +97,7 @@ function probingTenant(url: string, queue: TenantQueue, probe: () => Promise<Api
     readSplits: async (splits) => (await tenant()).readSplits(splits),
     readSplitSteps: async (ids) => (await tenant()).readSplitSteps(ids),
     readFlow: async (id) => (await tenant()).readFlow(id),
+    listFlows: async () => (await tenant()).listFlows(),
     createOption: async (option, o) => (await tenant()).createOption(option, o),
     updateOption: async (option, id, previous, o) => (await tenant()).updateOption(option, id, previous, o),
     deleteOption: async (id, o) => (await tenant()).deleteOption(id, o),

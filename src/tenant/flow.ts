@@ -201,6 +201,7 @@ export function flowTenant(url: string, api: WorkflowApi, queue: TenantQueue, ad
     async readFlow(emailFlowId) {
       return getFlow(emailFlowId);
     },
+    listFlows: () => listEmailFlows(api, queue),
     createOption: (option, options: CreateOptions) => write(option.workflowId, { kind: "create", option, taken: options.taken }, options),
     updateOption: (option, id, _previous, options) => write(option.workflowId, { kind: "update", option, id }, options),
     async deleteOption(id, options) {

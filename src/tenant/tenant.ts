@@ -11,6 +11,7 @@ import { parseSplitRef, type LiveOption, type SplitRef } from "../model/live.js"
 import { caseInsensitive } from "../model/carrier.js";
 import { optionToCarrier, type OptionModel } from "../model/option.js";
 import { CancelledError, type Reconciled, type TenantQueue } from "./queue.js";
+import { listEmailFlows, type FlowRow } from "./flows.js";
 import { splitOptions } from "./split.js";
 
 export interface SplitsRead {
@@ -66,6 +67,8 @@ export interface Tenant {
   readSplitSteps(workflowStepIds: readonly number[]): Promise<Map<number, unknown>>;
   /** An e-mail flow with its steps (`null`: no such flow), for import. */
   readFlow(emailFlowId: number): Promise<unknown>;
+  /** Every e-mail flow of the tenant (the EmailFlows archive), for `wfsync flows` and import --all. */
+  listFlows(): Promise<FlowRow[]>;
   /** Creates an option exactly once: an attempt whose answer was lost is looked up, never re-sent blind. */
   createOption(option: OptionModel, options: CreateOptions): Promise<SavedOption>;
   /** Replaces option `id`; `previous` (the server's last answer) lends its step ids. */
@@ -113,6 +116,7 @@ export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueu
       return { live, missing };
     },
     readFlow: (emailFlowId) => queue.run(() => api.getEmailFlow(emailFlowId), { label: `GetEmailFlow ${emailFlowId}` }),
+    listFlows: () => listEmailFlows(api, queue),
     async createOption(option, options) {
       const saved = await queue.run(guarded(options, () => api.saveWorkflowStepOption(optionToCarrier(option, 0))), {
         label: `create ${options.address}`,

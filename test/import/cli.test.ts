@@ -66,7 +66,36 @@ describe("wfsync import (CLI)", () => {
 
     const help = await wfsync(["import", "--help"], project.dir);
     expect(help.code).toBe(0);
-    for (const flag of ["--workflow <id>", "--split <stepId>", "--email-flow <id>", "--out <dir>", "--force", "--skip-unsupported"]) expect(help.stdout).toContain(flag);
-    expect(help.stdout).toContain("wfsync import --workflow 679 --email-flow 12");
+    for (const flag of ["--workflow <id>", "--split <stepId>", "--email-flow <id>", "--all", "--out <dir>", "--force", "--skip-unsupported"]) expect(help.stdout).toContain(flag);
+    expect(help.stdout).toContain("wfsync import --email-flow 12");
+
+    const nothing = await wfsync(["import"], project.dir);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain("import needs --email-flow ID (the flow names its workflow), --workflow ID with --split STEP_ID, or --all");
+  });
+
+  it("takes the workflow from --email-flow alone, and imports every flow with --all, reporting the refused ones", async () => {
+    const fresh = emptyProject(emu);
+    try {
+      const one = await wfsync(["import", "--email-flow", "51"], fresh.dir);
+      expect(one.stderr).toBe("");
+      expect(one.stdout).toContain("workflow 501");
+      // The header's command names the workflow as resolved, so a re-import stays byte-identical.
+      expect(fresh.read("workflows/lead-nurture-spring-26.ts")).toContain("wfsync import --workflow 501 --email-flow 51");
+
+      const all = await wfsync(["import", "--all"], fresh.dir);
+      expect(all.code).toBe(1);
+      expect(all.stdout).toContain("== workflow 502");
+      expect(all.stdout).toContain("imported 3 of 4 flows; 1 refused (above)");
+      expect(all.stderr).toContain("E_IMPORT_EXISTS: workflows/lead-nurture-spring-26.ts already exists");
+      const plan = await wfsync(["plan", "--detailed-exitcode"], fresh.dir);
+      expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+
+      const mixed = await wfsync(["import", "--all", "--email-flow", "51"], fresh.dir);
+      expect(mixed.code).toBe(1);
+      expect(mixed.stderr).toContain("--all imports every flow");
+    } finally {
+      fresh.cleanup();
+    }
   });
 });

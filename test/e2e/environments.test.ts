@@ -1,0 +1,135 @@
+/**
+ * One code base, two tenants: the same flow has different ids on each (defineValues), one tenant
+ * speaks the 10.2 API and the other the current one, each environment has its own state bound to
+ * its tenant. Runs the built CLI against two emulators on 127.0.0.1.
+ */
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { startTestEmulator } from "../helpers/emulator.js";
+import { makeProject } from "../helpers/tmp-project.js";
+import { onCleanup } from "../helpers/cleanup.js";
+
+const seed = (workflowId: number, emailFlowId: number, splitId: number) => ({
+  workflows: [{ workflowId, emailFlowId, name: "Onboarding", steps: [{ workflowStepId: splitId, stepType: "Split", options: [] }] }],
+});
+
+const IDS = `import { defineValues } from "wfsync";
+
+export const ids = defineValues({
+  sandbox: { onboarding: { flow: 679, split: 844 } },
+  production: { onboarding: { flow: 5001, split: 7002 } },
+});
+`;
+
+const FLOW = `import { workflow } from "wfsync";
+import { ids } from "./ids";
+
+export default workflow(ids.onboarding.flow, (wf) =>
+  wf.split(ids.onboarding.split, (s) => {
+    s.option("vip", { name: "VIP customers" }, (p) => p.sendEmail({ shipmentId: 21, subject: "Welcome" }));
+    s.option("rest", { name: "Everyone else" });
+  }),
+);
+`;
+
+async function twoTenants() {
+  const sandbox = await startTestEmulator({ seed: seed(679, 12, 844) });
+  const production = await startTestEmulator({ seed: seed(5001, 40, 7002), api: "12" });
+  const project = makeProject({
+    "sync.config.ts": `import { defineConfig } from "wfsync";
+
+export default defineConfig({
+  environments: {
+    sandbox: { url: process.env.SANDBOX_URL },
+    production: { url: process.env.PRODUCTION_URL },
+  },
+});
+`,
+    "workflows/ids.ts": IDS,
+    "workflows/onboarding.ts": FLOW,
+  });
+  onCleanup(() => project.cleanup());
+  const env = { WFSYNC_USERNAME: "wfsync", WFSYNC_PASSWORD: "wfsync", SANDBOX_URL: sandbox.url, PRODUCTION_URL: production.url };
+  const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env });
+  return { sandbox, production, project, env, cli };
+}
+
+const names = (emu: { data(): { options: readonly { WorkflowStepId: number; Name: string }[] } }, split: number) =>
+  emu
+    .data()
+    .options.filter((o) => o.WorkflowStepId === split)
+    .map((o) => o.Name)
+    .sort();
+
+describe("environments end to end", () => {
+  it("applies one code base to two tenants with different ids and API generations, and both converge", async () => {
+    const { sandbox, production, project, cli } = await twoTenants();
+
+    const validate = await cli("validate");
+    expect(validate.stderr).toBe("");
+    expect(validate.stdout).toContain("valid in every environment (sandbox, production)");
+
+    const noEnv = await cli("plan");
+    expect(noEnv.code).toBe(1);
+    expect(noEnv.stderr).toContain("E_NO_ENV");
+    expect(noEnv.stderr).toContain("sandbox, production");
+
+    for (const env of ["sandbox", "production"]) {
+      const apply = await cli("apply", "--env", env, "--auto-approve");
+      expect(apply.stderr, env).toBe("");
+      expect(apply.code, env).toBe(0);
+    }
+    expect(names(sandbox, 844)).toEqual(["Everyone else", "VIP customers"]);
+    expect(names(production, 7002)).toEqual(["Everyone else", "VIP customers"]);
+    expect(production.counters().byMethod.SaveWorkflowStepOption ?? 0).toBe(0);
+    expect(sandbox.counters().byMethod.SaveEmailFlow ?? 0).toBe(0);
+
+    // Each environment has its own state, bound to its own tenant.
+    const sandboxState = JSON.parse(project.read(".wfsync/sandbox.state.json"));
+    const productionState = JSON.parse(project.read(".wfsync/production.state.json"));
+    expect(sandboxState.tenant).toBe(sandbox.url);
+    expect(Object.keys(sandboxState.entries).sort()).toEqual(["679/844/rest", "679/844/vip"]);
+    expect(productionState.tenant).toBe(production.url);
+    expect(Object.keys(productionState.entries).sort()).toEqual(["5001/7002/rest", "5001/7002/vip"]);
+
+    for (const env of ["sandbox", "production"]) {
+      const plan = await cli("plan", "--env", env, "--detailed-exitcode");
+      expect(plan.code, `${env}: ${plan.stdout}${plan.stderr}`).toBe(0);
+      expect(plan.stdout).toContain("0 to create, 0 to update, 0 to delete");
+    }
+  });
+
+  it("refuses an environment's state pointed at another tenant", async () => {
+    const { project, cli, env } = await twoTenants();
+    expect((await cli("apply", "--env", "sandbox", "--auto-approve")).code).toBe(0);
+    project.write(
+      "sync.config.ts",
+      `import { defineConfig } from "wfsync";\n\nexport default defineConfig({\n  environments: {\n    sandbox: { url: process.env.SANDBOX_URL },\n    production: { url: process.env.PRODUCTION_URL, state: ".wfsync/sandbox.state.json" },\n  },\n});\n`,
+    );
+    const wrong = await runCli(["plan", "--env", "production"], { cwd: project.dir, env });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/E_STATE_TENANT/);
+  });
+
+  it("keeps one tenant's failure to that tenant: the other stays applied", async () => {
+    const { sandbox, production, cli } = await twoTenants();
+    production.setCredentials({ username: "someone", password: "else" });
+    const bad = await cli("apply", "--env", "production", "--auto-approve");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/401|credentials/i);
+    const good = await cli("apply", "--env", "sandbox", "--auto-approve");
+    expect(good.code).toBe(0);
+    expect(names(sandbox, 844)).toEqual(["Everyone else", "VIP customers"]);
+    expect(names(production, 7002)).toEqual([]);
+  });
+
+  it("lists each tenant's flows with their own ids", async () => {
+    const { cli } = await twoTenants();
+    const flows = await cli("flows", "--env", "production", "--json");
+    expect(flows.stderr).toBe("");
+    expect(JSON.parse(flows.stdout)).toEqual([{ workflowId: 5001, emailFlowId: 40, name: "Onboarding", splits: [{ workflowStepId: 7002, name: "", options: 0 }] }]);
+    const text = await cli("flows", "--env", "sandbox");
+    expect(text.stdout).toContain('workflow 679  "Onboarding"  (e-mail flow 12)');
+    expect(text.stdout).toContain("split 844  0 options");
+  });
+});
