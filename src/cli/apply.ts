@@ -12,6 +12,7 @@ import { planWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./global.js";
 import { runCommand, targetLine, useColor } from "./output.js";
 import { openSession } from "./session.js";
+import { fleetApply, fleetEnvironments } from "./fleet.js";
 
 interface ApplyFlags {
   autoApprove?: boolean;
@@ -24,7 +25,7 @@ interface ApplyFlags {
 export function registerApplyCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command("apply")
-    .description("plan, confirm, and push the changes to the tenant")
+    .description("plan, confirm, and push the changes to the tenant; several environments with --env a --env b or --all-envs (one prompt for all)")
     .option("--auto-approve", "apply without asking (required without a terminal)")
     .option("--json", "print the plan and the outcome as JSON (implies no prompt: needs --auto-approve)")
     .option("--concurrency <n>", "requests in flight at once (overrides config)", positiveInt)
@@ -36,6 +37,8 @@ export function registerApplyCommand(program: Command, setExit: (code: number) =
 }
 
 async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
+  const fleet = fleetEnvironments(cmd);
+  if (fleet) return fleetApply(fleet, flags, { confirm: ask, renderResult, resultToJson });
   const progress = new ProgressLine(process.stderr);
   const session = openSession(globalOptions(cmd), {
     overrides: { concurrency: flags.concurrency, rate: flags.rate },
@@ -108,13 +111,17 @@ function needsApproval(json: boolean): WfsyncError {
  * Asks for "yes" on the terminal. Ctrl-C at the prompt is an interruption (exit 130), Ctrl-D an
  * answer other than "yes"; readline reports both as an AbortError, never to be printed as a crash.
  */
-async function confirm(plan: Plan, tenant: string): Promise<"yes" | "no" | "interrupted"> {
+function confirm(plan: Plan, tenant: string): Promise<"yes" | "no" | "interrupted"> {
+  const n = actionable(plan).length;
+  return ask(`\nApply ${n} change${n === 1 ? "" : "s"} to ${redactUrl(tenant)}? Only "yes" is accepted: `);
+}
+
+async function ask(question: string): Promise<"yes" | "no" | "interrupted"> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   const ctrlC = new AbortController();
   rl.on("SIGINT", () => ctrlC.abort());
   try {
-    const n = actionable(plan).length;
-    const answer = await rl.question(`\nApply ${n} change${n === 1 ? "" : "s"} to ${redactUrl(tenant)}? Only "yes" is accepted: `, { signal: ctrlC.signal });
+    const answer = await rl.question(question, { signal: ctrlC.signal });
     return answer.trim() === "yes" ? "yes" : "no";
   } catch (err) {
     if ((err as { code?: unknown }).code !== "ABORT_ERR") throw err;

@@ -10,7 +10,12 @@ import { createLogger, type LoggerOptions } from "../log.js";
 
 export interface GlobalOptions {
   config?: string;
+  /** The one environment chosen (`--env NAME`); see `environments` for several. */
   env?: string;
+  /** Every `--env` given, in order (plan and apply take several). */
+  environments?: readonly string[];
+  /** `--all-envs`: every environment of the config (plan and apply). */
+  allEnvs?: boolean;
   url?: string;
   logLevel: string;
   logFile?: string;
@@ -21,15 +26,32 @@ export interface GlobalOptions {
 export function addGlobalOptions(program: Command): Command {
   return program
     .option("-c, --config <path>", "config file (default: sync.config.ts in the current folder)")
-    .option("-e, --env <name>", "the environment of sync.config.ts to use (default: WFSYNC_ENV); validate checks every one unless given")
+    .option("-e, --env <name>", "the environment of sync.config.ts to use (default: WFSYNC_ENV); plan and apply take several (repeat it); validate checks every one unless given", collect, [] as string[])
+    .option("--all-envs", "plan or apply every environment of sync.config.ts, each on its own tenant")
     .option("--url <base>", "installation base URL, e.g. https://online.superoffice.com/Cust12345 (overrides WFSYNC_URL and config)", httpUrl)
     .option("--log-level <level>", "stderr log level: fatal, error, warn, info, debug, trace, silent", "warn")
     .option("--log-file <path>", "also write JSON logs to this file")
     .option("--api <generation>", "SuperOffice API generation: 10.2 (10.2.4–10.2.9) or 12 (10.2.10 → 12.x, Online); default: ask the server (emulator: the one to play, default 10.2)");
 }
 
-export function globalOptions(cmd: Command): GlobalOptions {
-  return cmd.optsWithGlobals<GlobalOptions>();
+/**
+ * The global options as a command reads them. Only plan and apply (`fleet`) take several
+ * environments; every other command follows one and says so when given more.
+ */
+export function globalOptions(cmd: Command, options: { fleet?: boolean } = {}): GlobalOptions {
+  const raw = cmd.optsWithGlobals<Omit<GlobalOptions, "env" | "environments" | "allEnvs"> & { env?: string[]; allEnvs?: boolean }>();
+  const environments = [...new Set(raw.env ?? [])];
+  const allEnvs = raw.allEnvs === true;
+  if (!options.fleet && (environments.length > 1 || allEnvs)) {
+    throw new WfsyncError("E_USAGE", `${cmd.name()} works on one environment: pass one --env NAME (only plan and apply take several, or --all-envs)`);
+  }
+  if (allEnvs && environments.length) throw new WfsyncError("E_USAGE", "--all-envs already means every environment: leave out --env");
+  const { env: _env, allEnvs: _all, ...rest } = raw;
+  return { ...rest, environments, allEnvs, ...(environments.length === 1 ? { env: environments[0]! } : {}) };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** `stderr`: where readable log lines go instead of fd 2 (apply clears its progress line first). */

@@ -6,17 +6,20 @@ import { globalOptions } from "./global.js";
 import { redactUrl } from "../redact.js";
 import { runCommand, targetLine, useColor } from "./output.js";
 import { openSession } from "./session.js";
+import { fleetEnvironments, fleetPlan } from "./fleet.js";
 
 export function registerPlanCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command("plan")
-    .description("show what apply would change on the tenant (reads the server; sends no writes)")
+    .description("show what apply would change on the tenant (reads the server; sends no writes); several environments with --env a --env b or --all-envs")
     .option("--json", "print the plan as JSON")
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
     .option("--no-refresh", "compare with the state file only; do not read the server")
     .option("-v, --verbose", "also list unchanged options")
     .action(async (opts: { json?: boolean; detailedExitcode?: boolean; refresh: boolean; verbose?: boolean }, cmd: Command) => {
       await runCommand(setExit, async () => {
+        const fleet = fleetEnvironments(cmd);
+        if (fleet) return fleetPlan(fleet, opts);
         const session = openSession(globalOptions(cmd), { offline: !opts.refresh });
         try {
           const { plan, state, api } = await planWorkspace(session, { refresh: opts.refresh, lock: false, command: "plan" });

@@ -132,4 +132,51 @@ describe("environments end to end", () => {
     expect(text.stdout).toContain('workflow 679  "Onboarding"  (e-mail flow 12)');
     expect(text.stdout).toContain("split 844  0 options");
   });
+
+  it("plans and applies a fleet: every environment on its own tenant, one approval, the worst exit code", async () => {
+    const { sandbox, production, cli } = await twoTenants();
+
+    const json = await cli("plan", "--all-envs", "--json");
+    expect(json.code).toBe(0);
+    const docs = JSON.parse(json.stdout) as { environment: string; tenant: string; api: string; summary: { create: number } }[];
+    expect(docs.map((d) => [d.environment, d.tenant, d.api, d.summary.create])).toEqual([
+      ["sandbox", sandbox.url, "10.2", 2],
+      ["production", production.url, "12", 2],
+    ]);
+
+    // Off a terminal nothing is sent without --auto-approve, for any tenant.
+    const unapproved = await cli("apply", "--env", "sandbox", "--env", "production");
+    expect(unapproved.code).toBe(1);
+    expect(unapproved.stderr).toContain("E_NEEDS_APPROVAL");
+    expect(names(sandbox, 844)).toEqual([]);
+    expect(names(production, 7002)).toEqual([]);
+
+    // One tenant refusing the credentials leaves the other applied; the exit code says so.
+    production.setCredentials({ username: "someone", password: "else" });
+    const apply = await cli("apply", "--all-envs", "--auto-approve");
+    expect(apply.code).toBe(1);
+    expect(names(sandbox, 844)).toEqual(["Everyone else", "VIP customers"]);
+    expect(names(production, 7002)).toEqual([]);
+    const table = apply.stdout.slice(apply.stdout.lastIndexOf("Environment"));
+    expect(table).toMatch(/sandbox\s+\S+\s+2\s+0\s+0\s+2 applied/);
+    expect(table).toMatch(/production\s+\S+\s+-\s+-\s+-\s+error E_\w+/);
+
+    production.setCredentials({});
+    const rest = await cli("apply", "--all-envs", "--auto-approve");
+    expect(rest.code, rest.stdout + rest.stderr).toBe(0);
+    expect(names(production, 7002)).toEqual(["Everyone else", "VIP customers"]);
+    const plan = await cli("plan", "--all-envs", "--detailed-exitcode");
+    expect(plan.code, plan.stdout).toBe(0);
+    expect(plan.stdout).toMatch(/sandbox\s+\S+\s+0\s+0\s+0\s+no changes/);
+  });
+
+  it("refuses several environments where a command follows one, and unknown names", async () => {
+    const { cli } = await twoTenants();
+    const watch = await cli("watch", "--all-envs");
+    expect(watch.code).toBe(1);
+    expect(watch.stderr).toContain("watch works on one environment");
+    const unknown = await cli("plan", "--env", "sandbox", "--env", "staging");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("--env staging: the config has no such environment; it defines sandbox, production");
+  });
 });

@@ -1,0 +1,279 @@
+/**
+ * plan and apply over several environments (`--env a --env b`, `--all-envs`): one code base,
+ * each environment on its own tenant with its own queue, limits and state.
+ *
+ * The workflow files are compiled once per environment (values differ), one after the other:
+ * the first compile fills the check cache, so the others skip the type check. The servers are
+ * read concurrently. Apply shows every plan, asks once for the whole set naming every tenant,
+ * then applies the environments concurrently; one environment failing (refused credentials, a
+ * conflict, a server down) neither stops nor touches the others, and the exit code is the worst.
+ */
+import type { Command } from "commander";
+import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../apply/apply.js";
+import { WfsyncError, formatError } from "../errors.js";
+import { isEmptyPlan } from "../plan/diff.js";
+import { planToJson, renderPlan } from "../plan/render.js";
+import { redactUrl } from "../redact.js";
+import { writeStderr } from "../log.js";
+import { count } from "../text.js";
+import { openProject } from "../workspace/project.js";
+import { planWorkspace, type PlannedWorkspace } from "../workspace/workspace.js";
+import { globalOptions, type GlobalOptions } from "./global.js";
+import { targetLine, useColor } from "./output.js";
+import { ProgressLine } from "./progress.js";
+import { openSession, type Session, type SessionOptions } from "./session.js";
+
+/** The environments a plan or apply covers: several, or `undefined` for the one-tenant path. */
+export function fleetEnvironments(cmd: Command): { global: GlobalOptions; names: string[] } | undefined {
+  const global = globalOptions(cmd, { fleet: true });
+  const asked = global.environments ?? [];
+  if (!global.allEnvs && asked.length <= 1) return undefined;
+  // The config says which environments exist: an unknown name is refused before any is planned.
+  const { config, compiler } = openProject({ cwd: process.cwd(), config: global.config, environment: "any", workflowFiles: "optional" });
+  compiler.close();
+  if (config.environments.length === 0) throw new WfsyncError("E_USAGE", `${global.allEnvs ? "--all-envs" : "--env"}: the config defines no environments`);
+  const unknown = asked.filter((n) => !config.environments.includes(n));
+  if (unknown.length) {
+    throw new WfsyncError("E_USAGE", `--env ${unknown.join(", ")}: the config has no such environment; it defines ${config.environments.join(", ")}`);
+  }
+  return { global, names: global.allEnvs ? [...config.environments] : [...asked] };
+}
+
+/** One environment's part of a fleet run. */
+interface Member {
+  readonly name: string;
+  session?: Session;
+  planned?: PlannedWorkspace;
+  /** Why it was not planned or not applied. */
+  error?: unknown;
+  result?: ApplyResult;
+}
+
+/** Opens and plans every environment; failures stay with their environment. */
+async function planAll(
+  names: readonly string[],
+  global: GlobalOptions,
+  opts: { refresh: boolean; lock: boolean; command: string },
+  sessionOptions: (name: string) => SessionOptions,
+): Promise<Member[]> {
+  const members: Member[] = names.map((name) => ({ name }));
+  const pending: Promise<void>[] = [];
+  for (const member of members) {
+    try {
+      const session = openSession({ ...global, env: member.name, environments: [member.name], allEnvs: false }, sessionOptions(member.name));
+      member.session = session;
+      // The compile runs synchronously inside planWorkspace before its first wait: environments
+      // compile one after the other, and read their servers concurrently.
+      pending.push(
+        planWorkspace(session, opts).then(
+          (planned) => {
+            member.planned = planned;
+            session.project.compiler.close();
+          },
+          (err: unknown) => {
+            member.error = err;
+            session.project.compiler.close();
+          },
+        ),
+      );
+    } catch (err) {
+      member.error = err;
+    }
+  }
+  await Promise.all(pending);
+  return members;
+}
+
+async function closeAll(members: readonly Member[]): Promise<void> {
+  for (const m of members) {
+    try {
+      await m.planned?.state.close();
+    } catch (err) {
+      m.error ??= err;
+    }
+    m.session?.close();
+  }
+}
+
+function tenantOf(m: Member): string {
+  return m.session ? redactUrl(m.session.tenant.url) : "-";
+}
+
+function showError(err: unknown, color: boolean): string {
+  return err instanceof WfsyncError ? formatError(err, { color }) : err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+function planText(m: Member, color: boolean): string {
+  const head = `== environment ${m.name}\n`;
+  if (m.planned) {
+    const refused = m.error === undefined ? "" : `${showError(m.error, color)}\n`;
+    return head + targetLine(m.session!.tenant.url, m.planned.api) + renderPlan(m.planned.plan, { color }) + refused;
+  }
+  return `${head}${showError(m.error, color)}\n`;
+}
+
+function describeError(err: unknown): string {
+  return err instanceof WfsyncError ? `error ${err.code}` : "error";
+}
+
+/** The summary table: one row per environment. */
+function table(members: readonly Member[], resultOf: (m: Member) => string): string {
+  const rows = members.map((m) => {
+    const s = m.planned?.plan.summary;
+    const cell = (n: number | undefined) => (n === undefined ? "-" : String(n));
+    return [m.name, tenantOf(m), cell(s?.create), cell(s?.update), cell(s?.delete), resultOf(m)];
+  });
+  const header = ["Environment", "Tenant", "Create", "Update", "Delete", "Result"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+}
+
+function planJson(m: Member, extra: Record<string, unknown> = {}): unknown {
+  const base = { environment: m.name, tenant: m.session ? redactUrl(m.session.tenant.url) : null };
+  if (m.planned) return { ...base, api: m.planned.api ?? null, ...(planToJson(m.planned.plan) as object), ...(m.error ? { error: errorJson(m.error) } : {}), ...extra };
+  return { ...base, error: errorJson(m.error), ...extra };
+}
+
+function errorJson(err: unknown): { code: string; message: string } {
+  return err instanceof WfsyncError ? { code: err.code, message: err.message } : { code: "E_INTERNAL", message: err instanceof Error ? err.message : String(err) };
+}
+
+export async function fleetPlan(
+  fleet: { global: GlobalOptions; names: string[] },
+  opts: { json?: boolean; detailedExitcode?: boolean; refresh: boolean; verbose?: boolean },
+): Promise<number> {
+  const members = await planAll(fleet.names, fleet.global, { refresh: opts.refresh, lock: false, command: "plan" }, () => ({ offline: !opts.refresh }));
+  try {
+    const color = useColor(process.stdout);
+    if (opts.json) process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m)), null, 2)}\n`);
+    else {
+      for (const m of members) process.stdout.write(`${planText(m, color)}\n`);
+      process.stdout.write(table(members, (m) => (m.error ? describeError(m.error) : m.planned!.plan.summary.conflict ? "conflicts" : isEmptyPlan(m.planned!.plan) ? "no changes" : "changes")));
+    }
+    if (members.some((m) => m.error || m.planned?.plan.summary.conflict)) return 1;
+    return opts.detailedExitcode && members.some((m) => !isEmptyPlan(m.planned!.plan)) ? 2 : 0;
+  } finally {
+    await closeAll(members);
+  }
+}
+
+export interface FleetApplyFlags {
+  autoApprove?: boolean;
+  json?: boolean;
+  concurrency?: number;
+  rate?: number;
+  allowMassDelete?: boolean;
+}
+
+export async function fleetApply(
+  fleet: { global: GlobalOptions; names: string[] },
+  flags: FleetApplyFlags,
+  io: {
+    confirm: (question: string) => Promise<"yes" | "no" | "interrupted">;
+    renderResult: (result: ApplyResult, elapsedMs: number) => string;
+    resultToJson: (result: ApplyResult) => unknown;
+  },
+): Promise<number> {
+  const progress = new ProgressLine(process.stderr);
+  const members = await planAll(fleet.names, fleet.global, { refresh: true, lock: true, command: "wfsync apply" }, () => ({
+    overrides: { concurrency: flags.concurrency, rate: flags.rate },
+    onQueueEvent: (e) => progress.queueEvent(e),
+    logStderr: { write: (text: string) => progress.interrupt(() => writeStderr(text)) },
+  }));
+  try {
+    const color = useColor(process.stdout);
+    // A plan the guards refuse (mass delete, conflicts) is that environment's failure only.
+    for (const m of members) {
+      if (!m.planned) continue;
+      try {
+        checkPlanAllowed(m.planned.plan, { allowMassDelete: flags.allowMassDelete ?? false });
+      } catch (err) {
+        m.error = err;
+      }
+    }
+    if (!flags.json) for (const m of members) process.stdout.write(`${planText(m, color)}\n`);
+    const toApply = members.filter((m) => m.planned && !m.error && !isEmptyPlan(m.planned.plan));
+    const changes = toApply.reduce((n, m) => n + actionable(m.planned!.plan).length, 0);
+    let interrupted = false;
+    if (toApply.length) {
+      if (!flags.autoApprove && (flags.json || !process.stdin.isTTY)) {
+        throw new WfsyncError(
+          "E_NEEDS_APPROVAL",
+          `${flags.json ? "--json leaves no room for a prompt" : "not a terminal, so nothing can be confirmed"}: re-run with --auto-approve to apply (or run \`wfsync plan\` to review first); nothing was sent`,
+        );
+      }
+      if (!flags.autoApprove) {
+        const targets = toApply.map((m) => `${m.name} (${tenantOf(m)}: ${count(actionable(m.planned!.plan).length, "change")})`).join(", ");
+        const answer = await io.confirm(`\nApply ${count(changes, "change")} to ${count(toApply.length, "tenant")}: ${targets}? Only "yes" is accepted: `);
+        if (answer !== "yes") {
+          process.stdout.write(`${answer === "interrupted" ? "\n" : ""}Apply cancelled; nothing was sent.\n`);
+          return answer === "interrupted" ? 130 : 1;
+        }
+      }
+      const onSigint = () => {
+        if (interrupted) process.exit(130);
+        interrupted = true;
+        progress.note("stopping: no new requests; waiting for the ones in flight (Ctrl-C again to quit at once)");
+        for (const m of toApply) m.session!.tenant.queue.stop();
+      };
+      process.on("SIGINT", onSigint);
+      progress.start(changes);
+      const done = new Map<string, { done: number; failed: number }>();
+      const report = () => {
+        let d = 0;
+        let f = 0;
+        for (const p of done.values()) {
+          d += p.done;
+          f += p.failed;
+        }
+        progress.update(d, f);
+      };
+      let elapsedMs = 0;
+      try {
+        await Promise.all(
+          toApply.map(async (m) => {
+            try {
+              m.result = await applyPlan(m.planned!.plan, {
+                tenant: m.session!.tenant,
+                state: m.planned!.state,
+                createsJustRead: flags.autoApprove === true,
+                onProgress: (p) => {
+                  done.set(m.name, { done: p.done, failed: p.failed });
+                  report();
+                },
+              });
+            } catch (err) {
+              m.error = err;
+            }
+          }),
+        );
+      } finally {
+        process.off("SIGINT", onSigint);
+        elapsedMs = progress.end();
+      }
+      if (!flags.json) {
+        for (const m of toApply) {
+          if (m.result) process.stdout.write(`== environment ${m.name}: ${io.renderResult(m.result, elapsedMs)}`);
+          else if (m.error) process.stdout.write(`== environment ${m.name}: ${showError(m.error, color)}\n`);
+        }
+      }
+    }
+    const outcome = (m: Member): string => {
+      if (m.error) return describeError(m.error);
+      if (m.result) return m.result.failed.length || m.result.stopped ? `${m.result.applied.length} applied, ${m.result.failed.length} failed` : `${m.result.applied.length} applied`;
+      return "no changes";
+    };
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m, m.result ? { result: io.resultToJson(m.result) } : {})), null, 2)}\n`);
+    } else process.stdout.write(`\n${table(members, outcome)}`);
+    if (interrupted) return 130;
+    return members.some((m) => m.error || (m.result && (m.result.failed.length || m.result.stopped))) ? 1 : 0;
+  } finally {
+    await closeAll(members);
+  }
+}
