@@ -22,7 +22,7 @@ import { FlowBinder } from "./flow-bind.js";
 import { flowProblem } from "./flow-handlers.js";
 import type { SeedFlowInput, StepInput } from "./store.js";
 
-/** The flows the example `workflows/` folder targets; used when no `--seed` is given. */
+/** The flows the example `workflows/` folder and `wfsync init`'s example target; used when no `--seed` is given. */
 export const DEMO_SEED = {
   workflows: [
     {
@@ -49,6 +49,14 @@ export const DEMO_SEED = {
         { workflowStepId: 952, stepType: "SendEmail", subject: "We miss you", shipmentId: 0 },
         { workflowStepId: 953, stepType: "Split", options: [] },
       ],
+    },
+    // What `wfsync init`'s example targets, so a new project tried on the emulator never
+    // touches the demo's splits.
+    {
+      workflowId: 801,
+      emailFlowId: 21,
+      name: "Welcome (wfsync init example)",
+      steps: [{ workflowStepId: 811, stepType: "Split", options: [] }],
     },
   ],
 } as const;

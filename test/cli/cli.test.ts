@@ -135,6 +135,35 @@ describe("init", () => {
     expect(v.stderr).toBe("");
     expect(v.stdout).toBe("1 workflow, 1 split, 2 options, 4 steps: valid\n");
     expect(v.code).toBe(0);
+    // A next step the user can type: wfsync is not on this PATH, so the full command.
+    expect(r.stdout).toContain(`Next: cd proj && node ${fs.realpathSync(BIN)} validate\n`);
+    // The config offers environments, commented out, and the example keeps off the demo's splits.
+    expect(p.read("proj/sync.config.ts")).toMatch(/\/\/ environments: \{\n {2}\/\/ {3}sandbox:/);
+    expect(p.read("proj/workflows/example.ts")).toContain("workflow(801, (wf) => {\n  wf.split(811,");
+  });
+
+  it("writes a tsconfig with no absolute path that an editor's TypeScript resolves \"wfsync\" with", () => {
+    p = makeProject();
+    expect(wfsync(p.dir, "init", "proj").code).toBe(0);
+    const tsconfig = p.read("proj/tsconfig.json");
+    // No string in it starts at the root (or a drive).
+    expect(tsconfig).not.toMatch(/"(\/|[A-Za-z]:[\\/])/);
+    expect(JSON.parse(tsconfig).compilerOptions.paths.wfsync[0]).toMatch(/^\.\.?\//);
+    // The editor's view: plain tsc on the project, which must find wfsync's types and pass.
+    const tsc = spawnSync(process.execPath, [fileURLToPath(new URL("../../node_modules/typescript/bin/tsc", import.meta.url)), "-p", "tsconfig.json"], {
+      cwd: p.path("proj"),
+      encoding: "utf8",
+    });
+    expect(tsc.stdout + tsc.stderr).toBe("");
+    expect(tsc.status).toBe(0);
+    // And a type error is one there too, so the check above could fail.
+    p.write("proj/workflows/bad.ts", 'import { workflow } from "wfsync";\nexport default workflow("x", () => {});\n');
+    const bad = spawnSync(process.execPath, [fileURLToPath(new URL("../../node_modules/typescript/bin/tsc", import.meta.url)), "-p", "tsconfig.json"], {
+      cwd: p.path("proj"),
+      encoding: "utf8",
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout).toContain("workflows/bad.ts");
   });
 
   it("initialises the current folder and keeps an existing .gitignore", () => {

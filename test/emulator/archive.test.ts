@@ -39,7 +39,7 @@ describe("EmailFlows archive provider", () => {
         TableRight: expect.any(Object),
         FieldProperties: {},
       });
-      expect(column(json, "workflowId")).toEqual(["[I:679]", "[I:702]", "[I:733]"]);
+      expect(column(json, "workflowId")).toEqual(["[I:679]", "[I:702]", "[I:733]", "[I:801]"]);
       const updated = column(json, "updatedDate")[0];
       if (api === "12") expect(updated).toMatch(/^\[DT:\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}\.\d{7}\]$/);
       else expect(updated).toBe("");
@@ -50,19 +50,19 @@ describe("EmailFlows archive provider", () => {
   it("pages, sorts, restricts (active restrictions only, values plain or encoded), and shows only the columns asked for", async () => {
     const emu = await start({ api: "12" });
     const page = await archive(emu, { Columns: ["workflowId"], PageSize: 2, Page: 1 });
-    expect(page.json).toHaveLength(1);
+    expect(page.json).toHaveLength(2);
     expect(Object.keys(page.json[0].ColumnData)).toEqual(["workflowId"]);
-    expect(column(page.json, "workflowId")).toEqual(["[I:733]"]);
+    expect(column(page.json, "workflowId")).toEqual(["[I:733]", "[I:801]"]);
 
     const desc = await archive(emu, { SortOrder: [{ Name: "workflowName", Direction: "DESC" }] });
-    expect(column(desc.json, "workflowName")).toEqual(["Webinar follow-up", "Re-engagement", "Onboarding"]);
+    expect(column(desc.json, "workflowName")).toEqual(["Welcome (wfsync init example)", "Webinar follow-up", "Re-engagement", "Onboarding"]);
 
     const one = await archive(emu, { Restriction: [{ Name: "workflowId", Operator: "=", Values: ["[I:733]"], IsActive: true }] });
     expect(column(one.json, "emailFlowId")).toEqual(["[I:18]"]);
     const plain = await archive(emu, { Restriction: [{ Name: "emailFlowId", Operator: "oneOf", Values: ["12", "15"], IsActive: true }] });
     expect(column(plain.json, "workflowId")).toEqual(["[I:679]", "[I:702]"]);
     const inactive = await archive(emu, { Restriction: [{ Name: "workflowId", Operator: "=", Values: ["733"] }] });
-    expect(inactive.json).toHaveLength(3);
+    expect(inactive.json).toHaveLength(4);
 
     // A flow renamed or saved shows at once.
     const flow = (await call(emu, "GetEmailFlow", { query: "emailFlowId=15" })).json as Json;

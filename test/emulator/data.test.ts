@@ -38,7 +38,7 @@ describe("admin routes", () => {
     expect((await admin(emu, "GET", `/options/${created.WorkflowStepOptionId}`)).json).toMatchObject({ Key: "oob" });
     const data = (await admin(emu, "GET", "/data")).json as Json;
     expect(data.version).toBe(1);
-    expect((data.workflows as Json[]).map((w) => w.WorkflowId)).toEqual([679, 702, 733]);
+    expect((data.workflows as Json[]).map((w) => w.WorkflowId)).toEqual([679, 702, 733, 801]);
     expect(data.options).toHaveLength(1);
 
     expect((await admin(emu, "DELETE", `/options/${created.WorkflowStepOptionId}`)).status).toBe(204);
