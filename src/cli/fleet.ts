@@ -16,27 +16,39 @@ import { planToJson, renderPlan } from "../plan/render.js";
 import { redactUrl } from "../redact.js";
 import { writeStderr } from "../log.js";
 import { count } from "../text.js";
-import { openProject } from "../workspace/project.js";
+import { openProjectFamily, type ProjectFamily } from "../workspace/project.js";
+import type { ConfigOverrides } from "../config/load.js";
 import { planWorkspace, type PlannedWorkspace } from "../workspace/workspace.js";
-import { globalOptions, type GlobalOptions } from "./global.js";
+import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
 import { targetLine, useColor } from "./output.js";
 import { ProgressLine } from "./progress.js";
 import { openSession, type Session, type SessionOptions } from "./session.js";
 
+export interface Fleet {
+  readonly global: GlobalOptions;
+  readonly names: readonly string[];
+  /** The project, opened once for all of them (see openProjectFamily). */
+  readonly family: ProjectFamily;
+}
+
 /** The environments a plan or apply covers: several, or `undefined` for the one-tenant path. */
-export function fleetEnvironments(cmd: Command): { global: GlobalOptions; names: string[] } | undefined {
+export function fleetEnvironments(cmd: Command): Fleet | undefined {
   const global = globalOptions(cmd, { fleet: true });
   const asked = global.environments ?? [];
   if (!global.allEnvs && asked.length <= 1) return undefined;
-  // The config says which environments exist: an unknown name is refused before any is planned.
-  const { config, compiler } = openProject({ cwd: process.cwd(), config: global.config, environment: "any", workflowFiles: "optional" });
-  compiler.close();
-  if (config.environments.length === 0) throw new WfsyncError("E_USAGE", `${global.allEnvs ? "--all-envs" : "--env"}: the config defines no environments`);
-  const unknown = asked.filter((n) => !config.environments.includes(n));
-  if (unknown.length) {
-    throw new WfsyncError("E_USAGE", `--env ${unknown.join(", ")}: the config has no such environment; it defines ${config.environments.join(", ")}`);
+  if (global.url !== undefined) throw new WfsyncError("E_USAGE", "--url names one tenant: with several environments, each has its own url in the config");
+  const family = openProjectFamily({ cwd: process.cwd(), config: global.config, overrides: { url: global.url, api: global.api } });
+  try {
+    // The config says which environments exist: an unknown name is refused before any is planned.
+    const known = family.environments;
+    if (known.length === 0) throw new WfsyncError("E_USAGE", `${global.allEnvs ? "--all-envs" : "--env"}: the config defines no environments`);
+    const unknown = asked.filter((n) => !known.includes(n));
+    if (unknown.length) throw new WfsyncError("E_USAGE", `--env ${unknown.join(", ")}: the config has no such environment; it defines ${known.join(", ")}`);
+    return { global, names: global.allEnvs ? [...known] : [...asked], family };
+  } catch (err) {
+    family.close();
+    throw err;
   }
-  return { global, names: global.allEnvs ? [...config.environments] : [...asked] };
 }
 
 /** One environment's part of a fleet run. */
@@ -51,16 +63,19 @@ interface Member {
 
 /** Opens and plans every environment; failures stay with their environment. */
 async function planAll(
-  names: readonly string[],
-  global: GlobalOptions,
+  fleet: Fleet,
   opts: { refresh: boolean; lock: boolean; command: string },
-  sessionOptions: (name: string) => SessionOptions,
+  sessionOptions: SessionOptions & { overrides?: ConfigOverrides },
 ): Promise<Member[]> {
+  const { global, names, family } = fleet;
   const members: Member[] = names.map((name) => ({ name }));
   const pending: Promise<void>[] = [];
+  // One logger for all: one --log-file, opened once.
+  const logger = sessionOptions.logger ?? makeLogger(global, sessionOptions.logStderr);
   for (const member of members) {
     try {
-      const session = openSession({ ...global, env: member.name, environments: [member.name], allEnvs: false }, sessionOptions(member.name));
+      const project = family.open(member.name, sessionOptions.overrides);
+      const session = openSession({ ...global, env: member.name, environments: [member.name], allEnvs: false }, { ...sessionOptions, logger, project });
       member.session = session;
       // The compile runs synchronously inside planWorkspace before its first wait: environments
       // compile one after the other, and read their servers concurrently.
@@ -84,7 +99,8 @@ async function planAll(
   return members;
 }
 
-async function closeAll(members: readonly Member[]): Promise<void> {
+async function closeAll(fleet: Fleet, members: readonly Member[]): Promise<void> {
+  fleet.family.close();
   for (const m of members) {
     try {
       await m.planned?.state.close();
@@ -143,11 +159,8 @@ function errorJson(err: unknown): { code: string; message: string } {
   return err instanceof WfsyncError ? { code: err.code, message: err.message } : { code: "E_INTERNAL", message: err instanceof Error ? err.message : String(err) };
 }
 
-export async function fleetPlan(
-  fleet: { global: GlobalOptions; names: string[] },
-  opts: { json?: boolean; detailedExitcode?: boolean; refresh: boolean; verbose?: boolean },
-): Promise<number> {
-  const members = await planAll(fleet.names, fleet.global, { refresh: opts.refresh, lock: false, command: "plan" }, () => ({ offline: !opts.refresh }));
+export async function fleetPlan(fleet: Fleet, opts: { json?: boolean; detailedExitcode?: boolean; refresh: boolean; verbose?: boolean }): Promise<number> {
+  const members = await planAll(fleet, { refresh: opts.refresh, lock: false, command: "plan" }, { offline: !opts.refresh });
   try {
     const color = useColor(process.stdout);
     if (opts.json) process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m)), null, 2)}\n`);
@@ -158,7 +171,7 @@ export async function fleetPlan(
     if (members.some((m) => m.error || m.planned?.plan.summary.conflict)) return 1;
     return opts.detailedExitcode && members.some((m) => !isEmptyPlan(m.planned!.plan)) ? 2 : 0;
   } finally {
-    await closeAll(members);
+    await closeAll(fleet, members);
   }
 }
 
@@ -171,7 +184,7 @@ export interface FleetApplyFlags {
 }
 
 export async function fleetApply(
-  fleet: { global: GlobalOptions; names: string[] },
+  fleet: Fleet,
   flags: FleetApplyFlags,
   io: {
     confirm: (question: string) => Promise<"yes" | "no" | "interrupted">;
@@ -180,11 +193,11 @@ export async function fleetApply(
   },
 ): Promise<number> {
   const progress = new ProgressLine(process.stderr);
-  const members = await planAll(fleet.names, fleet.global, { refresh: true, lock: true, command: "wfsync apply" }, () => ({
+  const members = await planAll(fleet, { refresh: true, lock: true, command: "wfsync apply" }, {
     overrides: { concurrency: flags.concurrency, rate: flags.rate },
     onQueueEvent: (e) => progress.queueEvent(e),
     logStderr: { write: (text: string) => progress.interrupt(() => writeStderr(text)) },
-  }));
+  });
   try {
     const color = useColor(process.stdout);
     // A plan the guards refuse (mass delete, conflicts) is that environment's failure only.
@@ -274,6 +287,6 @@ export async function fleetApply(
     if (interrupted) return 130;
     return members.some((m) => m.error || (m.result && (m.result.failed.length || m.result.stopped))) ? 1 : 0;
   } finally {
-    await closeAll(members);
+    await closeAll(fleet, members);
   }
 }

@@ -16,11 +16,13 @@ export interface Session extends Workspace {
 export type SessionOptions = Partial<Omit<WorkspaceOptions, "config" | "logger">> & {
   /** Where readable log lines go instead of fd 2. */
   logStderr?: LoggerOptions["stderr"];
+  /** One logger for several sessions (a fleet run); default: one made from the global flags. */
+  logger?: Logger;
 };
 
 export function openSession(global: GlobalOptions, sessionOptions: SessionOptions = {}): Session {
-  const { logStderr, ...options } = sessionOptions;
-  const logger = makeLogger(global, logStderr);
+  const { logStderr, logger: shared, ...options } = sessionOptions;
+  const logger = shared ?? makeLogger(global, logStderr);
   const workspace = openWorkspace({
     ...options,
     cwd: options.cwd ?? process.cwd(),

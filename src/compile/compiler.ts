@@ -40,6 +40,11 @@ export interface CompilerOptions {
   readonly root: string;
   /** Where files that passed are remembered across runs (see cache.ts). */
   readonly cache?: CheckCache;
+  /**
+   * An evaluation worker shared with other compilers (one per environment of a fleet run): this
+   * compiler does not close it. Default: a worker of its own, closed by close().
+   */
+  readonly sandbox?: EvaluationSandbox;
   /** How long evaluating one workflow file may run (default DEFAULT_EVALUATION_TIMEOUT_MS). */
   readonly evaluationTimeoutMs?: number;
   /** The server the options are for, when known: what it cannot take is a validation error. */
@@ -74,8 +79,9 @@ export class WorkflowCompiler {
   private compiled = false;
   /** Validation of each evaluation's definitions: files not re-evaluated are not re-validated. */
   private readonly validations = new WeakMap<readonly WorkflowDefinition[], FileValidation>();
-  /** Where the user's code runs: a worker that lives as long as this compiler. */
-  private readonly sandbox = new EvaluationSandbox();
+  /** Where the user's code runs: a worker that lives as long as this compiler (or is shared). */
+  private readonly sandbox: EvaluationSandbox;
+  private readonly ownsSandbox: boolean;
   private context: EvaluationContext = {};
   private configEnv: Readonly<Record<string, string>> = {};
 
@@ -84,8 +90,10 @@ export class WorkflowCompiler {
     this.cache = options.cache;
     this.evaluationTimeoutMs = options.evaluationTimeoutMs;
     this.target = options.target;
+    this.ownsSandbox = options.sandbox === undefined;
+    this.sandbox = options.sandbox ?? new EvaluationSandbox();
     this.sandbox.warm();
-    workers.register(this, this.sandbox);
+    if (this.ownsSandbox) workers.register(this, this.sandbox);
   }
 
   /**
@@ -113,7 +121,7 @@ export class WorkflowCompiler {
 
   /** Ends the evaluation worker; an evaluation in progress fails at once ("stopped"). */
   close(): void {
-    this.sandbox.close();
+    if (this.ownsSandbox) this.sandbox.close();
   }
 
   /** The ts-morph Project (created on first use, with every file the compiler knows). */

@@ -86,16 +86,23 @@ export function loadConfig(
   overrides: ConfigOverrides = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
+  return resolveConfig(loadRawConfig(loader, configFile), path.dirname(configFile), configFile, overrides, env);
+}
+
+/**
+ * The config file's exported object, as written (checked only to be an object): what
+ * resolveConfig reads, once for each environment of a fleet run.
+ */
+export function loadRawConfig(loader: ModuleLoader, configFile: string): WfsyncConfig {
   // Most configs keep the default globs: let the compiler parse those files with the config.
   const { exports, errors } = loader.loadModule(configFile, () => globWorkflowFiles(path.dirname(configFile), DEFAULTS.workflows, configFile));
   if (errors.length || !exports) throw new WfsyncErrors("E_CONFIG", `${path.basename(configFile)} has errors`, errors);
   const raw = exports.default;
-  const root = path.dirname(configFile);
   const where = { file: displayPath(configFile, process.cwd()), line: 1, column: 1 };
   if (!raw || typeof raw !== "object") {
     throw new WfsyncError("E_CONFIG", "the config file must `export default defineConfig({ ... })`", { location: where });
   }
-  return resolveConfig(raw as WfsyncConfig, root, configFile, overrides, env);
+  return raw as WfsyncConfig;
 }
 
 /** Checks a config value and applies defaults and overrides; every problem reported at once. */
@@ -138,10 +145,12 @@ export function resolveConfig(
     chosen && chosen[field] !== undefined ? { value: chosen[field] as WfsyncConfig[K], at: `environments.${environment}.${field}` } : { value: raw[field], at: field };
 
   const fileUrl = setting("url");
-  const url = overrides.url ?? env.WFSYNC_URL ?? fileUrl.value;
+  // An empty variable is an unset one (as for credentials): `WFSYNC_URL= wfsync plan`.
+  const envUrl = env.WFSYNC_URL === "" ? undefined : env.WFSYNC_URL;
+  const url = overrides.url ?? envUrl ?? fileUrl.value;
   if (url !== undefined && !isHttpUrl(url)) {
     const shown = typeof url === "string" ? JSON.stringify(redactUrl(url)) : JSON.stringify(url);
-    if (overrides.url === undefined && env.WFSYNC_URL !== undefined) {
+    if (overrides.url === undefined && envUrl !== undefined) {
       // Not the config file's fault: say where the value came from.
       problems.push(new WfsyncError("E_USAGE", `WFSYNC_URL must be an http(s) URL, got ${shown}`));
     } else bad(fileUrl.at, `must be an http(s) URL, got ${shown}`);

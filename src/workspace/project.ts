@@ -5,9 +5,10 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { findConfigFile, findWorkflowFiles, loadConfig, type ConfigOverrides, type ResolvedConfig } from "../config/load.js";
+import { findConfigFile, findWorkflowFiles, loadConfig, loadRawConfig, resolveConfig, type ConfigOverrides, type ResolvedConfig } from "../config/load.js";
+import { EvaluationSandbox } from "../compile/sandbox.js";
 import { WfsyncError, WfsyncErrors } from "../errors.js";
-import { dslFingerprint, openCheckCache, sha1 } from "../compile/cache.js";
+import { dslFingerprint, openCheckCache, sha1, type CheckCache } from "../compile/cache.js";
 import { WorkflowCompiler, type CompileResult } from "../compile/compiler.js";
 import { checkTsconfigOptions, dslTypesPath } from "../compile/project.js";
 
@@ -67,13 +68,61 @@ export interface OpenProject {
 
 export function openProject(options: OpenProjectOptions): OpenProject {
   const configFile = findConfigFile(options.cwd, options.config);
-  const compiler = new WorkflowCompiler({
-    root: options.cwd,
-    ...(options.checkCache === false ? {} : { cache: openCheckCache(path.join(path.dirname(configFile), ".wfsync", "check-cache.json"), checkCacheKey()) }),
-  });
+  const compiler = new WorkflowCompiler({ root: options.cwd, ...checkCacheOf(options, configFile) });
   const env = options.env ?? process.env;
   compiler.setConfigEnv(configEnvironment(env));
-  const config = loadConfig(compiler, configFile, options.overrides, env);
+  return finishProject(options, configFile, compiler, loadConfig(compiler, configFile, options.overrides, env));
+}
+
+function checkCacheOf(options: OpenProjectOptions, configFile: string): { cache?: CheckCache } {
+  return options.checkCache === false ? {} : { cache: openCheckCache(path.join(path.dirname(configFile), ".wfsync", "check-cache.json"), checkCacheKey()) };
+}
+
+/** One project opened for several environments in turn (a fleet run). */
+export interface ProjectFamily {
+  /** The environments the config defines. */
+  readonly environments: readonly string[];
+  /** The project as the environment sees it: its settings, its own compiler (and values). */
+  open(environment: string, overrides?: ConfigOverrides): OpenProject;
+  /** Ends the shared evaluation worker. */
+  close(): void;
+}
+
+/**
+ * Opens the project once for many environments: the config is evaluated once (it does not
+ * depend on the environment; only its resolution does), every environment's compiler shares one
+ * evaluation worker and one check cache, and the first reuses the program that checked the
+ * config. So the type check runs once, and each further environment only evaluates its files.
+ */
+export function openProjectFamily(options: OpenProjectOptions): ProjectFamily {
+  const configFile = findConfigFile(options.cwd, options.config);
+  const cached = checkCacheOf(options, configFile);
+  const sandbox = new EvaluationSandbox();
+  const env = options.env ?? process.env;
+  let first: WorkflowCompiler | undefined = new WorkflowCompiler({ root: options.cwd, ...cached, sandbox });
+  let raw: ReturnType<typeof loadRawConfig>;
+  try {
+    first.setConfigEnv(configEnvironment(env));
+    raw = loadRawConfig(first, configFile);
+  } catch (err) {
+    sandbox.close();
+    throw err;
+  }
+  const root = path.dirname(configFile);
+  const environments = resolveConfig(raw, root, configFile, { ...options.overrides, environment: undefined }, { ...env, WFSYNC_ENV: "" }).environments;
+  return {
+    environments,
+    open(environment, overrides = {}) {
+      const compiler = first ?? new WorkflowCompiler({ root: options.cwd, ...cached, sandbox });
+      first = undefined;
+      const config = resolveConfig(raw, root, configFile, { ...options.overrides, ...overrides, environment }, env);
+      return finishProject({ ...options, environment: "required" }, configFile, compiler, config);
+    },
+    close: () => sandbox.close(),
+  };
+}
+
+function finishProject(options: OpenProjectOptions, configFile: string, compiler: WorkflowCompiler, config: ResolvedConfig): OpenProject {
   if (config.environments.length > 0 && config.environment === undefined && options.environment !== "any") {
     throw new WfsyncError(
       "E_NO_ENV",

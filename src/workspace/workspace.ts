@@ -32,6 +32,8 @@ export interface WorkspaceOptions {
   readonly onQueueEvent?: ConnectOptions["onQueueEvent"];
   readonly queueTimings?: ConnectOptions["queueTimings"];
   readonly wrapApi?: ConnectOptions["wrapApi"];
+  /** The project, already opened (a fleet run opens each environment's from one family). */
+  readonly project?: OpenProject;
 }
 
 export interface Workspace {
@@ -47,7 +49,7 @@ export interface Workspace {
 
 export function openWorkspace(options: WorkspaceOptions): Workspace {
   const env = options.env ?? process.env;
-  const project = openProject({ cwd: options.cwd, config: options.config, ...(options.overrides ? { overrides: options.overrides } : {}), env });
+  const project = options.project ?? openProject({ cwd: options.cwd, config: options.config, ...(options.overrides ? { overrides: options.overrides } : {}), env });
   const { config } = project;
   const connectOptions: ConnectOptions = {
     ...(options.logger ? { logger: options.logger } : {}),
