@@ -251,7 +251,8 @@ function stopMessage(reason: StopReason, result: ApplyResult): WfsyncError {
       : "";
     return new WfsyncError("E_STATE_WRITE", `${reason.error.message}; ${notSent}${onServer}.`, {
       cause: reason.error,
-      detail: "Free space on that disk (or make the state folder writable) and run apply again.",
+      // The state's own advice: a file's (free space) or a database's (once it answers again).
+      detail: reason.error.detail ?? "Free space on that disk (or make the state folder writable) and run apply again.",
     });
   }
   const refused = reason.error instanceof ApiError && reason.error.kind === "auth";

@@ -51,7 +51,7 @@ export async function runImport(flags: ImportFlags, io: ImportIo): Promise<Impor
         force: flags.force ?? false,
         skipUnsupported: flags.skipUnsupported ?? false,
       },
-      { cwd: io.cwd, config, compiler, tenant },
+      { cwd: io.cwd, config, compiler, tenant, lockTimeoutMs: io.global.lockTimeout },
     );
   } finally {
     tenant.close();

@@ -7,6 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { normaliseBaseUrl } from "../client/url.js";
 import { redactUrl } from "../redact.js";
 import { WfsyncError, fsFaultCode } from "../errors.js";
@@ -27,9 +28,12 @@ import {
 import { statePathError, stateWriteError } from "./faults.js";
 import { JournalWriter, readJournal, type JournalContent } from "./journal.js";
 import { acquireLock, pidAlive, type HeldLock, type WarnLogger } from "./lock.js";
+import { isDatabaseState } from "./location.js";
+import { openDatabaseState } from "./postgres.js";
 
 export const DEFAULT_STATE_PATH = ".wfsync/state.json";
 const FILE_MODE = 0o600;
+const LOCK_POLL_MS = 200;
 
 export interface OpenStateOptions {
   /** The tenant base URL this run talks to; the state must belong to it. Required to write. */
@@ -40,6 +44,8 @@ export interface OpenStateOptions {
   lock: boolean;
   /** Shown to a second opener, e.g. `wfsync apply`. */
   command?: string;
+  /** How long to wait for a lock another process holds (`--lock-timeout`); default 0: refuse at once. */
+  lockTimeoutMs?: number;
   logger?: WarnLogger;
   /** fdatasync the journal every N operations (default 64; 1 = every operation). */
   syncEvery?: number;
@@ -48,6 +54,7 @@ export interface OpenStateOptions {
 }
 
 export interface StateStore {
+  /** The file, or the database URL (without credentials) and the state's name: safe to show. */
   readonly path: string;
   /** The tenant the state belongs to: the file's, else the opener's (bound on first write). */
   readonly tenant: string | undefined;
@@ -71,13 +78,24 @@ export interface StateStore {
   close(): Promise<void>;
 }
 
+/** Opens the state `file`: a path, or a `postgres://` URL (see location.ts, postgres.ts). */
 export async function openState(file: string, options: OpenStateOptions): Promise<StateStore> {
+  if (isDatabaseState(file)) return openDatabaseState(file, options);
   const statePath = path.resolve(file);
-  try {
-    return openAt(statePath, options);
-  } catch (err) {
-    // A path that is a folder, runs through a file or cannot be written: said in words.
-    throw statePathError(statePath, err) ?? err;
+  const deadline = Date.now() + (options.lockTimeoutMs ?? 0);
+  for (;;) {
+    try {
+      return openAt(statePath, options);
+    } catch (err) {
+      // Another process holds the lock: wait for it while --lock-timeout allows.
+      const left = deadline - Date.now();
+      if (err instanceof WfsyncError && err.code === "E_STATE_LOCKED" && left > 0) {
+        await sleep(Math.min(LOCK_POLL_MS, left));
+        continue;
+      }
+      // A path that is a folder, runs through a file or cannot be written: said in words.
+      throw statePathError(statePath, err) ?? err;
+    }
   }
 }
 

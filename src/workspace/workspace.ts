@@ -32,6 +32,8 @@ export interface WorkspaceOptions {
   readonly onQueueEvent?: ConnectOptions["onQueueEvent"];
   readonly queueTimings?: ConnectOptions["queueTimings"];
   readonly wrapApi?: ConnectOptions["wrapApi"];
+  /** How long opening the state waits for another holder of its lock (default 0: refuse at once). */
+  readonly lockTimeoutMs?: number;
 }
 
 export interface Workspace {
@@ -70,7 +72,13 @@ export function openWorkspace(options: WorkspaceOptions): Workspace {
     tenant,
     connect,
     openState: ({ lock, command }) =>
-      openState(config.state, { tenant: tenant.url, lock, command, ...(options.logger ? { logger: options.logger } : {}) }),
+      openState(config.state, {
+        tenant: tenant.url,
+        lock,
+        command,
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
+      }),
     close: () => tenant.close(),
   };
 }
