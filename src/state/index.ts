@@ -3,3 +3,4 @@ export { openState, DEFAULT_STATE_PATH, type OpenStateOptions, type StateStore }
 export { STATE_VERSION, storedEntry, type StateEntry, type StateFileV1, type StoredStateEntry } from "./format.js";
 export type { WarnLogger } from "./lock.js";
 export { isDatabaseState, hasPassword } from "./location.js";
+export { copyState, type CopyResult } from "./copy.js";
