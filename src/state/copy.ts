@@ -4,7 +4,7 @@
  * entries, bound to the source's tenant and API generation.
  */
 import { WfsyncError } from "../errors.js";
-import type { StateStore } from "./store.js";
+import type { StateStore } from "./interface.js";
 
 export interface CopyResult {
   readonly copied: number;

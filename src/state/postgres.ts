@@ -18,7 +18,7 @@ import { Problems, checkEntry, checkSharedIds, entryFromStored, storedEntry, typ
 import { parseDatabaseLocation, type DatabaseLocation } from "./location.js";
 import { connect, describeDbFault, ensureSchema, table } from "./pg-connect.js";
 import { acquireDbLock, releaseDbLock } from "./pg-lock.js";
-import type { OpenStateOptions, StateStore } from "./store.js";
+import type { OpenStateOptions, StateStore } from "./interface.js";
 
 interface StateRow {
   readonly tenant: string;
