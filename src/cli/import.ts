@@ -66,7 +66,9 @@ export function renderImport(result: ImportResult, cwd: string): string {
     `${result.replaced ? "replaced" : "wrote"} ${result.displayFile}: workflow ${result.workflow.workflowId}${flow}, ` +
       `${n(result.splits.length, "split")}, ${n(result.recorded.length, "option")}, ${n(result.steps, "step")}`,
   );
-  lines.push(`recorded ${n(result.recorded.length, "option")} in ${displayPath(result.statePath, cwd)}`);
+  // A database state's "path" is its URL (without credentials) and name, not a file.
+  const where = path.isAbsolute(result.statePath) ? displayPath(result.statePath, cwd) : result.statePath;
+  lines.push(`recorded ${n(result.recorded.length, "option")} in ${where}`);
   if (result.forgotten.length) lines.push(`forgot ${n(result.forgotten.length, "stale state entry")} of these splits: ${result.forgotten.join(", ")}`);
   if (result.generatedKeys.length) {
     lines.push("", "Generated keys (the server's Key was empty or repeated in its split):");

@@ -1,5 +1,6 @@
 /**
- * The state store: what wfsync last applied to one tenant, by option address.
+ * The state store: what wfsync last applied to one tenant, by option address. `openState` opens
+ * the file store below, or for a `postgres://` URL the database store (postgres.ts).
  *
  * `record`/`remove` append to the journal and are on disk when they resolve (see journal.ts).
  * `flush`/`close` compact: the whole state is written atomically (0600, previous version kept
