@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { WfsyncError } from "../../src/errors.js";
 import { openState, storedEntry, type StateEntry, type StateStore } from "../../src/state/index.js";
@@ -111,6 +112,8 @@ describe.skipIf(!probe.ok)(pgTitle("the PostgreSQL state", probe), () => {
     // The holder's connection dies (a crash): the lock goes with it, and its writes stop.
     const [holder] = await lockHolders(admin, new URL(url).searchParams.get("schema")!);
     await admin.query("SELECT pg_terminate_backend($1)", [holder]);
+    // pg_terminate_backend only signals; the backend is gone once pg_stat_activity no longer lists it.
+    while ((await admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [holder])).rows.length) await sleep(5);
     const lost = await rejection(second.record(addr("b"), entry("b", 2)));
     expect(lost.code).toBe("E_STATE_WRITE");
     const third = await opened(url, { tenant: TENANT, lock: true, lockTimeoutMs: 30_000 });
