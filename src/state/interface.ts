@@ -2,6 +2,7 @@
  * What every state store is (the file, store.ts; the database, postgres.ts) and how it is opened:
  * plan, apply, watch and import see only this.
  */
+import type { WfsyncError } from "../errors.js";
 import type { StateEntry } from "./format.js";
 import type { WarnLogger } from "./lock.js";
 
@@ -36,6 +37,11 @@ export interface StateStore {
    */
   bindApi(api: string): void;
   readonly writable: boolean;
+  /**
+   * A fault that keeps the state from recording anything any more (a database state whose
+   * connection, and with it the lock, is gone); undefined while it can. A file has none.
+   */
+  readonly fault: WfsyncError | undefined;
   /** Every entry by address. Treat entries as immutable. */
   entries(): ReadonlyMap<string, StateEntry>;
   get(address: string): StateEntry | undefined;

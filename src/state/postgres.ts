@@ -146,6 +146,10 @@ class DatabaseStore implements StateStore {
     return this.locked && !this.closed && !this.lost;
   }
 
+  get fault(): WfsyncError | undefined {
+    return this.lost;
+  }
+
   entries(): ReadonlyMap<string, StateEntry> {
     return this.map;
   }

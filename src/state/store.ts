@@ -219,6 +219,11 @@ class Store implements StateStore {
     return this.lock !== undefined && !this.closed;
   }
 
+  /** A full disk fails one write at a time and may be over by the next: never a lasting fault. */
+  get fault(): undefined {
+    return undefined;
+  }
+
   entries(): ReadonlyMap<string, StateEntry> {
     return this.map;
   }

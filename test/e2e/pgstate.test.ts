@@ -6,7 +6,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Client } from "pg";
 import { describe, expect, it } from "vitest";
+import { applyPlan } from "../../src/apply/apply.js";
 import { openState } from "../../src/state/index.js";
+import { planWorkspace } from "../../src/workspace/workspace.js";
 import { onCleanup } from "../helpers/cleanup.js";
 import { startCli } from "../helpers/cli.js";
 import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
@@ -146,5 +148,20 @@ describe.skipIf(!probe.ok)(pgTitle("a state shared in PostgreSQL", probe), () =>
     expectStateMatchesServer(store.entries(), server);
     const plan = await startCli(["plan", "--detailed-exitcode"], { cwd: engine.project.dir, env: { ...EMULATOR_CREDENTIALS, WFSYNC_STATE_URL: stateUrl(schema, "down") } }).done;
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+  });
+
+  it("a state whose database went away sends nothing at all (a daemon's next run)", { timeout: 60_000 }, async () => {
+    const admin = await adminClient();
+    const schema = await testSchema(admin);
+    const db = await startPgProxy();
+    const engine = await startEngine({ files, config: { state: stateUrl(schema, "gone", db.url) } });
+    const { plan, state } = await planWorkspace(engine.session, { refresh: true, lock: true, command: "test" });
+    onCleanup(() => state.close());
+    db.cut();
+    await until(() => state.fault !== undefined, "the store to notice its connection is gone");
+    const result = await applyPlan(plan, { tenant: engine.session.tenant, state, createsJustRead: true });
+    expect(result.stopped?.code).toBe("E_STATE_WRITE");
+    expect(result.stopped?.message).toMatch(new RegExp(`^cannot write the state \\S+ \\(state "gone"\\): the connection to the database was lost \\([^)]*\\); ${TOTAL} changes not sent\\.$`));
+    expect(saves(engine)).toBe(0);
   });
 });
