@@ -10,8 +10,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { WfsyncError } from "../../src/errors.js";
 import { openState, storedEntry, type StateEntry, type StateStore } from "../../src/state/index.js";
+import { execFileSync } from "node:child_process";
 import { onCleanup } from "../helpers/cleanup.js";
 import { adminClient, lockHolders, pgTitle, probePostgres, startPgProxy, stateUrl, testSchema } from "../helpers/postgres.js";
+import { transpileStateModule } from "./transpile.js";
 
 const TENANT = "https://online.superoffice.com/Cust12345";
 const OTHER = "https://online.superoffice.com/Cust99999";
@@ -180,5 +182,30 @@ describe.skipIf(!probe.ok)(pgTitle("the PostgreSQL state", probe), () => {
     const err = await rejection(openState(stateUrl("wfsync_unreachable", "x", proxy.url), { tenant: TENANT, lock: true }));
     expect(err.code).toBe("E_STATE_CONNECT");
     expect(err.message).toMatch(/^Cannot open the state database postgres:\/\/\[redacted\]@127\.0\.0\.1:\d+\/test\?name=x&schema=wfsync_unreachable: /);
+  });
+});
+
+describe("without the optional PostgreSQL client", () => {
+  it("a file state works, and a database state says the client is missing", () => {
+    // The state module alone, in a folder with no node_modules above it: `pg` cannot be found.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wfsync-no-pg-"));
+    onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const modulePath = transpileStateModule(dir);
+    const script = `
+      const { openState } = await import(${JSON.stringify(modulePath)});
+      const file = await openState(${JSON.stringify(path.join(dir, "state.json"))}, { tenant: "${TENANT}", lock: true });
+      await file.close();
+      try {
+        await openState("postgres://wfsync@127.0.0.1:1/x?name=a", { tenant: "${TENANT}", lock: false });
+        console.log("opened");
+      } catch (err) {
+        console.log(JSON.stringify({ code: err.code, message: err.message, detail: err.detail }));
+      }`;
+    const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: dir, encoding: "utf8" }));
+    expect(out).toEqual({
+      code: "E_STATE_PG_MISSING",
+      message: "The state is a PostgreSQL database, but the PostgreSQL client (package pg) is not installed.",
+      detail: 'It is an optional dependency of wfsync: install it beside wfsync (npm install pg@8), or use a state file (config "state").',
+    });
   });
 });
