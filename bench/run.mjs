@@ -7,6 +7,7 @@ import { measureApply } from "./measures/apply.mjs";
 import { measureCompileCold, measureCompileIncremental } from "./measures/compile.mjs";
 import { measureEmulator } from "./measures/emulator.mjs";
 import { measureFleet } from "./measures/fleet.mjs";
+import { measurePgState } from "./measures/pgstate.mjs";
 import { measurePlan } from "./measures/plan.mjs";
 import { measureWatch } from "./measures/watch.mjs";
 
@@ -24,6 +25,7 @@ const groups = [
   { ids: ["plan.10000.peak_rss_mb", "plan.10000.ms"], run: () => measurePlan(10000, quick ? 1 : 3) },
   { ids: ["plan.fleet.20x100.ratio_vs_slowest", "plan.fleet.20x100.ms", "plan.fleet.20x100.slowest_single.ms", "plan.fleet.20x100.ratio_vs_median_single"], run: () => measureFleet(20, 100, quick ? 1 : 3) },
   { ids: ["apply.throughput.ratio_vs_ideal", "apply.throttled.ratio_vs_limit", "apply.throttled.unconfigured.ratio_vs_limit", "apply.throughput.options_per_s", "apply.current.options_per_s"], run: () => measureApply(quick ? 1 : 3) },
+  { ids: ["apply.pgstate.ratio_vs_file"], run: () => measurePgState(quick ? 2 : 5) },
   { ids: ["watch.edit_to_applied.p50.ms", "watch.edit_to_applied.p95.ms"], run: () => measureWatch(1000, quick ? 15 : 30) },
   { ids: ["emulator.requests_per_s"], run: () => measureEmulator(quick ? 2000 : 8000) },
 ];

@@ -39,7 +39,8 @@ export async function measureApply(reps) {
   ];
 }
 
-async function applyOnce({ rateLimit, rate, api = "10.2" }) {
+/** Options per second of one 500-option apply; `env` adds to the benchmark's (WFSYNC_STATE_URL: a database state). */
+export async function applyOnce({ rateLimit, rate, api = "10.2", env = {} }) {
   const { openSession } = await import("../../dist/cli/session.js");
   const { planWorkspace } = await import("../../dist/workspace/workspace.js");
   const { applyPlan } = await import("../../dist/apply/apply.js");
@@ -49,7 +50,7 @@ async function applyOnce({ rateLimit, rate, api = "10.2" }) {
   writeFileSync(seedFile, JSON.stringify(generateProject(dir, OPTIONS, { concurrency: CONCURRENCY, rate })));
   const emulator = await startEmulatorProcess(["--seed", seedFile, "--api", api, "--latency", String(LATENCY_MS), ...(rateLimit ? ["--rate-limit", String(rateLimit)] : [])], BENCH_ENV);
   // Exactly what `wfsync apply` does, minus printing: the session, then plan, then apply.
-  const session = openSession({ logLevel: "silent", url: emulator.url }, { cwd: dir, env: BENCH_ENV });
+  const session = openSession({ logLevel: "silent", url: emulator.url }, { cwd: dir, env: { ...BENCH_ENV, ...env } });
   try {
     const { plan, state } = await planWorkspace(session, { refresh: true, lock: true, command: "bench" });
     // Let the refresh's requests drain from the rate limiter's window before timing the creates.

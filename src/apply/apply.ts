@@ -21,6 +21,8 @@ import { createsBySplit, keeperOf, matchCreates, readSplit, type CreateChange, t
 export interface StateJournal {
   record(address: Address, entry: StateEntry): Promise<void>;
   remove(address: Address): Promise<void>;
+  /** Set when the state can record nothing any more (its database is gone): nothing is sent then. */
+  readonly fault?: WfsyncError | undefined;
 }
 
 export interface ApplyProgress {
@@ -229,6 +231,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     );
   };
 
+  // A state known to record nothing (watch, after its database went away) sends nothing at all.
+  if (state.fault) noteFault(state.fault);
   await Promise.all([
     ...work.filter((c) => c.action !== "create").map((c) => settle(c, () => perform(c))),
     ...[...createsBySplit(work)].map(([ref, creates]) => createOnSplit(ref, creates)),
@@ -251,7 +255,8 @@ function stopMessage(reason: StopReason, result: ApplyResult): WfsyncError {
       : "";
     return new WfsyncError("E_STATE_WRITE", `${reason.error.message}; ${notSent}${onServer}.`, {
       cause: reason.error,
-      detail: "Free space on that disk (or make the state folder writable) and run apply again.",
+      // The state's own advice: a file's (free space) or a database's (once it answers again).
+      detail: reason.error.detail ?? "Free space on that disk (or make the state folder writable) and run apply again.",
     });
   }
   const refused = reason.error instanceof ApiError && reason.error.kind === "auth";

@@ -20,7 +20,7 @@ export const commandLoaders: Readonly<Record<string, () => Promise<RegisterComma
 };
 
 /** Global options that take a value, so the command word can be found after them. */
-const VALUE_OPTIONS = new Set(["-c", "--config", "-e", "--env", "--url", "--log-level", "--log-file", "--api"]);
+const VALUE_OPTIONS = new Set(["-c", "--config", "-e", "--env", "--url", "--log-level", "--log-file", "--api", "--lock-timeout"]);
 
 /** The commands to register for these arguments (argv without node and script). */
 export async function commandsFor(args: readonly string[]): Promise<RegisterCommand[]> {

@@ -20,6 +20,8 @@ export interface GlobalOptions {
   logLevel: string;
   logFile?: string;
   api?: string;
+  /** `--lock-timeout`, in milliseconds. */
+  lockTimeout?: number;
 }
 
 /** Adds the global options to the program (subcommands read them with `globalOptions`). */
@@ -31,6 +33,7 @@ export function addGlobalOptions(program: Command): Command {
     .option("--url <base>", "installation base URL, e.g. https://online.superoffice.com/Cust12345 (overrides WFSYNC_URL and config)", httpUrl)
     .option("--log-level <level>", "stderr log level: fatal, error, warn, info, debug, trace, silent", "warn")
     .option("--log-file <path>", "also write JSON logs to this file")
+    .option("--lock-timeout <duration>", "wait this long for a state another wfsync holds (e.g. 30s, 5m; default 0: refuse at once, naming the holder)", lockDuration)
     .option("--api <generation>", "SuperOffice API generation: 10.2 (10.2.4–10.2.9) or 12 (10.2.10 → 12.x, Online); default: ask the server (emulator: the one to play, default 10.2)");
 }
 
@@ -57,6 +60,14 @@ function collect(value: string, previous: string[]): string[] {
 /** `stderr`: where readable log lines go instead of fd 2 (apply clears its progress line first). */
 export function makeLogger(global: GlobalOptions, stderr?: LoggerOptions["stderr"]): Logger {
   return createLogger({ level: global.logLevel, ...(global.logFile ? { file: global.logFile } : {}), ...(stderr ? { stderr } : {}) });
+}
+
+/** `--lock-timeout`: `500ms`, `30s`, `5m`, `1h`, or a number of seconds. */
+export function lockDuration(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/.exec(value);
+  if (!m) throw new WfsyncError("E_USAGE", `--lock-timeout: expected a duration such as 30s, 5m or 500ms, got ${JSON.stringify(value)}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }[m[2] ?? "s"]!;
+  return Math.round(Number(m[1]) * unit);
 }
 
 /** `--url` is checked as it is read: left to the config, its problem would be shown in sync.config.ts. */

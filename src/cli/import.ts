@@ -88,7 +88,7 @@ async function withImportContext<T>(io: ImportIo, body: (ctx: ImportContext) => 
   });
   const tenant = connectTenant(config, { env: io.env, logger, onQueueEvent: logQueueEvents(logger) });
   try {
-    return await body({ cwd: io.cwd, config, compiler, tenant });
+    return await body({ cwd: io.cwd, config, compiler, tenant, lockTimeoutMs: io.global.lockTimeout });
   } finally {
     tenant.close();
     compiler.close();
@@ -103,7 +103,9 @@ export function renderImport(result: ImportResult, cwd: string): string {
     `${result.replaced ? "replaced" : "wrote"} ${result.displayFile}: workflow ${result.workflow.workflowId}${flow}, ` +
       `${n(result.splits.length, "split")}, ${n(result.recorded.length, "option")}, ${n(result.steps, "step")}`,
   );
-  lines.push(`recorded ${n(result.recorded.length, "option")} in ${displayPath(result.statePath, cwd)}`);
+  // A database state's "path" is its URL (without credentials) and name, not a file.
+  const where = path.isAbsolute(result.statePath) ? displayPath(result.statePath, cwd) : result.statePath;
+  lines.push(`recorded ${n(result.recorded.length, "option")} in ${where}`);
   if (result.forgotten.length) lines.push(`forgot ${n(result.forgotten.length, "stale state entry")} of these splits: ${result.forgotten.join(", ")}`);
   if (result.generatedKeys.length) {
     lines.push("", "Generated keys (the server's Key was empty or repeated in its split):");

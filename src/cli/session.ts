@@ -28,6 +28,7 @@ export function openSession(global: GlobalOptions, sessionOptions: SessionOption
     cwd: options.cwd ?? process.cwd(),
     config: global.config,
     overrides: { ...options.overrides, url: global.url, api: global.api, environment: global.env },
+    ...(global.lockTimeout !== undefined ? { lockTimeoutMs: global.lockTimeout } : {}),
     logger,
     onQueueEvent: logQueueEvents(logger, options.onQueueEvent),
   });

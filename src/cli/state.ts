@@ -2,18 +2,39 @@ import path from "node:path";
 import type { Command } from "commander";
 import { redactUrl } from "../redact.js";
 import { WfsyncError, formatLocation } from "../errors.js";
-import { openState, storedEntry } from "../state/index.js";
+import { DEFAULT_STATE_PATH, copyState, isDatabaseState, openState, storedEntry, type OpenStateOptions, type StateStore } from "../state/index.js";
 import { openProject } from "../workspace/project.js";
 import { globalOptions, type GlobalOptions } from "./global.js";
 import { runCommand } from "./output.js";
 
-/** The state file of the project in the current folder (from its config). */
-function statePath(global: GlobalOptions): string {
-  return openProject({ cwd: process.cwd(), config: global.config, overrides: { url: global.url, environment: global.env }, workflowFiles: "optional" }).config.state;
+/** The project's state (config "state" or WFSYNC_STATE_URL), its tenant, and where its root is. */
+interface ProjectState {
+  readonly state: string;
+  readonly url: string | undefined;
+  readonly root: string;
+  readonly lockTimeoutMs: number | undefined;
+}
+
+function projectState(global: GlobalOptions): ProjectState {
+  const { config } = openProject({ cwd: process.cwd(), config: global.config, overrides: { url: global.url, environment: global.env }, workflowFiles: "optional" });
+  return { state: config.state, url: config.url, root: config.root, lockTimeoutMs: global.lockTimeout };
+}
+
+/**
+ * A database holds the state of every tenant, named after it: the tenant URL (when known) says
+ * which. A file is opened without it, so that `state list` shows a file whatever it is bound to.
+ */
+function openProjectState(p: ProjectState, options: Omit<OpenStateOptions, "tenant">): Promise<StateStore> {
+  const tenant = isDatabaseState(p.state) ? p.url : undefined;
+  return openState(p.state, { ...options, ...(tenant ? { tenant } : {}), ...(p.lockTimeoutMs !== undefined ? { lockTimeoutMs: p.lockTimeoutMs } : {}) });
+}
+
+function shown(store: StateStore): string {
+  return path.isAbsolute(store.path) ? path.relative(process.cwd(), store.path) || store.path : store.path;
 }
 
 export function registerStateCommand(program: Command, setExit: (code: number) => void): void {
-  const state = program.command("state").description("inspect and repair the state file (what wfsync last applied)");
+  const state = program.command("state").description("inspect, repair and move the state (what wfsync last applied): a file, or a PostgreSQL database");
 
   state
     .command("list")
@@ -21,15 +42,14 @@ export function registerStateCommand(program: Command, setExit: (code: number) =
     .option("--json", "print as JSON")
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       await runCommand(setExit, async () => {
-        const file = statePath(globalOptions(cmd));
-        const store = await openState(file, { lock: false });
+        const store = await openProjectState(projectState(globalOptions(cmd)), { lock: false });
         try {
           const entries = [...store.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
           if (opts.json) {
             process.stdout.write(`${JSON.stringify({ tenant: store.tenant === undefined ? null : redactUrl(store.tenant), entries: entries.map(([address, e]) => ({ address, id: e.id, source: e.source ? formatLocation(e.source) : null, appliedAt: e.appliedAt })) }, null, 2)}\n`);
             return 0;
           }
-          process.stdout.write(`state ${path.relative(process.cwd(), file) || file} (tenant ${store.tenant === undefined ? "not bound yet" : redactUrl(store.tenant)}): ${entries.length} option${entries.length === 1 ? "" : "s"}\n`);
+          process.stdout.write(`state ${shown(store)} (tenant ${store.tenant === undefined ? "not bound yet" : redactUrl(store.tenant)}): ${entries.length} option${entries.length === 1 ? "" : "s"}\n`);
           const width = Math.max(0, ...entries.map(([a]) => a.length));
           for (const [address, e] of entries) {
             process.stdout.write(`${address.padEnd(width)}  id ${String(e.id).padEnd(7)} ${e.source ? formatLocation(e.source) : ""}\n`);
@@ -47,7 +67,7 @@ export function registerStateCommand(program: Command, setExit: (code: number) =
     .description("everything the state holds for one option, as JSON (the model and the server's last answer)")
     .action(async (address: string, _opts: object, cmd: Command) => {
       await runCommand(setExit, async () => {
-        const store = await openState(statePath(globalOptions(cmd)), { lock: false });
+        const store = await openProjectState(projectState(globalOptions(cmd)), { lock: false });
         try {
           const entry = store.get(address);
           if (!entry) throw notFound(address, [...store.entries().keys()]);
@@ -65,11 +85,11 @@ export function registerStateCommand(program: Command, setExit: (code: number) =
     .description("forget one option (the server is not touched): the next plan adopts it by Key, or creates it")
     .action(async (address: string, _opts: object, cmd: Command) => {
       await runCommand(setExit, async () => {
-        const file = statePath(globalOptions(cmd));
-        const peek = await openState(file, { lock: false });
+        const p = projectState(globalOptions(cmd));
+        const peek = await openProjectState(p, { lock: false });
         const tenant = peek.tenant;
         await peek.close();
-        const store = await openState(file, { lock: true, command: "wfsync state rm", ...(tenant ? { tenant } : {}) });
+        const store = await openState(p.state, { lock: true, command: "wfsync state rm", ...(tenant ? { tenant } : {}), ...(p.lockTimeoutMs !== undefined ? { lockTimeoutMs: p.lockTimeoutMs } : {}) });
         try {
           if (!store.get(address)) throw notFound(address, [...store.entries().keys()]);
           await store.remove(address);
@@ -80,6 +100,73 @@ export function registerStateCommand(program: Command, setExit: (code: number) =
         }
       });
     });
+
+  state
+    .command("push")
+    .argument("[file]", `the state file to move into the database (default: ${DEFAULT_STATE_PATH} beside the config)`)
+    .option("--force", "replace a database state that holds other entries")
+    .description("copy a state file into the database the config's \"state\" (or WFSYNC_STATE_URL) names: a project starts sharing its state")
+    .action(async (file: string | undefined, opts: { force?: boolean }, cmd: Command) => {
+      await runCommand(setExit, async () => {
+        const p = needDatabase(projectState(globalOptions(cmd)), "push");
+        const from = await openState(path.resolve(p.root, file ?? DEFAULT_STATE_PATH), { lock: true, command: "wfsync state push" });
+        try {
+          if (from.tenant === undefined) throw new WfsyncError("E_STATE_EMPTY", `There is no state in ${shown(from)} to push.`);
+          const to = await openState(p.state, { tenant: from.tenant, lock: true, command: "wfsync state push", ...lockWait(p) });
+          try {
+            const result = await copyState(from, to, { replace: opts.force ?? false });
+            process.stdout.write(moved(result, from, to));
+            process.stdout.write(`wfsync now reads the database state; ${shown(from)} is no longer read (keep it as a backup, or delete it)\n`);
+          } finally {
+            await to.close();
+          }
+          return 0;
+        } finally {
+          await from.close();
+        }
+      });
+    });
+
+  state
+    .command("pull")
+    .argument("[file]", `the state file to write (default: ${DEFAULT_STATE_PATH} beside the config)`)
+    .option("--force", "replace a state file that holds other entries")
+    .description("copy the database state the config names into a file: a backup, or a project that stops sharing its state")
+    .action(async (file: string | undefined, opts: { force?: boolean }, cmd: Command) => {
+      await runCommand(setExit, async () => {
+        const p = needDatabase(projectState(globalOptions(cmd)), "pull");
+        const from = await openProjectState(p, { lock: false });
+        try {
+          if (from.tenant === undefined) throw new WfsyncError("E_STATE_EMPTY", `There is no state in ${shown(from)} to pull.`);
+          const to = await openState(path.resolve(p.root, file ?? DEFAULT_STATE_PATH), { tenant: from.tenant, lock: true, command: "wfsync state pull", ...lockWait(p) });
+          try {
+            process.stdout.write(moved(await copyState(from, to, { replace: opts.force ?? false }), from, to));
+          } finally {
+            await to.close();
+          }
+          return 0;
+        } finally {
+          await from.close();
+        }
+      });
+    });
+}
+
+function lockWait(p: ProjectState): { lockTimeoutMs?: number } {
+  return p.lockTimeoutMs !== undefined ? { lockTimeoutMs: p.lockTimeoutMs } : {};
+}
+
+function needDatabase(p: ProjectState, verb: "push" | "pull"): ProjectState {
+  if (isDatabaseState(p.state)) return p;
+  throw new WfsyncError("E_USAGE", `state ${verb} moves a state between a file and a database, but this project's state is the file ${path.relative(process.cwd(), p.state) || p.state}.`, {
+    detail: 'Set config "state" to the database (e.g. "postgres://wfsync@db.example.com/wfsync") or WFSYNC_STATE_URL first.',
+  });
+}
+
+function moved(result: { copied: number; removed: number; same: boolean }, from: StateStore, to: StateStore): string {
+  if (result.same) return `${shown(to)} already holds the ${to.entries().size} entries of ${shown(from)}; nothing copied\n`;
+  const removed = result.removed ? `, removed ${result.removed} it had` : "";
+  return `copied ${result.copied} entr${result.copied === 1 ? "y" : "ies"} from ${shown(from)} to ${shown(to)} (tenant ${redactUrl(from.tenant ?? "?")})${removed}\n`;
 }
 
 function notFound(address: string, known: string[]): WfsyncError {

@@ -37,6 +37,7 @@ async function runWatch(flags: WatchFlags, cmd: Command): Promise<number> {
     refreshIntervalMs: flags.refreshInterval * 1000,
     logger: makeLogger(global),
     logFile: global.logFile,
+    lockTimeoutMs: global.lockTimeout,
   });
   watch.runs.on("run", (run) => process.stdout.write(reporter.run(run)));
   watch.runs.on("notice", (n) => process.stdout.write(reporter.notice(n)));

@@ -12,6 +12,7 @@ import { redactUrl } from "../redact.js";
 import type { EnvironmentConfig, WfsyncConfig } from "../dsl/config.js";
 import { WfsyncError, WfsyncErrors } from "../errors.js";
 import { settingLocator } from "./locate.js";
+import { hasPassword, isDatabaseState } from "../state-url.js";
 
 export const DEFAULT_CONFIG_FILE = "sync.config.ts";
 
@@ -27,7 +28,10 @@ export interface ResolvedConfig {
   readonly configFile: string;
   readonly url: string | undefined;
   readonly workflows: readonly string[];
-  /** Absolute path of the state file. */
+  /**
+   * Absolute path of the state file, or a `postgres://` URL (from the config, or WFSYNC_STATE_URL,
+   * which may carry a password: show it only through redactUrl).
+   */
   readonly state: string;
   readonly concurrency: number;
   readonly rate: number;
@@ -158,13 +162,19 @@ export function resolveConfig(
 
   const workflows = raw.workflows === undefined ? [...DEFAULTS.workflows] : Array.isArray(raw.workflows) ? raw.workflows : [raw.workflows];
   if (workflows.length === 0 || workflows.some((g) => typeof g !== "string" || g.trim() === "")) bad("workflows", "must be a glob or a list of globs");
-  if (names.length > 0 && raw.state !== undefined && typeof raw.state === "string" && !raw.state.includes("://")) {
+  if (names.length > 0 && typeof raw.state === "string" && !isDatabaseState(raw.state)) {
     // One state file is bound to one tenant: environments sharing it would be refused in turn.
+    // (A database holds one state per tenant, so one URL for every environment is fine.)
     bad("state", "with environments, each has its own state file: set environments.NAME.state, or leave it out (default .wfsync/NAME.state.json)");
   }
   const stateSetting = setting("state");
-  const state = stateSetting.value ?? (environment !== undefined ? `.wfsync/${environment}.state.json` : DEFAULTS.state);
-  if (typeof state !== "string" || state.trim() === "") bad(stateSetting.at, "must be a file path");
+  const state = env.WFSYNC_STATE_URL || (stateSetting.value ?? (environment !== undefined ? `.wfsync/${environment}.state.json` : DEFAULTS.state));
+  if (env.WFSYNC_STATE_URL && !isDatabaseState(env.WFSYNC_STATE_URL)) {
+    problems.push(new WfsyncError("E_USAGE", `WFSYNC_STATE_URL must be a postgres:// URL, got ${JSON.stringify(redactUrl(env.WFSYNC_STATE_URL))}`));
+  } else if (typeof state !== "string" || state.trim() === "") bad(stateSetting.at, "must be a file path or a postgres:// URL");
+  else if (!env.WFSYNC_STATE_URL && isDatabaseState(state) && hasPassword(state)) {
+    bad(stateSetting.at, "the URL holds a password; credentials come from the environment: PGPASSWORD (or ~/.pgpass), or the whole URL in WFSYNC_STATE_URL");
+  }
 
   const positive = (field: string, value: unknown, fallback: number, integer: boolean): number => {
     if (value === undefined) return fallback;
@@ -201,7 +211,8 @@ export function resolveConfig(
     configFile,
     url: url?.replace(/\/+$/, ""),
     workflows,
-    state: path.resolve(root, state),
+    // A database URL is not a path: resolving it would make a folder of it.
+    state: isDatabaseState(state) ? state.trim() : path.resolve(root, state),
     concurrency,
     rate,
     timeoutMs,

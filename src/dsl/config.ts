@@ -45,7 +45,10 @@ export interface WfsyncConfig {
   url?: string;
   /** Workflow files, as globs relative to the config file. Default `["workflows/**\/*.ts"]`. */
   workflows?: string | string[];
-  /** The state file, relative to the config file. Default `.wfsync/state.json`. */
+  /**
+   * The state file, relative to the config file (default `.wfsync/state.json`), or a PostgreSQL
+   * URL without a password, e.g. `postgres://wfsync@db.example.com/wfsync`, to share it with a team.
+   */
   state?: string;
   /** Requests in flight at once against the tenant. Default 4. */
   concurrency?: number;

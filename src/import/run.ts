@@ -17,7 +17,7 @@ import { findWorkflowFiles, type ResolvedConfig } from "../config/load.js";
 import { WfsyncError, WfsyncErrors, type SourceLocation } from "../errors.js";
 import { hashOption, optionAddress, parseAddress, type Address, type StepModel } from "../model/option.js";
 import { writeFileAtomicSync } from "../state/atomic.js";
-import { openState, type StateStore } from "../state/index.js";
+import { isDatabaseState, openState, type StateStore } from "../state/index.js";
 import type { Tenant } from "../tenant/tenant.js";
 import { convertWorkflow, type GeneratedKey, type ImportedWorkflow, type SupportedOption, type UnsupportedOption } from "./convert.js";
 import { generateWorkflowFile } from "./generate.js";
@@ -40,6 +40,8 @@ export interface ImportContext {
   readonly compiler: WorkflowCompiler;
   readonly tenant: Tenant;
   readonly now?: () => Date;
+  /** How long to wait for a state lock another process holds (`--lock-timeout`). */
+  readonly lockTimeoutMs?: number | undefined;
 }
 
 export interface ImportResult {
@@ -62,10 +64,15 @@ export interface ImportResult {
 export async function importWorkflow(request: ImportRequest, ctx: ImportContext): Promise<ImportResult> {
   checkImportSource(request);
   // The lock is taken before the server is read, so no apply can change these splits in between.
-  const stateDir = path.dirname(ctx.config.state);
-  const stateDirExisted = fs.existsSync(stateDir);
+  const stateDir = isDatabaseState(ctx.config.state) ? undefined : path.dirname(ctx.config.state);
+  const stateDirExisted = stateDir === undefined || fs.existsSync(stateDir);
   let done = false;
-  const state = await openState(ctx.config.state, { tenant: ctx.tenant.url, lock: true, command: "wfsync import" });
+  const state = await openState(ctx.config.state, {
+    tenant: ctx.tenant.url,
+    lock: true,
+    command: "wfsync import",
+    ...(ctx.lockTimeoutMs !== undefined ? { lockTimeoutMs: ctx.lockTimeoutMs } : {}),
+  });
   try {
     const api = await ctx.tenant.generation();
     state.bindApi(api);
@@ -106,7 +113,7 @@ export async function importWorkflow(request: ImportRequest, ctx: ImportContext)
   } finally {
     await state.close();
     // A refused import leaves no trace, not even the empty folder the lock needed.
-    if (!done && !stateDirExisted) removeEmptyDir(stateDir);
+    if (!done && !stateDirExisted && stateDir !== undefined) removeEmptyDir(stateDir);
   }
 }
 

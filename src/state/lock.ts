@@ -60,7 +60,7 @@ function lockedError(lockPath: string, holder: LockInfo): WfsyncError {
   return new WfsyncError(
     "E_STATE_LOCKED",
     `The state is in use by "${holder.command}" (pid ${holder.pid}${host}) since ${holder.startedAt}.`,
-    { detail: `Wait for it to finish. If no such process is running, delete ${lockPath}.` },
+    { detail: `Wait for it to finish, or pass --lock-timeout (e.g. --lock-timeout 5m) to wait for it. If no such process is running, delete ${lockPath}.` },
   );
 }
 

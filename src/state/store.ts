@@ -1,5 +1,6 @@
 /**
- * The state store: what wfsync last applied to one tenant, by option address.
+ * The state store: what wfsync last applied to one tenant, by option address. `openState` opens
+ * the file store below, or for a `postgres://` URL the database store (postgres.ts).
  *
  * `record`/`remove` append to the journal and are on disk when they resolve (see journal.ts).
  * `flush`/`close` compact: the whole state is written atomically (0600, previous version kept
@@ -7,6 +8,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { normaliseBaseUrl } from "../client/url.js";
 import { redactUrl } from "../redact.js";
 import { WfsyncError, fsFaultCode } from "../errors.js";
@@ -26,58 +28,35 @@ import {
 } from "./format.js";
 import { statePathError, stateWriteError } from "./faults.js";
 import { JournalWriter, readJournal, type JournalContent } from "./journal.js";
-import { acquireLock, pidAlive, type HeldLock, type WarnLogger } from "./lock.js";
+import { acquireLock, pidAlive, type HeldLock } from "./lock.js";
+import { isDatabaseState } from "./location.js";
+import { openDatabaseState } from "./postgres.js";
+import type { OpenStateOptions, StateStore } from "./interface.js";
+
+export type { OpenStateOptions, StateStore } from "./interface.js";
 
 export const DEFAULT_STATE_PATH = ".wfsync/state.json";
 const FILE_MODE = 0o600;
+const LOCK_POLL_MS = 200;
 
-export interface OpenStateOptions {
-  /** The tenant base URL this run talks to; the state must belong to it. Required to write. */
-  tenant?: string;
-  /** The API generation this run speaks ("10.2" or "12"); a state of the other is refused. */
-  api?: string;
-  /** Take the lock (commands that write); `false` opens read-only. */
-  lock: boolean;
-  /** Shown to a second opener, e.g. `wfsync apply`. */
-  command?: string;
-  logger?: WarnLogger;
-  /** fdatasync the journal every N operations (default 64; 1 = every operation). */
-  syncEvery?: number;
-  /** Compact on its own after N journal operations (default 5,000), so a daemon's journal stays small. */
-  compactEvery?: number;
-}
-
-export interface StateStore {
-  readonly path: string;
-  /** The tenant the state belongs to: the file's, else the opener's (bound on first write). */
-  readonly tenant: string | undefined;
-  /** The API generation the state was made with: the file's, else the opener's. */
-  readonly api: string | undefined;
-  /**
-   * Binds the state to the API generation the tenant turned out to speak (kept in the file);
-   * refuses (E_STATE_API) a state made with the other one.
-   */
-  bindApi(api: string): void;
-  readonly writable: boolean;
-  /** Every entry by address. Treat entries as immutable. */
-  entries(): ReadonlyMap<string, StateEntry>;
-  get(address: string): StateEntry | undefined;
-  /** Resolves once the entry is on disk (journal). */
-  record(address: string, entry: StateEntry): Promise<void>;
-  remove(address: string): Promise<void>;
-  /** Writes the whole state file and empties the journal. */
-  flush(): Promise<void>;
-  /** Flushes (when writable) and releases the lock. */
-  close(): Promise<void>;
-}
-
+/** Opens the state `file`: a path, or a `postgres://` URL (see location.ts, postgres.ts). */
 export async function openState(file: string, options: OpenStateOptions): Promise<StateStore> {
+  if (isDatabaseState(file)) return openDatabaseState(file, options);
   const statePath = path.resolve(file);
-  try {
-    return openAt(statePath, options);
-  } catch (err) {
-    // A path that is a folder, runs through a file or cannot be written: said in words.
-    throw statePathError(statePath, err) ?? err;
+  const deadline = Date.now() + (options.lockTimeoutMs ?? 0);
+  for (;;) {
+    try {
+      return openAt(statePath, options);
+    } catch (err) {
+      // Another process holds the lock: wait for it while --lock-timeout allows.
+      const left = deadline - Date.now();
+      if (err instanceof WfsyncError && err.code === "E_STATE_LOCKED" && left > 0) {
+        await sleep(Math.min(LOCK_POLL_MS, left));
+        continue;
+      }
+      // A path that is a folder, runs through a file or cannot be written: said in words.
+      throw statePathError(statePath, err) ?? err;
+    }
   }
 }
 
@@ -238,6 +217,11 @@ class Store implements StateStore {
 
   get writable(): boolean {
     return this.lock !== undefined && !this.closed;
+  }
+
+  /** A full disk fails one write at a time and may be over by the next: never a lasting fault. */
+  get fault(): undefined {
+    return undefined;
   }
 
   entries(): ReadonlyMap<string, StateEntry> {

@@ -61,6 +61,8 @@ export interface StartWatchOptions {
   readonly logger?: Logger;
   /** `--log-file`: never treated as a source file. */
   readonly logFile?: string | undefined;
+  /** How long to wait for a state lock another process holds (`--lock-timeout`). */
+  readonly lockTimeoutMs?: number | undefined;
 }
 
 export interface WatchReady {
@@ -141,6 +143,7 @@ async function open(
     overrides,
     env,
     ...(logger ? { logger } : {}),
+    ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
     onQueueEvent: (e) => queueNotice(e, notice),
   });
   parts.engine = { close: () => workspace.close() };

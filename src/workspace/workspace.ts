@@ -34,6 +34,8 @@ export interface WorkspaceOptions {
   readonly wrapApi?: ConnectOptions["wrapApi"];
   /** The project, already opened (a fleet run opens each environment's from one family). */
   readonly project?: OpenProject;
+  /** How long opening the state waits for another holder of its lock (default 0: refuse at once). */
+  readonly lockTimeoutMs?: number;
 }
 
 export interface Workspace {
@@ -72,7 +74,13 @@ export function openWorkspace(options: WorkspaceOptions): Workspace {
     tenant,
     connect,
     openState: ({ lock, command }) =>
-      openState(config.state, { tenant: tenant.url, lock, command, ...(options.logger ? { logger: options.logger } : {}) }),
+      openState(config.state, {
+        tenant: tenant.url,
+        lock,
+        command,
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
+      }),
     close: () => tenant.close(),
   };
 }

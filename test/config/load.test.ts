@@ -84,6 +84,13 @@ describe("config values", () => {
     expect(c.url).toBe("https://from-env.example/Cust9");
   });
 
+  it("takes a PostgreSQL state URL as it is (not a path), and WFSYNC_STATE_URL over the file's state", () => {
+    const url = "postgres://wfsync@db.example.com:5432/crm?name=production";
+    expect(open({ "sync.config.ts": config(`{ state: ${JSON.stringify(url)} }`) }).config.state).toBe(url);
+    const fromEnv = "postgresql://ci:pw@db.example.com/crm";
+    expect(open({ "sync.config.ts": config(`{ state: "my/state.json" }`) }, { env: { WFSYNC_STATE_URL: fromEnv } }).config.state).toBe(fromEnv);
+  });
+
   it("finds the config given with --config, relative to the working folder, and resolves paths from its folder", () => {
     const { config: c, files } = open(
       { "sub/my.config.ts": config(`{ workflows: ["w/*.ts"] }`), "sub/w/one.ts": WORKFLOW },
@@ -191,6 +198,20 @@ describe("config problems", () => {
     // Named as the variable it came from, not blamed on the config file.
     expect(messages(err)).toEqual(['WFSYNC_URL must be an http(s) URL, got "not a url"']);
     expect(err.location).toBeUndefined();
+  });
+
+  it("refuses a password in the config's state URL, at its line, without showing it", () => {
+    const err = failure({ "sync.config.ts": config(`{\n  state: "postgres://wfsync:hunter2@db.example.com/crm",\n}`) });
+    expect(messages(err)).toEqual([
+      'config "state": the URL holds a password; credentials come from the environment: PGPASSWORD (or ~/.pgpass), or the whole URL in WFSYNC_STATE_URL',
+    ]);
+    expect(err.location?.line).toBe(4);
+    expect(formatError(err)).not.toContain("hunter2");
+  });
+
+  it("reports a WFSYNC_STATE_URL that is not a database URL, without its password", () => {
+    const err = failure({ "sync.config.ts": config("{}") }, { env: { WFSYNC_STATE_URL: "mysql://u:hunter2@db/x" } });
+    expect(messages(err)).toEqual(['WFSYNC_STATE_URL must be a postgres:// URL, got "mysql://[redacted]@db/x"']);
   });
 
   it("reports a type error with its location and a code frame", () => {

@@ -362,6 +362,17 @@ describe("lock", () => {
     await expect(openTracked({ tenant: TENANT, lock: false })).resolves.toBeDefined();
   });
 
+  it("waits for the holder with a lock timeout, and refuses once it has passed", async () => {
+    const first = await openTracked({ tenant: TENANT, lock: true, command: "wfsync apply" });
+    expect((await rejection(openState(file, { tenant: TENANT, lock: true, lockTimeoutMs: 250 }))).code).toBe("E_STATE_LOCKED");
+    const waiting = openState(file, { tenant: TENANT, lock: true, lockTimeoutMs: 60_000 });
+    await first.record(addr("a"), entry("a"));
+    await first.close();
+    const second = await waiting;
+    open.push(second);
+    expect(second.get(addr("a"))?.id).toBe(1);
+  });
+
   it("takes over a stale lock from a process that no longer exists, with a warning", async () => {
     const pid = deadPid();
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -13,6 +13,8 @@ export function transpileStateModule(outDir: string): string {
     "src/errors.ts",
     "src/client/url.ts",
     "src/redact.ts",
+    "src/state-url.ts",
+    "src/text.ts",
     ...fs.readdirSync(path.join(ROOT, "src/state")).filter((f) => f.endsWith(".ts")).map((f) => `src/state/${f}`),
     // The state file's check knows the model's option kinds; model/ imports only model/.
     ...fs.readdirSync(path.join(ROOT, "src/model")).filter((f) => f.endsWith(".ts")).map((f) => `src/model/${f}`),
