@@ -20,7 +20,7 @@ export interface GlobalOptions {
 export function addGlobalOptions(program: Command): Command {
   return program
     .option("-c, --config <path>", "config file (default: sync.config.ts in the current folder)")
-    .option("--url <base>", "installation base URL, e.g. https://online.superoffice.com/Cust12345 (overrides WFSYNC_URL and config)", httpUrl)
+    .option("--url <base>", "installation base URL, e.g. https://online.superoffice.com/Cust12345, or an Online tenant id, Cust12345 (overrides WFSYNC_URL and config)", httpUrl)
     .option("--log-level <level>", "stderr log level: fatal, error, warn, info, debug, trace, silent", "warn")
     .option("--log-file <path>", "also write JSON logs to this file")
     .option("--api <generation>", "SuperOffice API generation: 10.2 (10.2.4–10.2.9) or 12 (10.2.10 → 12.x, Online); default: ask the server (emulator: the one to play, default 10.2)");
@@ -43,6 +43,6 @@ function httpUrl(value: string): string {
   } catch {
     // not a URL at all
   }
-  if (protocol === "http:" || protocol === "https:") return value;
-  throw new WfsyncError("E_USAGE", `--url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got ${JSON.stringify(redactUrl(value))}`);
+  if (protocol === "http:" || protocol === "https:" || /^cust\d+$/i.test(value.trim())) return value;
+  throw new WfsyncError("E_USAGE", `--url: expected an http(s) URL such as https://online.superoffice.com/Cust12345 or an Online tenant id (Cust12345), got ${JSON.stringify(redactUrl(value))}`);
 }

@@ -36,6 +36,12 @@ export interface ResolvedConfig {
   readonly massDeleteShare: number;
   /** The API generation, when the config (or `--api`) forces one; else the server is asked. */
   readonly api: "10.2" | "12" | undefined;
+  /**
+   * The SuperOffice Online environment a bare `Cust12345` url belongs to (`online`, `sod`,
+   * `qaonline`/`stage`, or a base URL); WFSYNC_ONLINE_ENV overrides it. Checked by the client
+   * (client/online.ts), which knows the environments. Undefined: `online`.
+   */
+  readonly onlineEnvironment?: string | undefined;
 }
 
 export interface ConfigOverrides {
@@ -101,20 +107,24 @@ export function resolveConfig(
   const locate = settingLocator(configFile, displayPath(configFile, process.cwd()));
   const bad = (field: string, message: string) => problems.push(new WfsyncError("E_CONFIG", `config "${field}": ${message}`, locate(field)));
 
-  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api"]);
+  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "onlineEnvironment"]);
   for (const key of Object.keys(raw)) {
     if (/password|token|ticket|secret/i.test(key)) {
-      bad(key, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN), never from the config file");
+      bad(key, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN, or the system user's WFSYNC_SYSTEM_USER_TOKEN, WFSYNC_PRIVATE_KEY, WFSYNC_CLIENT_ID, WFSYNC_CLIENT_SECRET), never from the config file");
     } else if (!known.has(key)) bad(key, "unknown setting");
   }
 
   const url = overrides.url ?? env.WFSYNC_URL ?? raw.url;
-  if (url !== undefined && !isHttpUrl(url)) {
+  if (url !== undefined && !isHttpUrl(url) && !isTenantId(url)) {
     const shown = typeof url === "string" ? JSON.stringify(redactUrl(url)) : JSON.stringify(url);
     if (overrides.url === undefined && env.WFSYNC_URL !== undefined) {
       // Not the config file's fault: say where the value came from.
-      problems.push(new WfsyncError("E_USAGE", `WFSYNC_URL must be an http(s) URL, got ${shown}`));
-    } else bad("url", `must be an http(s) URL, got ${shown}`);
+      problems.push(new WfsyncError("E_USAGE", `WFSYNC_URL must be an http(s) URL or an Online tenant id (Cust12345), got ${shown}`));
+    } else bad("url", `must be an http(s) URL or an Online tenant id (Cust12345), got ${shown}`);
+  }
+  const onlineEnvironment = nonEmpty(env.WFSYNC_ONLINE_ENV) ?? raw.onlineEnvironment;
+  if (onlineEnvironment !== undefined && (typeof onlineEnvironment !== "string" || onlineEnvironment.trim() === "")) {
+    bad("onlineEnvironment", `must be online, sod, qaonline, stage or a base URL, got ${JSON.stringify(onlineEnvironment)}`);
   }
 
   const workflows = raw.workflows === undefined ? [...DEFAULTS.workflows] : Array.isArray(raw.workflows) ? raw.workflows : [raw.workflows];
@@ -156,6 +166,7 @@ export function resolveConfig(
     maxRetries,
     massDeleteShare,
     api: api === "10.2" || api === "12" ? api : undefined,
+    onlineEnvironment: typeof onlineEnvironment === "string" ? onlineEnvironment.trim() : undefined,
   };
 }
 
@@ -169,6 +180,15 @@ function globWorkflowFiles(root: string, globs: readonly string[], configFile: s
     .map((f) => path.resolve(f))
     .filter((f) => f !== configFile)
     .sort();
+}
+
+/** `Cust12345`, an Online tenant named by its id alone (client/online.ts finds its environment). */
+function isTenantId(value: unknown): boolean {
+  return typeof value === "string" && /^cust\d+$/i.test(value.trim());
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
 }
 
 function isHttpUrl(value: unknown): boolean {
