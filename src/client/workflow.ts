@@ -104,6 +104,10 @@ export function createWorkflowClient(opts: WorkflowClientOptions): WorkflowClien
   // The ticket a system user signs in for is a secret too, known only at run time.
   const scrub = (text: string): string => scrubSecrets(text, sortForScrubbing([...secrets, ...authorizer.secrets()]));
   const credentialsDescription = describeCredentials(opts.credentials);
+  const authHint =
+    opts.credentials.scheme === "systemuser"
+      ? "It was refused after a fresh sign-in too: check that the system user may use this tenant and that the app's access was not revoked."
+      : undefined;
   const headers = {
     Accept: "application/json",
     "Content-Type": "application/json; charset=utf-8",
@@ -115,7 +119,7 @@ export function createWorkflowClient(opts: WorkflowClientOptions): WorkflowClien
     const log = (fields: object): void => opts.logger?.debug({ method, ms: now() - started, ...fields }, "api request");
     try {
       const res = await send(method, args);
-      const value = interpretResponse(res, { method, credentialsDescription, scrub, now });
+      const value = interpretResponse(res, { method, credentialsDescription, scrub, now, ...(authHint ? { authHint } : {}) });
       log({ status: res.status });
       return value;
     } catch (err) {
