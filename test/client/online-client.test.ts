@@ -75,13 +75,15 @@ describe("the ticket", () => {
   it("is renewed shortly before it expires, without a refusal (fake clock)", async () => {
     const emu = await startOnlineEmulator({ api: "12" });
     emu.online.update({ ticketLifetimeMs: 60_000 });
-    let skew = 0;
-    const c = client(emu, { now: () => Date.now() + skew });
+    // The client's clock stands still unless moved; the emulator's is the real one.
+    const start = Date.now();
+    let t = start;
+    const c = client(emu, { now: () => t });
     await c.getEmailFlow(12);
-    skew = 30_000;
+    t = start + 30_000;
     await c.getEmailFlow(12);
     expect(status(emu).signIns).toBe(1);
-    skew = 50_000; // past 60 s − 12 s: the ticket has a fifth of its life left
+    t = start + 58_000; // the ticket (60 s) has less than a fifth of its life left
     await c.getEmailFlow(12);
     expect(status(emu).signIns).toBe(2);
     expect(emu.counters().unauthorized).toBe(0);
