@@ -28,7 +28,31 @@ export interface LoggerOptions {
   color?: boolean;
 }
 
-const SECRET_KEYS = ["authorization", "password", "token", "ticket", "appToken", "secret", "credentials", "SO-AppToken", "WFSYNC_PASSWORD", "WFSYNC_TOKEN", "WFSYNC_TICKET", "WFSYNC_APP_TOKEN"];
+const SECRET_KEYS = [
+  "authorization",
+  "password",
+  "token",
+  "ticket",
+  "appToken",
+  "secret",
+  "credentials",
+  "SO-AppToken",
+  "WFSYNC_PASSWORD",
+  "WFSYNC_TOKEN",
+  "WFSYNC_TICKET",
+  "WFSYNC_APP_TOKEN",
+  // The SuperOffice Online system user: its variables, its credential fields, the sign-in's body.
+  "privateKey",
+  "privateKeyText",
+  "systemUserToken",
+  "clientSecret",
+  "signedSystemToken",
+  "applicationToken",
+  "jwt",
+  "WFSYNC_PRIVATE_KEY",
+  "WFSYNC_SYSTEM_USER_TOKEN",
+  "WFSYNC_CLIENT_SECRET",
+];
 
 /** Redact paths for every secret key, any capitalisation we produce, up to three levels deep. */
 export const REDACT_PATHS: readonly string[] = (() => {

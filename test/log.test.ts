@@ -95,12 +95,17 @@ describe("createLogger", () => {
         appToken: "s10-secret",
         ticket: "s11-secret",
         password: "s12-secret",
+        online: { privateKey: "s13-secret", systemUserToken: "s14-secret", clientSecret: "s15-secret" },
+        body: { SignedSystemToken: "s16-secret", ApplicationToken: "s17-secret" },
+        vars: { WFSYNC_PRIVATE_KEY: "s18-secret", WFSYNC_SYSTEM_USER_TOKEN: "s19-secret", WFSYNC_CLIENT_SECRET: "s20-secret" },
+        jwt: "s21-secret",
+        privateKeyText: "s22-secret",
       },
       "request",
     );
     const everything = `${stderr.lines.join("")}\n${fs.readFileSync(file, "utf8")}`;
     expect(everything).toContain("[redacted]");
-    for (let i = 1; i <= 12; i++) expect(everything).not.toContain(`s${i}-secret`);
+    for (let i = 1; i <= 22; i++) expect(everything).not.toContain(`s${i}-secret`);
   });
 
   it("redacts the userinfo of URLs in logged text, whatever the password holds", () => {

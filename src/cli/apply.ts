@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../apply/apply.js";
-import { redactUrl } from "../redact.js";
+import { tenantLabel } from "../client/routing.js";
 import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import { isEmptyPlan, type Plan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
@@ -10,7 +10,7 @@ import { writeStderr } from "../log.js";
 import { ProgressLine } from "./progress.js";
 import { planWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./global.js";
-import { runCommand, targetLine, useColor } from "./output.js";
+import { runCommand, targetLine, tenantJson, useColor } from "./output.js";
 import { openSession } from "./session.js";
 import { fleetApply, fleetEnvironments } from "./fleet.js";
 
@@ -48,10 +48,11 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
   try {
     const { plan, state, api } = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
     try {
-      if (!flags.json) process.stdout.write(targetLine(session.tenant.url, api) + renderPlan(plan, { color: useColor(process.stdout) }));
+      const target = session.tenant.target();
+      if (!flags.json) process.stdout.write(targetLine(target, api) + renderPlan(plan, { color: useColor(process.stdout) }));
       checkPlanAllowed(plan, { allowMassDelete: flags.allowMassDelete ?? false });
       if (isEmptyPlan(plan)) {
-        if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
         return 0;
       }
       // Only a plan with changes needs a "yes": with nothing to do, apply without a terminal says
@@ -59,7 +60,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
       // before the first write, so nothing is ever sent without approval.
       if (!flags.autoApprove && (flags.json || !process.stdin.isTTY)) throw needsApproval(flags.json === true);
       if (!flags.autoApprove) {
-        const answer = await confirm(plan, session.tenant.url);
+        const answer = await confirm(plan, tenantLabel(target, { version: false }));
         if (answer !== "yes") {
           process.stdout.write(`${answer === "interrupted" ? "\n" : ""}Apply cancelled; nothing was sent.\n`);
           return answer === "interrupted" ? 130 : 1;
@@ -88,7 +89,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
         process.off("SIGINT", onSigint);
         elapsedMs = progress.end();
       }
-      if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
       else process.stdout.write(renderResult(result, elapsedMs));
       if (interrupted) return 130;
       return result.failed.length || result.stopped ? 1 : 0;
@@ -108,12 +109,12 @@ function needsApproval(json: boolean): WfsyncError {
 }
 
 /**
- * Asks for "yes" on the terminal. Ctrl-C at the prompt is an interruption (exit 130), Ctrl-D an
+ * Asks for "yes" on the terminal, naming the tenant (`tenant`: its label, already redacted). Ctrl-C at the prompt is an interruption (exit 130), Ctrl-D an
  * answer other than "yes"; readline reports both as an AbortError, never to be printed as a crash.
  */
 function confirm(plan: Plan, tenant: string): Promise<"yes" | "no" | "interrupted"> {
   const n = actionable(plan).length;
-  return ask(`\nApply ${n} change${n === 1 ? "" : "s"} to ${redactUrl(tenant)}? Only "yes" is accepted: `);
+  return ask(`\nApply ${n} change${n === 1 ? "" : "s"} to ${tenant}? Only "yes" is accepted: `);
 }
 
 async function ask(question: string): Promise<"yes" | "no" | "interrupted"> {

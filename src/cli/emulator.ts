@@ -27,6 +27,7 @@ interface EmulatorFlags {
   token?: string;
   ticket?: string;
   appToken?: string;
+  online?: boolean;
 }
 
 const HELP = `
@@ -49,6 +50,14 @@ started from the same shell agrees. With none of them set, the emulator accepts 
 user "${DEFAULT_USERNAME}", password "${DEFAULT_PASSWORD}" (for local use only). Prefer the
 environment for secrets: flags show up in process lists.
 
+Online (--online): plays SuperOffice Online for tenant Cust12345. The base URL printed first is
+the environment (what WFSYNC_ONLINE_ENV names): the system user sign-in
+(POST {base}/Login/api/PartnerSystemUser/Authenticate), its OpenID keys and the tenant state API
+(GET {base}/api/state/Cust12345). The tenant is served from its own host (another port, printed
+below) under /Cust12345/api/...; any other host answers 421. Register your app's public key first:
+POST {base}/__emulator/online/app {"clientId", "clientSecret", "systemUserToken", "publicKey"}.
+Only tickets it issued are accepted there (no Basic).
+
 Data: without --seed, the built-in demo seed (workflows 679, 702, 733 used by the example
 workflows/). --data FILE loads FILE if it exists (else starts from the seed) and writes every
 change to it atomically.
@@ -61,6 +70,7 @@ Examples:
   $ wfsync emulator --api 12
   $ wfsync emulator --port 0 --data .wfsync/emulator.json
   $ wfsync emulator --latency 20 --rate-limit 10 --fail-rate 0.05
+  $ wfsync emulator --api 12 --online
 `;
 
 export function registerEmulatorCommand(program: Command, setExit: (code: number) => void): void {
@@ -79,6 +89,7 @@ export function registerEmulatorCommand(program: Command, setExit: (code: number
     .option("--token <token>", "accepted Bearer token (default: WFSYNC_TOKEN)")
     .option("--ticket <ticket>", "accepted SOTicket (default: WFSYNC_TICKET)")
     .option("--app-token <token>", "SO-AppToken required with SOTicket (default: WFSYNC_APP_TOKEN)")
+    .option("--online", "play SuperOffice Online: system user sign-in, the tenant state API, tenant Cust12345 on its own host")
     .addHelpText("after", HELP)
     // --api is the global option (the generation a client speaks, here the one to play).
     .action((flags: Omit<EmulatorFlags, "api">, cmd: Command) => runCommand(setExit, () => runEmulator({ ...flags, api: globalOptions(cmd).api ?? "10.2" })));
@@ -116,6 +127,7 @@ function emulatorOptions(flags: EmulatorFlags): EmulatorOptions {
     token: flags.token,
     ticket: flags.ticket,
     appToken: flags.appToken,
+    ...(flags.online ? { online: {} } : {}),
     ...optional(flags.data, (dataFile) => ({ dataFile })),
     ...optional(flags.seed, (seedFile) => ({ seedFile })),
     ...optional(flags.rateLimit, (v) => ({ rateLimit: number("--rate-limit", v, (n) => n > 0, "a number > 0") })),
@@ -134,10 +146,15 @@ function summary(emu: RunningEmulator, flags: EmulatorFlags): string[] {
   const lines = [
     `wfsync emulator: SuperOffice WebAPI, Workflow agent (${emu.api === "12" ? "SuperOffice 12.x, current API generation" : "servers 10.2.4–10.2.9"})`,
     `  api:    ${emu.api}${emu.api === "12" ? " (options saved inside the whole flow: SaveEmailFlow)" : " (options saved one at a time; --api 12 for SuperOffice 12.x)"}`,
-    `  agent:  ${emu.url}/api/v1/Agents/Workflow/<Method>`,
-    `  auth:   ${emu.authDescription}`,
+    ...(emu.online
+      ? [
+          `  online: environment ${emu.url} (WFSYNC_ONLINE_ENV=${emu.url}); tenant ${emu.online.tenantId} on ${emu.online.tenantUrl()}`,
+          `  agent:  ${emu.online.tenantUrl()}/api/v1/Agents/Workflow/<Method>`,
+          `  auth:   system user tickets only; register the app: POST ${emu.url}/__emulator/online/app`,
+        ]
+      : [`  agent:  ${emu.url}/api/v1/Agents/Workflow/<Method>`, `  auth:   ${emu.authDescription}`]),
   ];
-  if (emu.credentials.isDefault) {
+  if (emu.credentials.isDefault && !emu.online) {
     lines.push(`          (clients: WFSYNC_USERNAME=${DEFAULT_USERNAME} WFSYNC_PASSWORD=${DEFAULT_PASSWORD} WFSYNC_URL=${emu.url})`);
   }
   lines.push(`  data:   ${emu.dataSource}${flags.data !== undefined ? `, kept in ${flags.data}` : ", in memory"}`);

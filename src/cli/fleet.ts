@@ -13,14 +13,14 @@ import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../ap
 import { WfsyncError, formatError } from "../errors.js";
 import { isEmptyPlan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
-import { redactUrl } from "../redact.js";
 import { writeStderr } from "../log.js";
 import { count } from "../text.js";
 import { openProjectFamily, type ProjectFamily } from "../workspace/project.js";
 import type { ConfigOverrides } from "../config/load.js";
 import { planWorkspace, type PlannedWorkspace } from "../workspace/workspace.js";
 import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
-import { targetLine, useColor } from "./output.js";
+import { targetLine, tenantJson, useColor } from "./output.js";
+import { tenantLabel } from "../client/routing.js";
 import { ProgressLine } from "./progress.js";
 import { openSession, type Session, type SessionOptions } from "./session.js";
 
@@ -112,7 +112,7 @@ async function closeAll(fleet: Fleet, members: readonly Member[]): Promise<void>
 }
 
 function tenantOf(m: Member): string {
-  return m.session ? redactUrl(m.session.tenant.url) : "-";
+  return m.session ? tenantLabel(m.session.tenant.target(), { version: false }) : "-";
 }
 
 function showError(err: unknown, color: boolean): string {
@@ -123,7 +123,7 @@ function planText(m: Member, color: boolean): string {
   const head = `== environment ${m.name}\n`;
   if (m.planned) {
     const refused = m.error === undefined ? "" : `${showError(m.error, color)}\n`;
-    return head + targetLine(m.session!.tenant.url, m.planned.api) + renderPlan(m.planned.plan, { color }) + refused;
+    return head + targetLine(m.session!.tenant.target(), m.planned.api) + renderPlan(m.planned.plan, { color }) + refused;
   }
   return `${head}${showError(m.error, color)}\n`;
 }
@@ -150,7 +150,7 @@ function table(members: readonly Member[], resultOf: (m: Member) => string): str
 }
 
 function planJson(m: Member, extra: Record<string, unknown> = {}): unknown {
-  const base = { environment: m.name, tenant: m.session ? redactUrl(m.session.tenant.url) : null };
+  const base = { environment: m.name, tenant: m.session ? tenantJson(m.session.tenant.target()) : null };
   if (m.planned) return { ...base, api: m.planned.api ?? null, ...(planToJson(m.planned.plan) as object), ...(m.error ? { error: errorJson(m.error) } : {}), ...extra };
   return { ...base, error: errorJson(m.error), ...extra };
 }

@@ -30,7 +30,7 @@ export function addGlobalOptions(program: Command): Command {
     .option("-c, --config <path>", "config file (default: sync.config.ts in the current folder)")
     .option("-e, --env <name>", "the environment of sync.config.ts to use (default: WFSYNC_ENV); plan and apply take several (repeat it); validate checks every one unless given", collect, [] as string[])
     .option("--all-envs", "plan or apply every environment of sync.config.ts, each on its own tenant")
-    .option("--url <base>", "installation base URL, e.g. https://online.superoffice.com/Cust12345 (overrides WFSYNC_URL and config)", httpUrl)
+    .option("--url <base>", "installation base URL, e.g. https://online.superoffice.com/Cust12345, or an Online tenant id, Cust12345 (overrides WFSYNC_URL and config)", httpUrl)
     .option("--log-level <level>", "stderr log level: fatal, error, warn, info, debug, trace, silent", "warn")
     .option("--log-file <path>", "also write JSON logs to this file")
     .option("--lock-timeout <duration>", "wait this long for a state another wfsync holds (e.g. 30s, 5m; default 0: refuse at once, naming the holder)", lockDuration)
@@ -78,6 +78,6 @@ function httpUrl(value: string): string {
   } catch {
     // not a URL at all
   }
-  if (protocol === "http:" || protocol === "https:") return value;
-  throw new WfsyncError("E_USAGE", `--url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got ${JSON.stringify(redactUrl(value))}`);
+  if (protocol === "http:" || protocol === "https:" || /^cust\d+$/i.test(value.trim())) return value;
+  throw new WfsyncError("E_USAGE", `--url: expected an http(s) URL such as https://online.superoffice.com/Cust12345 or an Online tenant id (Cust12345), got ${JSON.stringify(redactUrl(value))}`);
 }

@@ -1,6 +1,7 @@
 /** Small helpers every command uses to print; the library itself never prints. */
 import { WfsyncError, formatError } from "../errors.js";
 import { redactUrl } from "../redact.js";
+import { tenantLabel, type TenantTarget } from "../client/routing.js";
 import { describeGeneration, type ApiGeneration } from "../tenant/tenant.js";
 
 export function printError(err: unknown): void {
@@ -24,7 +25,23 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && !process.env.NO_COLOR;
 }
 
-/** The plan's first line: which tenant, and which SuperOffice API generation it speaks. */
-export function targetLine(url: string, api: ApiGeneration | undefined): string {
-  return `Tenant ${redactUrl(url)} · ${api ? describeGeneration(api) : "API generation not asked (--no-refresh)"}\n\n`;
+/**
+ * The plan's first line: which tenant (on Online its id, host and version: "Cust12345
+ * (online2.superoffice.com), SuperOffice 12.4.1514"; on-site its URL), and which API generation it speaks.
+ */
+export function targetLine(target: TenantTarget, api: ApiGeneration | undefined): string {
+  return `Tenant ${tenantLabel(target)} · ${api ? describeGeneration(api) : "API generation not asked (--no-refresh)"}\n\n`;
+}
+
+/** The tenant in `plan --json` / `apply --json`: `{ url, label, id, environment, host, version }` (null where unknown or on-site). */
+export function tenantJson(target: TenantTarget): Record<string, string | null> {
+  const o = target.online;
+  return {
+    url: redactUrl(target.url),
+    label: tenantLabel(target),
+    id: o?.tenantId ?? null,
+    environment: o?.environment ?? null,
+    host: o ? (o.host ?? null) : new URL(target.url).host,
+    version: o?.version ?? null,
+  };
 }

@@ -3,13 +3,35 @@
  * and `JSON.stringify`/`util.inspect` of the object: only `describe()`-style text naming the
  * variables is ever shown.
  */
+import type { KeyObject } from "node:crypto";
 import { inspect } from "node:util";
 import { WfsyncError } from "../errors.js";
+import { readPrivateKey } from "./system-user.js";
 
-export type Credentials =
+/** Credentials that are sent as they are: a header made from them, no sign-in. */
+export type StaticCredentials =
   | { readonly scheme: "basic"; readonly username: string; readonly password: string; readonly appToken?: string; readonly source?: string }
   | { readonly scheme: "bearer"; readonly token: string; readonly appToken?: string; readonly source?: string }
   | { readonly scheme: "soticket"; readonly ticket: string; readonly appToken?: string; readonly source?: string };
+
+/**
+ * A SuperOffice Online system user (server-to-server app): signs in for a ticket (auth.ts),
+ * the client secret is both the sign-in's ApplicationToken and the calls' SO-AppToken.
+ */
+export interface SystemUserCredentials {
+  readonly scheme: "systemuser";
+  readonly systemUserToken: string;
+  readonly privateKey: KeyObject;
+  /** The key as given (PEM or XML), only so it can be scrubbed should it ever be echoed. */
+  readonly privateKeyText: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly source?: string;
+}
+
+export type Credentials = StaticCredentials | SystemUserCredentials;
+
+export const SYSTEM_USER_VARIABLES = ["WFSYNC_SYSTEM_USER_TOKEN", "WFSYNC_PRIVATE_KEY", "WFSYNC_CLIENT_ID", "WFSYNC_CLIENT_SECRET"] as const;
 
 export const CREDENTIAL_VARIABLES = [
   "WFSYNC_USERNAME",
@@ -17,11 +39,14 @@ export const CREDENTIAL_VARIABLES = [
   "WFSYNC_TOKEN",
   "WFSYNC_TICKET",
   "WFSYNC_APP_TOKEN",
+  ...SYSTEM_USER_VARIABLES,
 ] as const;
 
 const HOW_TO =
   "Set WFSYNC_USERNAME and WFSYNC_PASSWORD (Basic, on-site), WFSYNC_TOKEN (Bearer access token) or " +
-  "WFSYNC_TICKET (SOTicket); on SuperOffice Online also WFSYNC_APP_TOKEN (sent as SO-AppToken).";
+  "WFSYNC_TICKET (SOTicket); on SuperOffice Online also WFSYNC_APP_TOKEN (sent as SO-AppToken). " +
+  "A SuperOffice Online server-to-server app signs in as the system user with WFSYNC_SYSTEM_USER_TOKEN, " +
+  "WFSYNC_PRIVATE_KEY (PEM or XML text, or a file path), WFSYNC_CLIENT_ID and WFSYNC_CLIENT_SECRET.";
 
 /**
  * Reads credentials from `env`. Exactly one scheme must be set: two would make it unclear which
@@ -37,11 +62,13 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv | Readonly<Record<stri
   const token = get("WFSYNC_TOKEN");
   const ticket = get("WFSYNC_TICKET");
   const appToken = get("WFSYNC_APP_TOKEN");
+  const systemUser = SYSTEM_USER_VARIABLES.some((v) => get(v) !== undefined);
 
   const schemes: string[] = [];
   if (username !== undefined || password !== undefined) schemes.push("WFSYNC_USERNAME/WFSYNC_PASSWORD");
   if (token !== undefined) schemes.push("WFSYNC_TOKEN");
   if (ticket !== undefined) schemes.push("WFSYNC_TICKET");
+  if (systemUser) schemes.push(SYSTEM_USER_VARIABLES.join("/"));
 
   if (schemes.length === 0) {
     const extra = appToken !== undefined ? " WFSYNC_APP_TOKEN alone is not enough: it only identifies the app." : "";
@@ -54,6 +81,7 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv | Readonly<Record<stri
       { detail: HOW_TO },
     );
   }
+  if (systemUser) return systemUserFromEnv(get, appToken !== undefined);
   const app = appToken === undefined ? {} : { appToken };
   if (token !== undefined) return hideSecrets({ scheme: "bearer", token, ...app, source: "WFSYNC_TOKEN" });
   if (ticket !== undefined) return hideSecrets({ scheme: "soticket", ticket, ...app, source: "WFSYNC_TICKET" });
@@ -66,16 +94,43 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv | Readonly<Record<stri
   return hideSecrets({ scheme: "basic", username, password, ...app, source: "WFSYNC_USERNAME/WFSYNC_PASSWORD" });
 }
 
+function systemUserFromEnv(get: (name: string) => string | undefined, appTokenSet: boolean): SystemUserCredentials {
+  const missing = SYSTEM_USER_VARIABLES.filter((v) => get(v) === undefined);
+  if (missing.length) {
+    throw new WfsyncError("E_NO_CREDENTIALS", `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set; the system user sign-in needs all of ${SYSTEM_USER_VARIABLES.join(", ")}.`, {
+      detail: HOW_TO,
+    });
+  }
+  if (appTokenSet) {
+    throw new WfsyncError(
+      "E_CREDENTIALS_AMBIGUOUS",
+      "WFSYNC_APP_TOKEN is set as well as the system user's variables; the system user sends WFSYNC_CLIENT_SECRET as SO-AppToken, so unset WFSYNC_APP_TOKEN.",
+      { detail: HOW_TO },
+    );
+  }
+  const { key, text } = readPrivateKey(get("WFSYNC_PRIVATE_KEY")!);
+  return hideSecrets({
+    scheme: "systemuser",
+    systemUserToken: get("WFSYNC_SYSTEM_USER_TOKEN")!,
+    privateKey: key,
+    privateKeyText: text,
+    clientId: get("WFSYNC_CLIENT_ID")!,
+    clientSecret: get("WFSYNC_CLIENT_SECRET")!,
+    source: "WFSYNC_SYSTEM_USER_TOKEN/WFSYNC_PRIVATE_KEY/WFSYNC_CLIENT_SECRET",
+  });
+}
+
 /** Which variables (or other origin) the credentials came from, for messages. */
 export function describeCredentials(c: Credentials): string {
-  const scheme = c.scheme === "basic" ? "Basic" : c.scheme === "bearer" ? "Bearer" : "SOTicket";
   const source = c.source ?? "the given credentials";
+  if (c.scheme === "systemuser") return `${source} (SuperOffice Online system user, client id ${c.clientId})`;
+  const scheme = c.scheme === "basic" ? "Basic" : c.scheme === "bearer" ? "Bearer" : "SOTicket";
   const app = c.appToken !== undefined ? " with SO-AppToken" : "";
   return `${source} (${scheme}${app})`;
 }
 
-/** The request headers that carry the credentials. */
-export function authHeaders(c: Credentials): Record<string, string> {
+/** The request headers that carry credentials sent as they are (a system user's come from its sign-in). */
+export function authHeaders(c: StaticCredentials): Record<string, string> {
   const headers: Record<string, string> = {};
   switch (c.scheme) {
     case "basic":
@@ -109,10 +164,19 @@ export function authHeaders(c: Credentials): Record<string, string> {
  * which says nothing true; and a server that repeats a password verbatim is not one we know of.
  */
 export function secretValues(c: Credentials): string[] {
+  if (c.scheme === "systemuser") {
+    // The key's text whole and line by line (PEM lines are 64 characters of base64).
+    const keyLines = c.privateKeyText.split(/\r?\n/).map((l) => l.trim());
+    return sortForScrubbing([c.systemUserToken, c.clientSecret, c.privateKeyText, c.privateKeyText.replace(/\s+/g, ""), ...keyLines.filter((l) => !l.startsWith("-----"))]);
+  }
   const values = Object.values(authHeaders(c)).flatMap((h) => [h, h.replace(/^\S+\s+/, "")]);
   if (c.scheme === "basic") values.push(c.password);
   if (c.appToken !== undefined) values.push(c.appToken);
-  // Longest first, so a header is replaced whole before its parts.
+  return sortForScrubbing(values);
+}
+
+/** Scrubbable values, longest first, so a header is replaced whole before its parts. */
+export function sortForScrubbing(values: readonly string[]): string[] {
   return [...new Set(values.filter(isScrubbable))].sort((a, b) => b.length - a.length);
 }
 
@@ -128,7 +192,7 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
 
 /** Makes `JSON.stringify` and `util.inspect` of credentials show no secret. */
 function hideSecrets<T extends Credentials>(c: T): T {
-  const shown = { scheme: c.scheme, source: c.source, secrets: "[redacted]" };
+  const shown = { scheme: c.scheme, source: c.source, ...(c.scheme === "systemuser" ? { clientId: c.clientId } : {}), secrets: "[redacted]" };
   Object.defineProperty(c, "toJSON", { value: () => shown, enumerable: false });
   Object.defineProperty(c, inspect.custom, { value: () => `Credentials ${inspect(shown)}`, enumerable: false });
   return c;

@@ -18,6 +18,8 @@ export const API_ERROR_CODES = {
 
 export interface ApiErrorInit {
   kind: ApiErrorKind;
+  /** A more telling code than the kind's (E_SIGN_IN for a refused Online sign-in); default API_ERROR_CODES[kind]. */
+  code?: string | undefined;
   /** The agent method, e.g. `SaveWorkflowStepOption`. */
   method: string;
   message: string;
@@ -39,7 +41,7 @@ export class ApiError extends WfsyncError {
   readonly outcomeUnknown: boolean;
 
   constructor(init: ApiErrorInit) {
-    super(API_ERROR_CODES[init.kind], init.message, {
+    super(init.code ?? API_ERROR_CODES[init.kind], init.message, {
       cause: init.cause,
       // Refused credentials and refused content are for the user to fix; the rest are faults.
       userError: init.kind === "auth" || init.kind === "rejected",

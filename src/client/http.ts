@@ -16,8 +16,10 @@ export interface HttpResponse {
 }
 
 export interface HttpPostInit {
-  /** The agent method, for errors. */
+  /** The agent method (or what is asked, e.g. "sign-in"), for errors. */
   readonly method: string;
+  /** Default POST; the Online state API and OpenID metadata are read with GET. */
+  readonly verb?: "GET" | "POST";
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
   /** Already serialised; `undefined` sends an empty body. */
@@ -55,7 +57,7 @@ export function httpPost(init: HttpPostInit): Promise<HttpResponse> {
     };
 
     const req = transport.request(url, {
-      method: "POST",
+      method: init.verb ?? "POST",
       agent: init.agent,
       headers: { ...init.headers, "Content-Length": String(body?.length ?? 0) },
     });

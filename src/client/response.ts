@@ -10,6 +10,8 @@ export interface InterpretContext {
   readonly method: string;
   /** Names the credential variables, for the 401/403 message. */
   readonly credentialsDescription: string;
+  /** What to check after a 401/403 (default: for ready tokens and passwords). */
+  readonly authHint?: string;
   /** Scrubs known secret values from server text before it goes into an error. */
   readonly scrub: (text: string) => string;
   readonly now: () => number;
@@ -32,7 +34,7 @@ export function interpretResponse(res: HttpResponse, ctx: InterpretContext): unk
       outcomeUnknown: false,
       message:
         `The server refused the credentials from ${ctx.credentialsDescription} (${status} on ${method})${said}. ` +
-        "Check that they are valid for this installation and not expired (access tokens last about 20 minutes; SuperOffice Online also needs WFSYNC_APP_TOKEN).",
+        (ctx.authHint ?? "Check that they are valid for this installation and not expired (access tokens last about 20 minutes; SuperOffice Online also needs WFSYNC_APP_TOKEN)."),
     });
   }
   if (status === 429 || status === 503) {

@@ -44,6 +44,12 @@ export interface ResolvedConfig {
   readonly environment: string | undefined;
   /** Every environment the config defines, in its order (empty: the config has none). */
   readonly environments: readonly string[];
+  /**
+   * The SuperOffice Online environment a bare `Cust12345` url belongs to (`online`, `sod`,
+   * `qaonline`/`stage`, or a base URL); WFSYNC_ONLINE_ENV overrides it. Checked by the client
+   * (client/online.ts), which knows the environments. Undefined: `online`.
+   */
+  readonly onlineEnvironment?: string | undefined;
 }
 
 export interface ConfigOverrides {
@@ -57,7 +63,7 @@ export interface ConfigOverrides {
 }
 
 /** Settings an environment may set for itself; the rest are the project's. */
-const ENVIRONMENT_SETTINGS = ["url", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api"] as const;
+const ENVIRONMENT_SETTINGS = ["url", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "onlineEnvironment"] as const;
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export const DEFAULTS = {
@@ -123,8 +129,8 @@ export function resolveConfig(
   const bad = (field: string, message: string) => problems.push(new WfsyncError("E_CONFIG", `config "${field}": ${message}`, locate(field)));
 
   const credentialsHere = (where: string) =>
-    bad(where, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN), never from the config file");
-  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "environments"]);
+    bad(where, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN, or the system user's WFSYNC_SYSTEM_USER_TOKEN, WFSYNC_PRIVATE_KEY, WFSYNC_CLIENT_ID, WFSYNC_CLIENT_SECRET), never from the config file");
+  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "environments", "onlineEnvironment"]);
   for (const key of Object.keys(raw)) {
     if (/password|token|ticket|secret/i.test(key)) credentialsHere(key);
     else if (!known.has(key)) bad(key, "unknown setting");
@@ -152,12 +158,17 @@ export function resolveConfig(
   // An empty variable is an unset one (as for credentials): `WFSYNC_URL= wfsync plan`.
   const envUrl = env.WFSYNC_URL === "" ? undefined : env.WFSYNC_URL;
   const url = overrides.url ?? envUrl ?? fileUrl.value;
-  if (url !== undefined && !isHttpUrl(url)) {
+  if (url !== undefined && !isHttpUrl(url) && !isTenantId(url)) {
     const shown = typeof url === "string" ? JSON.stringify(redactUrl(url)) : JSON.stringify(url);
     if (overrides.url === undefined && envUrl !== undefined) {
       // Not the config file's fault: say where the value came from.
-      problems.push(new WfsyncError("E_USAGE", `WFSYNC_URL must be an http(s) URL, got ${shown}`));
-    } else bad(fileUrl.at, `must be an http(s) URL, got ${shown}`);
+      problems.push(new WfsyncError("E_USAGE", `WFSYNC_URL must be an http(s) URL or an Online tenant id (Cust12345), got ${shown}`));
+    } else bad(fileUrl.at, `must be an http(s) URL or an Online tenant id (Cust12345), got ${shown}`);
+  }
+  const onlineSetting = setting("onlineEnvironment");
+  const onlineEnvironment = nonEmpty(env.WFSYNC_ONLINE_ENV) ?? onlineSetting.value;
+  if (onlineEnvironment !== undefined && (typeof onlineEnvironment !== "string" || onlineEnvironment.trim() === "")) {
+    bad(onlineSetting.at, `must be online, sod, qaonline, stage or a base URL, got ${JSON.stringify(onlineEnvironment)}`);
   }
 
   const workflows = raw.workflows === undefined ? [...DEFAULTS.workflows] : Array.isArray(raw.workflows) ? raw.workflows : [raw.workflows];
@@ -221,6 +232,7 @@ export function resolveConfig(
     api: api === "10.2" || api === "12" ? api : undefined,
     environment,
     environments: names,
+    onlineEnvironment: typeof onlineEnvironment === "string" ? onlineEnvironment.trim() : undefined,
   };
 }
 
@@ -266,6 +278,15 @@ function globWorkflowFiles(root: string, globs: readonly string[], configFile: s
     .map((f) => path.resolve(f))
     .filter((f) => f !== configFile)
     .sort();
+}
+
+/** `Cust12345`, an Online tenant named by its id alone (client/online.ts finds its environment). */
+function isTenantId(value: unknown): boolean {
+  return typeof value === "string" && /^cust\d+$/i.test(value.trim());
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
 }
 
 function isHttpUrl(value: unknown): boolean {

@@ -33,12 +33,15 @@ export interface EnvironmentConfig {
   maxRetries?: number;
   massDeleteShare?: number;
   api?: "10.2" | "12";
+  /** The SuperOffice Online environment of this tenant, as for the top-level `onlineEnvironment`. */
+  onlineEnvironment?: string;
 }
 
 /** The shape of `sync.config.ts`. `defineConfig` only returns its argument: it exists for types. */
 export interface WfsyncConfig {
   /**
-   * The installation base, e.g. `https://online.superoffice.com/Cust12345`.
+   * The installation base, e.g. `https://online.superoffice.com/Cust12345`, or an Online tenant
+   * by its id alone, `Cust12345` (its environment: `onlineEnvironment`).
    * `--url` and `WFSYNC_URL` override it. Credentials never go here: they come from the
    * environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN).
    */
@@ -75,6 +78,13 @@ export interface WfsyncConfig {
    * and values that differ per tenant come from `defineValues` in a workflow module.
    */
   environments?: Record<string, EnvironmentConfig>;
+  /**
+   * The SuperOffice Online environment of the tenant: "online" (production, the default), "sod"
+   * (development), "qaonline" (stage; "stage" means the same), or a base URL such as
+   * `http://127.0.0.1:8765` for the emulator. `WFSYNC_ONLINE_ENV` overrides it. A url on
+   * `https://<env>.superoffice.com` names its environment itself.
+   */
+  onlineEnvironment?: string;
 }
 
 export function defineConfig(config: WfsyncConfig): WfsyncConfig {

@@ -15,7 +15,12 @@
  *                                       "appToken"}; `{}` is the default Basic wfsync/wfsync
  *
  * and the generation's out-of-band changes of options and flows (option-admin.ts for 10.2,
- * flow-admin.ts for 12).
+ * flow-admin.ts for 12). In Online mode (online.ts) also:
+ *
+ *   GET    /__emulator/online                the tenant's state, host, ticket settings, sign-in counts
+ *   POST   /__emulator/online                {"state", "host", "staleLookups", "ticketCalls", "ticketLifetimeMs", "version"}
+ *   POST   /__emulator/online/app            register the app: {"clientId", "clientSecret", "systemUserToken", "publicKey"}
+ *   POST   /__emulator/online/tickets/expire every ticket issued stops working
  */
 import { caseInsensitive } from "../model/carrier.js";
 import { adminError, type Answer } from "./agent.js";
@@ -44,6 +49,9 @@ export function adminRoutes(api: ApiGeneration): readonly string[] {
   return [...COMMON_ROUTES.slice(0, 3), ...profileFor(api).adminRoutes, ...COMMON_ROUTES.slice(3)];
 }
 
+/** The routes an emulator in Online mode has besides. */
+export const ONLINE_ROUTES: readonly string[] = ["GET /__emulator/online", "POST /__emulator/online", "POST /__emulator/online/app", "POST /__emulator/online/tickets/expire"];
+
 /** The routes of the default (10.2) profile. */
 export const ADMIN_ROUTES: readonly string[] = adminRoutes("10.2");
 
@@ -52,7 +60,7 @@ export function handleAdmin(state: EmulatorState, method: string, path: string, 
   const route = path.replace(/\/+$/, "");
   switch (`${method} ${route}`) {
     case "GET ":
-      return { status: 200, body: { routes: adminRoutes(state.profile.api) } };
+      return { status: 200, body: { routes: [...adminRoutes(state.profile.api), ...(state.online ? ONLINE_ROUTES : [])] } };
     case "GET /counters":
       return { status: 200, body: state.counters.snapshot() };
     case "POST /counters/reset":
@@ -71,6 +79,14 @@ export function handleAdmin(state: EmulatorState, method: string, path: string, 
       return { status: 200, body: { accepted: describeCredentials(state.credentials) } };
     case "POST /credentials":
       return setCredentials(state, text);
+    case "GET /online":
+      return state.online ? { status: 200, body: state.online.status() } : notOnline();
+    case "POST /online":
+      return state.online ? state.online.update(text) : notOnline();
+    case "POST /online/app":
+      return state.online ? state.online.registerFromAdmin(text) : notOnline();
+    case "POST /online/tickets/expire":
+      return state.online ? { status: 200, body: { expired: state.online.expireTickets() } } : notOnline();
     default:
       return (
         state.profile.admin(state.store, method, route, text) ??
@@ -80,6 +96,10 @@ export function handleAdmin(state: EmulatorState, method: string, path: string, 
 }
 
 const ADMIN_PREFIX_TEXT = "/__emulator";
+
+function notOnline(): AdminAnswer {
+  return adminError(404, "this emulator does not play SuperOffice Online (start it with the online option)");
+}
 
 function setFaults(state: EmulatorState, text: string): AdminAnswer {
   const parsed = parseJson(text);

@@ -95,6 +95,8 @@ export interface CountersSnapshot {
   readonly total: number;
   /** Per agent method name; unknown methods under "(unknown)". */
   readonly byMethod: Readonly<Record<string, number>>;
+  /** Per agent method, the calls that got past faults and auth and ran (a save here took effect). */
+  readonly handled: Readonly<Record<string, number>>;
   /** Per HTTP status sent. */
   readonly byStatus: Readonly<Record<string, number>>;
   readonly inFlight: number;
@@ -112,6 +114,7 @@ export interface CountersSnapshot {
 export class Counters {
   private total = 0;
   private byMethod = new Map<string, number>();
+  private handledByMethod = new Map<string, number>();
   private byStatus = new Map<number, number>();
   private inFlight = 0;
   private maxInFlight = 0;
@@ -124,6 +127,11 @@ export class Counters {
     if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
   }
 
+  /** The call got past faults and auth and ran (a save counted here took effect). */
+  handled(method: string): void {
+    this.handledByMethod.set(method, (this.handledByMethod.get(method) ?? 0) + 1);
+  }
+
   end(status: number, injected: boolean): void {
     this.inFlight--;
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
@@ -134,6 +142,7 @@ export class Counters {
   reset(): void {
     this.total = 0;
     this.byMethod = new Map();
+    this.handledByMethod = new Map();
     this.byStatus = new Map();
     this.maxInFlight = this.inFlight;
     this.injected = 0;
@@ -145,6 +154,7 @@ export class Counters {
     return {
       total: this.total,
       byMethod: Object.fromEntries(this.byMethod),
+      handled: Object.fromEntries(this.handledByMethod),
       byStatus: Object.fromEntries([...this.byStatus].map(([s, n]) => [String(s), n])),
       inFlight: this.inFlight,
       maxInFlight: this.maxInFlight,

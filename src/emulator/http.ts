@@ -6,7 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleAdmin } from "./admin.js";
-import { describeAgentMethod, type AgentResponse } from "./agent.js";
+import { describeAgentMethod, type AgentResponse, type Answer } from "./agent.js";
+import type { OnlineService } from "./online.js";
 import type { EmulatorState } from "./state.js";
 import { checkAuthorization } from "./auth.js";
 import { parseJson } from "./json.js";
@@ -17,9 +18,10 @@ const ARCHIVE_PATH = /^(.*?)\/api\/v1\/archive\/([^/]+)\/?$/i;
 const AGENTS = ["Workflow", "Archive"];
 export const ADMIN_PREFIX = "/__emulator";
 
-export function createRequestListener(state: EmulatorState): (req: IncomingMessage, res: ServerResponse) => void {
+/** `host`: which listener the request came in on (Online mode: 0 the environment, 1.. the tenant's hosts). */
+export function createRequestListener(state: EmulatorState, host = 0): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    handle(state, req, res).catch((err: unknown) => {
+    handle(state, req, res, host).catch((err: unknown) => {
       // A bug in the emulator: answer like a server exception rather than hanging the client.
       if (!res.headersSent) send(res, 500, soErrorBody("SoException", String((err as Error)?.message ?? err), "wfsync emulator"));
       else res.destroy();
@@ -27,7 +29,7 @@ export function createRequestListener(state: EmulatorState): (req: IncomingMessa
   };
 }
 
-async function handle(state: EmulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(state: EmulatorState, req: IncomingMessage, res: ServerResponse, host: number): Promise<void> {
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const path = q < 0 ? url : url.slice(0, q);
@@ -38,15 +40,23 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
     send(res, answer.status, answer.body);
     return;
   }
+  if (state.online && host === 0) {
+    const answer = await environmentCall(state.online, req, path, state.maxBodyBytes);
+    if (answer) {
+      send(res, answer.status, answer.body);
+      return;
+    }
+  }
+  const call = { host, path };
   const agent = AGENT_PATH.exec(path);
   const controller = agent ? AGENTS.find((a) => a.toLowerCase() === safeDecode(agent[2]!).toLowerCase()) : undefined;
   if (agent && controller) {
-    await agentCall(state, req, res, controller, safeDecode(agent[3]!), search);
+    await agentCall(state, req, res, controller, safeDecode(agent[3]!), search, call);
     return;
   }
   const archive = ARCHIVE_PATH.exec(path);
   if (archive) {
-    await agentCall(state, req, res, "rest-archive", safeDecode(archive[2]!), search);
+    await agentCall(state, req, res, "rest-archive", safeDecode(archive[2]!), search, call);
     return;
   }
   if (path === "/" && req.method === "GET") {
@@ -65,7 +75,15 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
 }
 
 /** `controller` is Workflow, Archive, or "rest-archive" for `GET …/api/v1/archive/<Provider>`. */
-async function agentCall(state: EmulatorState, req: IncomingMessage, res: ServerResponse, controller: string, name: string, search: string): Promise<void> {
+async function agentCall(
+  state: EmulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  controller: string,
+  name: string,
+  search: string,
+  call: { host: number; path: string },
+): Promise<void> {
   const method = state.profile.findMethod(controller, name);
   const counters = state.counters;
   let injected = false;
@@ -100,7 +118,18 @@ async function agentCall(state: EmulatorState, req: IncomingMessage, res: Server
     send(res, failure, soErrorBody(failure === 503 ? "ServiceUnavailable" : "SoException", `${what} (injected by --fail-rate).`, "wfsync emulator"));
     return;
   }
-  const auth = checkAuthorization(state.credentials, req.headers);
+  if (state.online) {
+    const wrongHost = state.online.misdirected(call.host, call.path);
+    if (wrongHost !== undefined) {
+      send(res, 421, soErrorBody("MisdirectedRequest", `Misdirected Request: ${wrongHost}`, "wfsync emulator (Online)"));
+      return;
+    }
+    if (!state.online.running) {
+      send(res, 503, soErrorBody("ServiceUnavailable", `${state.online.tenantId} is ${state.online.settings.state}.`, "wfsync emulator (Online)"));
+      return;
+    }
+  }
+  const auth = state.online ? state.online.checkTicket(req.headers) : checkAuthorization(state.credentials, req.headers);
   if (!auth.ok) {
     send(res, 401, soErrorBody("SoAuthenticationException", `Authentication failed: ${auth.reason}`, "Authorization"), {
       "WWW-Authenticate": 'Basic realm="SuperOffice", SOTicket, Bearer',
@@ -136,10 +165,31 @@ async function agentCall(state: EmulatorState, req: IncomingMessage, res: Server
   const { writeDelay } = state.faults.settings;
   if (writeDelay > 0 && state.profile.writes.has(method.name)) {
     // The write happens late, whether or not the client is still waiting for its answer.
-    setTimeout(() => sendAnswer(res, method.handle(state.store, request)), Math.max(0, arrived + writeDelay - performance.now()));
+    setTimeout(() => {
+      counters.handled(method.name);
+      sendAnswer(res, method.handle(state.store, request));
+    }, Math.max(0, arrived + writeDelay - performance.now()));
     return;
   }
+  counters.handled(method.name);
   sendAnswer(res, method.handle(state.store, request));
+}
+
+const AUTHENTICATE = "/login/api/partnersystemuser/authenticate";
+const OPENID = "/login/.well-known/openid-configuration";
+const JWKS = "/login/.well-known/jwks";
+const TENANT_STATE = /^\/api\/state\/([^/]+)\/?$/i;
+
+/** The Online environment host's own routes; undefined for any other path (an agent call gets 421 there). */
+async function environmentCall(online: OnlineService, req: IncomingMessage, path: string, maxBodyBytes: number): Promise<Answer | undefined> {
+  const lower = path.toLowerCase();
+  const verb = req.method ?? "GET";
+  if (lower === AUTHENTICATE && verb === "POST") return online.authenticate(await readBody(req, maxBodyBytes));
+  if (lower === OPENID && verb === "GET") return online.openidConfiguration();
+  if (lower === JWKS && verb === "GET") return online.jwks();
+  const state = TENANT_STATE.exec(path);
+  if (state && verb === "GET") return online.tenantState(safeDecode(state[1]!));
+  return undefined;
 }
 
 function safeDecode(segment: string): string {

@@ -16,6 +16,7 @@ import { createRequestListener } from "./http.js";
 import { DataFile, readDataFile } from "./persist.js";
 import { API_GENERATIONS, profileFor, type ApiGeneration, type Profile } from "./profile.js";
 import { DEMO_SEED, readSeedFile } from "./seed.js";
+import { OnlineService, type OnlineApp, type OnlineOptions, type OnlineSettings } from "./online.js";
 import { EmulatorState } from "./state.js";
 import { Store, type FlowRecord, type SeedFlowInput, type StoreData } from "./store.js";
 
@@ -25,6 +26,7 @@ export { API_GENERATIONS, type ApiGeneration } from "./profile.js";
 export { DEFAULT_PASSWORD, DEFAULT_USERNAME } from "./auth.js";
 export type { AcceptedCredentials, CredentialOptions } from "./auth.js";
 export type { CountersSnapshot, FaultSettings } from "./faults.js";
+export { DEFAULT_TENANT_ID, type OnlineApp, type OnlineOptions, type OnlineSettings } from "./online.js";
 export type { FlowRecord, OptionRecord, StepRecord, StoreData } from "./store.js";
 
 export interface EmulatorOptions extends CredentialOptions, Partial<FaultSettings> {
@@ -53,6 +55,28 @@ export interface EmulatorOptions extends CredentialOptions, Partial<FaultSetting
   maxBodyBytes?: number;
   /** Told about a failed data-file write at once (it is also thrown by flush/close). */
   onDataError?: (err: unknown) => void;
+  /**
+   * Play SuperOffice Online: `url` is then the environment (sign-in, OpenID keys, state API) and
+   * the tenant is served from its own hosts, further ports on the same address (online.ts).
+   */
+  online?: OnlineOptions;
+}
+
+export interface RunningOnline {
+  readonly tenantId: string;
+  /** The environment base, what WFSYNC_ONLINE_ENV names (= the emulator's url). */
+  readonly environment: string;
+  /** The tenant's hosts (`http://127.0.0.1:PORT`); the one serving it is `settings().host` (1-based). */
+  readonly hosts: readonly string[];
+  /** Where the tenant is served now: `${host}/${tenantId}`. */
+  tenantUrl(): string;
+  settings(): OnlineSettings;
+  /** What GET /__emulator/online shows (sign-in and state-lookup counts among it). */
+  status(): Record<string, unknown>;
+  register(app: OnlineApp): void;
+  /** Partial settings, as POST /__emulator/online takes them. */
+  update(settings: Partial<OnlineSettings>): void;
+  expireTickets(): void;
 }
 
 export interface RunningEmulator {
@@ -84,6 +108,8 @@ export interface RunningEmulator {
   flush(): Promise<void>;
   /** Stops accepting calls, lets calls in flight finish (up to a second), writes the data file. */
   close(): Promise<void>;
+  /** Online mode's controls; undefined when it plays an on-site server. */
+  readonly online: RunningOnline | undefined;
 }
 
 const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
@@ -120,8 +146,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const host = options.host ?? "127.0.0.1";
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const origin = (p: number): string => `http://${host.includes(":") ? `[${host}]` : host}:${p}`;
+  const url = origin(port);
   state.url = url;
+  const servers = [server];
+  const online = options.online ? new OnlineService(options.online, api) : undefined;
+  if (online) {
+    state.online = online;
+    online.hostUrls = [url];
+    for (let i = 1; i <= online.hosts; i++) {
+      const tenantServer = createServer(createRequestListener(state, i));
+      await listen(tenantServer, 0, host);
+      servers.push(tenantServer);
+      online.hostUrls.push(origin((tenantServer.address() as AddressInfo).port));
+    }
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -150,7 +189,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     flush: async () => {
       await dataFile?.flush();
     },
-    close: () => (closing ??= closeServer(server).then(() => dataFile?.flush())),
+    close: () => (closing ??= Promise.all(servers.map(closeServer)).then(() => dataFile?.flush())),
+    online: online ? runningOnline(online) : undefined,
+  };
+}
+
+function runningOnline(online: OnlineService): RunningOnline {
+  return {
+    tenantId: online.tenantId,
+    environment: online.envUrl,
+    hosts: online.hostUrls.slice(1),
+    tenantUrl: () => online.tenantBase(),
+    settings: () => online.settings,
+    status: () => online.status() as Record<string, unknown>,
+    register: (app) => online.register(app),
+    update: (settings) => {
+      const answer = online.update(JSON.stringify(settings));
+      if (answer.status !== 200) throw new WfsyncError("E_EMULATOR_OPTION", `Invalid online setting: ${JSON.stringify(answer.body)}`);
+    },
+    expireTickets: () => void online.expireTickets(),
   };
 }
 

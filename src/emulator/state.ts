@@ -6,6 +6,7 @@
 import type { AcceptedCredentials } from "./auth.js";
 import { Counters, Faults } from "./faults.js";
 import type { DataFile } from "./persist.js";
+import type { OnlineService } from "./online.js";
 import type { Profile } from "./profile.js";
 import type { SeedFlowInput, Store } from "./store.js";
 
@@ -13,6 +14,8 @@ export class EmulatorState {
   readonly counters = new Counters();
   /** The base URL, known once the server listens. */
   url = "";
+  /** Online mode (online.ts): sign-in, state API, the tenant on its own host. */
+  online: OnlineService | undefined;
   private current: Store;
   private dataFile: DataFile | undefined;
 

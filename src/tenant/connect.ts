@@ -4,6 +4,8 @@
  * and watch all connect here.
  */
 import { credentialsFromEnv, type Credentials } from "../client/credentials.js";
+import { onlineTenant, type OnlineTenantRef } from "../client/online.js";
+import type { TenantTarget } from "../client/routing.js";
 import { normaliseBaseUrl } from "../client/url.js";
 import { createWorkflowClient, type DebugLogger, type WorkflowApi, type WorkflowClient } from "../client/workflow.js";
 import type { ResolvedConfig } from "../config/load.js";
@@ -36,18 +38,32 @@ export interface ConnectOptions {
  */
 const CREATE_SETTLE_MS = 2_000;
 
-/** The config's tenant URL, normalised; a clear error when there is none. */
-export function tenantUrl(config: Pick<ResolvedConfig, "url">): string {
+/**
+ * The config's tenant URL, normalised (an Online tenant's as its identity,
+ * `https://online.superoffice.com/Cust12345`, however it was written); a clear error when there is none.
+ */
+export function tenantUrl(config: Pick<ResolvedConfig, "url" | "onlineEnvironment">): string {
+  return onlineRef(config)?.identity ?? normaliseBaseUrl(requireUrl(config));
+}
+
+/** The Online tenant the config names, or undefined for an on-site installation. */
+export function onlineRef(config: Pick<ResolvedConfig, "url" | "onlineEnvironment">): OnlineTenantRef | undefined {
+  return onlineTenant(requireUrl(config), config.onlineEnvironment, "onlineEnvironment (or WFSYNC_ONLINE_ENV)");
+}
+
+function requireUrl(config: Pick<ResolvedConfig, "url">): string {
   if (!config.url) throw new WfsyncError("E_NO_URL", "no tenant URL: set `url` in the config, WFSYNC_URL, or pass --url");
-  return normaliseBaseUrl(config.url);
+  return config.url;
 }
 
 export function connectTenant(config: ResolvedConfig, options: ConnectOptions = {}): Tenant {
-  const url = tenantUrl(config);
+  const online = onlineRef(config);
+  const url = online?.identity ?? tenantUrl(config);
   const client = options.offline
-    ? offlineClient(url)
+    ? offlineClient(url, online)
     : createWorkflowClient({
         baseUrl: url,
+        online,
         credentials: options.credentials ?? credentialsFromEnv(options.env ?? process.env),
         timeoutMs: config.timeoutMs,
         ...(options.logger ? { logger: options.logger } : {}),
@@ -60,11 +76,38 @@ export function connectTenant(config: ResolvedConfig, options: ConnectOptions = 
     ...(options.onQueueEvent ? { onEvent: options.onQueueEvent } : {}),
   });
   const api = options.wrapApi ? options.wrapApi(client) : client;
-  const adapter = { close: () => client.close(), settleMs: Math.min(config.timeoutMs, CREATE_SETTLE_MS) };
+  const adapter = { close: () => client.close(), settleMs: Math.min(config.timeoutMs, CREATE_SETTLE_MS), target: () => client.target() };
   const make = (generation: ApiGeneration): Tenant => (generation === "12" ? flowTenant(url, api, queue, adapter) : perOptionTenant(url, api, queue, adapter));
   const forced = options.api ?? config.api;
-  if (forced) return make(forced);
-  return probingTenant(url, queue, () => probeGeneration(api, queue), make, adapter.close);
+  if (!online) {
+    if (forced) return make(forced);
+    return probingTenant(url, queue, () => probeGeneration(api, queue), make, adapter);
+  }
+  // Online: where the tenant is served comes first (one that is not running fails here, before
+  // any other request), and the version the state API names tells the generation.
+  return probingTenant(
+    url,
+    queue,
+    async () => {
+      const target = await queue.run(() => client.resolve(), { label: `where ${online.tenantId} is served (state API)` });
+      return forced ?? generationOfVersion(target.online?.version) ?? (await probeGeneration(api, queue));
+    },
+    make,
+    adapter,
+  );
+}
+
+/**
+ * The generation a SuperOffice version speaks: 10.2.10 and later the flow API, 10.2.4–10.2.9
+ * the per-option one; undefined for a version that does not parse (then the server is probed).
+ */
+export function generationOfVersion(version: string | undefined): ApiGeneration | undefined {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version ?? "");
+  if (!m) return undefined;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (major !== 10) return major > 10 ? "12" : "10.2";
+  if (minor !== 2) return minor > 2 ? "12" : "10.2";
+  return patch >= 10 ? "12" : "10.2";
 }
 
 /**
@@ -82,7 +125,13 @@ export async function probeGeneration(api: Pick<WorkflowApi, "createDefaultWorkf
 }
 
 /** A tenant that finds out its generation on first use, then is that generation's adapter. */
-function probingTenant(url: string, queue: TenantQueue, probe: () => Promise<ApiGeneration>, make: (g: ApiGeneration) => Tenant, close: () => void): Tenant {
+function probingTenant(
+  url: string,
+  queue: TenantQueue,
+  probe: () => Promise<ApiGeneration>,
+  make: (g: ApiGeneration) => Tenant,
+  adapter: { close: () => void; target: () => TenantTarget },
+): Tenant {
   let chosen: Promise<Tenant> | undefined;
   // A failed probe (server down, refused credentials) is asked again next time, not remembered.
   const tenant = (): Promise<Tenant> =>
@@ -92,6 +141,7 @@ function probingTenant(url: string, queue: TenantQueue, probe: () => Promise<Api
     }));
   return {
     url,
+    target: adapter.target,
     queue,
     generation: async () => (await tenant()).generation(),
     readSplits: async (splits) => (await tenant()).readSplits(splits),
@@ -101,17 +151,20 @@ function probingTenant(url: string, queue: TenantQueue, probe: () => Promise<Api
     createOption: async (option, o) => (await tenant()).createOption(option, o),
     updateOption: async (option, id, previous, o) => (await tenant()).updateOption(option, id, previous, o),
     deleteOption: async (id, o) => (await tenant()).deleteOption(id, o),
-    close,
+    close: adapter.close,
   };
 }
 
 /** A client for a run that must not reach the server: any call is a bug, said loudly. */
-function offlineClient(baseUrl: string): WorkflowClient {
+function offlineClient(baseUrl: string, online: OnlineTenantRef | undefined): WorkflowClient {
   const refuse = async (): Promise<never> => {
     throw new WfsyncError("E_OFFLINE", "this command runs without the server, but something tried to call it", { userError: false });
   };
+  const target = (): TenantTarget => ({ url: baseUrl, ...(online ? { online: { tenantId: online.tenantId, environment: online.environment.name } } : {}) });
   return {
     baseUrl,
+    target,
+    resolve: refuse,
     close: () => undefined,
     getWorkflowStep: refuse,
     getWorkflowStepOption: refuse,

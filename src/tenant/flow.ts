@@ -170,6 +170,7 @@ export function flowTenant(url: string, api: WorkflowApi, queue: TenantQueue, ad
 
   return {
     url,
+    target: adapter.target ?? (() => ({ url })),
     queue,
     generation: async () => "12",
     readSplitSteps: (ids) => readSplitStepsById(api, queue, ids),

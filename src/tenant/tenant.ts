@@ -5,6 +5,7 @@
  * request goes through the tenant's queue, so its limits hold for plan, apply, import and watch.
  */
 import { ApiError } from "../client/errors.js";
+import type { TenantTarget } from "../client/routing.js";
 import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
 import { parseSplitRef, type LiveOption, type SplitRef } from "../model/live.js";
@@ -55,8 +56,10 @@ export function describeGeneration(api: ApiGeneration): string {
 }
 
 export interface Tenant {
-  /** The normalised installation base. */
+  /** The normalised installation base (on Online the tenant's identity, `https://online.superoffice.com/Cust12345`). */
   readonly url: string;
+  /** What is known of the tenant for labels: on Online its id, and once asked its host and version. */
+  target(): TenantTarget;
   /** The API generation it speaks (found out on first use unless it was forced). */
   generation(): Promise<ApiGeneration>;
   /** The tenant's request queue (stop, idle, in-flight counts). */
@@ -79,6 +82,8 @@ export interface Tenant {
 
 export interface AdapterOptions {
   readonly close?: () => void;
+  /** Default: the URL alone. */
+  readonly target?: () => TenantTarget;
   /** How long to let a create whose request got no answer land before looking for it (default 2 s). */
   readonly settleMs?: number;
 }
@@ -97,6 +102,7 @@ export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueu
 
   return {
     url,
+    target: adapter.target ?? (() => ({ url })),
     queue,
     generation: async () => "10.2",
     readSplitSteps,

@@ -290,9 +290,12 @@ function sendOnly(plan: Plan, send: readonly Change[]): Plan {
   return { ...plan, changes: send };
 }
 
-/** Faults that go away by themselves (the queue already retried them a few times). */
+/**
+ * Faults that go away by themselves (the queue already retried them a few times); an Online
+ * tenant that is offline or in maintenance is back once its maintenance is over.
+ */
 function isServerTrouble(err: unknown): boolean {
   if (err === undefined || err instanceof SupersededError) return false;
   if (err instanceof ApiError) return err.retryable;
-  return err instanceof WfsyncError && err.code === "E_THROTTLED_TOO_LONG";
+  return err instanceof WfsyncError && (err.code === "E_THROTTLED_TOO_LONG" || err.code === "E_TENANT_OFFLINE");
 }

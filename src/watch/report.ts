@@ -29,7 +29,7 @@ export class WatchReporter {
     const options = `${r.options} option${r.options === 1 ? "" : "s"}`;
     const deletes = this.options.allowDelete ? "deletes allowed" : "deletes wait for --allow-delete";
     const api = r.api ? ` (${describeGeneration(r.api)})` : "";
-    return `watching ${files} (${options}) → ${r.url}${api}; ${deletes}; Ctrl-C to stop\n`;
+    return `watching ${files} (${options}) → ${r.tenant}${api}; ${deletes}; Ctrl-C to stop\n`;
   }
 
   notice(n: WatchNotice): string {

@@ -20,6 +20,7 @@
  *   cancels requests not yet sent, lets those in flight finish, writes the state file and
  *   releases the lock; calling it twice is harmless.
  */
+import { tenantLabel, type TenantTarget } from "../client/routing.js";
 import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -67,6 +68,8 @@ export interface StartWatchOptions {
 
 export interface WatchReady {
   readonly url: string;
+  /** The tenant in words, as the plan header names it ("Cust12345 (online2.superoffice.com), SuperOffice 12.4"; on-site the URL). */
+  readonly tenant: string;
   /** The tenant's API generation, when the server could be asked at start. */
   readonly api?: ApiGeneration | undefined;
   readonly workflowFiles: number;
@@ -98,9 +101,10 @@ export function startWatch(options: StartWatchOptions): WatchHandle {
   const runs = new EventEmitter<WatchEvents>();
   const parts: Parts = {};
   const opened = open(options, runs, parts);
-  const ready = opened.then(async ({ loop, url, api, statePath }) => {
+  const ready = opened.then(async ({ loop, url, api, statePath, target }) => {
     const firstRun = await loop.start();
-    return { url, api, statePath, firstRun, ...loop.stats };
+    // After the first run: by then an Online tenant's host and version are known.
+    return { url, tenant: tenantLabel(target()), api, statePath, firstRun, ...loop.stats };
   });
   let closing: Promise<void> | undefined;
   return {
@@ -128,7 +132,7 @@ async function open(
   options: StartWatchOptions,
   runs: EventEmitter<WatchEvents>,
   parts: Parts,
-): Promise<{ loop: WatchLoop; url: string; api: ApiGeneration | undefined; statePath: string }> {
+): Promise<{ loop: WatchLoop; url: string; api: ApiGeneration | undefined; statePath: string; target: () => TenantTarget }> {
   const env = options.env ?? process.env;
   const logger = options.logger;
   const overrides: ConfigOverrides = { url: options.url, api: options.api, environment: options.environment };
@@ -181,7 +185,7 @@ async function open(
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
     ...(logFile !== undefined ? { logFile } : {}),
   });
-  return { loop: parts.loop, url: workspace.tenant.url, api, statePath: state.path };
+  return { loop: parts.loop, url: workspace.tenant.url, api, statePath: state.path, target: () => workspace.tenant.target() };
 }
 
 /** The compiler plus the two questions the loop asks about the import graph. */

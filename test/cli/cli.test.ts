@@ -37,7 +37,7 @@ describe("--url", () => {
     for (const url of ["notaurl", "ftp://example.com"]) {
       const r = wfsync(p.dir, "plan", "--url", url);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`error E_USAGE: --url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got "${url}"\n`);
+      expect(r.stderr).toBe(`error E_USAGE: --url: expected an http(s) URL such as https://online.superoffice.com/Cust12345 or an Online tenant id (Cust12345), got "${url}"\n`);
     }
   });
 
@@ -49,7 +49,7 @@ describe("--url", () => {
     p = makeProject({ "sync.config.ts": 'import { defineConfig } from "wfsync";\n\nexport default defineConfig({ url: "http://127.0.0.1:1" });\n' });
     const r = wfsync(p.dir, "plan", "--url", url);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error E_USAGE: --url: expected an http(s) URL such as https://online.superoffice.com/Cust12345, got "${shown}"\n`);
+    expect(r.stderr).toBe(`error E_USAGE: --url: expected an http(s) URL such as https://online.superoffice.com/Cust12345 or an Online tenant id (Cust12345), got "${shown}"\n`);
   });
 });
 

@@ -6,14 +6,17 @@ import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { BIN } from "../helpers/cli.js";
 import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
-import { expectApplied, startEngine, workflowFile } from "../e2e/harness.js";
+import { configText, expectApplied, startEngine, workflowFile } from "../e2e/harness.js";
+import { onCleanup } from "../helpers/cleanup.js";
+import { onlineEnv, startOnlineEmulator } from "../helpers/online.js";
+import { makeProject } from "../helpers/tmp-project.js";
 
 const PROMPT = 'Only "yes" is accepted: ';
 
 /** `wfsync apply` on a terminal in `cwd`; `keys` are typed when the prompt shows. */
-function applyOnTerminal(cwd: string, keys: string): Promise<{ code: number | null; output: string }> {
+function applyOnTerminal(cwd: string, keys: string, credentials: Record<string, string> = EMULATOR_CREDENTIALS): Promise<{ code: number | null; output: string }> {
   const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WFSYNC_")));
-  Object.assign(env, EMULATOR_CREDENTIALS, { NO_COLOR: "1" });
+  Object.assign(env, credentials, { NO_COLOR: "1" });
   const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} apply; echo "exit=$?"`;
   const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
@@ -54,5 +57,14 @@ describe("apply's prompt on a terminal", () => {
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/Apply: 2 applied, 0 failed in \d+(\.\d)? m?s\./);
     expect(engine.serverOptions().map((o) => o.Key).sort()).toEqual(["a", "b"]);
+  });
+
+  it("names an Online tenant by its id and host", async () => {
+    const emu = await startOnlineEmulator({ api: "12" });
+    const p = makeProject({ "sync.config.ts": configText("Cust12345"), "workflows/a.ts": A }, "wfsync-prompt-");
+    onCleanup(() => p.cleanup());
+    const run = await applyOnTerminal(p.dir, "no\r", onlineEnv(emu));
+    expect(run.code, run.output).toBe(1);
+    expect(run.output).toContain(`Apply 2 changes to Cust12345 (${new URL(emu.online.hosts[0]!).host})? ${PROMPT}`);
   });
 });

@@ -142,6 +142,17 @@ describe("config problems", () => {
     ]);
   });
 
+  it("takes an Online tenant id as the url, and the Online environment from the file or WFSYNC_ONLINE_ENV", () => {
+    const c = open({ "sync.config.ts": config(`{ url: "Cust12345", onlineEnvironment: "sod" }`) }).config;
+    expect([c.url, c.onlineEnvironment]).toEqual(["Cust12345", "sod"]);
+    const env = open({ "sync.config.ts": config(`{ url: "Cust12345", onlineEnvironment: "sod" }`) }, { env: { WFSYNC_ONLINE_ENV: "http://127.0.0.1:8765" } }).config;
+    expect(env.onlineEnvironment).toBe("http://127.0.0.1:8765");
+    expect(open({ "sync.config.ts": config(`{}`) }).config.onlineEnvironment).toBeUndefined();
+    const err = failure({ "sync.config.ts": config(`{\n  onlineEnvironment: 7 as any,\n}`) });
+    expect(err.message).toBe('config "onlineEnvironment": must be online, sod, qaonline, stage or a base URL, got 7');
+    expect(err.location).toMatchObject({ line: 4, column: 3 });
+  });
+
   it("takes the API generation, and refuses another at its line", () => {
     expect(open({ "sync.config.ts": config(`{ api: "12" }`) }).config.api).toBe("12");
     expect(open({ "sync.config.ts": config(`{}`) }).config.api).toBeUndefined();
@@ -185,8 +196,8 @@ describe("config problems", () => {
   });
 
   it.each([
-    ["WFSYNC_URL", { WFSYNC_URL: "ftp://anna:pa#ss-w0rd@host/Cust1" }, "{}", 'WFSYNC_URL must be an http(s) URL, got "ftp://[redacted]@host/Cust1"'],
-    ["config url", {}, `{ url: "gopher://anna:pa/ss?w0rd@host" }`, 'config "url": must be an http(s) URL, got "gopher://[redacted]@host"'],
+    ["WFSYNC_URL", { WFSYNC_URL: "ftp://anna:pa#ss-w0rd@host/Cust1" }, "{}", 'WFSYNC_URL must be an http(s) URL or an Online tenant id (Cust12345), got "ftp://[redacted]@host/Cust1"'],
+    ["config url", {}, `{ url: "gopher://anna:pa/ss?w0rd@host" }`, 'config "url": must be an http(s) URL or an Online tenant id (Cust12345), got "gopher://[redacted]@host"'],
   ])("shows a refused %s without its user name or password", (_what, env, text, expected) => {
     const err = failure({ "sync.config.ts": config(text) }, { env });
     expect(messages(err)).toEqual([expected]);
@@ -196,7 +207,7 @@ describe("config problems", () => {
   it("reports a bad WFSYNC_URL", () => {
     const err = failure({ "sync.config.ts": config("{}") }, { env: { WFSYNC_URL: "not a url" } });
     // Named as the variable it came from, not blamed on the config file.
-    expect(messages(err)).toEqual(['WFSYNC_URL must be an http(s) URL, got "not a url"']);
+    expect(messages(err)).toEqual(['WFSYNC_URL must be an http(s) URL or an Online tenant id (Cust12345), got "not a url"']);
     expect(err.location).toBeUndefined();
   });
 

@@ -138,8 +138,8 @@ describe("environments end to end", () => {
 
     const json = await cli("plan", "--all-envs", "--json");
     expect(json.code).toBe(0);
-    const docs = JSON.parse(json.stdout) as { environment: string; tenant: string; api: string; summary: { create: number } }[];
-    expect(docs.map((d) => [d.environment, d.tenant, d.api, d.summary.create])).toEqual([
+    const docs = JSON.parse(json.stdout) as { environment: string; tenant: { url: string }; api: string; summary: { create: number } }[];
+    expect(docs.map((d) => [d.environment, d.tenant.url, d.api, d.summary.create])).toEqual([
       ["sandbox", sandbox.url, "10.2", 2],
       ["production", production.url, "12", 2],
     ]);

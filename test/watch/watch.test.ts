@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { formatError, formatLocation } from "../../src/errors.js";
 import { openState } from "../../src/state/index.js";
 import { WatchReporter } from "../../src/watch/report.js";
+import { onlineEnv, startOnlineEmulator } from "../helpers/online.js";
 import { configFile, emulator, flowFile, project, serverOptions, watch } from "./harness.js";
 
 const VIP = { key: "vip", name: "VIP customers" };
@@ -272,6 +273,19 @@ describe("watch", () => {
     expect([...store.entries().values()].map((e) => e.option.name).sort()).toEqual(["Rest 3", "VIP 3"]);
     await store.close();
     expect([...serverOptions(emu, 844).values()].map((o) => o.Name).sort()).toEqual(["Rest 3", "VIP 3"]);
+  });
+
+  it("waits out an Online tenant in maintenance at start and applies once it is running", async () => {
+    const emu = await startOnlineEmulator({ api: "12" });
+    emu.online.update({ state: "Maintenance" });
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]) });
+    const w = await watch(p, emu, { url: "Cust12345", env: onlineEnv(emu) });
+    expect(w.ready.firstRun.problem).toMatchObject({ code: "E_TENANT_OFFLINE" });
+    expect(w.ready.firstRun.retryInMs).toBeGreaterThan(0);
+    expect(new WatchReporter({ color: false, allowDelete: false }).run(w.ready.firstRun)).toContain("Cust12345 is in maintenance");
+    emu.online.update({ state: "Running" });
+    await w.waitForRun((r) => r.applied.length > 0, "the retry applied", w.ready.firstRun.seq);
+    expect(emu.data().options.map((o) => o.Name)).toEqual([VIP.name]);
   });
 
   it("says so when the server throttles, waits, and applies", async () => {
