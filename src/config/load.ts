@@ -30,13 +30,21 @@ export interface ResolvedConfig {
   /** Absolute path of the state file. */
   readonly state: string;
   readonly concurrency: number;
-  readonly rate: number;
+  /** Requests per second at most, when the config or a flag sets one; else the server kind decides (tenant/limits). */
+  readonly rate: number | undefined;
+  /** Where `concurrency` and `rate` came from: the plan header names it. */
+  readonly limitsFrom: { readonly concurrency: SettingSource; readonly rate: SettingSource };
+  /** Lower the rate and concurrency while the server throttles (default true). */
+  readonly adaptive: boolean;
   readonly timeoutMs: number;
   readonly maxRetries: number;
   readonly massDeleteShare: number;
   /** The API generation, when the config (or `--api`) forces one; else the server is asked. */
   readonly api: "10.2" | "12" | undefined;
 }
+
+/** Where a setting's value came from. */
+export type SettingSource = "flag" | "config" | "default";
 
 export interface ConfigOverrides {
   url?: string | undefined;
@@ -50,7 +58,8 @@ export const DEFAULTS = {
   workflows: ["workflows/**/*.ts"],
   state: ".wfsync/state.json",
   concurrency: 4,
-  rate: 10,
+  // No `rate`: left out, it depends on the server (10/s on SuperOffice Online, none on-site).
+  adaptive: true,
   timeoutMs: 30_000,
   maxRetries: 5,
   massDeleteShare: 0.5,
@@ -101,7 +110,7 @@ export function resolveConfig(
   const locate = settingLocator(configFile, displayPath(configFile, process.cwd()));
   const bad = (field: string, message: string) => problems.push(new WfsyncError("E_CONFIG", `config "${field}": ${message}`, locate(field)));
 
-  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api"]);
+  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "adaptive"]);
   for (const key of Object.keys(raw)) {
     if (/password|token|ticket|secret/i.test(key)) {
       bad(key, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN), never from the config file");
@@ -131,7 +140,12 @@ export function resolveConfig(
     return value;
   };
   const concurrency = positive("concurrency", overrides.concurrency ?? raw.concurrency, DEFAULTS.concurrency, true);
-  const rate = positive("rate", overrides.rate ?? raw.rate, DEFAULTS.rate, false);
+  const rateValue = overrides.rate ?? raw.rate;
+  const rate = rateValue === undefined ? undefined : positive("rate", rateValue, 1, false);
+  const from = (flag: unknown, file: unknown): SettingSource => (flag !== undefined ? "flag" : file !== undefined ? "config" : "default");
+  const limitsFrom = { concurrency: from(overrides.concurrency, raw.concurrency), rate: from(overrides.rate, raw.rate) };
+  const adaptive = raw.adaptive ?? DEFAULTS.adaptive;
+  if (typeof adaptive !== "boolean") bad("adaptive", `must be true or false, got ${JSON.stringify(adaptive)}`);
   const timeoutMs = positive("timeoutMs", raw.timeoutMs, DEFAULTS.timeoutMs, true);
   const maxRetries = raw.maxRetries === 0 ? 0 : positive("maxRetries", raw.maxRetries, DEFAULTS.maxRetries, true);
   const massDeleteShare = raw.massDeleteShare ?? DEFAULTS.massDeleteShare;
@@ -152,6 +166,8 @@ export function resolveConfig(
     state: path.resolve(root, state),
     concurrency,
     rate,
+    limitsFrom,
+    adaptive: adaptive !== false,
     timeoutMs,
     maxRetries,
     massDeleteShare,

@@ -139,13 +139,45 @@ describe("throttling", () => {
     const result = await runAll(clock, [
       queue.run(async (attempt) => {
         starts.push(clock.now());
-        if (attempt <= 3) throw apiError("throttled", { status: 503 });
+        if (attempt <= 3) throw apiError("throttled", { status: 429 });
         return "ok";
       }),
     ]);
     expect(result[0]).toEqual({ ok: true, value: "ok" });
     expect(starts).toEqual([0, 5000, 10000, 15000]);
     expect(events.filter((e) => e.type === "throttled")).toHaveLength(3);
+  });
+
+  it("backs a 503 without Retry-After off like a fault, without pausing the other tasks", async () => {
+    const { clock, queue, events } = setup({ concurrency: 2, maxRetries: 0, baseDelayMs: 100, defaultRetryAfterMs: 5000 });
+    const starts: { task: string; t: number }[] = [];
+    const outcomes = await runAll(clock, [
+      queue.run(async (attempt) => {
+        starts.push({ task: "a", t: clock.now() });
+        if (attempt <= 2) throw apiError("throttled", { status: 503 });
+        return "a";
+      }),
+      queue.run(async () => {
+        await clock.sleep(1);
+        starts.push({ task: "b", t: clock.now() });
+        return "b";
+      }),
+      queue.run(async () => {
+        starts.push({ task: "c", t: clock.now() });
+        return "c";
+      }),
+    ]);
+    expect(outcomes).toEqual([
+      { ok: true, value: "a" },
+      { ok: true, value: "b" },
+      { ok: true, value: "c" },
+    ]);
+    // random() is 0.5: backoffs of 50 and 100 ms, not two pauses of 5 s; "c" did not wait for them.
+    expect(starts.filter((s) => s.task === "a").map((s) => s.t)).toEqual([0, 50, 150]);
+    expect(starts.find((s) => s.task === "c")!.t).toBeLessThan(50);
+    expect(events.filter((e) => e.type === "throttled")).toEqual([]);
+    expect(events.filter((e) => e.type === "retry").map((e) => (e.type === "retry" ? e.delayMs : 0))).toEqual([50, 100]);
+    expect(queue.pausedUntil).toBe(0);
   });
 
   it("gives up after maxThrottleWaits", async () => {
@@ -292,7 +324,7 @@ describe("unknown outcomes", () => {
     expect(calls).toEqual(["send", "reconcile after timeout", "reconcile after timeout"]);
     expect(r).toEqual({ ok: true, value: "found" });
     expect(events.filter((e) => e.type === "start").map((e) => (e.type === "start" ? e.reconcile : null))).toEqual([false, true, true]);
-    expect(events.every((e) => e.label === "679/844/vip")).toBe(true);
+    expect(events.every((e) => e.type !== "limits" && e.label === "679/844/vip")).toBe(true);
   });
 
   it("re-sends when the look-up finds nothing", async () => {
