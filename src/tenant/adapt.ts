@@ -105,10 +105,13 @@ export function createAdaptiveLimits(opts: AdaptiveLimitsOptions): AdaptiveLimit
 
   const decrease = (now: number): LimitsChange => {
     const served = servedRate(now);
-    const rate = Math.max(minRate, beta * Math.min(served, current.rate ?? Number.POSITIVE_INFINITY));
+    let rate = Math.max(minRate, beta * Math.min(served, current.rate ?? Number.POSITIVE_INFINITY));
+    // At most halved at once: a throttled answer just after a pause, with little served yet, is
+    // no reason to all but stop.
+    if (current.rate !== undefined) rate = Math.max(rate, Math.min(current.rate, current.rate / 2));
     // Fewer in flight too, but never fewer than it takes to carry the new rate at the answer
-    // times seen: a throttled server must not also be left idle between answers.
-    const needed = latencyMs === undefined ? 1 : Math.ceil((rate * latencyMs) / 1000) + 1;
+    // times seen (with half again as headroom): a throttled server must not also be left idle.
+    const needed = latencyMs === undefined ? 1 : Math.ceil((1.5 * rate * latencyMs) / 1000);
     const concurrency = Math.max(1, Math.min(current.concurrency, Math.max(Math.floor(current.concurrency * beta), needed)));
     current = { concurrency, rate };
     lastDecreaseAt = now;
@@ -152,8 +155,8 @@ export function createAdaptiveLimits(opts: AdaptiveLimitsOptions): AdaptiveLimit
     },
     throttled(startedAt, now, explicit, pausedUntil) {
       quietFrom = Math.max(quietFrom, now, pausedUntil);
-      // Sent before the last decrease took effect: that decrease already answered it.
-      if (startedAt < lastDecreaseAt) return undefined;
+      // Sent before the last decrease took effect (or in the same instant): that decrease already answered it.
+      if (startedAt <= lastDecreaseAt) return undefined;
       if (!explicit) {
         softSignals = [...softSignals.filter((t) => t > now - softRepeatMs), now];
         if (softSignals.length < 2) return undefined;
