@@ -2,6 +2,7 @@ import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../apply/apply.js";
 import { redactUrl } from "../redact.js";
+import { limitsFor, limitsToJson } from "../tenant/limits.js";
 import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import { isEmptyPlan, type Plan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
@@ -27,8 +28,8 @@ export function registerApplyCommand(program: Command, setExit: (code: number) =
     .description("plan, confirm, and push the changes to the tenant")
     .option("--auto-approve", "apply without asking (required without a terminal)")
     .option("--json", "print the plan and the outcome as JSON (implies no prompt: needs --auto-approve)")
-    .option("--concurrency <n>", "requests in flight at once (overrides config)", positiveInt)
-    .option("--rate <n>", "requests per second at most (overrides config)", positiveNumber)
+    .option("--concurrency <n>", "requests in flight at once (overrides config; default 4)", positiveInt)
+    .option("--rate <n>", "requests per second at most (overrides config; default 10 on SuperOffice Online, no cap on-site)", positiveNumber)
     .option("--allow-mass-delete", "allow deleting many options of a split, or all of them")
     .action(async (flags: ApplyFlags, cmd: Command) => {
       await runCommand(setExit, () => runApply(flags, cmd));
@@ -45,10 +46,11 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
   try {
     const { plan, state, api } = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
     try {
-      if (!flags.json) process.stdout.write(targetLine(session.tenant.url, api) + renderPlan(plan, { color: useColor(process.stdout) }));
+      const limits = limitsFor(session.config, session.tenant.url);
+      if (!flags.json) process.stdout.write(targetLine(session.tenant.url, api, limits) + renderPlan(plan, { color: useColor(process.stdout) }));
       checkPlanAllowed(plan, { allowMassDelete: flags.allowMassDelete ?? false });
       if (isEmptyPlan(plan)) {
-        if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ limits: limitsToJson(limits), plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
         return 0;
       }
       // Only a plan with changes needs a "yes": with nothing to do, apply without a terminal says
@@ -85,7 +87,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
         process.off("SIGINT", onSigint);
         elapsedMs = progress.end();
       }
-      if (flags.json) process.stdout.write(`${JSON.stringify({ plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ limits: limitsToJson(limits), plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
       else process.stdout.write(renderResult(result, elapsedMs));
       if (interrupted) return 130;
       return result.failed.length || result.stopped ? 1 : 0;

@@ -1,6 +1,7 @@
 /** Small helpers every command uses to print; the library itself never prints. */
 import { WfsyncError, formatError } from "../errors.js";
 import { redactUrl } from "../redact.js";
+import { describeLimits, type EffectiveLimits } from "../tenant/limits.js";
 import { describeGeneration, type ApiGeneration } from "../tenant/tenant.js";
 
 export function printError(err: unknown): void {
@@ -24,7 +25,11 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && !process.env.NO_COLOR;
 }
 
-/** The plan's first line: which tenant, and which SuperOffice API generation it speaks. */
-export function targetLine(url: string, api: ApiGeneration | undefined): string {
-  return `Tenant ${redactUrl(url)} · ${api ? describeGeneration(api) : "API generation not asked (--no-refresh)"}\n\n`;
+/**
+ * The plan's header: which tenant, which SuperOffice API generation it speaks, and (when given)
+ * the request limits apply runs with.
+ */
+export function targetLine(url: string, api: ApiGeneration | undefined, limits?: EffectiveLimits): string {
+  const limitsLine = limits ? `Limits: ${describeLimits(limits)}\n` : "";
+  return `Tenant ${redactUrl(url)} · ${api ? describeGeneration(api) : "API generation not asked (--no-refresh)"}\n${limitsLine}\n`;
 }

@@ -4,6 +4,7 @@ import { planToJson, renderPlan } from "../plan/render.js";
 import { planWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./global.js";
 import { redactUrl } from "../redact.js";
+import { limitsFor, limitsToJson } from "../tenant/limits.js";
 import { runCommand, targetLine, useColor } from "./output.js";
 import { openSession } from "./session.js";
 
@@ -22,8 +23,9 @@ export function registerPlanCommand(program: Command, setExit: (code: number) =>
           const { plan, state, api } = await planWorkspace(session, { refresh: opts.refresh, lock: false, command: "plan" });
           await state.close();
           const tenant = redactUrl(session.tenant.url);
-          if (opts.json) process.stdout.write(`${JSON.stringify({ tenant, api: api ?? null, ...(planToJson(plan) as object) }, null, 2)}\n`);
-          else process.stdout.write(targetLine(session.tenant.url, api) + renderPlan(plan, { color: useColor(process.stdout), verbose: opts.verbose ?? false }));
+          const limits = limitsFor(session.config, session.tenant.url);
+          if (opts.json) process.stdout.write(`${JSON.stringify({ tenant, api: api ?? null, limits: limitsToJson(limits), ...(planToJson(plan) as object) }, null, 2)}\n`);
+          else process.stdout.write(targetLine(session.tenant.url, api, limits) + renderPlan(plan, { color: useColor(process.stdout), verbose: opts.verbose ?? false }));
           if (plan.summary.conflict) return 1;
           return opts.detailedExitcode && !isEmptyPlan(plan) ? 2 : 0;
         } finally {

@@ -12,7 +12,7 @@ import { WfsyncError } from "../errors.js";
 import { createTenantQueue, type QueueEvent, type TenantQueue, type TenantQueueOptions } from "./queue.js";
 import { ApiError } from "../client/errors.js";
 import { flowTenant } from "./flow.js";
-import { effectiveLimits, serverKind } from "./limits.js";
+import { limitsFor } from "./limits.js";
 import { perOptionTenant, type ApiGeneration, type Tenant } from "./tenant.js";
 
 export interface ConnectOptions {
@@ -54,7 +54,7 @@ export function connectTenant(config: ResolvedConfig, options: ConnectOptions = 
         timeoutMs: config.timeoutMs,
         ...(options.logger ? { logger: options.logger } : {}),
       });
-  const limits = effectiveLimits(config, serverKind(url));
+  const limits = limitsFor(config, url);
   const queue = createTenantQueue({
     concurrency: limits.concurrency,
     rate: limits.rate,

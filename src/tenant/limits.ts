@@ -47,6 +47,11 @@ export function effectiveLimits(config: Pick<ResolvedConfig, "concurrency" | "ra
     : { kind, concurrency: config.concurrency, rate: undefined, source: "on-site default", adaptive: config.adaptive };
 }
 
+/** The limits a connection to the tenant at `url` gets: what connectTenant uses and the plan header shows. */
+export function limitsFor(config: Pick<ResolvedConfig, "concurrency" | "rate" | "limitsFrom" | "adaptive">, url: string): EffectiveLimits {
+  return effectiveLimits(config, serverKind(url));
+}
+
 /** `8 in flight, no rate cap (on-site default), adapts to throttling` */
 export function describeLimits(l: EffectiveLimits): string {
   const rate = l.rate === undefined ? "no rate cap" : `at most ${formatRate(l.rate)} requests/s`;
