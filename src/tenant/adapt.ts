@@ -6,10 +6,12 @@
  *
  * Pure: the queue tells it what happened and when (its own clock), and applies what it returns.
  *
- * Why the served rate since the last decrease, pauses included: a server that limits with a
- * token bucket lets a burst through after every pause, so the rate measured only while sending
- * overstates what it allows; counted over the whole stretch, the burst is just the tokens the
- * pause refilled, and the figure is the server's own rate.
+ * Why the rate served in the last two seconds, pauses included: what the server let through just
+ * before it said "too many" is the best figure for what it allows. A longer look back averages in
+ * stretches where wfsync itself sent less (after the last decrease) and so undershoots, and a
+ * rate held too low costs throughput on every request; one that is a little high costs a 429 and
+ * a pause, during which a token-bucket server refills, so little is lost. A pause inside the
+ * window also evens out the burst such a server lets through after it.
  */
 export interface Limits {
   readonly concurrency: number;
@@ -39,7 +41,7 @@ export interface AdaptiveLimitsOptions {
   readonly minStep?: number;
   /** The lowest rate, requests/s (default 0.1). */
   readonly minRate?: number;
-  /** The served rate is measured over at most this (default 10 s) and at least `minSpanMs` (1 s). */
+  /** The served rate is measured over the last `windowMs` (default 2 s), since the queue got busy, and at least `minSpanMs` (1 s). */
   readonly windowMs?: number;
   readonly minSpanMs?: number;
   /**
@@ -72,7 +74,7 @@ export function createAdaptiveLimits(opts: AdaptiveLimitsOptions): AdaptiveLimit
   const stepShare = opts.stepShare ?? 0.05;
   const minStep = opts.minStep ?? 0.5;
   const minRate = Math.min(opts.minRate ?? 0.1, opts.rate ?? Number.POSITIVE_INFINITY);
-  const windowMs = opts.windowMs ?? 10_000;
+  const windowMs = opts.windowMs ?? 2000;
   const minSpanMs = opts.minSpanMs ?? 1000;
   const softRepeatMs = opts.softRepeatMs ?? 2000;
 
@@ -92,7 +94,7 @@ export function createAdaptiveLimits(opts: AdaptiveLimitsOptions): AdaptiveLimit
   const restored = (l: Limits): boolean => l.concurrency === opts.concurrency && l.rate === opts.rate;
 
   const servedRate = (now: number): number => {
-    const from = Math.max(lastDecreaseAt, now - windowMs, busySince);
+    const from = Math.max(now - windowMs, busySince);
     let n = 0;
     for (let i = answers.length - 1; i >= 0 && answers[i]! > from; i--) n++;
     return (n * 1000) / Math.max(now - from, minSpanMs);
@@ -105,10 +107,7 @@ export function createAdaptiveLimits(opts: AdaptiveLimitsOptions): AdaptiveLimit
 
   const decrease = (now: number): LimitsChange => {
     const served = servedRate(now);
-    let rate = Math.max(minRate, beta * Math.min(served, current.rate ?? Number.POSITIVE_INFINITY));
-    // At most halved at once: a throttled answer just after a pause, with little served yet, is
-    // no reason to all but stop.
-    if (current.rate !== undefined) rate = Math.max(rate, Math.min(current.rate, current.rate / 2));
+    const rate = Math.max(minRate, beta * Math.min(served, current.rate ?? Number.POSITIVE_INFINITY));
     // Fewer in flight too, but never fewer than it takes to carry the new rate at the answer
     // times seen (with half again as headroom): a throttled server must not also be left idle.
     const needed = latencyMs === undefined ? 1 : Math.ceil((1.5 * rate * latencyMs) / 1000);

@@ -35,11 +35,22 @@ describe("adaptive limits", () => {
     a.throttled(999, 1000, true, 2000);
     // After the pause: the bucket refilled (5), then it serves 5/s while we send 9/s and drain it.
     serve(a, 2000, 2001, 5);
-    serve(a, 2001, 3250, 6);
-    const change = a.throttled(3249, 3250, true, 4250);
-    // 11 served in the 2.25 s since the last decrease: 4.9/s, not the 9/s we sent at.
-    expect(change!.served).toBeCloseTo(11 / 2.25);
-    expect(change!.rate).toBeCloseTo((0.9 * 11) / 2.25);
+    serve(a, 2001, 3000, 5);
+    const change = a.throttled(2999, 3000, true, 4000);
+    // 10 served in the last 2 s (the pause and the second after it): 5/s, not the 9/s we sent at.
+    expect(change!.served).toBeCloseTo(5);
+    expect(change!.rate).toBeCloseTo(4.5);
+  });
+
+  it("measures what was served just before the 429, not an average over the slower stretch since the last one", () => {
+    const a = createAdaptiveLimits({ concurrency: 4, rate: undefined, quietMs: 1000 });
+    a.busy(0);
+    serve(a, 0, 1000, 5);
+    a.throttled(999, 1000, true, 2000); // 4.5/s
+    serve(a, 2000, 10_000, 40); // 5/s while the rate climbs back past the server's limit …
+    serve(a, 10_000, 12_000, 12); // … and 6/s just before the next 429
+    const change = a.throttled(11_999, 12_000, true, 13_000);
+    expect(change!.served).toBeCloseTo(6);
   });
 
   it("reacts once to the answers of attempts sent before its last decrease", () => {
@@ -127,13 +138,14 @@ describe("adaptive limits", () => {
   });
 
   it("measures from the moment the queue got busy, not across an idle stretch", () => {
-    const a = createAdaptiveLimits({ concurrency: 4, rate: undefined, windowMs: 10_000 });
+    const a = createAdaptiveLimits({ concurrency: 4, rate: undefined });
     a.busy(0);
     serve(a, 0, 500, 5);
     a.busy(60_000); // a watch daemon, a minute later
-    serve(a, 60_000, 62_000, 20);
-    const change = a.throttled(61_999, 62_000, true, 63_000);
-    expect(change!.served).toBeCloseTo(10);
+    serve(a, 60_000, 60_500, 5);
+    const change = a.throttled(60_499, 60_500, true, 61_500);
+    // 5 served in the half second since it got busy, over the least span of 1 s: not 5 in 2 s.
+    expect(change!.served).toBeCloseTo(5);
   });
 
   it("refuses nonsense limits", () => {
