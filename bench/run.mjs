@@ -21,7 +21,7 @@ const groups = [
   { ids: ["compile.incremental.1000.ms", "compile.incremental.1000.heap_growth_mb"], run: () => measureCompileIncremental(1000, quick ? 10 : 30, quick ? 100 : 1000) },
   { ids: ["plan.1000.ms"], run: () => measurePlan(1000, quick ? 3 : 5) },
   { ids: ["plan.10000.peak_rss_mb", "plan.10000.ms"], run: () => measurePlan(10000, quick ? 1 : 3) },
-  { ids: ["apply.throughput.ratio_vs_ideal", "apply.throttled.ratio_vs_limit", "apply.throttled.unconfigured.ratio_vs_limit", "apply.throughput.options_per_s", "apply.current.options_per_s"], run: () => measureApply(quick ? 1 : 3) },
+  { ids: ["apply.throughput.ratio_vs_ideal", "apply.throttled.ratio_vs_limit", "apply.throttled.adaptive.ratio_vs_limit", "apply.throughput.options_per_s", "apply.current.options_per_s"], run: () => measureApply(quick ? 1 : 3) },
   { ids: ["watch.edit_to_applied.p50.ms", "watch.edit_to_applied.p95.ms"], run: () => measureWatch(1000, quick ? 15 : 30) },
   { ids: ["emulator.requests_per_s"], run: () => measureEmulator(quick ? 2000 : 8000) },
 ];
