@@ -4,7 +4,7 @@
  * steady interval, so a long apply never looks hung.
  */
 import type { Limits } from "../tenant/adapt.js";
-import { formatRate } from "../tenant/limits.js";
+import { limitsNow } from "../tenant/limits.js";
 import type { QueueEvent } from "../tenant/queue.js";
 import { formatDuration } from "../text.js";
 
@@ -118,9 +118,4 @@ export class ProgressLine {
     this.stream.write(`${CLEAR}${this.status()}`);
     this.shown = true;
   }
-}
-
-/** `4.5 requests/s, 3 in flight` (`no rate cap` once lifted). */
-export function limitsNow(l: Limits): string {
-  return `${l.rate === undefined ? "no rate cap" : `${formatRate(l.rate)} requests/s`}, ${l.concurrency} in flight`;
 }

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { LoggerOptions } from "../log.js";
 import type { QueueEvent } from "../tenant/queue.js";
 import { formatDuration } from "../text.js";
-import { limitsNow } from "./progress.js";
+import { limitsNow } from "../tenant/limits.js";
 import { openWorkspace, type Workspace, type WorkspaceOptions } from "../workspace/workspace.js";
 import { makeLogger, type GlobalOptions } from "./global.js";
 

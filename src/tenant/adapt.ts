@@ -53,7 +53,7 @@ export interface AdaptiveLimitsOptions {
 
 export interface AdaptiveLimits {
   readonly current: Limits;
-  /** The queue went from idle to busy: the served rate is measured from here at the earliest. */
+  /** The queue went from idle to busy: after a gap longer than the window, the served rate is measured from here. */
   busy(now: number): void;
   /** An attempt started at `startedAt` was answered (not throttled) at `now`. */
   served(startedAt: number, now: number, ok: boolean): LimitsChange | undefined;
@@ -109,9 +109,12 @@ export function createAdaptiveLimits(opts: AdaptiveLimitsOptions): AdaptiveLimit
     answers = answers.slice(i);
   };
 
-  const decrease = (now: number): LimitsChange => {
+  /** `floor`: a rate the server's own answer vouches for (one request per Retry-After). */
+  const decrease = (now: number, floor: number): LimitsChange => {
     const served = servedRate(now);
-    const rate = Math.max(minRate, beta * Math.min(served, current.rate ?? Number.POSITIVE_INFINITY));
+    const ceiling = current.rate ?? Number.POSITIVE_INFINITY;
+    // Little served in the window (the queue just got busy) says little: not a reason to all but stop.
+    const rate = Math.min(ceiling, Math.max(minRate, floor, beta * Math.min(served, ceiling)));
     // Fewer in flight too, but never fewer than it takes to carry the new rate at the answer
     // times seen (with half again as headroom): a throttled server must not also be left idle.
     const needed = latencyMs === undefined ? 1 : Math.ceil((1.5 * rate * latencyMs) / 1000);
@@ -145,7 +148,9 @@ export function createAdaptiveLimits(opts: AdaptiveLimitsOptions): AdaptiveLimit
       return current;
     },
     busy(now) {
-      busySince = now;
+      // A gap shorter than the window (between a plan's reads and its writes, say) is no new start.
+      const last = answers[answers.length - 1];
+      if (last === undefined || last <= now - windowMs) busySince = now;
     },
     served(startedAt, now, ok) {
       answers.push(now);
@@ -164,7 +169,9 @@ export function createAdaptiveLimits(opts: AdaptiveLimitsOptions): AdaptiveLimit
         softSignals = [...softSignals.filter((t) => t > now - softRepeatMs), now];
         if (softSignals.length < 2) return undefined;
       }
-      return decrease(now);
+      // The server asked to come back in (pausedUntil - now): it allows at least one request per that.
+      const floor = explicit && pausedUntil > now ? 1000 / (pausedUntil - now) : 0;
+      return decrease(now, floor);
     },
     tick,
   };

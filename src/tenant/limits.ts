@@ -6,6 +6,7 @@
  * these while the server throttles (tenant/adapt).
  */
 import type { ResolvedConfig } from "../config/load.js";
+import type { Limits } from "./adapt.js";
 
 export type ServerKind = "online" | "onsite";
 
@@ -61,6 +62,11 @@ export function describeLimits(l: EffectiveLimits): string {
 /** `4.5`, `10`, `0.25`: enough digits to tell rates apart, no trailing noise. */
 export function formatRate(rate: number): string {
   return rate >= 10 ? String(Math.round(rate)) : String(Math.round(rate * 100) / 100);
+}
+
+/** The limits in force now, for progress and log lines: `4.5 requests/s, 3 in flight` (`no rate cap` once lifted). */
+export function limitsNow(l: Limits): string {
+  return `${l.rate === undefined ? "no rate cap" : `${formatRate(l.rate)} requests/s`}, ${l.concurrency} in flight`;
 }
 
 /** `plan --json`'s `limits`. */

@@ -148,6 +148,23 @@ describe("adaptive limits", () => {
     expect(change!.served).toBeCloseTo(5);
   });
 
+  it("a 429 with little served yet does not all but stop: one request per Retry-After at least", () => {
+    const a = createAdaptiveLimits({ concurrency: 4, rate: undefined });
+    a.busy(0);
+    // The very first request is throttled: nothing served at all, the server says "in 1 s".
+    expect(a.throttled(0, 5, true, 1005)).toMatchObject({ rate: 1, served: 0 });
+  });
+
+  it("a short idle gap (between a plan's reads and its writes) keeps what was served before it", () => {
+    const a = createAdaptiveLimits({ concurrency: 4, rate: undefined });
+    a.busy(0);
+    serve(a, 0, 1000, 4);
+    a.busy(1100); // idle for 100 ms
+    serve(a, 1100, 1500, 2);
+    const change = a.throttled(1499, 1500, true, 2500);
+    expect(change!.served).toBeCloseTo(6 / 1.5);
+  });
+
   it("refuses nonsense limits", () => {
     expect(() => createAdaptiveLimits({ concurrency: 0, rate: undefined })).toThrow(RangeError);
     expect(() => createAdaptiveLimits({ concurrency: 2, rate: 0 })).toThrow(RangeError);
