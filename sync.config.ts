@@ -6,5 +6,4 @@ export default defineConfig({
   workflows: ["workflows/**/*.ts"],
   state: ".wfsync/state.json",
   concurrency: 4,
-  rate: 20,
 });

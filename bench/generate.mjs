@@ -7,13 +7,13 @@ import { checkTsconfigOptions } from "../dist/compile/project.js";
 export const OPTIONS_PER_SPLIT = 20;
 export const SPLITS_PER_FILE = 5;
 
-/** Writes `options` options (20 per split, 5 splits per file) into `dir`. Returns the seed. */
-export function generateProject(dir, options, { url = "http://127.0.0.1:8765", concurrency = 8, rate = 100000 } = {}) {
+/** Writes `options` options (20 per split, 5 splits per file) into `dir`, and a config (no `rate` unless given). Returns the seed. */
+export function generateProject(dir, options, { url = "http://127.0.0.1:8765", concurrency = 8, rate } = {}) {
   const splits = Math.ceil(options / OPTIONS_PER_SPLIT);
   mkdirSync(path.join(dir, "workflows"), { recursive: true });
   writeFileSync(
     path.join(dir, "sync.config.ts"),
-    `import { defineConfig } from "wfsync";\n\nexport default defineConfig({\n  url: ${JSON.stringify(url)},\n  workflows: ["workflows/**/*.ts"],\n  concurrency: ${concurrency},\n  rate: ${rate},\n  massDeleteShare: 1,\n});\n`,
+    `import { defineConfig } from "wfsync";\n\nexport default defineConfig({\n  url: ${JSON.stringify(url)},\n  workflows: ["workflows/**/*.ts"],\n  concurrency: ${concurrency},\n${rate === undefined ? "" : `  rate: ${rate},\n`}  massDeleteShare: 1,\n});\n`,
   );
   const seed = { workflows: [] };
   let made = 0;

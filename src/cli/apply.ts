@@ -2,6 +2,7 @@ import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../apply/apply.js";
 import { tenantLabel } from "../client/routing.js";
+import { limitsFor, limitsToJson } from "../tenant/limits.js";
 import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import { isEmptyPlan, type Plan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
@@ -28,8 +29,8 @@ export function registerApplyCommand(program: Command, setExit: (code: number) =
     .description("plan, confirm, and push the changes to the tenant; several environments with --env a --env b or --all-envs (one prompt for all)")
     .option("--auto-approve", "apply without asking (required without a terminal)")
     .option("--json", "print the plan and the outcome as JSON (implies no prompt: needs --auto-approve)")
-    .option("--concurrency <n>", "requests in flight at once (overrides config)", positiveInt)
-    .option("--rate <n>", "requests per second at most (overrides config)", positiveNumber)
+    .option("--concurrency <n>", "requests in flight at once (overrides config; default 4)", positiveInt)
+    .option("--rate <n>", "requests per second at most (overrides config; default 10 on SuperOffice Online, no cap on-site)", positiveNumber)
     .option("--allow-mass-delete", "allow deleting many options of a split, or all of them")
     .action(async (flags: ApplyFlags, cmd: Command) => {
       await runCommand(setExit, () => runApply(flags, cmd));
@@ -49,10 +50,11 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
     const { plan, state, api } = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
     try {
       const target = session.tenant.target();
-      if (!flags.json) process.stdout.write(targetLine(target, api) + renderPlan(plan, { color: useColor(process.stdout) }));
+      const limits = limitsFor(session.config, target);
+      if (!flags.json) process.stdout.write(targetLine(target, api, limits) + renderPlan(plan, { color: useColor(process.stdout) }));
       checkPlanAllowed(plan, { allowMassDelete: flags.allowMassDelete ?? false });
       if (isEmptyPlan(plan)) {
-        if (flags.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), limits: limitsToJson(limits), plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
         return 0;
       }
       // Only a plan with changes needs a "yes": with nothing to do, apply without a terminal says
@@ -89,7 +91,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
         process.off("SIGINT", onSigint);
         elapsedMs = progress.end();
       }
-      if (flags.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), limits: limitsToJson(limits), plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
       else process.stdout.write(renderResult(result, elapsedMs));
       if (interrupted) return 130;
       return result.failed.length || result.stopped ? 1 : 0;

@@ -21,6 +21,7 @@ import { planWorkspace, type PlannedWorkspace } from "../workspace/workspace.js"
 import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
 import { targetLine, tenantJson, useColor } from "./output.js";
 import { tenantLabel } from "../client/routing.js";
+import { limitsFor, limitsToJson } from "../tenant/limits.js";
 import { ProgressLine } from "./progress.js";
 import { openSession, type Session, type SessionOptions } from "./session.js";
 
@@ -123,7 +124,8 @@ function planText(m: Member, color: boolean): string {
   const head = `== environment ${m.name}\n`;
   if (m.planned) {
     const refused = m.error === undefined ? "" : `${showError(m.error, color)}\n`;
-    return head + targetLine(m.session!.tenant.target(), m.planned.api) + renderPlan(m.planned.plan, { color }) + refused;
+    const target = m.session!.tenant.target();
+    return head + targetLine(target, m.planned.api, limitsFor(m.session!.config, target)) + renderPlan(m.planned.plan, { color }) + refused;
   }
   return `${head}${showError(m.error, color)}\n`;
 }
@@ -151,7 +153,7 @@ function table(members: readonly Member[], resultOf: (m: Member) => string): str
 
 function planJson(m: Member, extra: Record<string, unknown> = {}): unknown {
   const base = { environment: m.name, tenant: m.session ? tenantJson(m.session.tenant.target()) : null };
-  if (m.planned) return { ...base, api: m.planned.api ?? null, ...(planToJson(m.planned.plan) as object), ...(m.error ? { error: errorJson(m.error) } : {}), ...extra };
+  if (m.planned) return { ...base, api: m.planned.api ?? null, limits: limitsToJson(limitsFor(m.session!.config, m.session!.tenant.target())), ...(planToJson(m.planned.plan) as object), ...(m.error ? { error: errorJson(m.error) } : {}), ...extra };
   return { ...base, error: errorJson(m.error), ...extra };
 }
 

@@ -14,6 +14,8 @@ export default defineConfig({
   url: "http://127.0.0.1:8765",
   workflows: ["workflows/**/*.ts"],
   state: ".wfsync/state.json",
+  // Requests in flight at once. With no \`rate\`, SuperOffice Online gets its documented 10
+  // requests/s and an on-site server no cap; either way wfsync slows down while the server throttles.
   concurrency: 4,
 
   // One code base on several tenants: name them here (drop \`url\` and \`state\` above), pick one

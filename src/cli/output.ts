@@ -2,6 +2,7 @@
 import { WfsyncError, formatError } from "../errors.js";
 import { redactUrl } from "../redact.js";
 import { tenantLabel, type TenantTarget } from "../client/routing.js";
+import { describeLimits, type EffectiveLimits } from "../tenant/limits.js";
 import { describeGeneration, type ApiGeneration } from "../tenant/tenant.js";
 
 export function printError(err: unknown): void {
@@ -26,11 +27,13 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
 }
 
 /**
- * The plan's first line: which tenant (on Online its id, host and version: "Cust12345
- * (online2.superoffice.com), SuperOffice 12.4.1514"; on-site its URL), and which API generation it speaks.
+ * The plan's header: which tenant (on Online its id, host and version: "Cust12345
+ * (online2.superoffice.com), SuperOffice 12.4.1514"; on-site its URL), which API generation it
+ * speaks, and (when given) the request limits apply runs with.
  */
-export function targetLine(target: TenantTarget, api: ApiGeneration | undefined): string {
-  return `Tenant ${tenantLabel(target)} · ${api ? describeGeneration(api) : "API generation not asked (--no-refresh)"}\n\n`;
+export function targetLine(target: TenantTarget, api: ApiGeneration | undefined, limits?: EffectiveLimits): string {
+  const limitsLine = limits ? `Limits: ${describeLimits(limits)}\n` : "";
+  return `Tenant ${tenantLabel(target)} · ${api ? describeGeneration(api) : "API generation not asked (--no-refresh)"}\n${limitsLine}\n`;
 }
 
 /** The tenant in `plan --json` / `apply --json`: `{ url, label, id, environment, host, version }` (null where unknown or on-site). */

@@ -3,6 +3,7 @@ import { isEmptyPlan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
 import { planWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./global.js";
+import { limitsFor, limitsToJson } from "../tenant/limits.js";
 import { runCommand, targetLine, tenantJson, useColor } from "./output.js";
 import { openSession } from "./session.js";
 import { fleetEnvironments, fleetPlan } from "./fleet.js";
@@ -24,8 +25,9 @@ export function registerPlanCommand(program: Command, setExit: (code: number) =>
           const { plan, state, api } = await planWorkspace(session, { refresh: opts.refresh, lock: false, command: "plan" });
           await state.close();
           const target = session.tenant.target();
-          if (opts.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), api: api ?? null, ...(planToJson(plan) as object) }, null, 2)}\n`);
-          else process.stdout.write(targetLine(target, api) + renderPlan(plan, { color: useColor(process.stdout), verbose: opts.verbose ?? false }));
+          const limits = limitsFor(session.config, target);
+          if (opts.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), api: api ?? null, limits: limitsToJson(limits), ...(planToJson(plan) as object) }, null, 2)}\n`);
+          else process.stdout.write(targetLine(target, api, limits) + renderPlan(plan, { color: useColor(process.stdout), verbose: opts.verbose ?? false }));
           if (plan.summary.conflict) return 1;
           return opts.detailedExitcode && !isEmptyPlan(plan) ? 2 : 0;
         } finally {

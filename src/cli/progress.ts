@@ -3,6 +3,8 @@
  * line so the two are never glued together. Without one (CI, `2> err`): a heartbeat line at a
  * steady interval, so a long apply never looks hung.
  */
+import type { Limits } from "../tenant/adapt.js";
+import { limitsNow } from "../tenant/limits.js";
 import type { QueueEvent } from "../tenant/queue.js";
 import { formatDuration } from "../text.js";
 
@@ -34,6 +36,8 @@ export class ProgressLine {
   private failed = 0;
   private started: number | undefined;
   private waitingUntil = 0;
+  /** The limits while adaptation holds them below the configured ones. */
+  private adapted: Limits | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** A progress line is on the terminal now (what a log line must clear first). */
   private shown = false;
@@ -63,6 +67,7 @@ export class ProgressLine {
 
   queueEvent(e: QueueEvent): void {
     if (e.type === "throttled") this.waitingUntil = this.now() + e.waitMs;
+    if (e.type === "limits") this.adapted = e.restored ? undefined : e;
   }
 
   /** A line of our own (Ctrl-C's "stopping: …"), written above the progress line. */
@@ -89,7 +94,10 @@ export class ProgressLine {
     return this.started === undefined ? 0 : this.now() - this.started;
   }
 
-  /** `applying 12/40 (1 failed) · 3.1/s · 4 s elapsed · ETA 9 s · throttled, resuming in 4 s` */
+  /**
+   * `applying 12/40 (1 failed) · 3.1/s · 4 s elapsed · ETA 9 s · throttled, resuming in 4 s ·
+   * server throttling: now 4.5 requests/s, 3 in flight`
+   */
   status(): string {
     const elapsed = this.now() - (this.started ?? this.now());
     const rate = elapsed > 0 ? this.done / (elapsed / 1000) : 0;
@@ -97,6 +105,7 @@ export class ProgressLine {
     if (rate > 0 && this.done < this.total) parts.push(`ETA ${formatDuration(((this.total - this.done) / rate) * 1000)}`);
     const wait = this.waitingUntil - this.now();
     if (wait > 0) parts.push(`throttled, resuming in ${formatDuration(wait)}`);
+    if (this.adapted) parts.push(`server throttling: now ${limitsNow(this.adapted)}`);
     return parts.join(" · ");
   }
 

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { LoggerOptions } from "../log.js";
 import type { QueueEvent } from "../tenant/queue.js";
 import { formatDuration } from "../text.js";
+import { limitsNow } from "../tenant/limits.js";
 import { openWorkspace, type Workspace, type WorkspaceOptions } from "../workspace/workspace.js";
 import { makeLogger, type GlobalOptions } from "./global.js";
 
@@ -50,6 +51,11 @@ function logQueueEvent(logger: Logger, event: QueueEvent): void {
       return;
     case "retry":
       logger.warn({ attempt: event.attempt, delayMs: event.delayMs, label: event.label, err: event.error.message }, `retrying ${event.label ?? "request"} in ${formatDuration(event.delayMs)} after: ${event.error.message}`);
+      return;
+    case "limits":
+      if (event.reason === "throttled") logger.warn({ concurrency: event.concurrency, rate: event.rate, served: event.served }, `server throttling: now ${limitsNow(event)}`);
+      else if (event.restored) logger.info({ concurrency: event.concurrency, rate: event.rate }, `server no longer throttling: back to ${limitsNow(event)}`);
+      else logger.debug({ concurrency: event.concurrency, rate: event.rate }, `server quiet: raising limits to ${limitsNow(event)}`);
       return;
     case "failed":
       logger.debug({ label: event.label, attempts: event.attempts }, "request failed");

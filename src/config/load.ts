@@ -34,7 +34,12 @@ export interface ResolvedConfig {
    */
   readonly state: string;
   readonly concurrency: number;
-  readonly rate: number;
+  /** Requests per second at most, when the config or a flag sets one; else the server kind decides (tenant/limits). */
+  readonly rate: number | undefined;
+  /** Where `concurrency` and `rate` came from: the plan header names it. */
+  readonly limitsFrom: { readonly concurrency: SettingSource; readonly rate: SettingSource };
+  /** Lower the rate and concurrency while the server throttles (default true). */
+  readonly adaptive: boolean;
   readonly timeoutMs: number;
   readonly maxRetries: number;
   readonly massDeleteShare: number;
@@ -52,6 +57,9 @@ export interface ResolvedConfig {
   readonly onlineEnvironment?: string | undefined;
 }
 
+/** Where a setting's value came from. */
+export type SettingSource = "flag" | "config" | "default";
+
 export interface ConfigOverrides {
   url?: string | undefined;
   concurrency?: number | undefined;
@@ -63,14 +71,15 @@ export interface ConfigOverrides {
 }
 
 /** Settings an environment may set for itself; the rest are the project's. */
-const ENVIRONMENT_SETTINGS = ["url", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "onlineEnvironment"] as const;
+const ENVIRONMENT_SETTINGS = ["url", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "onlineEnvironment", "adaptive"] as const;
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export const DEFAULTS = {
   workflows: ["workflows/**/*.ts"],
   state: ".wfsync/state.json",
   concurrency: 4,
-  rate: 10,
+  // No `rate`: left out, it depends on the server (10/s on SuperOffice Online, none on-site).
+  adaptive: true,
   timeoutMs: 30_000,
   maxRetries: 5,
   massDeleteShare: 0.5,
@@ -130,7 +139,7 @@ export function resolveConfig(
 
   const credentialsHere = (where: string) =>
     bad(where, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN, or the system user's WFSYNC_SYSTEM_USER_TOKEN, WFSYNC_PRIVATE_KEY, WFSYNC_CLIENT_ID, WFSYNC_CLIENT_SECRET), never from the config file");
-  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "environments", "onlineEnvironment"]);
+  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "environments", "onlineEnvironment", "adaptive"]);
   for (const key of Object.keys(raw)) {
     if (/password|token|ticket|secret/i.test(key)) credentialsHere(key);
     else if (!known.has(key)) bad(key, "unknown setting");
@@ -202,7 +211,13 @@ export function resolveConfig(
     return positive(at, value, fallback, integer);
   };
   const concurrency = numeric("concurrency", overrides.concurrency, DEFAULTS.concurrency, true);
-  const rate = numeric("rate", overrides.rate, DEFAULTS.rate, false);
+  const rateSetting = setting("rate");
+  const rate = overrides.rate === undefined && rateSetting.value === undefined ? undefined : numeric("rate", overrides.rate, 1, false);
+  const from = (flag: unknown, file: unknown): SettingSource => (flag !== undefined ? "flag" : file !== undefined ? "config" : "default");
+  const limitsFrom = { concurrency: from(overrides.concurrency, setting("concurrency").value), rate: from(overrides.rate, rateSetting.value) };
+  const adaptiveSetting = setting("adaptive");
+  const adaptive = adaptiveSetting.value ?? DEFAULTS.adaptive;
+  if (typeof adaptive !== "boolean") bad(adaptiveSetting.at, `must be true or false, got ${JSON.stringify(adaptive)}`);
   const timeoutMs = numeric("timeoutMs", undefined, DEFAULTS.timeoutMs, true);
   const maxRetries = numeric("maxRetries", undefined, DEFAULTS.maxRetries, true);
   const share = setting("massDeleteShare");
@@ -226,6 +241,8 @@ export function resolveConfig(
     state: isDatabaseState(state) ? state.trim() : path.resolve(root, state),
     concurrency,
     rate,
+    limitsFrom,
+    adaptive: adaptive !== false,
     timeoutMs,
     maxRetries,
     massDeleteShare,

@@ -35,6 +35,8 @@ export interface EnvironmentConfig {
   api?: "10.2" | "12";
   /** The SuperOffice Online environment of this tenant, as for the top-level `onlineEnvironment`. */
   onlineEnvironment?: string;
+  /** As the top-level `adaptive`. */
+  adaptive?: boolean;
 }
 
 /** The shape of `sync.config.ts`. `defineConfig` only returns its argument: it exists for types. */
@@ -55,8 +57,16 @@ export interface WfsyncConfig {
   state?: string;
   /** Requests in flight at once against the tenant. Default 4. */
   concurrency?: number;
-  /** Requests per second at most. Default 10. */
+  /**
+   * Requests per second at most: a hard ceiling. Left out: 10 on SuperOffice Online (hosts
+   * `*.superoffice.com`, the documented limit for custom apps), none on an on-site server.
+   */
   rate?: number;
+  /**
+   * While the server keeps answering 429/503, lower the rate and concurrency, and raise them
+   * again (never above `rate` and `concurrency`) once it stops. Default true.
+   */
+  adaptive?: boolean;
   /** Per-request timeout in milliseconds. Default 30000. */
   timeoutMs?: number;
   /** Retries of a request after a 5xx or network fault. Default 5. */

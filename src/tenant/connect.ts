@@ -1,6 +1,7 @@
 /**
  * Connecting to one tenant: the HTTP client, the tenant queue and the API generation's adapter,
- * made from a loaded config (its URL, timeout, concurrency, rate, retries). plan, apply, import
+ * made from a loaded config (its URL, timeout, concurrency, rate, retries; the limits as
+ * tenant/limits resolves them for the kind of server). plan, apply, import
  * and watch all connect here.
  */
 import { credentialsFromEnv, type Credentials } from "../client/credentials.js";
@@ -13,6 +14,7 @@ import { WfsyncError } from "../errors.js";
 import { createTenantQueue, type QueueEvent, type TenantQueue, type TenantQueueOptions } from "./queue.js";
 import { ApiError } from "../client/errors.js";
 import { flowTenant } from "./flow.js";
+import { limitsFor } from "./limits.js";
 import { perOptionTenant, type ApiGeneration, type Tenant } from "./tenant.js";
 
 export interface ConnectOptions {
@@ -68,9 +70,11 @@ export function connectTenant(config: ResolvedConfig, options: ConnectOptions = 
         timeoutMs: config.timeoutMs,
         ...(options.logger ? { logger: options.logger } : {}),
       });
+  const limits = limitsFor(config, { url, online });
   const queue = createTenantQueue({
-    concurrency: config.concurrency,
-    rate: config.rate,
+    concurrency: limits.concurrency,
+    rate: limits.rate,
+    adaptive: limits.adaptive,
     maxRetries: config.maxRetries,
     ...options.queueTimings,
     ...(options.onQueueEvent ? { onEvent: options.onQueueEvent } : {}),

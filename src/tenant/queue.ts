@@ -1,8 +1,14 @@
 /**
  * The per-tenant request queue. Every attempt of every task — first tries, retries and
  * reconcile look-ups alike — is one p-queue job, so the concurrency limit and the rate cap count
- * all of them. A throttled answer (429/503) pauses the whole queue: no attempt of any task starts
- * before the instant the server gave. Other retryable faults back off with full jitter.
+ * all of them. A 429 (or a 503 with Retry-After) pauses the whole queue: no attempt of any task
+ * starts before the instant the server gave. A 503 without Retry-After backs off like a fault,
+ * without pausing the others: it is as often a failing server as a throttling one. Other
+ * retryable faults back off with full jitter.
+ *
+ * With `adaptive`, throttling also lowers the queue's rate and concurrency (tenant/adapt), and
+ * quiet raises them again, never above the configured ones: after a pause the queue does not
+ * run straight into the server's limit again.
  *
  * The admission check (stopped? paused? rate token?) and the call of the attempt happen in one
  * synchronous step, so no attempt can slip in between a pause being set and being honoured.
@@ -15,6 +21,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import PQueue from "p-queue";
 import { ApiError } from "../client/errors.js";
 import { WfsyncError } from "../errors.js";
+import { createAdaptiveLimits, type AdaptiveLimitsOptions, type Limits, type LimitsChange } from "./adapt.js";
 import { createRateLimiter } from "./rate.js";
 
 export type QueueEvent =
@@ -23,13 +30,18 @@ export type QueueEvent =
   | { type: "failed"; taskId: number; label?: string; attempts: number; error: unknown }
   | { type: "cancelled"; taskId: number; label?: string }
   | { type: "retry"; taskId: number; label?: string; attempt: number; delayMs: number; error: ApiError }
-  | { type: "throttled"; taskId: number; label?: string; untilMs: number; waitMs: number; error: ApiError };
+  | { type: "throttled"; taskId: number; label?: string; untilMs: number; waitMs: number; error: ApiError }
+  | ({ type: "limits" } & LimitsChange);
 
 export interface TenantQueueOptions {
   /** Attempts in flight at most. */
   concurrency: number;
   /** Attempt starts per second at most (default: no cap). */
-  rate?: number;
+  rate?: number | undefined;
+  /** Lower rate and concurrency while the server throttles, within `concurrency` and `rate` (default off). */
+  adaptive?: boolean;
+  /** The controller's tuning (tests); see AdaptiveLimitsOptions. */
+  adaptTuning?: Omit<AdaptiveLimitsOptions, "concurrency" | "rate">;
   /** Retries after server/network/timeout faults (default 5); throttling does not count. */
   maxRetries?: number;
   /** Throttle waits one task may go through before it fails (default 50). */
@@ -101,6 +113,8 @@ export interface TenantQueue {
   readonly pausedUntil: number;
   /** Attempts running (or admitted and waiting for a pause or rate token). */
   readonly inFlight: number;
+  /** The limits in force now: the configured ones, or lower while the server throttles. */
+  readonly limits: Limits;
 }
 
 const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -121,6 +135,10 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
   const random = opts.random ?? Math.random;
   const limiter = createRateLimiter(opts.rate);
   const pq = new PQueue({ concurrency: opts.concurrency });
+  const adapt = opts.adaptive ? createAdaptiveLimits({ ...opts.adaptTuning, concurrency: opts.concurrency, rate: opts.rate }) : undefined;
+  /** Attempts started and not yet answered: what an adapted concurrency bounds. */
+  let running = 0;
+  let slotWaiters: (() => void)[] = [];
   const stopController = new AbortController();
   const stopSignal = stopController.signal;
   // Every waiting task listens for stop(); hundreds at once are expected, not a leak.
@@ -141,6 +159,23 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
       // A faulty progress display must not break the apply.
     }
   };
+
+  const adapted = (change: LimitsChange | undefined): void => {
+    if (!change) return;
+    limiter.setRate(change.rate);
+    emit({ type: "limits", ...change });
+    // A higher concurrency frees slots at once.
+    wakeSlotWaiters();
+  };
+
+  function wakeSlotWaiters(): void {
+    const waiters = slotWaiters;
+    slotWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Settles when an attempt ends (a slot may be free) or the task is stopped. */
+  const slotFreed = (halt: Halt): Promise<void> => Promise.race([new Promise<void>((resolve) => slotWaiters.push(resolve)), halt.aborted]);
 
   const stop = (reason?: StopReason): void => {
     if (stopSignal.aborted) return;
@@ -191,6 +226,13 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
           await wait(pausedUntil - t, halt);
           continue;
         }
+        if (adapt) {
+          adapted(adapt.tick(t));
+          if (running >= adapt.current.concurrency) {
+            await slotFreed(halt);
+            continue;
+          }
+        }
         const ms = limiter.delay(t);
         if (ms > 0) {
           await wait(ms, halt);
@@ -198,13 +240,23 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
         }
         limiter.take(t);
         onStart();
+        running++;
         try {
-          return await fn();
+          const value = await fn();
+          running--;
+          if (adapt) adapted(adapt.served(t, now(), true));
+          return value;
         } catch (err) {
+          running--;
           // Pause (or stop) before this job gives its slot back, so no queued attempt starts in between.
-          if (err instanceof ApiError && err.kind === "throttled") pause(err, taskId, label);
+          if (err instanceof ApiError && err.kind === "throttled") {
+            if (pausesQueue(err)) pause(err, taskId, label);
+            if (adapt) adapted(adapt.throttled(t, now(), pausesQueue(err), pausedUntil));
+          } else if (adapt && err instanceof ApiError && err.status !== undefined) adapted(adapt.served(t, now(), false));
           if (err instanceof ApiError && err.kind === "auth") credentialsRefused(err);
           throw err;
+        } finally {
+          wakeSlotWaiters();
         }
       }
     });
@@ -219,6 +271,9 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
     }
     emit({ type: "throttled", taskId, ...labelled(label), untilMs: pausedUntil, waitMs: Math.max(0, pausedUntil - now()), error });
   }
+
+  /** Full jitter: the n-th wait is random(0, min(max, base·2^(n-1))). */
+  const backoff = (n: number): number => Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (n - 1)));
 
   async function runTask<T>(task: QueueTask<T>, options: RunOptions<T>): Promise<T> {
     const taskId = ++taskSeq;
@@ -284,12 +339,20 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
           return e;
         };
         if (err.kind === "throttled") {
-          // The attempt already paused the queue; the next attempt waits in admission.
           if (++throttles > maxThrottleWaits) throw giveUp(`${err.message} Gave up after ${maxThrottleWaits} throttle waits.`);
+          // A pausing answer already paused the queue: the next attempt waits in admission.
+          if (pausesQueue(err)) continue;
+          const delayMs = backoff(throttles);
+          emit({ type: "retry", taskId, ...labelled(label), attempt: attempts, delayMs, error: err });
+          await wait(delayMs, halt);
+          if (halt.signal.aborted) {
+            emit({ type: "cancelled", taskId, ...labelled(label) });
+            throw cancel();
+          }
           continue;
         }
         if (++retries > maxRetries) throw giveUp(`${err.message} Gave up after ${maxRetries} retries.`);
-        const backoffMs = Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (retries - 1)));
+        const backoffMs = backoff(retries);
         const settleMs = reconcile !== undefined && unsettled !== undefined ? (options.settleMs?.(err) ?? 0) : 0;
         const delayMs = Math.max(backoffMs, settleMs);
         emit({ type: "retry", taskId, ...labelled(label), attempt: attempts, delayMs, error: err });
@@ -305,6 +368,7 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
   return {
     run<T>(task: QueueTask<T>, options: RunOptions<T> = {}): Promise<T> {
       if (stopSignal.aborted) return Promise.reject(new CancelledError(options.label, undefined, false, stopReason));
+      if (active === 0) adapt?.busy(now());
       active++;
       return runTask(task, options).finally(() => {
         if (--active === 0) {
@@ -331,7 +395,18 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
     get inFlight() {
       return pq.pending;
     },
+    get limits() {
+      return adapt ? adapt.current : { concurrency: opts.concurrency, rate: opts.rate };
+    },
   };
+}
+
+/**
+ * Whether a throttled answer pauses the whole queue: a 429 always (SuperOffice documents no
+ * format, so one without Retry-After gets the default pause), a 503 only with Retry-After.
+ */
+function pausesQueue(err: ApiError): boolean {
+  return err.status !== 503 || err.retryAfterMs !== undefined;
 }
 
 function labelled(label: string | undefined): { label?: string } {

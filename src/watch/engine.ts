@@ -46,7 +46,7 @@ export interface TenantEngineOptions {
   readonly state: StateStore;
 }
 
-type Connection = Pick<ResolvedConfig, "concurrency" | "rate" | "maxRetries" | "timeoutMs">;
+type Connection = Pick<ResolvedConfig, "concurrency" | "rate" | "adaptive" | "maxRetries" | "timeoutMs">;
 
 export function createTenantEngine(opts: TenantEngineOptions): WatchEngine & { close(): void } {
   let settings: Connection = pickConnection(opts.config);
@@ -85,5 +85,5 @@ export function createTenantEngine(opts: TenantEngineOptions): WatchEngine & { c
 }
 
 function pickConnection(c: ResolvedConfig): Connection {
-  return { concurrency: c.concurrency, rate: c.rate, maxRetries: c.maxRetries, timeoutMs: c.timeoutMs };
+  return { concurrency: c.concurrency, rate: c.rate, adaptive: c.adaptive, maxRetries: c.maxRetries, timeoutMs: c.timeoutMs };
 }

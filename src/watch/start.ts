@@ -28,6 +28,7 @@ import type { Logger } from "pino";
 import type { WorkflowCompiler } from "../compile/compiler.js";
 import { findWorkflowFiles, loadConfig, type ConfigOverrides } from "../config/load.js";
 import type { StateStore } from "../state/index.js";
+import { limitsNow } from "../tenant/limits.js";
 import type { QueueEvent } from "../tenant/queue.js";
 import type { ApiGeneration } from "../tenant/tenant.js";
 import { formatDuration } from "../text.js";
@@ -213,6 +214,8 @@ function watchCompiler(compiler: WorkflowCompiler, configFile: string): WatchCom
 function queueNotice(e: QueueEvent, notice: (level: WatchNotice["level"], message: string) => void): void {
   if (e.type === "throttled") notice("warn", `the server asked to slow down: pausing all requests for ${formatDuration(e.waitMs)}`);
   else if (e.type === "retry") notice("warn", `retrying ${e.label ?? "a request"} in ${formatDuration(e.delayMs)} after: ${e.error.message}`);
+  else if (e.type === "limits" && e.reason === "throttled") notice("warn", `server throttling: now ${limitsNow(e)}`);
+  else if (e.type === "limits" && e.restored) notice("info", `server no longer throttling: back to ${limitsNow(e)}`);
 }
 
 /** A run as JSON log fields (`--log-file`): addresses and counts, never option contents. */

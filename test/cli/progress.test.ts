@@ -49,6 +49,23 @@ describe("ProgressLine", () => {
     expect(stream.writes.every((w) => !w.includes("\u001b"))).toBe(true);
   });
 
+  it("says while the server throttles what the limits are now, until they are back", () => {
+    vi.useFakeTimers();
+    let t = 0;
+    const stream = fakeStream(false);
+    const progress = new ProgressLine(stream, { heartbeatMs: 1000, now: () => t });
+    progress.start(10);
+    progress.queueEvent({ type: "limits", concurrency: 3, rate: 4.5, reason: "throttled", restored: false, served: 5 });
+    t = 1000;
+    vi.advanceTimersByTime(1000);
+    expect(stream.writes.at(-1)).toBe("applying 0/10 · 0.0/s · 1 s elapsed · server throttling: now 4.5 requests/s, 3 in flight\n");
+    progress.queueEvent({ type: "limits", concurrency: 4, rate: undefined, reason: "recovered", restored: true });
+    t = 2000;
+    vi.advanceTimersByTime(1000);
+    expect(stream.writes.at(-1)).toBe("applying 0/10 · 0.0/s · 2 s elapsed\n");
+    progress.end();
+  });
+
   it("takes its heartbeat interval from WFSYNC_HEARTBEAT_MS", () => {
     expect(heartbeatInterval({ WFSYNC_HEARTBEAT_MS: "250" })).toBe(250);
     expect(heartbeatInterval({ WFSYNC_HEARTBEAT_MS: "soon" })).toBe(10_000);

@@ -43,7 +43,9 @@ describe("config values", () => {
       workflows: [...DEFAULTS.workflows],
       state: p!.path(".wfsync/state.json"),
       concurrency: 4,
-      rate: 10,
+      rate: undefined,
+      limitsFrom: { concurrency: "default", rate: "default" },
+      adaptive: true,
       timeoutMs: 30_000,
       maxRetries: 5,
       massDeleteShare: 0.5,
@@ -57,7 +59,7 @@ describe("config values", () => {
   it("takes every setting from the file, paths relative to it", () => {
     const { config: c, files } = open({
       "sync.config.ts": config(`{ url: "https://online.superoffice.com/Cust1/", workflows: "flows/**/*.ts", state: "st/s.json",
-        concurrency: 2, rate: 3.5, timeoutMs: 1000, maxRetries: 0, massDeleteShare: 1 }`),
+        concurrency: 2, rate: 3.5, adaptive: false, timeoutMs: 1000, maxRetries: 0, massDeleteShare: 1 }`),
       "flows/deep/x.ts": WORKFLOW,
     });
     expect(c).toMatchObject({
@@ -66,6 +68,8 @@ describe("config values", () => {
       state: p!.path("st/s.json"),
       concurrency: 2,
       rate: 3.5,
+      limitsFrom: { concurrency: "config", rate: "config" },
+      adaptive: false,
       timeoutMs: 1000,
       maxRetries: 0,
       massDeleteShare: 1,
@@ -77,6 +81,7 @@ describe("config values", () => {
     const files = { "sync.config.ts": config(`{ url: "http://from-file", concurrency: 2, rate: 3 }`) };
     const { config: c } = open(files, { env: { WFSYNC_URL: "http://from-env" }, overrides: { url: "http://from-flag", concurrency: 8, rate: 9 } });
     expect([c.url, c.concurrency, c.rate]).toEqual(["http://from-flag", 8, 9]);
+    expect(c.limitsFrom).toEqual({ concurrency: "flag", rate: "flag" });
   });
 
   it("lets WFSYNC_URL override the file's url", () => {
@@ -115,6 +120,11 @@ describe("config problems", () => {
   it("reports an unknown setting that bypassed the types", () => {
     const err = failure({ "sync.config.ts": config(`{ colour: "blue" } as any`) });
     expect(messages(err)).toEqual(['config "colour": unknown setting']);
+  });
+
+  it("refuses an adaptive that is not a boolean", () => {
+    const err = failure({ "sync.config.ts": config(`{ adaptive: "yes" } as any`) });
+    expect(messages(err)).toEqual(['config "adaptive": must be true or false, got "yes"']);
   });
 
   it.each(["password", "apiToken", "ticket", "clientSecret"])("refuses a secret-like setting (%s), once", (key) => {

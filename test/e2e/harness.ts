@@ -27,7 +27,7 @@ import { makeProject, type TmpProject } from "../helpers/tmp-project.js";
 export interface EngineOptions {
   /** Workflow files (and any other project files) by relative path. */
   files: Record<string, string>;
-  /** Settings written into sync.config.ts besides `url` (rate defaults to 1000/s here). */
+  /** Settings written into sync.config.ts besides `url`. */
   config?: Omit<WfsyncConfig, "url">;
   emulator?: Omit<EmulatorOptions, "port" | "env">;
   session?: Pick<SessionOptions, "queueTimings">;
@@ -59,9 +59,9 @@ export interface Engine {
 /** The clock the queue uses, so times from events and from a wrapped api compare. */
 export const clock = (): number => performance.timeOrigin + performance.now();
 
-/** The engine tests' config: the default globs and state, and a rate that never holds a test up. */
+/** The engine tests' config: the default globs and state; the emulator is on-site, so no rate cap unless a test sets one. */
 export function configText(url: string, config: Omit<WfsyncConfig, "url"> = {}): string {
-  return configFileText({ url, workflows: ["workflows/**/*.ts"], state: ".wfsync/state.json", rate: 1000, ...config });
+  return configFileText({ url, workflows: ["workflows/**/*.ts"], state: ".wfsync/state.json", ...config });
 }
 
 export async function startEngine(options: EngineOptions): Promise<Engine> {

@@ -105,6 +105,111 @@ describe("concurrency", () => {
   });
 });
 
+describe("concurrency with no rate cap", () => {
+  it("keeps `concurrency` attempts in flight: 8 means 8, not a rate", async () => {
+    const { clock, queue, events } = setup({ concurrency: 8, adaptive: true });
+    let inFlight = 0;
+    let max = 0;
+    const tasks = Array.from({ length: 64 }, (_, i) =>
+      queue.run(async () => {
+        inFlight++;
+        max = Math.max(max, inFlight);
+        await clock.sleep(10);
+        inFlight--;
+        return i;
+      }),
+    );
+    const outcomes = await runAll(clock, tasks);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(max).toBe(8);
+    // 64 answers of 10 ms each, 8 at a time: 8 rounds, nothing held back by a rate.
+    expect(clock.now()).toBe(80);
+    expect(events.filter((e) => e.type === "limits")).toEqual([]);
+    expect(queue.limits).toEqual({ concurrency: 8, rate: undefined });
+  });
+});
+
+/** A server limiting to `rate` answers per second (a token bucket of one second's burst, as the emulator's). */
+function tokenBucket(clock: FakeClock, rate: number) {
+  let tokens = rate;
+  let last = 0;
+  let throttled = 0;
+  return {
+    get throttled() {
+      return throttled;
+    },
+    take(): void {
+      tokens = Math.min(rate, tokens + ((clock.now() - last) / 1000) * rate);
+      last = clock.now();
+      if (tokens >= 1) {
+        tokens -= 1;
+        return;
+      }
+      throttled++;
+      throw apiError("throttled", { status: 429, retryAfterMs: Math.max(1, Math.ceil((1 - tokens) / rate)) * 1000 });
+    },
+  };
+}
+
+describe("adaptive limits", () => {
+  it("under a server's 5/s, lowers the rate, keeps to the lowered concurrency, and runs close to what it allows", async () => {
+    const { clock, queue, events, timed } = setup({ concurrency: 4, adaptive: true });
+    const server = tokenBucket(clock, 5);
+    let inFlight = 0;
+    const overLimit: number[] = [];
+    const tasks = Array.from({ length: 150 }, (_, i) =>
+      queue.run(async () => {
+        inFlight++;
+        if (inFlight > queue.limits.concurrency) overLimit.push(inFlight);
+        try {
+          await clock.sleep(20);
+          server.take();
+          return i;
+        } finally {
+          inFlight--;
+        }
+      }),
+    );
+    const outcomes = await runAll(clock, tasks);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    const changes = events.filter((e): e is Extract<QueueEvent, { type: "limits" }> => e.type === "limits");
+    const decreases = changes.filter((c) => c.reason === "throttled");
+    expect(decreases.length).toBeGreaterThan(0);
+    expect(decreases[0]!.rate).toBeLessThan(5);
+    expect(decreases.every((c) => c.concurrency >= 1 && c.concurrency <= 4)).toBe(true);
+    expect(changes.some((c) => c.reason === "recovered")).toBe(true);
+    expect(overLimit).toEqual([]);
+    // The queue's own clock (fake, so exact): 150 answers at the server's 5/s take 30 s at best.
+    const seconds = clock.now() / 1000;
+    expect(150 / seconds / 5).toBeGreaterThan(0.85);
+    // Far fewer 429s than a queue that only pauses and goes straight back to full speed.
+    expect(server.throttled).toBeLessThan(40);
+    // A limits event is a queue event like the others, in order with its 429.
+    const first = timed.findIndex(({ e }) => e.type === "limits");
+    expect(timed.slice(0, first).some(({ e }) => e.type === "throttled")).toBe(true);
+  });
+
+  it("never goes above a configured rate, and comes back to it once the server is quiet", async () => {
+    const { clock, queue, events } = setup({ concurrency: 2, rate: 8, adaptive: true });
+    let calls = 0;
+    const tasks = Array.from({ length: 120 }, () =>
+      queue.run(async () => {
+        calls++;
+        await clock.sleep(10);
+        // The server pushes back twice early on, then never again.
+        if (calls === 10 || calls === 25) throw apiError("throttled", { status: 429, retryAfterMs: 1000 });
+        return calls;
+      }),
+    );
+    const outcomes = await runAll(clock, tasks);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    const changes = events.filter((e): e is Extract<QueueEvent, { type: "limits" }> => e.type === "limits");
+    expect(changes.every((c) => c.rate !== undefined && c.rate <= 8)).toBe(true);
+    expect(changes.at(-1)).toMatchObject({ reason: "recovered", restored: true, rate: 8, concurrency: 2 });
+    expect(queue.limits).toEqual({ concurrency: 2, rate: 8 });
+  });
+});
+
 describe("throttling", () => {
   it("pauses every task until Retry-After: no attempt starts before the deadline", async () => {
     const { clock, queue, timed } = setup({ concurrency: 4, maxRetries: 0 });
@@ -139,13 +244,45 @@ describe("throttling", () => {
     const result = await runAll(clock, [
       queue.run(async (attempt) => {
         starts.push(clock.now());
-        if (attempt <= 3) throw apiError("throttled", { status: 503 });
+        if (attempt <= 3) throw apiError("throttled", { status: 429 });
         return "ok";
       }),
     ]);
     expect(result[0]).toEqual({ ok: true, value: "ok" });
     expect(starts).toEqual([0, 5000, 10000, 15000]);
     expect(events.filter((e) => e.type === "throttled")).toHaveLength(3);
+  });
+
+  it("backs a 503 without Retry-After off like a fault, without pausing the other tasks", async () => {
+    const { clock, queue, events } = setup({ concurrency: 2, maxRetries: 0, baseDelayMs: 100, defaultRetryAfterMs: 5000 });
+    const starts: { task: string; t: number }[] = [];
+    const outcomes = await runAll(clock, [
+      queue.run(async (attempt) => {
+        starts.push({ task: "a", t: clock.now() });
+        if (attempt <= 2) throw apiError("throttled", { status: 503 });
+        return "a";
+      }),
+      queue.run(async () => {
+        await clock.sleep(1);
+        starts.push({ task: "b", t: clock.now() });
+        return "b";
+      }),
+      queue.run(async () => {
+        starts.push({ task: "c", t: clock.now() });
+        return "c";
+      }),
+    ]);
+    expect(outcomes).toEqual([
+      { ok: true, value: "a" },
+      { ok: true, value: "b" },
+      { ok: true, value: "c" },
+    ]);
+    // random() is 0.5: backoffs of 50 and 100 ms, not two pauses of 5 s; "c" did not wait for them.
+    expect(starts.filter((s) => s.task === "a").map((s) => s.t)).toEqual([0, 50, 150]);
+    expect(starts.find((s) => s.task === "c")!.t).toBeLessThan(50);
+    expect(events.filter((e) => e.type === "throttled")).toEqual([]);
+    expect(events.filter((e) => e.type === "retry").map((e) => (e.type === "retry" ? e.delayMs : 0))).toEqual([50, 100]);
+    expect(queue.pausedUntil).toBe(0);
   });
 
   it("gives up after maxThrottleWaits", async () => {
@@ -292,7 +429,7 @@ describe("unknown outcomes", () => {
     expect(calls).toEqual(["send", "reconcile after timeout", "reconcile after timeout"]);
     expect(r).toEqual({ ok: true, value: "found" });
     expect(events.filter((e) => e.type === "start").map((e) => (e.type === "start" ? e.reconcile : null))).toEqual([false, true, true]);
-    expect(events.every((e) => e.label === "679/844/vip")).toBe(true);
+    expect(events.every((e) => e.type !== "limits" && e.label === "679/844/vip")).toBe(true);
   });
 
   it("re-sends when the look-up finds nothing", async () => {

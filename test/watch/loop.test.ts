@@ -21,6 +21,8 @@ const CONFIG: ResolvedConfig = {
   state: "/p/.wfsync/state.json",
   concurrency: 4,
   rate: 10,
+  limitsFrom: { concurrency: "config", rate: "config" },
+  adaptive: true,
   timeoutMs: 1000,
   maxRetries: 1,
   massDeleteShare: 0.5,

@@ -294,6 +294,8 @@ describe("watch", () => {
     const w = await watch(p, emu);
     // One split read and two creates within a second: at least one 429 with Retry-After.
     expect(w.notices.map((n) => n.message).join("\n")).toMatch(/the server asked to slow down/);
+    // … and lowers the rate below what the server served, said as it happens.
+    expect(w.notices.map((n) => n.message).join("\n")).toMatch(/server throttling: now [\d.]+ requests\/s, \d+ in flight/);
     expect(summary(w.ready.firstRun.applied)).toEqual(["create 679/844/rest", "create 679/844/vip"]);
     expect(emu.counters().rateLimited).toBeGreaterThan(0);
   });
