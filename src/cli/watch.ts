@@ -7,10 +7,12 @@ import { WfsyncError } from "../errors.js";
 import { WatchReporter, startWatch } from "../watch/index.js";
 import { globalOptions, makeLogger } from "./global.js";
 import { runCommand, useColor } from "./output.js";
+import { DRIFT_FLAG } from "./drift.js";
 
 interface WatchFlags {
   allowDelete?: boolean;
   refreshInterval: number;
+  drift?: string;
 }
 
 export function registerWatchCommand(program: Command, setExit: (code: number) => void): void {
@@ -19,6 +21,7 @@ export function registerWatchCommand(program: Command, setExit: (code: number) =
     .description("keep the tenant in sync with the code: every save is compiled, planned and applied (a daemon)")
     .option("--allow-delete", "delete options removed from code (without it they are listed as pending deletes)")
     .option("--refresh-interval <seconds>", "read every split this often to find changes made on the server (0: only at start)", nonNegative, 0)
+    .option(DRIFT_FLAG[0], `${DRIFT_FLAG[1]}; watch's default is report`)
     .action(async (flags: WatchFlags, cmd: Command) => {
       await runCommand(setExit, () => runWatch(flags, cmd));
     });
@@ -33,6 +36,7 @@ async function runWatch(flags: WatchFlags, cmd: Command): Promise<number> {
     url: global.url,
     api: global.api,
     allowDelete: flags.allowDelete ?? false,
+    drift: flags.drift,
     refreshIntervalMs: flags.refreshInterval * 1000,
     logger: makeLogger(global),
     logFile: global.logFile,

@@ -36,6 +36,8 @@ export interface ResolvedConfig {
   readonly massDeleteShare: number;
   /** The API generation, when the config (or `--api`) forces one; else the server is asked. */
   readonly api: "10.2" | "12" | undefined;
+  /** The drift policy the config sets; undefined: each command's default (see WfsyncConfig.drift). */
+  readonly drift: "revert" | "report" | "adopt" | undefined;
 }
 
 export interface ConfigOverrides {
@@ -44,6 +46,8 @@ export interface ConfigOverrides {
   rate?: number | undefined;
   /** `--api`: the API generation (checked like the config's). */
   api?: string | undefined;
+  /** `--drift`: the drift policy (checked like the config's). */
+  drift?: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -101,7 +105,7 @@ export function resolveConfig(
   const locate = settingLocator(configFile, displayPath(configFile, process.cwd()));
   const bad = (field: string, message: string) => problems.push(new WfsyncError("E_CONFIG", `config "${field}": ${message}`, locate(field)));
 
-  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api"]);
+  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "drift"]);
   for (const key of Object.keys(raw)) {
     if (/password|token|ticket|secret/i.test(key)) {
       bad(key, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN), never from the config file");
@@ -142,6 +146,14 @@ export function resolveConfig(
     else bad("api", `must be "10.2" (servers 10.2.4–10.2.9) or "12" (10.2.10 and later), got ${JSON.stringify(api)}`);
   }
 
+  const drift = overrides.drift ?? raw.drift;
+  const isPolicy = (v: unknown): v is "revert" | "report" | "adopt" => v === "revert" || v === "report" || v === "adopt";
+  if (drift !== undefined && !isPolicy(drift)) {
+    const what = `must be "revert" (put the code's version back), "report" (show it, leave it) or "adopt" (take it into the state), got ${JSON.stringify(drift)}`;
+    if (overrides.drift !== undefined) problems.push(new WfsyncError("E_USAGE", `--drift ${what}`));
+    else bad("drift", what);
+  }
+
   if (problems.length === 1) throw problems[0]!;
   if (problems.length) throw new WfsyncErrors("E_CONFIG", `${path.basename(configFile)} has ${problems.length} problems`, problems);
   return {
@@ -156,6 +168,7 @@ export function resolveConfig(
     maxRetries,
     massDeleteShare,
     api: api === "10.2" || api === "12" ? api : undefined,
+    drift: isPolicy(drift) ? drift : undefined,
   };
 }
 

@@ -63,6 +63,8 @@ export class WatchLoop {
   private failing: ReadonlySet<string> = new Set();
   private watched = "";
   private needsRefresh = true;
+  /** Drift already shown, by address: what the server had then (see newDrift). */
+  private driftShown = new Map<Address, string>();
   private seq = 0;
   private retries = 0;
   private retryTimer: unknown;
@@ -201,9 +203,12 @@ export class WatchLoop {
     const applied = this.o.engine.applied();
     const isFrozen = (c: Change) => "desired" in c && frozen.has(c.desired.file);
     const full = this.needsRefresh || batch.triggers.has("refresh");
-    const input = { desired, applied, massDeleteShare: this.project.config.massDeleteShare };
+    // A daemon must not fight a person: drift is reported unless the config or --drift says otherwise.
+    const drift = this.project.config.drift ?? "report";
+    const input = { desired, applied, massDeleteShare: this.project.config.massDeleteShare, choices: { drift } };
     let { plan } = await makePlan({ ...input, read: "none" });
-    const toRead = full ? "all" : splitsToLookUp(plan, isFrozen);
+    // Updates too when the server's changes are to be kept: the merge needs what the server has now.
+    const toRead = full ? "all" : splitsToLookUp(plan, isFrozen, drift !== "revert");
     let missing: readonly SplitRef[] = [];
     let readCount = 0;
     if (toRead === "all" || toRead.size) {
@@ -216,7 +221,25 @@ export class WatchLoop {
       }
     }
     const partition = partitionPlan(plan, { applied, allowDelete: this.o.allowDelete ?? false, compileClean, frozen: isFrozen, missingSplits: new Set(missing) });
-    return { plan, partition, refreshed: full ? "all" : readCount ? "some" : "none", result: EMPTY_RESULT };
+    return { plan, partition: { ...partition, drift: this.newDrift(partition.drift, full) }, refreshed: full ? "all" : readCount ? "some" : "none", result: EMPTY_RESULT };
+  }
+
+  /**
+   * Drift left on the server (policy report) is said once: the same server change is not shown
+   * again on every refresh, only when it changes or comes back. A full read forgets drift no
+   * longer there.
+   */
+  private newDrift(drift: readonly Change[], full: boolean): Change[] {
+    const seen = new Map<Address, string>();
+    const fresh: Change[] = [];
+    for (const c of drift) {
+      const print = `${c.action} ${"id" in c ? c.id : ""} ${JSON.stringify(c.fields?.map((f) => [f.field, f.server]) ?? null)}`;
+      seen.set(c.address, print);
+      if (this.driftShown.get(c.address) !== print) fresh.push(c);
+    }
+    if (full) this.driftShown = seen;
+    else for (const [a, print] of seen) this.driftShown.set(a, print);
+    return fresh;
   }
 
   /** True when the file declaring `address` changed again after this run compiled it. */
@@ -275,7 +298,7 @@ interface Outcome {
 
 const EMPTY_RESULT: ApplyResult = { applied: [], failed: [], cancelled: [] };
 const EMPTY_OUTCOME: Outcome = {
-  plan: { changes: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0, conflict: 0 }, massDeletes: [], unmanaged: [], refreshed: false },
+  plan: { changes: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0, conflict: 0, drift: 0 }, massDeletes: [], unmanaged: [], refreshed: false, drift: "report" },
   partition: { send: [], held: [], pendingDeletes: [], drift: [] },
   refreshed: "none",
   result: EMPTY_RESULT,

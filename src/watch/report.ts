@@ -41,7 +41,7 @@ export class WatchReporter {
     if (run.recoveredFiles.length) out.push(this.paint(32, `  ${run.recoveredFiles.join(", ")} ${run.recoveredFiles.length === 1 ? "compiles" : "compile"} again`));
     for (const note of run.config?.notes ?? []) out.push(`  ${note}`);
     for (const e of run.config?.errors ?? []) out.push(indent(formatError(e)));
-    for (const c of run.drift) out.push(`  drift on the server: ${symbol(c)} ${c.address} ${c.reason ?? ""}${c.action === "delete" ? "" : " — putting the code's version back"}`);
+    for (const c of run.drift) out.push(`  drift on the server: ${symbol(c)} ${c.address}${c.source ? ` (${formatLocation(c.source)})` : ""} ${driftWords(c)}`);
     for (const { change, error } of run.failed) out.push(this.paint(31, `  failed: ${describe(change)}: ${message(error)}`));
     if (run.superseded.length) out.push(`  ${count(run.superseded.length, "change")} edited again before sending: the next run sends the newer version`);
     if (run.stopped) out.push(this.paint(31, `  ${message(run.stopped)}`));
@@ -115,6 +115,21 @@ function symbol(c: Change): string {
       return String(never);
     }
   }
+}
+
+/** What changed on the server and what this run does about it. */
+function driftWords(c: Change): string {
+  const drift = (c.fields ?? []).filter((f) => f.kind === "drift");
+  if (!drift.length) return `${c.reason ?? ""}${c.action === "delete" ? "" : " — putting the code's version back"}`;
+  const fields = drift.map((f) => f.field).join(", ");
+  const outcome = drift[0]!.outcome;
+  const then =
+    outcome === "kept"
+      ? "left as it is (drift policy report; shown again only if it changes)"
+      : outcome === "adopted"
+        ? "taken into the state (drift policy adopt)"
+        : "putting the code's version back";
+  return `${fields} changed on the server — ${then}`;
 }
 
 function describe(c: Change): string {

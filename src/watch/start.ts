@@ -49,6 +49,8 @@ export interface StartWatchOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** `--allow-delete`: delete options removed from code (otherwise they are pending deletes). */
   readonly allowDelete?: boolean;
+  /** `--drift`: what to do with changes made on the server (default: the config's, else report). */
+  readonly drift?: string | undefined;
   /** `--refresh-interval` in ms: read every split this often to find drift (0/absent: never). */
   readonly refreshIntervalMs?: number;
   /** Quiet time after the last file event before a run (default 100 ms). */
@@ -127,7 +129,7 @@ async function open(
 ): Promise<{ loop: WatchLoop; url: string; api: ApiGeneration | undefined; statePath: string }> {
   const env = options.env ?? process.env;
   const logger = options.logger;
-  const overrides: ConfigOverrides = { url: options.url, api: options.api };
+  const overrides: ConfigOverrides = { url: options.url, api: options.api, drift: options.drift };
   const notice = (level: WatchNotice["level"], message: string): void => {
     logger?.info({ event: "notice", level }, message);
     runs.emit("notice", { at: Date.now(), level, message });

@@ -25,6 +25,8 @@ const CONFIG: ResolvedConfig = {
   maxRetries: 1,
   massDeleteShare: 0.5,
   api: undefined,
+  // Saves diff against the state alone under revert; report and adopt read the split of an update first (tested on their own).
+  drift: "revert",
 };
 
 /** The compiler's answer per file: its options, or an error. */
