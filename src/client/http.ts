@@ -33,8 +33,19 @@ export interface HttpPostInit {
 /** Node error codes that prove the request never reached the server. */
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "ECONNABORTED"]);
 
-export function createAgent(url: URL): http.Agent {
-  const options = { keepAlive: true, keepAliveMsecs: 1000 };
+/**
+ * How long an idle keep-alive socket is kept. A server closes idle connections after its own
+ * time (Node, and so the emulator: 5 s; IIS 120 s; proxies and load balancers often a few
+ * minutes); a request sent on a socket the server is closing at that moment fails with
+ * ECONNRESET. Retiring sockets sooner than any of those, and sooner still when an answer's
+ * `Keep-Alive: timeout=N` says so (Node's agent then keeps them N − 1 s), avoids that race.
+ */
+export const IDLE_SOCKET_MS = 4000;
+
+export function createAgent(url: URL, idleMs = IDLE_SOCKET_MS): http.Agent {
+  // `timeout` is the free socket's idle time (an in-use one only emits an event nobody acts on:
+  // httpPost has its own timer), and without it Node ignores the server's Keep-Alive hint.
+  const options = { keepAlive: true, keepAliveMsecs: 1000, timeout: idleMs };
   return url.protocol === "https:" ? new https.Agent(options) : new http.Agent(options);
 }
 

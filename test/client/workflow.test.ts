@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ApiError, createWorkflowClient, credentialsFromEnv, parseRetryAfter, type Credentials, type WorkflowClient } from "../../src/client/index.js";
 import { redactUrl } from "../../src/redact.js";
 import { WfsyncError } from "../../src/errors.js";
+import { createAgent, httpPost } from "../../src/client/http.js";
 import { json, startServer, type Handler, type TestServer } from "./server.js";
 
 const TOKEN = "8A:Cust12345.SECRET-bearer-token-value";
@@ -86,6 +87,19 @@ describe("calls", () => {
     for (let i = 0; i < 5; i++) await client.getWorkflowStep(i);
     expect(server.requests).toHaveLength(5);
     expect(server.connections).toBe(1);
+  });
+});
+
+describe("idle sockets", () => {
+  it("the idle time retires a free socket only: an answer slower than it still arrives", async () => {
+    const server = await startServer((_req, res) => setTimeout(() => json(res, 200, { ok: 1 }), 300));
+    const url = new URL(`${server.url}/x`);
+    const agent = createAgent(url, 50);
+    const post = () => httpPost({ method: "M", url, headers: {}, timeoutMs: 10_000, agent, maxResponseBytes: 1 << 20, write: false });
+    expect((await post()).status).toBe(200);
+    expect((await post()).status).toBe(200);
+    agent.destroy();
+    await server.close();
   });
 });
 
