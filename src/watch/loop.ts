@@ -24,7 +24,8 @@ import { SupersededError, type WatchEngine } from "./engine.js";
 import type { FileEventSource } from "./files.js";
 import { LastGoodModel, findFrozenFiles } from "./model.js";
 import { WatchedProject, type ProjectFiles, type WatchCompiler } from "./project.js";
-import { partitionPlan, splitsToLookUp, type RunPartition } from "./partition.js";
+import { partitionPlan, splitsToLookUp, type RunPartition, type Waiting } from "./partition.js";
+import { formatDuration } from "../text.js";
 import type { WatchNotice, WatchRun } from "./run.js";
 import { RunScheduler, systemClock, type Batch, type Clock } from "./schedule.js";
 
@@ -42,6 +43,11 @@ export interface WatchLoopOptions {
   readonly onNotice: (notice: WatchNotice) => void;
   readonly clock?: Clock;
   readonly allowDelete?: boolean;
+  /**
+   * With allowDelete, how long an option must stay gone from code before it is deleted (default
+   * 10 s): a cut and paste, or a file renamed or moved, brings it back within that time.
+   */
+  readonly deleteGraceMs?: number;
   /** Read every split this often to find drift; 0 or absent: only at start-up. */
   readonly refreshIntervalMs?: number;
   readonly debounceMs?: number;
@@ -52,6 +58,7 @@ export interface WatchLoopOptions {
 }
 
 export const DEFAULT_DEBOUNCE_MS = 100;
+export const DEFAULT_DELETE_GRACE_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 60_000;
 
 export class WatchLoop {
@@ -69,6 +76,9 @@ export class WatchLoop {
   private retries = 0;
   private retryTimer: unknown;
   private refreshTimer: unknown;
+  private graceTimer: unknown;
+  /** When each delete was first planned (the grace period runs from then), by address. */
+  private deleteSince = new Map<Address, number>();
   private closed = false;
   private firstRun: { resolve: (run: WatchRun) => void; reject: (err: unknown) => void } | undefined;
 
@@ -111,6 +121,7 @@ export class WatchLoop {
     this.closed = true;
     this.clock.clearTimeout(this.retryTimer);
     this.clock.clearTimeout(this.refreshTimer);
+    this.clock.clearTimeout(this.graceTimer);
     // A workflow file stuck in a loop must not hold up the stop for the evaluation time limit.
     this.o.compiler.close?.();
     await this.o.events.close();
@@ -220,8 +231,50 @@ export class WatchLoop {
         this.armRefresh();
       }
     }
-    const partition = partitionPlan(plan, { applied, allowDelete: this.o.allowDelete ?? false, compileClean, frozen: isFrozen, missingSplits: new Set(missing) });
+    const partition = this.holdRecentDeletes(
+      batch.triggers.has("start"),
+      partitionPlan(plan, { applied, allowDelete: this.o.allowDelete ?? false, compileClean, frozen: isFrozen, missingSplits: new Set(missing) }),
+    );
     return { plan, partition: { ...partition, drift: this.newDrift(partition.drift, full) }, refreshed: full ? "all" : readCount ? "some" : "none", result: EMPTY_RESULT };
+  }
+
+  /**
+   * A delete is sent only once its option has been gone from code for the grace period: a cut
+   * and paste, or a file renamed or moved, brings it back before then and the delete is simply
+   * no longer planned — never a delete followed by a create. A run comes by itself when the
+   * earliest grace period ends. At start-up the code is not being edited: what is gone from it
+   * then has been gone since watch last ran, and is deleted at once.
+   */
+  private holdRecentDeletes(startUp: boolean, partition: RunPartition): RunPartition {
+    const grace = startUp ? 0 : (this.o.deleteGraceMs ?? DEFAULT_DELETE_GRACE_MS);
+    const now = this.clock.now();
+    const planned = new Set<Address>();
+    for (const w of partition.pendingDeletes) planned.add(w.change.address);
+    const send: Change[] = [];
+    const waiting: Waiting[] = [];
+    let next = Infinity;
+    for (const c of partition.send) {
+      if (c.action !== "delete" || c.alreadyGone) {
+        send.push(c);
+        continue;
+      }
+      planned.add(c.address);
+      const since = this.deleteSince.get(c.address) ?? now;
+      this.deleteSince.set(c.address, since);
+      const due = since + grace;
+      if (due <= now) send.push(c);
+      else {
+        next = Math.min(next, due);
+        waiting.push({ change: c, reason: `deleted in ${formatDuration(due - now)} unless it comes back in code` });
+      }
+    }
+    // Back in code (or no longer to be deleted at all): its grace period starts over next time.
+    for (const address of [...this.deleteSince.keys()]) if (!planned.has(address)) this.deleteSince.delete(address);
+    if (next !== Infinity && !this.closed) {
+      this.clock.clearTimeout(this.graceTimer);
+      this.graceTimer = this.clock.setTimeout(() => this.scheduler.request("grace"), next - now);
+    }
+    return { ...partition, send, pendingDeletes: [...partition.pendingDeletes, ...waiting] };
   }
 
   /**

@@ -16,6 +16,8 @@ const MAX_LISTED = 5;
 export interface ReportOptions {
   readonly color: boolean;
   readonly allowDelete: boolean;
+  /** With allowDelete: the grace period before a delete (default 10 s). */
+  readonly deleteGraceMs?: number;
 }
 
 export class WatchReporter {
@@ -27,7 +29,8 @@ export class WatchReporter {
   ready(r: WatchReady): string {
     const files = `${r.workflowFiles} file${r.workflowFiles === 1 ? "" : "s"}`;
     const options = `${r.options} option${r.options === 1 ? "" : "s"}`;
-    const deletes = this.options.allowDelete ? "deletes allowed" : "deletes wait for --allow-delete";
+    const grace = this.options.deleteGraceMs ?? 10_000;
+    const deletes = this.options.allowDelete ? `deletes allowed${grace ? ` once an option has been gone from code for ${formatDuration(grace)}` : ""}` : "deletes wait for --allow-delete";
     const api = r.api ? ` (${describeGeneration(r.api)})` : "";
     return `watching ${files} (${options}) → ${r.url}${api}; ${deletes}; Ctrl-C to stop\n`;
   }

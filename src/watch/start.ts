@@ -49,6 +49,8 @@ export interface StartWatchOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** `--allow-delete`: delete options removed from code (otherwise they are pending deletes). */
   readonly allowDelete?: boolean;
+  /** `--delete-grace` in ms: how long an option must stay gone from code before it is deleted (default 10 s). */
+  readonly deleteGraceMs?: number;
   /** `--drift`: what to do with changes made on the server (default: the config's, else report). */
   readonly drift?: string | undefined;
   /** `--refresh-interval` in ms: read every split this often to find drift (0/absent: never). */
@@ -173,6 +175,7 @@ async function open(
     onRun: (run) => runs.emit("run", run),
     onNotice: (n) => notice(n.level, n.message),
     allowDelete: options.allowDelete ?? false,
+    ...(options.deleteGraceMs !== undefined ? { deleteGraceMs: options.deleteGraceMs } : {}),
     ...(options.refreshIntervalMs !== undefined ? { refreshIntervalMs: options.refreshIntervalMs } : {}),
     ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),

@@ -158,7 +158,34 @@ describe("WatchLoop", () => {
     t.compiler.files.set(A, [option(1, 2, "vip", "VIP"), option(1, 2, "rest", "Rest")]);
     t.save(A);
     await t.clock.advance(100);
-    expect(t.runs[2]!.applied.map((c) => `${c.action} ${c.address}`)).toEqual(["delete 1/2/x"]);
+    expect(t.runs[2]!.pendingDeletes.map((w) => `${w.change.address}: ${w.reason}`)).toEqual(["1/2/x: deleted in 10 s unless it comes back in code"]);
+    await t.clock.advance(10_000);
+    expect(t.runs[3]).toMatchObject({ triggers: ["grace"] });
+    expect(t.runs[3]!.applied.map((c) => `${c.action} ${c.address}`)).toEqual(["delete 1/2/x"]);
+  });
+
+  it("with --allow-delete, an option cut and pasted back within the grace period is never deleted", async () => {
+    const t = setup({ allowDelete: true });
+    const B = "/p/workflows/b.ts";
+    t.compiler.files.set(A, [option(1, 2, "vip", "VIP"), option(1, 2, "rest", "Rest"), option(1, 2, "x", "X")]);
+    const first = t.loop.start();
+    await t.clock.advance(0);
+    await first;
+    const sent = t.engine.sent.length;
+    // Cut from a.ts …
+    t.compiler.files.set(A, [option(1, 2, "vip", "VIP"), option(1, 2, "rest", "Rest")]);
+    t.save(A);
+    await t.clock.advance(100);
+    expect(t.runs[1]!.pendingDeletes.map((w) => w.change.address)).toEqual(["1/2/x"]);
+    // … pasted into b.ts five seconds later.
+    await t.clock.advance(5000);
+    t.compiler.files.set(B, [option(1, 2, "x", "X")]);
+    t.save(B);
+    await t.clock.advance(100);
+    expect(t.runs[2]!.pendingDeletes).toEqual([]);
+    await t.clock.advance(20_000);
+    expect(t.engine.sent.slice(sent)).toEqual([]);
+    expect(t.runs.flatMap((r) => r.applied)).toHaveLength(t.runs[0]!.applied.length);
   });
 
   it("retries by itself after server trouble", async () => {

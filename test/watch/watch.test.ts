@@ -310,6 +310,24 @@ describe("watch", () => {
     expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP customers");
   });
 
+  it("with --allow-delete, renaming a file that holds options sends nothing: no delete, no create", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu, { allowDelete: true });
+    const ids = [...serverOptions(emu, 844).values()].map((o) => o.WorkflowStepOptionId).sort();
+    emu.resetCounters();
+    fs.renameSync(p.path(FILE), p.path("workflows/renamed.ts"));
+    // Whether chokidar reports the unlink and the add in one batch or two, the end is the same.
+    const settled = await w.waitForRun((r) => r.files.includes("workflows/renamed.ts"), "the renamed file seen", 1);
+    await w.handle.idle();
+    const after = w.runs.filter((r) => r.seq >= 2);
+    expect(after.flatMap((r) => r.applied)).toEqual([]);
+    expect(settled.pendingDeletes).toEqual([]);
+    const by = emu.counters().byMethod;
+    expect((by.SaveWorkflowStepOption ?? 0) + (by.DeleteWorkflowStepOption ?? 0)).toBe(0);
+    expect([...serverOptions(emu, 844).values()].map((o) => o.WorkflowStepOptionId).sort()).toEqual(ids);
+  });
+
   it("by default (--drift report) shows a UI edit once, not on every refresh, and never puts it back", async () => {
     const emu = await emulator();
     const p = project({ [FILE]: flowFile(679, 844, [VIP]) });
