@@ -10,7 +10,7 @@
  * creates — on the splits a run creates options in (adopting an option that already has the Key).
  */
 import path from "node:path";
-import type { ApplyResult } from "../apply/apply.js";
+import type { ApplyProgress, ApplyResult } from "../apply/apply.js";
 import { displayPath } from "../paths.js";
 import type { DesiredOption } from "../compile/validate.js";
 import type { ResolvedConfig } from "../config/load.js";
@@ -25,7 +25,7 @@ import type { FileEventSource } from "./files.js";
 import { LastGoodModel, findFrozenFiles } from "./model.js";
 import { WatchedProject, type ProjectFiles, type WatchCompiler } from "./project.js";
 import { partitionPlan, splitsToLookUp, type RunPartition, type Waiting } from "./partition.js";
-import { formatDuration } from "../text.js";
+import { count, formatDuration } from "../text.js";
 import type { WatchNotice, WatchRun } from "./run.js";
 import { RunScheduler, systemClock, type Batch, type Clock } from "./schedule.js";
 
@@ -59,6 +59,8 @@ export interface WatchLoopOptions {
 
 export const DEFAULT_DEBOUNCE_MS = 100;
 export const DEFAULT_DELETE_GRACE_MS = 10_000;
+/** Runs that send at least this many changes report their progress. */
+export const PROGRESS_FROM = 20;
 const MAX_RETRY_DELAY_MS = 60_000;
 
 export class WatchLoop {
@@ -149,9 +151,19 @@ export class WatchLoop {
     const startedAt = this.clock.now();
     const seq = ++this.seq;
     const files = this.project.workflowFiles;
+    const before = new Set(files);
     const { changed, config } = this.project.takeChanges(batch.paths);
-    const result = await this.o.compiler.compile(changed);
+    const removed = [...before].filter((f) => !files.has(f));
+    const compiled = await this.o.compiler.compile(changed);
+    // A workflow file that declares no workflow yet (a new, empty file) is not an error in a
+    // daemon: it has nothing to send. One that had options keeps them (frozen), as a broken one.
+    const declaresNothing = new Set(
+      compiled.errors.filter((e) => e.code === "E_NO_WORKFLOWS" && e.location).map((e) => path.resolve(this.o.root, e.location!.file)),
+    );
+    const newEmpty = [...declaresNothing].filter((f) => files.has(f) && !this.model.has(f));
+    const result = { ...compiled, errors: compiled.errors.filter((e) => !(e.code === "E_NO_WORKFLOWS" && e.location && newEmpty.includes(path.resolve(this.o.root, e.location.file)))) };
     const frozen = findFrozenFiles(result, this.o.root, files, (f) => this.o.compiler.importersOf(f));
+    for (const f of newEmpty) frozen.delete(f);
     const desired = this.model.update(result.options, files, frozen);
     const recovered = [...this.failing].filter((f) => !frozen.has(f) && files.has(f));
     this.failing = frozen;
@@ -163,7 +175,10 @@ export class WatchLoop {
     let problem: unknown;
     try {
       outcome = await this.plan(batch, desired, frozen, result.errors.length === 0);
-      if (outcome.partition.send.length) outcome = { ...outcome, result: await this.o.engine.apply(sendOnly(outcome.plan, outcome.partition.send), (a) => this.stale(a, desired)) };
+      if (outcome.partition.send.length) {
+        const plan = sendOnly(outcome.plan, outcome.partition.send);
+        outcome = { ...outcome, result: await this.o.engine.apply(plan, (a) => this.stale(a, desired), this.progress(outcome.partition.send.length)) };
+      }
     } catch (err) {
       problem = err;
     }
@@ -188,6 +203,8 @@ export class WatchLoop {
       options: desired.size,
       errors: [...result.errors, ...partition.held.flatMap((h) => (h.error ? [h.error] : []))],
       failedFiles: [...frozen].map(show).sort(),
+      emptyFiles: newEmpty.map(show).sort(),
+      removedFiles: removed.map(show).sort(),
       recoveredFiles: recovered.map(show).sort(),
       ...(config ? { config } : {}),
       applied: [...applied.applied].sort(byAddress),
@@ -236,6 +253,23 @@ export class WatchLoop {
       partitionPlan(plan, { applied, allowDelete: this.o.allowDelete ?? false, compileClean, frozen: isFrozen, missingSplits: new Set(missing) }),
     );
     return { plan, partition: { ...partition, drift: this.newDrift(partition.drift, full) }, refreshed: full ? "all" : readCount ? "some" : "none", result: EMPTY_RESULT };
+  }
+
+  /**
+   * A large run says it started and how far it got (every tenth), so minutes of sending are not
+   * minutes of silence; throttling is said by the queue's notices as it happens.
+   */
+  private progress(total: number): ((p: ApplyProgress) => void) | undefined {
+    if (total < PROGRESS_FROM) return undefined;
+    this.notice("info", `applying ${count(total, "change")}…`);
+    const step = Math.ceil(total / 10);
+    let said = 0;
+    return (p) => {
+      const settled = p.done + p.failed;
+      if (settled < total && settled - said < step) return;
+      said = settled;
+      this.notice("info", `${settled}/${total} done${p.failed ? ` (${p.failed} failed)` : ""}`);
+    };
   }
 
   /**

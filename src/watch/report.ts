@@ -67,6 +67,14 @@ export class WatchReporter {
     if (run.failed.length || run.problem !== undefined) return this.paint(31, `nothing applied${run.failed.length ? `: ${count(run.failed.length, "change")} failed` : ""}`);
     if (run.failedFiles.length) return this.paint(31, `nothing applied: ${run.failedFiles.join(", ")} ${run.failedFiles.length === 1 ? "does" : "do"} not compile`);
     if (run.errors.length) return this.paint(31, `nothing applied: ${count(run.errors.length, "error")}`);
+    if (run.removedFiles.length) {
+      const n = run.pendingDeletes.length;
+      const deleted = `${run.removedFiles.join(", ")} ${run.removedFiles.length === 1 ? "was" : "were"} deleted`;
+      return n ? `${deleted}: nothing sent; ${count(n, "option")} of ${run.removedFiles.length === 1 ? "it" : "them"} ${n === 1 ? "is a pending delete" : "are pending deletes"}` : `${deleted}: nothing to send`;
+    }
+    if (run.emptyFiles.length && !run.pendingDeletes.length) {
+      return `${run.emptyFiles.join(", ")} ${run.emptyFiles.length === 1 ? "declares" : "declare"} no workflow yet: nothing to send`;
+    }
     const what = run.pendingDeletes.length
       ? "nothing to send"
       : run.triggers.includes("start")
@@ -86,12 +94,14 @@ export class WatchReporter {
       );
     }
     const now = new Set<string>();
-    for (const e of run.errors) {
+    const { errors, hidden } = firstSyntaxErrors(run.errors);
+    for (const e of errors) {
       const key = `${e.code} ${e.location ? formatLocation(e.location) : ""} ${e.message}`;
       now.add(key);
       if (this.shown.has(key)) out.push(`  still: ${e.location ? `${formatLocation(e.location)} - ` : ""}error ${e.code}: ${firstLine(e.message)}`);
       else out.push(indent(formatError(e)));
     }
+    for (const [file, n] of hidden) out.push(`  ${file}: ${count(n, "more syntax error")} after the first, most likely caused by it; fix that one first`);
     this.shown = now;
     return out;
   }
@@ -99,6 +109,27 @@ export class WatchReporter {
   private paint(code: number, s: string): string {
     return this.options.color ? `\u001b[${code}m${s}\u001b[0m` : s;
   }
+}
+
+/**
+ * A file's first syntax error, not its cascade: one missing `)` or `}` makes TypeScript report
+ * an error at every line after it, each a consequence of the first. Type errors are kept.
+ */
+export function firstSyntaxErrors(errors: readonly WfsyncError[]): { errors: WfsyncError[]; hidden: Map<string, number> } {
+  const syntax = (e: WfsyncError) => /^TS1\d{3}$/.test(e.code) && e.location !== undefined;
+  const first = new Map<string, WfsyncError>();
+  for (const e of errors) {
+    if (!syntax(e)) continue;
+    const f = first.get(e.location!.file);
+    if (!f || e.location!.line < f.location!.line || (e.location!.line === f.location!.line && e.location!.column < f.location!.column)) first.set(e.location!.file, e);
+  }
+  const hidden = new Map<string, number>();
+  const kept = errors.filter((e) => {
+    if (!syntax(e) || first.get(e.location!.file) === e) return true;
+    hidden.set(e.location!.file, (hidden.get(e.location!.file) ?? 0) + 1);
+    return false;
+  });
+  return { errors: kept, hidden };
 }
 
 function symbol(c: Change): string {

@@ -60,6 +60,7 @@ function setup(opts: { allowDelete?: boolean; refreshIntervalMs?: number } = {})
   const compiler = new FakeCompiler();
   const engine = new FakeEngine();
   const runs: WatchRun[] = [];
+  const notices: string[] = [];
   let fire: (path: string) => void = () => undefined;
   const events: FileEventSource = {
     start: async (onPath) => void (fire = onPath),
@@ -78,9 +79,9 @@ function setup(opts: { allowDelete?: boolean; refreshIntervalMs?: number } = {})
     allowDelete: opts.allowDelete ?? false,
     ...(opts.refreshIntervalMs ? { refreshIntervalMs: opts.refreshIntervalMs } : {}),
     onRun: (r) => runs.push(r),
-    onNotice: () => undefined,
+    onNotice: (n) => notices.push(n.message),
   });
-  return { clock, compiler, engine, runs, loop, save: (path: string) => fire(path) };
+  return { clock, compiler, engine, runs, loop, notices, save: (path: string) => fire(path) };
 }
 
 describe("WatchLoop", () => {
@@ -186,6 +187,39 @@ describe("WatchLoop", () => {
     await t.clock.advance(20_000);
     expect(t.engine.sent.slice(sent)).toEqual([]);
     expect(t.runs.flatMap((r) => r.applied)).toHaveLength(t.runs[0]!.applied.length);
+  });
+
+  it("a new file that declares no workflow yet is no error; a deleted file is named as deleted", async () => {
+    const t = setup();
+    const B = "/p/workflows/b.ts";
+    t.compiler.files.set(A, [option(1, 2, "vip", "VIP"), option(1, 2, "rest", "Rest")]);
+    const first = t.loop.start();
+    await t.clock.advance(0);
+    await first;
+    t.compiler.files.set(B, new WfsyncError("E_NO_WORKFLOWS", "this workflow file exports no workflow(...)", { location: { file: "workflows/b.ts", line: 1, column: 1 } }));
+    t.save(B);
+    await t.clock.advance(100);
+    expect(t.runs[1]).toMatchObject({ emptyFiles: ["workflows/b.ts"], failedFiles: [], errors: [], removedFiles: [] });
+    t.compiler.files.delete(A);
+    t.save(A);
+    await t.clock.advance(100);
+    expect(t.runs[2]).toMatchObject({ removedFiles: ["workflows/a.ts"], emptyFiles: ["workflows/b.ts"] });
+    expect(t.runs[2]!.pendingDeletes.map((w) => w.change.address).sort()).toEqual(["1/2/rest", "1/2/vip"]);
+  });
+
+  it("a large run says it started and how far it got; a small one says nothing in between", async () => {
+    const t = setup();
+    t.compiler.files.set(A, Array.from({ length: 40 }, (_, i) => option(1, 2, `o${i}`, `Option ${i}`)));
+    const first = t.loop.start();
+    await t.clock.advance(0);
+    await first;
+    expect(t.notices).toEqual(["applying 40 changes…", ...[4, 8, 12, 16, 20, 24, 28, 32, 36, 40].map((n) => `${n}/40 done`)]);
+    t.notices.length = 0;
+    t.compiler.files.set(A, [option(1, 2, "o0", "Renamed"), ...Array.from({ length: 39 }, (_, i) => option(1, 2, `o${i + 1}`, `Option ${i + 1}`))]);
+    t.save(A);
+    await t.clock.advance(100);
+    expect(t.runs[1]!.applied).toHaveLength(1);
+    expect(t.notices).toEqual([]);
   });
 
   it("retries by itself after server trouble", async () => {
