@@ -102,7 +102,16 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
       if (interrupted) return 130;
       return result.failed.length || result.stopped ? 1 : driftCode;
     } finally {
-      await state.close();
+      // Without a listener a Ctrl-C kills the process wherever it is, also halfway through the
+      // state file's temp file; with one, the write finishes first (a second Ctrl-C during
+      // apply exits at once, and the lock goes with the process: see state/lock.ts).
+      const later = (): void => undefined;
+      process.on("SIGINT", later);
+      try {
+        await state.close();
+      } finally {
+        process.off("SIGINT", later);
+      }
     }
   } finally {
     session.close();
