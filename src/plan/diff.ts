@@ -125,7 +125,7 @@ export function diffModels(input: DiffInput): Plan {
     if (!live) {
       // Without the server, the state stands in for it: nothing can have drifted.
       if (!s) changes.push({ ...base, action: "create", desired: d, before: undefined });
-      else changes.push(threeWay(base, d, s, s.id, s.option, s.server, choices));
+      else changes.push(threeWay(base, d, s, { id: s.id, option: s.option, hash: s.hash, raw: s.server }, choices));
       continue;
     }
     const l = s ? matchOf(s) : undefined;
@@ -136,7 +136,7 @@ export function diffModels(input: DiffInput): Plan {
     }
     if (s && l) {
       claimed.add(l.id);
-      changes.push(threeWay(base, d, s, l.id, keyedAs(l, d.option), l.raw, choices));
+      changes.push(threeWay(base, d, s, { id: l.id, option: keyedAs(l, d.option), hash: liveHashAs(l, d.option), raw: l.raw }, choices));
       continue;
     }
     // Not in the state, or gone under the id the state recorded: look for it on its split by Key
@@ -199,7 +199,12 @@ type ChangeStart = Pick<ChangeBase, "address" | "workflowId" | "workflowStepId" 
  * An option the state has, compared field by field with the server's (`server`, under the
  * code's keys; the state's own option when the plan is made without the server).
  */
-function threeWay(start: ChangeStart, d: DesiredOption, s: StateEntry, id: number, server: OptionModel, raw: unknown, choices: MergeChoices): Change {
+function threeWay(start: ChangeStart, d: DesiredOption, s: StateEntry, live: { id: number; option: OptionModel; hash: string; raw: unknown }, choices: MergeChoices): Change {
+  const { id, option: server, raw } = live;
+  // The common case, hashes only: all three agree.
+  if (s.code === undefined && s.hash === d.hash && live.hash === d.hash && s.id === id) {
+    return { ...start, action: "noop", id, desired: d, before: server, record: false, server: raw };
+  }
   const merged = mergeOption({ base: s.option, codeRef: s.code ?? s.option, code: d.option, server }, choices);
   const fields = merged.fields.length ? { fields: merged.fields } : {};
   if (merged.conflict) {
@@ -219,7 +224,7 @@ function threeWay(start: ChangeStart, d: DesiredOption, s: StateEntry, id: numbe
   const recordField = sameAsCode ? {} : { recordAs };
   const reason = driftReason(merged.fields, s.id !== id);
   const common = { ...start, ...fields, id, desired: d, before: server, after: merged.send, ...(reason ? { reason } : {}) };
-  if (hashOption(merged.send) !== hashOption(server)) {
+  if (hashOption(merged.send) !== live.hash) {
     const send = hashOption(merged.send) === d.hash ? {} : { send: merged.send };
     return { ...common, ...send, ...recordField, action: "update", previous: raw };
   }
