@@ -29,7 +29,11 @@ export type FieldOutcome = "sent" | "kept" | "adopted" | "held";
 
 export interface FieldDiff {
   readonly field: OptionField;
-  readonly kind: "update" | "drift" | "conflict";
+  /**
+   * `behind`: a server value taken into the state earlier (adopt, --refresh-only) that the code
+   * does not have yet; nothing is sent, it is said until the code has it or changes it.
+   */
+  readonly kind: "update" | "drift" | "conflict" | "behind";
   /** The state's last applied value. */
   readonly base: unknown;
   readonly code: unknown;
@@ -120,7 +124,9 @@ export function mergeOption(input: MergeInput, choices: MergeChoices): Merged {
         set(server[field], server[field], code[field]);
       }
     } else {
-      // Unchanged, or changed on both sides to the same value: the server has what the code wants.
+      // Unchanged, or changed on both sides to the same value: the server has what the code wants
+      // (or what was adopted from it: then the code is behind, said, never sent).
+      if (!inCode && !onServer && !same(code[field], base[field])) diff("behind", "kept");
       set(server[field], server[field], code[field]);
     }
   }

@@ -103,6 +103,7 @@ const OUTCOME_WORDS: Record<FieldDiff["kind"], Partial<Record<FieldOutcome, stri
   update: { sent: "", held: "not sent (--refresh-only)" },
   drift: { sent: "the code's version is put back", kept: "left as it is (drift policy report)", adopted: "taken into the state (drift policy adopt)" },
   conflict: { sent: "the code's value is sent (--prefer code)", adopted: "the server's value is taken into the state (--refresh-only)", held: "nothing is sent without a choice" },
+  behind: { kept: "adopted from the server earlier; change the code to match (nothing is sent)" },
 };
 
 /** One entry per field of a three-way comparison: what changed where, and what is done with it. */
@@ -114,12 +115,14 @@ function threeWayLines(fields: readonly FieldDiff[], p: Painters): string[] {
     const show = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
     if (f.field === "steps") {
       const text = (v: unknown) => stepLines((v ?? []) as StepModel[], "").join("\n");
-      if (f.kind === "update") lines.push(`    steps:${then}`, ...stepsPatch(text(f.base), text(f.code), p));
+      if (f.kind === "behind") lines.push(`    steps: the code's differ from the server's${then}`, ...stepsPatch(text(f.code), text(f.server), p));
+      else if (f.kind === "update") lines.push(`    steps:${then}`, ...stepsPatch(text(f.base), text(f.code), p));
       else if (f.kind === "drift") lines.push(`    steps: changed on the server${then}`, ...stepsPatch(text(f.base), text(f.server), p));
       else lines.push(p.red(`    ! steps: changed in code and on the server${then}`), "      in code:", ...stepsPatch(text(f.base), text(f.code), p), "      on the server:", ...stepsPatch(text(f.base), text(f.server), p));
       continue;
     }
-    if (f.kind === "update") lines.push(`    ${f.field}: ${p.red(show(f.base))} → ${p.green(show(f.code))}${then}`);
+    if (f.kind === "behind") lines.push(`    ${f.field}: the code says ${show(f.code)}, the server ${show(f.server)}${then}`);
+    else if (f.kind === "update") lines.push(`    ${f.field}: ${p.red(show(f.base))} → ${p.green(show(f.code))}${then}`);
     else if (f.kind === "drift") lines.push(`    ${f.field}: changed on the server ${show(f.base)} → ${p.yellow(show(f.server))}${then}`);
     else lines.push(p.red(`    ! ${f.field}: was ${show(f.base)}, code ${show(f.code)}, server ${show(f.server)}`) + then);
   }

@@ -100,11 +100,20 @@ describe.each<Generation>(["10.2", "12"])("three-way comparison on the %s API ge
     expect(entry.option.name).toBe("UI name");
     expect(entry.code?.name).toBe("Option a");
     await engine.expectConverged();
+    const behind = await engine.plan();
+    expect(changeOfA(behind.changes)).toMatchObject({ action: "noop", record: false, fields: [{ field: "name", kind: "behind", code: "Option a", server: "UI name" }] });
+    expect(renderPlan(behind, { color: false })).toContain('name: the code says "Option a", the server "UI name" — adopted from the server earlier; change the code to match (nothing is sent)');
 
     // The code changes another field: the server's name stays, the code's step goes out.
     engine.write(FILE, code({ selection: 5 }));
     const next = await engine.apply();
-    expect(changeOfA(next.plan.changes)).toMatchObject({ action: "update", fields: [{ field: "steps", kind: "update", outcome: "sent" }] });
+    expect(changeOfA(next.plan.changes)).toMatchObject({
+      action: "update",
+      fields: [
+        { field: "name", kind: "behind" },
+        { field: "steps", kind: "update", outcome: "sent" },
+      ],
+    });
     expectApplied(next.result);
     expect(optionA(engine).Name).toBe("UI name");
     expect(selectionOnServer(engine)).toBe(5);

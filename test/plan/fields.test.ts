@@ -70,7 +70,9 @@ describe("mergeOption", () => {
   it("after an adoption, a field is changed in code only when it moves away from the code's version recorded with it", () => {
     const adopted = option("UI");
     const m = mergeOption({ base: adopted, codeRef: base, code: base, server: adopted }, { drift: "revert" });
-    expect(m.fields).toEqual([]);
+    // Not sent, not drift: said, so the code can be brought up to the server.
+    expect(summary(m)).toEqual(["name behind kept"]);
+    expect(m.send).toEqual(adopted);
     const edited = mergeOption({ base: adopted, codeRef: base, code: option("Code again"), server: adopted }, { drift: "revert" });
     expect(summary(edited)).toEqual(["name update sent"]);
   });
