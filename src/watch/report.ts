@@ -23,6 +23,8 @@ export interface ReportOptions {
 export class WatchReporter {
   /** Errors already printed with their code frame: repeated runs name them in one line. */
   private shown = new Set<string>();
+  /** Held changes already said (see held). */
+  private heldShown = new Set<string>();
 
   constructor(private readonly options: ReportOptions) {}
 
@@ -51,7 +53,7 @@ export class WatchReporter {
     else if (run.cancelled.length) out.push(`  ${count(run.cancelled.length, "change")} not sent: watch is stopping (the next start sends them)`);
     if (run.problem !== undefined) out.push(this.paint(31, `  ${message(run.problem)}`));
     out.push(...this.errors(run));
-    for (const h of run.held) if (h.reason !== "its file does not compile" && !h.error) out.push(this.paint(33, `  held: ${describe(h.change)}: ${h.reason}`));
+    out.push(...this.held(run));
     if (run.retryInMs !== undefined) out.push(`  retrying in ${formatDuration(run.retryInMs)} (or at the next save)`);
     if (run.pendingDeletes.length) {
       out.push(this.paint(33, `  ${count(run.pendingDeletes.length, "pending delete")} (still on the server):`));
@@ -83,6 +85,25 @@ export class WatchReporter {
           ? "refreshed: no changes"
           : "no changes";
     return `${what}${run.files.length ? ` (${run.files.slice(0, MAX_LISTED).join(", ")}${run.files.length > MAX_LISTED ? ", …" : ""})` : ""}`;
+  }
+
+  /**
+   * Changes held for a reason of their own (a conflict, a missing split), each said once: a
+   * refresh that finds the same conflict again does not repeat it.
+   */
+  private held(run: WatchRun): string[] {
+    const out: string[] = [];
+    const now = new Set<string>();
+    for (const h of run.held) {
+      if (h.reason === "its file does not compile" || h.error) continue;
+      const key = `${h.change.address} ${h.reason} ${JSON.stringify(h.change.fields?.map((f) => [f.field, f.code, f.server]) ?? null)}`;
+      now.add(key);
+      if (!this.heldShown.has(key)) out.push(this.paint(33, `  held: ${describe(h.change)}: ${h.reason}`));
+    }
+    // Only a run that read every split knows a conflict is gone; others add to what was said.
+    if (run.refreshed === "all") this.heldShown = now;
+    else for (const k of now) this.heldShown.add(k);
+    return out;
   }
 
   private errors(run: WatchRun): string[] {

@@ -56,6 +56,17 @@ describe("WatchReporter", () => {
     expect(text).toContain("workflows/a.ts: 3 more syntax errors after the first, most likely caused by it; fix that one first");
   });
 
+  it("says a held conflict once, not again on every run that still holds it", () => {
+    const r = new WatchReporter({ color: false, allowDelete: false });
+    const held = [{ change: { action: "conflict", address: "1/2/vip", ids: [7] } as never, reason: "name changed both in code and on the server" }];
+    expect(r.run(run({ held }))).toContain("held: ! 1/2/vip: name changed both in code and on the server");
+    expect(r.run(run({ held }))).not.toContain("held:");
+    r.run(run({ refreshed: "none" }));
+    expect(r.run(run({ held }))).not.toContain("held:");
+    r.run(run({ refreshed: "all" }));
+    expect(r.run(run({ held }))).toContain("held: ! 1/2/vip");
+  });
+
   it("speaks of several files that do not compile in the plural", () => {
     const text = reporter.run(run({ failedFiles: ["workflows/shared/n.ts", "workflows/b.ts"] }));
     expect(text).toContain("nothing applied: workflows/shared/n.ts, workflows/b.ts do not compile");
