@@ -3,7 +3,7 @@ import { WfsyncError } from "../errors.js";
 
 export const DRIFT_FLAG = [
   "--drift <policy>",
-  "what to do with a change made on the server to a field the code did not change: revert (put the code's version back), report (show it, leave it; exit code 3) or adopt (take it into the state); overrides the config's drift",
+  "what to do with a change made on the server to a field the code did not change: revert (put the code's version back), report (show it, leave it; apply then exits 3) or adopt (take it into the state); overrides the config's drift",
 ] as const;
 
 export const PREFER_FLAG = ["--prefer <side>", "a field changed both in code and on the server (a conflict) takes the code's value: --prefer code"] as const;
