@@ -310,6 +310,20 @@ describe("watch", () => {
     expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP customers");
   });
 
+  it("a new empty file is no error and says so; a deleted file is named as deleted", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]), "workflows/webinar.ts": flowFile(702, 910, [{ key: "attended", name: "Attended" }, { key: "missed", name: "Missed" }]) });
+    const w = await watch(p, emu);
+    const reporter = new WatchReporter({ color: false, allowDelete: false });
+    p.write("workflows/new.ts", "");
+    const empty = await w.waitForRun((r) => r.files.includes("workflows/new.ts"), "the new file", 1);
+    expect(empty).toMatchObject({ emptyFiles: ["workflows/new.ts"], errors: [], failedFiles: [] });
+    expect(reporter.run(empty)).toMatch(/ workflows\/new\.ts declares no workflow yet: nothing to send\n$/);
+    p.remove("workflows/webinar.ts");
+    const removed = await w.waitForRun((r) => r.removedFiles.length > 0, "the deleted file", empty.seq);
+    expect(reporter.run(removed)).toContain("workflows/webinar.ts was deleted: nothing sent; 2 options of it are pending deletes");
+  });
+
   it("with --allow-delete, renaming a file that holds options sends nothing: no delete, no create", async () => {
     const emu = await emulator();
     const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
