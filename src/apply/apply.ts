@@ -77,7 +77,7 @@ export function checkPlanAllowed(plan: Plan, guards: ApplyGuards): void {
 
 /** The changes apply acts on (noops that only confirm the state are skipped). */
 export function actionable(plan: Plan): Change[] {
-  return plan.changes.filter((c) => c.action !== "conflict" && (c.action !== "noop" || c.record));
+  return plan.changes.filter((c) => c.action !== "conflict" && (c.action !== "noop" || c.record) && !(c.action === "create" && c.held));
 }
 
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {

@@ -37,7 +37,15 @@ export interface RecordAs {
 }
 
 export type Change =
-  | (ChangeBase & { readonly action: "create"; readonly desired: DesiredOption })
+  | (ChangeBase & {
+      readonly action: "create";
+      readonly desired: DesiredOption;
+      /**
+       * Not sent, and why: an option deleted on the server (in the flow editor) is drift of the
+       * whole option, re-created only under the drift policy revert.
+       */
+      readonly held?: string;
+    })
   | (ChangeBase & {
       readonly action: "update";
       readonly id: number;
@@ -145,7 +153,10 @@ export function diffModels(input: DiffInput): Plan {
     // address are never taken.
     const matches = (live.get(splitRef(d.option)) ?? []).filter((m) => sameIdentity(m, d.option) && !managedIds.has(m.id));
     for (const m of matches) claimed.add(m.id);
-    if (matches.length === 0) changes.push({ ...base, action: "create", desired: d, before: undefined, ...(s ? { reason: "gone from the server" } : {}) });
+    if (matches.length === 0) {
+      const held = s && choices.drift !== "revert" ? { held: `drift policy ${choices.drift}: not re-created (\`--drift revert\` re-creates it; or remove it from code)` } : {};
+      changes.push({ ...base, action: "create", desired: d, before: undefined, ...(s ? { reason: "gone from the server" } : {}), ...held });
+    }
     else if (matches.length === 1 && matches[0]!.unreadable)
       changes.push({ ...base, action: "conflict", ids: [matches[0]!.id], before: undefined, reason: unreadableReason(matches[0]!) });
     else if (matches.length > 1)
@@ -269,6 +280,10 @@ function summarize(changes: readonly Change[]): Plan["summary"] {
   const summary = { create: 0, update: 0, delete: 0, adopt: 0, noop: 0, conflict: 0, drift: 0 };
   for (const c of changes) {
     if (hasDrift(c.fields)) summary.drift++;
+    if (c.action === "create" && c.held) {
+      summary.drift++;
+      continue;
+    }
     if (c.action === "delete" && c.alreadyGone) summary.noop++;
     else if (c.action === "noop" && c.record) summary.adopt++;
     else summary[c.action]++;
@@ -312,10 +327,10 @@ export function refreshOnlyPlan(plan: Plan): Plan {
 
 /** Drift the plan shows and leaves on the server without recording it (policy report). */
 export function driftLeft(plan: Plan): Change[] {
-  return plan.changes.filter((c) => hasDrift(c.fields, "kept"));
+  return plan.changes.filter((c) => hasDrift(c.fields, "kept") || (c.action === "create" && c.held !== undefined));
 }
 
 /** True when applying the plan would send nothing and change nothing. */
 export function isEmptyPlan(plan: Plan): boolean {
-  return plan.changes.every((c) => c.action === "noop" && !c.record);
+  return plan.changes.every((c) => (c.action === "noop" && !c.record) || (c.action === "create" && c.held !== undefined));
 }

@@ -79,6 +79,7 @@ function renderChange(c: Change, p: Painters): string[] {
   const why = c.reason ? p.dim(` — ${c.reason}`) : "";
   switch (c.action) {
     case "create":
+      if (c.held) return [`${p.yellow("≠")} ${c.address}${where}${why}${p.dim(` — ${c.held}`)}`];
       return [`${p.green("+")} ${c.address}${where}${why}`, ...describeOption(c.after!).map((l) => p.green(`    ${l}`))];
     case "update":
       return [`${p.yellow("~")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}`, ...(c.fields ? threeWayLines(c.fields, p) : fieldChanges(c.before!, c.after!, p))];
@@ -194,6 +195,7 @@ export function planToJson(plan: Plan): unknown {
       ...(c.reason ? { reason: c.reason } : {}),
       ...(c.action === "conflict" ? { ids: c.ids } : {}),
       ...(c.fields ? { fields: c.fields } : {}),
+      ...(c.action === "create" && c.held ? { held: c.held } : {}),
     })),
     summary: { create: plan.summary.create, update: plan.summary.update, delete: plan.summary.delete, adopt: plan.summary.adopt, noop: plan.summary.noop },
     ...(plan.summary.drift ? { drifted: plan.summary.drift, driftPolicy: plan.drift } : {}),

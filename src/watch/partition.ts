@@ -63,7 +63,8 @@ export function partitionPlan(plan: Plan, rules: PartitionRules): RunPartition {
         break;
       case "create":
       case "update":
-        if (rules.frozen(c)) out.held.push({ change: c, reason: "its file does not compile" });
+        if (c.action === "create" && c.held) out.held.push({ change: c, reason: `deleted on the server; ${c.held}` });
+        else if (rules.frozen(c)) out.held.push({ change: c, reason: "its file does not compile" });
         else if (rules.missingSplits.has(splitRef(c))) {
           const error = new WfsyncError(
             "E_SPLIT_NOT_FOUND",

@@ -95,7 +95,8 @@ export class WatchReporter {
     const out: string[] = [];
     const now = new Set<string>();
     for (const h of run.held) {
-      if (h.reason === "its file does not compile" || h.error) continue;
+      // An option deleted on the server is said as drift (once), not again as held.
+      if (h.reason === "its file does not compile" || h.error || (h.change.action === "create" && h.change.held)) continue;
       const key = `${h.change.address} ${h.reason} ${JSON.stringify(h.change.fields?.map((f) => [f.field, f.code, f.server]) ?? null)}`;
       now.add(key);
       if (!this.heldShown.has(key)) out.push(this.paint(33, `  held: ${describe(h.change)}: ${h.reason}`));
@@ -175,6 +176,7 @@ function symbol(c: Change): string {
 /** What changed on the server and what this run does about it. */
 function driftWords(c: Change): string {
   const drift = (c.fields ?? []).filter((f) => f.kind === "drift");
+  if (c.action === "create" && c.held) return `deleted on the server — ${c.held}`;
   if (!drift.length) return `${c.reason ?? ""}${c.action === "delete" ? "" : " — putting the code's version back"}`;
   const fields = drift.map((f) => f.field).join(", ");
   const outcome = drift[0]!.outcome;

@@ -181,4 +181,21 @@ describe.each<Generation>(["10.2", "12"])("three-way comparison on the %s API ge
     const again = await engine.plan();
     expect(changeOfA(again.changes)).toMatchObject({ action: "noop", record: false, fields: [{ field: "name", kind: "drift" }] });
   });
+
+  it("report: an option deleted in the flow editor is shown and not re-created", async () => {
+    const engine = await start(api, "report");
+    expectApplied((await engine.apply()).result);
+    const id = optionA(engine).WorkflowStepOptionId;
+    expect((await admin(engine.emu, "DELETE", `/options/${id}`)).status).toBe(204);
+    const before = writes(engine);
+    const { plan, result } = await engine.apply();
+    expect(changeOfA(plan.changes)).toMatchObject({ action: "create", reason: "gone from the server", held: expect.stringMatching(/^drift policy report: not re-created/) });
+    expect(driftLeft(plan).map((c) => c.address)).toEqual(["679/844/a"]);
+    expect(plan.summary).toMatchObject({ create: 0, drift: 1 });
+    expectApplied(result);
+    expect(result.applied).toEqual([]);
+    expect(writes(engine)).toBe(before);
+    expect(engine.serverOptions().filter((o) => o.WorkflowStepId === 844)).toHaveLength(1);
+    // Under revert (the default of apply) it is created again: test/e2e/drift.test.ts.
+  });
 });

@@ -360,6 +360,20 @@ describe("watch", () => {
     await w.waitForRun((r) => r.drift.length > 0, "the new drift", later.seq);
   });
 
+  it("by default an option deleted in the flow editor is shown once and not re-created", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu, { refreshIntervalMs: 100 });
+    const id = serverOptions(emu, 844).get("vip")!.WorkflowStepOptionId;
+    expect((await fetch(`${emu.url}/__emulator/options/${id}`, { method: "DELETE" })).status).toBe(204);
+    const shown = await w.waitForRun((r) => r.drift.length > 0, "the deletion seen", 1);
+    expect(shown.drift.map((c) => `${c.action} ${c.address}`)).toEqual(["create 679/844/vip"]);
+    expect(new WatchReporter({ color: false, allowDelete: false }).run(shown)).toContain("drift on the server: + 679/844/vip (workflows/onboarding.ts:5:5) deleted on the server — drift policy report: not re-created");
+    const later = await w.waitForRun((r) => r.triggers.includes("refresh") && r.seq >= shown.seq + 2, "two more refreshes", shown.seq);
+    expect(w.runs.filter((r) => r.seq > shown.seq && r.seq <= later.seq).flatMap((r) => [...r.drift, ...r.applied])).toEqual([]);
+    expect(serverOptions(emu, 844).has("vip")).toBe(false);
+  });
+
   it("by default a save reads the split first, so a UI edit of another field is kept", async () => {
     const emu = await emulator();
     const p = project({ [FILE]: flowFile(679, 844, [VIP]) });
