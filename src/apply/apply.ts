@@ -10,8 +10,8 @@
 import { ApiError } from "../client/errors.js";
 import { WfsyncError } from "../errors.js";
 import { liveHashAs, type LiveOption } from "../model/live.js";
-import type { Address } from "../model/option.js";
-import type { Change, Plan } from "../plan/diff.js";
+import { hashOption, type Address } from "../model/option.js";
+import type { Change, Plan, RecordAs } from "../plan/diff.js";
 import type { StateEntry } from "../state/format.js";
 import { CancelledError, type StopReason } from "../tenant/queue.js";
 import type { Tenant } from "../tenant/tenant.js";
@@ -79,7 +79,7 @@ export function checkPlanAllowed(plan: Plan, guards: ApplyGuards): void {
 
 /** The changes apply acts on (noops that only confirm the state are skipped). */
 export function actionable(plan: Plan): Change[] {
-  return plan.changes.filter((c) => c.action !== "conflict" && (c.action !== "noop" || c.record));
+  return plan.changes.filter((c) => c.action !== "conflict" && (c.action !== "noop" || c.record) && !(c.action === "create" && c.held));
 }
 
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
@@ -96,8 +96,14 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const taken = new Set<number>();
   for (const c of plan.changes) if ("id" in c) taken.add(c.id);
 
-  const record = (c: Change & { desired: { hash: string; option: StateEntry["option"] } }, id: number, server: unknown) =>
-    state.record(c.address, { id, hash: c.desired.hash, option: c.desired.option, server, source: c.source, appliedAt: now().toISOString() });
+  // The state records the code's option, or what the three-way merge says (server fields kept).
+  const record = (c: Change & { desired: { hash: string; option: StateEntry["option"] }; recordAs?: RecordAs }, id: number, server: unknown) => {
+    const as = c.recordAs;
+    const entry = as
+      ? { id, hash: hashOption(as.option), option: as.option, ...(as.code ? { code: as.code } : {}) }
+      : { id, hash: c.desired.hash, option: c.desired.option };
+    return state.record(c.address, { ...entry, server, source: c.source, appliedAt: now().toISOString() });
+  };
 
   const { beforeSend } = options;
   const write = (c: Change) => ({ address: c.address, signal: halt.signal, ...(beforeSend ? { beforeSend: () => beforeSend(c) } : {}) });
@@ -107,7 +113,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       case "create":
         throw new WfsyncError("E_INTERNAL", `${c.address}: creates go split by split`, { userError: false });
       case "update": {
-        const saved = await tenant.updateOption(c.desired.option, c.id, c.previous, write(c));
+        const saved = await tenant.updateOption(c.send ?? c.desired.option, c.id, c.previous, write(c));
         await record(c, saved.id, saved.server);
         return;
       }

@@ -4,7 +4,8 @@ import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../ap
 import { tenantLabel } from "../client/routing.js";
 import { limitsFor, limitsToJson } from "../tenant/limits.js";
 import { WfsyncError, formatError, formatLocation } from "../errors.js";
-import { isEmptyPlan, type Plan } from "../plan/diff.js";
+import { driftLeft, isEmptyPlan, refreshOnlyPlan, type Plan } from "../plan/diff.js";
+import { DRIFT_FLAG, PREFER_FLAG, preferSide } from "./drift.js";
 import { planToJson, renderPlan } from "../plan/render.js";
 import { count, formatDuration } from "../text.js";
 import { writeStderr } from "../log.js";
@@ -21,6 +22,9 @@ interface ApplyFlags {
   concurrency?: number;
   rate?: number;
   allowMassDelete?: boolean;
+  drift?: string;
+  prefer?: "code";
+  refreshOnly?: boolean;
 }
 
 export function registerApplyCommand(program: Command, setExit: (code: number) => void): void {
@@ -32,6 +36,9 @@ export function registerApplyCommand(program: Command, setExit: (code: number) =
     .option("--concurrency <n>", "requests in flight at once (overrides config; default 4)", positiveInt)
     .option("--rate <n>", "requests per second at most (overrides config; default 10 on SuperOffice Online, no cap on-site)", positiveNumber)
     .option("--allow-mass-delete", "allow deleting many options of a split, or all of them")
+    .option(DRIFT_FLAG[0], DRIFT_FLAG[1])
+    .option(PREFER_FLAG[0], PREFER_FLAG[1], preferSide)
+    .option("--refresh-only", "send nothing: take what changed on the server (drift and conflicts) into the state; the code's changes wait")
     .action(async (flags: ApplyFlags, cmd: Command) => {
       await runCommand(setExit, () => runApply(flags, cmd));
     });
@@ -42,20 +49,25 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
   if (fleet) return fleetApply(fleet, flags, { confirm: ask, renderResult, resultToJson });
   const progress = new ProgressLine(process.stderr);
   const session = openSession(globalOptions(cmd), {
-    overrides: { concurrency: flags.concurrency, rate: flags.rate },
+    overrides: { concurrency: flags.concurrency, rate: flags.rate, drift: flags.drift },
     onQueueEvent: (e) => progress.queueEvent(e),
     logStderr: { write: (text: string) => progress.interrupt(() => writeStderr(text)) },
   });
   try {
-    const { plan, state, api } = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
+    if (flags.refreshOnly && flags.prefer) throw new WfsyncError("E_USAGE", "--refresh-only takes the server's side and --prefer code the code's: choose one");
+    const planned = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply", preferCode: flags.prefer === "code", refreshOnly: flags.refreshOnly ?? false });
+    const { state, api } = planned;
+    const plan = flags.refreshOnly ? refreshOnlyPlan(planned.plan) : planned.plan;
     try {
       const target = session.tenant.target();
       const limits = limitsFor(session.config, target);
       if (!flags.json) process.stdout.write(targetLine(target, api, limits) + renderPlan(plan, { color: useColor(process.stdout) }));
       checkPlanAllowed(plan, { allowMassDelete: flags.allowMassDelete ?? false });
+      // Drift left on the server (policy report) is said by the exit code: 3 once all else went well.
+      const driftCode = driftLeft(plan).length ? 3 : 0;
       if (isEmptyPlan(plan)) {
         if (flags.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), limits: limitsToJson(limits), plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
-        return 0;
+        return driftCode;
       }
       // Only a plan with changes needs a "yes": with nothing to do, apply without a terminal says
       // "No changes." and exits 0 as on one. The refusal comes after the (read-only) plan and
@@ -94,9 +106,18 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
       if (flags.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), limits: limitsToJson(limits), plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
       else process.stdout.write(renderResult(result, elapsedMs));
       if (interrupted) return 130;
-      return result.failed.length || result.stopped ? 1 : 0;
+      return result.failed.length || result.stopped ? 1 : driftCode;
     } finally {
-      await state.close();
+      // Without a listener a Ctrl-C kills the process wherever it is, also halfway through the
+      // state file's temp file; with one, the write finishes first (a second Ctrl-C during
+      // apply exits at once, and the lock goes with the process: see state/lock.ts).
+      const later = (): void => undefined;
+      process.on("SIGINT", later);
+      try {
+        await state.close();
+      } finally {
+        process.off("SIGINT", later);
+      }
     }
   } finally {
     session.close();

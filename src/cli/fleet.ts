@@ -11,13 +11,13 @@
 import type { Command } from "commander";
 import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../apply/apply.js";
 import { WfsyncError, formatError } from "../errors.js";
-import { isEmptyPlan } from "../plan/diff.js";
+import { driftLeft, isEmptyPlan, refreshOnlyPlan } from "../plan/diff.js";
 import { planToJson, renderPlan } from "../plan/render.js";
 import { writeStderr } from "../log.js";
 import { count } from "../text.js";
 import { openProjectFamily, type ProjectFamily } from "../workspace/project.js";
 import type { ConfigOverrides } from "../config/load.js";
-import { planWorkspace, type PlannedWorkspace } from "../workspace/workspace.js";
+import { planWorkspace, type PlannedWorkspace, type PlanWorkspaceOptions } from "../workspace/workspace.js";
 import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
 import { targetLine, tenantJson, useColor } from "./output.js";
 import { tenantLabel } from "../client/routing.js";
@@ -65,7 +65,7 @@ interface Member {
 /** Opens and plans every environment; failures stay with their environment. */
 async function planAll(
   fleet: Fleet,
-  opts: { refresh: boolean; lock: boolean; command: string },
+  opts: PlanWorkspaceOptions,
   sessionOptions: SessionOptions & { overrides?: ConfigOverrides },
 ): Promise<Member[]> {
   const { global, names, family } = fleet;
@@ -83,7 +83,7 @@ async function planAll(
       pending.push(
         planWorkspace(session, opts).then(
           (planned) => {
-            member.planned = planned;
+            member.planned = opts.refreshOnly ? { ...planned, plan: refreshOnlyPlan(planned.plan) } : planned;
             session.project.compiler.close();
           },
           (err: unknown) => {
@@ -161,8 +161,15 @@ function errorJson(err: unknown): { code: string; message: string } {
   return err instanceof WfsyncError ? { code: err.code, message: err.message } : { code: "E_INTERNAL", message: err instanceof Error ? err.message : String(err) };
 }
 
-export async function fleetPlan(fleet: Fleet, opts: { json?: boolean; detailedExitcode?: boolean; refresh: boolean; verbose?: boolean }): Promise<number> {
-  const members = await planAll(fleet, { refresh: opts.refresh, lock: false, command: "plan" }, { offline: !opts.refresh });
+export async function fleetPlan(
+  fleet: Fleet,
+  opts: { json?: boolean; detailedExitcode?: boolean; refresh: boolean; verbose?: boolean; drift?: string; prefer?: "code" },
+): Promise<number> {
+  const members = await planAll(
+    fleet,
+    { refresh: opts.refresh, lock: false, command: "plan", preferCode: opts.prefer === "code" },
+    { offline: !opts.refresh, overrides: { drift: opts.drift } },
+  );
   try {
     const color = useColor(process.stdout);
     if (opts.json) process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m)), null, 2)}\n`);
@@ -171,7 +178,9 @@ export async function fleetPlan(fleet: Fleet, opts: { json?: boolean; detailedEx
       process.stdout.write(table(members, (m) => (m.error ? describeError(m.error) : m.planned!.plan.summary.conflict ? "conflicts" : isEmptyPlan(m.planned!.plan) ? "no changes" : "changes")));
     }
     if (members.some((m) => m.error || m.planned?.plan.summary.conflict)) return 1;
-    return opts.detailedExitcode && members.some((m) => !isEmptyPlan(m.planned!.plan)) ? 2 : 0;
+    if (!opts.detailedExitcode) return 0;
+    if (members.some((m) => !isEmptyPlan(m.planned!.plan))) return 2;
+    return members.some((m) => driftLeft(m.planned!.plan).length) ? 3 : 0;
   } finally {
     await closeAll(fleet, members);
   }
@@ -183,6 +192,9 @@ export interface FleetApplyFlags {
   concurrency?: number;
   rate?: number;
   allowMassDelete?: boolean;
+  drift?: string;
+  prefer?: "code";
+  refreshOnly?: boolean;
 }
 
 export async function fleetApply(
@@ -195,8 +207,9 @@ export async function fleetApply(
   },
 ): Promise<number> {
   const progress = new ProgressLine(process.stderr);
-  const members = await planAll(fleet, { refresh: true, lock: true, command: "wfsync apply" }, {
-    overrides: { concurrency: flags.concurrency, rate: flags.rate },
+  if (flags.refreshOnly && flags.prefer) throw new WfsyncError("E_USAGE", "--refresh-only takes the server's side and --prefer code the code's: choose one");
+  const members = await planAll(fleet, { refresh: true, lock: true, command: "wfsync apply", preferCode: flags.prefer === "code", refreshOnly: flags.refreshOnly ?? false }, {
+    overrides: { concurrency: flags.concurrency, rate: flags.rate, drift: flags.drift },
     onQueueEvent: (e) => progress.queueEvent(e),
     logStderr: { write: (text: string) => progress.interrupt(() => writeStderr(text)) },
   });
@@ -287,7 +300,9 @@ export async function fleetApply(
       process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m, m.result ? { result: io.resultToJson(m.result) } : {})), null, 2)}\n`);
     } else process.stdout.write(`\n${table(members, outcome)}`);
     if (interrupted) return 130;
-    return members.some((m) => m.error || (m.result && (m.result.failed.length || m.result.stopped))) ? 1 : 0;
+    if (members.some((m) => m.error || (m.result && (m.result.failed.length || m.result.stopped)))) return 1;
+    // Drift left on a server (policy report) is said by the exit code, as for one tenant.
+    return members.some((m) => m.planned && driftLeft(m.planned.plan).length) ? 3 : 0;
   } finally {
     await closeAll(fleet, members);
   }

@@ -7,10 +7,13 @@ import { WfsyncError } from "../errors.js";
 import { WatchReporter, startWatch } from "../watch/index.js";
 import { globalOptions, makeLogger } from "./global.js";
 import { runCommand, useColor } from "./output.js";
+import { DRIFT_FLAG } from "./drift.js";
 
 interface WatchFlags {
   allowDelete?: boolean;
   refreshInterval: number;
+  drift?: string;
+  deleteGrace: number;
 }
 
 export function registerWatchCommand(program: Command, setExit: (code: number) => void): void {
@@ -19,6 +22,8 @@ export function registerWatchCommand(program: Command, setExit: (code: number) =
     .description("keep the tenant in sync with the code: every save is compiled, planned and applied (a daemon)")
     .option("--allow-delete", "delete options removed from code (without it they are listed as pending deletes)")
     .option("--refresh-interval <seconds>", "read every split this often to find changes made on the server (0: only at start)", nonNegative, 0)
+    .option("--delete-grace <seconds>", "with --allow-delete: how long an option must stay gone from code before it is deleted (a cut and paste or a renamed file brings it back)", nonNegative, 10)
+    .option(DRIFT_FLAG[0], `${DRIFT_FLAG[1]}; watch's default is report`)
     .action(async (flags: WatchFlags, cmd: Command) => {
       await runCommand(setExit, () => runWatch(flags, cmd));
     });
@@ -26,7 +31,7 @@ export function registerWatchCommand(program: Command, setExit: (code: number) =
 
 async function runWatch(flags: WatchFlags, cmd: Command): Promise<number> {
   const global = globalOptions(cmd);
-  const reporter = new WatchReporter({ color: useColor(process.stdout), allowDelete: flags.allowDelete ?? false });
+  const reporter = new WatchReporter({ color: useColor(process.stdout), allowDelete: flags.allowDelete ?? false, deleteGraceMs: flags.deleteGrace * 1000 });
   const watch = startWatch({
     cwd: process.cwd(),
     config: global.config,
@@ -34,6 +39,8 @@ async function runWatch(flags: WatchFlags, cmd: Command): Promise<number> {
     api: global.api,
     environment: global.env,
     allowDelete: flags.allowDelete ?? false,
+    drift: flags.drift,
+    deleteGraceMs: flags.deleteGrace * 1000,
     refreshIntervalMs: flags.refreshInterval * 1000,
     logger: makeLogger(global),
     logFile: global.logFile,

@@ -35,12 +35,45 @@ export interface HttpPostInit {
 /** Node error codes that prove the request never reached the server. */
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "ECONNABORTED"]);
 
-export function createAgent(url: URL): http.Agent {
-  const options = { keepAlive: true, keepAliveMsecs: 1000 };
+/**
+ * How long an idle keep-alive socket is kept. A server closes idle connections after its own
+ * time (Node, and so the emulator: 5 s; IIS 120 s; proxies and load balancers often a few
+ * minutes); a request sent on a socket the server is closing at that moment fails with
+ * ECONNRESET. Retiring sockets sooner than any of those, and sooner still when an answer's
+ * `Keep-Alive: timeout=N` says so (Node's agent then keeps them N − 1 s), avoids that race.
+ */
+export const IDLE_SOCKET_MS = 4000;
+
+export function createAgent(url: URL, idleMs = IDLE_SOCKET_MS): http.Agent {
+  // `timeout` is the free socket's idle time (an in-use one only emits an event nobody acts on:
+  // httpPost has its own timer), and without it Node ignores the server's Keep-Alive hint.
+  const options = { keepAlive: true, keepAliveMsecs: 1000, timeout: idleMs };
   return url.protocol === "https:" ? new https.Agent(options) : new http.Agent(options);
 }
 
-export function httpPost(init: HttpPostInit): Promise<HttpResponse> {
+/**
+ * A read sent on a kept-alive socket that the server closed at that very moment fails before
+ * any answer (ECONNRESET, EPIPE). Nothing was processed that matters (a read changes nothing),
+ * so it is sent once more on a new connection, quietly: a healthy server never causes a
+ * warning. A write is never sent again here; its outcome is unknown (see the queue).
+ */
+export async function httpPost(init: HttpPostInit): Promise<HttpResponse> {
+  try {
+    return await postOnce(init);
+  } catch (err) {
+    if (err instanceof StaleSocketError && !init.write) return postOnce(init, true);
+    throw err instanceof StaleSocketError ? err.error : err;
+  }
+}
+
+/** A fault on a reused socket before any answer arrived, carrying the error to report. */
+class StaleSocketError extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+  }
+}
+
+function postOnce(init: HttpPostInit, fresh = false): Promise<HttpResponse> {
   const { url, method } = init;
   const body = init.body === undefined ? undefined : Buffer.from(init.body, "utf8");
   const transport = url.protocol === "https:" ? https : http;
@@ -49,6 +82,7 @@ export function httpPost(init: HttpPostInit): Promise<HttpResponse> {
     let mayHaveReachedServer = false;
     let timedOut = false;
     let settled = false;
+    let answered = false;
     const fail = (err: ApiError): void => {
       if (settled) return;
       settled = true;
@@ -58,7 +92,8 @@ export function httpPost(init: HttpPostInit): Promise<HttpResponse> {
 
     const req = transport.request(url, {
       method: init.verb ?? "POST",
-      agent: init.agent,
+      // The second try of a read never takes a kept-alive socket again.
+      agent: fresh ? false : init.agent,
       headers: { ...init.headers, "Content-Length": String(body?.length ?? 0) },
     });
 
@@ -83,18 +118,23 @@ export function httpPost(init: HttpPostInit): Promise<HttpResponse> {
         return;
       }
       const unknown = mayHaveReachedServer && !NOT_SENT.has(err.code ?? "");
-      fail(
-        new ApiError({
-          kind: "network",
-          method,
-          message: `${method}: could not talk to ${url.origin} (${err.code ?? err.message})${unknown ? "; the server may have received the request" : ""}.`,
-          outcomeUnknown: unknown,
-          cause: err,
-        }),
-      );
+      const stale = req.reusedSocket && !answered && (err.code === "ECONNRESET" || err.code === "EPIPE");
+      const error = new ApiError({
+        kind: "network",
+        method,
+        message: `${method}: could not talk to ${url.origin} (${err.code ?? err.message})${unknown ? "; the server may have received the request" : ""}.`,
+        outcomeUnknown: unknown,
+        cause: err,
+      });
+      if (stale && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        reject(new StaleSocketError(error));
+      } else fail(error);
     });
 
     req.on("response", (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       let size = 0;
       const declared = Number(res.headers["content-length"]);

@@ -55,6 +55,8 @@ export interface ResolvedConfig {
    * (client/online.ts), which knows the environments. Undefined: `online`.
    */
   readonly onlineEnvironment?: string | undefined;
+  /** The drift policy the config sets; undefined: each command's default (see WfsyncConfig.drift). */
+  readonly drift: "revert" | "report" | "adopt" | undefined;
 }
 
 /** Where a setting's value came from. */
@@ -68,6 +70,8 @@ export interface ConfigOverrides {
   api?: string | undefined;
   /** `--env`: the environment to use (default WFSYNC_ENV). */
   environment?: string | undefined;
+  /** `--drift`: the drift policy (checked like the config's). */
+  drift?: string | undefined;
 }
 
 /** Settings an environment may set for itself; the rest are the project's. */
@@ -139,7 +143,7 @@ export function resolveConfig(
 
   const credentialsHere = (where: string) =>
     bad(where, "credentials come from the environment (WFSYNC_USERNAME/WFSYNC_PASSWORD, WFSYNC_TOKEN, WFSYNC_TICKET, WFSYNC_APP_TOKEN, or the system user's WFSYNC_SYSTEM_USER_TOKEN, WFSYNC_PRIVATE_KEY, WFSYNC_CLIENT_ID, WFSYNC_CLIENT_SECRET), never from the config file");
-  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "environments", "onlineEnvironment", "adaptive"]);
+  const known = new Set(["url", "workflows", "state", "concurrency", "rate", "timeoutMs", "maxRetries", "massDeleteShare", "api", "environments", "onlineEnvironment", "adaptive", "drift"]);
   for (const key of Object.keys(raw)) {
     if (/password|token|ticket|secret/i.test(key)) credentialsHere(key);
     else if (!known.has(key)) bad(key, "unknown setting");
@@ -230,6 +234,14 @@ export function resolveConfig(
     else bad(apiSetting.at, `must be "10.2" (servers 10.2.4–10.2.9) or "12" (10.2.10 and later), got ${JSON.stringify(api)}`);
   }
 
+  const drift = overrides.drift ?? raw.drift;
+  const isPolicy = (v: unknown): v is "revert" | "report" | "adopt" => v === "revert" || v === "report" || v === "adopt";
+  if (drift !== undefined && !isPolicy(drift)) {
+    const what = `must be "revert" (put the code's version back), "report" (show it, leave it) or "adopt" (take it into the state), got ${JSON.stringify(drift)}`;
+    if (overrides.drift !== undefined) problems.push(new WfsyncError("E_USAGE", `--drift ${what}`));
+    else bad("drift", what);
+  }
+
   if (problems.length === 1) throw problems[0]!;
   if (problems.length) throw new WfsyncErrors("E_CONFIG", `${path.basename(configFile)} has ${problems.length} problems`, problems);
   return {
@@ -250,6 +262,7 @@ export function resolveConfig(
     environment,
     environments: names,
     onlineEnvironment: typeof onlineEnvironment === "string" ? onlineEnvironment.trim() : undefined,
+    drift: isPolicy(drift) ? drift : undefined,
   };
 }
 

@@ -95,6 +95,13 @@ export interface WfsyncConfig {
    * `https://<env>.superoffice.com` names its environment itself.
    */
   onlineEnvironment?: string;
+  /**
+   * What plan, apply and watch do with a change made on the server (in the flow editor) to a
+   * field the code did not change: "revert" puts the code's version back, "report" shows it and
+   * leaves it (exit code 3), "adopt" takes it into the state. `--drift` overrides it. Left out:
+   * "revert" for plan and apply, "report" for watch (a daemon must not fight a person).
+   */
+  drift?: "revert" | "report" | "adopt";
 }
 
 export function defineConfig(config: WfsyncConfig): WfsyncConfig {

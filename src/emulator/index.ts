@@ -60,6 +60,11 @@ export interface EmulatorOptions extends CredentialOptions, Partial<FaultSetting
    * the tenant is served from its own hosts, further ports on the same address (online.ts).
    */
   online?: OnlineOptions;
+  /**
+   * How long an idle keep-alive connection stays open before the emulator closes it (default
+   * 5000 ms, Node's and so the built-in emulator's). Answers say so in `Keep-Alive: timeout=N`.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface RunningOnline {
@@ -77,6 +82,15 @@ export interface RunningOnline {
   /** Partial settings, as POST /__emulator/online takes them. */
   update(settings: Partial<OnlineSettings>): void;
   expireTickets(): void;
+}
+
+/** Connections the emulator accepted, and which side closed those that closed. */
+export interface ConnectionStats {
+  readonly opened: number;
+  /** Closed by the client first (it retired an idle socket, or was done). */
+  readonly closedByClient: number;
+  /** Closed by the emulator first: an idle keep-alive connection it timed out. */
+  readonly closedByServer: number;
 }
 
 export interface RunningEmulator {
@@ -99,6 +113,9 @@ export interface RunningEmulator {
   workflows(): readonly FlowRecord[];
   data(): StoreData;
   counters(): CountersSnapshot;
+  connections(): ConnectionStats;
+  /** Resolves when the next connection closes, with the side that closed it first. */
+  nextConnectionClose(): Promise<"client" | "server">;
   resetCounters(): void;
   faults(): FaultSettings;
   setFaults(settings: Partial<FaultSettings>): void;
@@ -143,6 +160,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
 
   const server = createServer(createRequestListener(state));
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5000;
+  const connections = trackConnections(server);
   const host = options.host ?? "127.0.0.1";
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
@@ -182,6 +201,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     workflows: () => state.store.workflows(),
     data: () => state.store.toData(),
     counters: () => state.counters.snapshot(),
+    connections: () => ({ ...connections.stats }),
+    nextConnectionClose: () => new Promise((resolve) => connections.waiting.push(resolve)),
     resetCounters: () => state.counters.reset(),
     faults: () => state.faults.settings,
     setFaults: (settings) => state.faults.update(settings),
@@ -216,6 +237,24 @@ async function loadSeed(options: EmulatorOptions, profile: Profile): Promise<{ s
   if (options.seed !== undefined) return { seed: parse(options.seed, "seed"), seedSource: "seed" };
   if (options.seedFile !== undefined) return { seed: await readSeedFile(options.seedFile, parse), seedSource: "seed file" };
   return { seed: parse(DEMO_SEED, "built-in demo seed"), seedSource: "demo seed" };
+}
+
+/** Counts connections and who closed each: a client that sees the other side's FIN first had it closed under it. */
+function trackConnections(server: Server): { stats: { opened: number; closedByClient: number; closedByServer: number }; waiting: ((by: "client" | "server") => void)[] } {
+  const stats = { opened: 0, closedByClient: 0, closedByServer: 0 };
+  const waiting: ((by: "client" | "server") => void)[] = [];
+  server.on("connection", (socket) => {
+    stats.opened++;
+    let clientEnded = false;
+    socket.on("end", () => (clientEnded = true));
+    socket.on("close", () => {
+      const by = clientEnded ? "client" : "server";
+      if (by === "client") stats.closedByClient++;
+      else stats.closedByServer++;
+      for (const w of waiting.splice(0)) w(by);
+    });
+  });
+  return { stats, waiting };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

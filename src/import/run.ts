@@ -204,9 +204,11 @@ async function recordImported(
     const address = optionAddress(o.declared);
     const desired = compiled.get(address)!;
     const source = desired.source;
-    // The hash is of what the server holds. With a generated key that differs from the code's,
-    // so the next plan shows the one update that saves the key, and nothing else.
-    await state.record(address, { id: o.id, hash: hashOption(o.server), option: desired.option, server: o.carrier, source, appliedAt });
+    // The entry is what the server holds (under the code's key, the entry's address): the
+    // plan's base. A generated key (of the option or of a nested one) then differs from it in
+    // code only, so the next plan shows the one update that saves the key, and nothing else.
+    const held = o.server.key === desired.option.key ? o.server : { ...o.server, key: desired.option.key };
+    await state.record(address, { id: o.id, hash: hashOption(held), option: held, server: o.carrier, source, appliedAt });
     recorded.push({ address, id: o.id, source });
   }
   // Entries of these splits that the import did not record point at options that are gone from

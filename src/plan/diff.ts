@@ -7,8 +7,9 @@ import type { DesiredOption } from "../compile/validate.js";
 import type { SourceLocation } from "../errors.js";
 import { keyedAs, liveHashAs, sameIdentity, splitRef, type LiveOption, type SplitRef } from "../model/live.js";
 import { caseInsensitive } from "../model/carrier.js";
-import { optionAddress, type Address, type OptionModel } from "../model/option.js";
+import { hashOption, optionAddress, type Address, type OptionModel } from "../model/option.js";
 import type { StateEntry } from "../state/format.js";
+import { hasDrift, mergeOption, type DriftPolicy, type FieldDiff, type MergeChoices } from "./fields.js";
 
 interface ChangeBase {
   readonly address: Address;
@@ -21,12 +22,48 @@ interface ChangeBase {
   readonly after: OptionModel | undefined;
   /** Why, when it is not obvious: "changed on the server", "gone from the server", "adopted". */
   readonly reason?: string;
+  /**
+   * The three-way comparison (code, state, server) of an option the state has, field by field:
+   * what changed where and what this plan does with it. Absent for creates, deletes and adoptions.
+   */
+  readonly fields?: readonly FieldDiff[];
+}
+
+/** What the state records for an option once its change is applied. */
+export interface RecordAs {
+  readonly option: OptionModel;
+  /** The code's version, when the recorded option differs from it (a server change adopted). */
+  readonly code?: OptionModel;
 }
 
 export type Change =
-  | (ChangeBase & { readonly action: "create"; readonly desired: DesiredOption })
-  | (ChangeBase & { readonly action: "update"; readonly id: number; readonly desired: DesiredOption; readonly previous: unknown })
-  | (ChangeBase & { readonly action: "noop"; readonly id: number; readonly desired: DesiredOption; readonly record: boolean; readonly server: unknown })
+  | (ChangeBase & {
+      readonly action: "create";
+      readonly desired: DesiredOption;
+      /**
+       * Not sent, and why: an option deleted on the server (in the flow editor) is drift of the
+       * whole option, re-created only under the drift policy revert.
+       */
+      readonly held?: string;
+    })
+  | (ChangeBase & {
+      readonly action: "update";
+      readonly id: number;
+      readonly desired: DesiredOption;
+      readonly previous: unknown;
+      /** What is sent, when it is not the code's option (server fields kept by the merge). */
+      readonly send?: OptionModel;
+      /** What the state records, when it is not the code's option. */
+      readonly recordAs?: RecordAs;
+    })
+  | (ChangeBase & {
+      readonly action: "noop";
+      readonly id: number;
+      readonly desired: DesiredOption;
+      readonly record: boolean;
+      readonly server: unknown;
+      readonly recordAs?: RecordAs;
+    })
   | (ChangeBase & { readonly action: "delete"; readonly id: number; readonly alreadyGone: boolean })
   | (ChangeBase & { readonly action: "conflict"; readonly ids: readonly number[] });
 
@@ -45,7 +82,9 @@ export interface Plan {
    * is on the server as the code wants it, but the state has no entry, or an outdated one);
    * `noop` is nothing at all. So the plan is empty exactly when all but `noop` are 0.
    */
-  readonly summary: Readonly<Record<"create" | "update" | "delete" | "adopt" | "noop" | "conflict", number>>;
+  readonly summary: Readonly<Record<"create" | "update" | "delete" | "adopt" | "noop" | "conflict" | "drift", number>>;
+  /** The drift policy the plan was made with. */
+  readonly drift: DriftPolicy;
   /** Splits whose deletes need `--allow-mass-delete`. */
   readonly massDeletes: readonly MassDelete[];
   /** Options on a refreshed split that wfsync does not manage: left alone. */
@@ -60,10 +99,13 @@ export interface DiffInput {
   readonly live?: ReadonlyMap<SplitRef, readonly LiveOption[]>;
   /** A split's deletes above this share of its managed options need an explicit flag. */
   readonly massDeleteShare: number;
+  /** What to do with drift and conflicts (default: drift policy revert, no choice for conflicts). */
+  readonly choices?: MergeChoices;
 }
 
 export function diffModels(input: DiffInput): Plan {
   const { desired, applied, live } = input;
+  const choices = input.choices ?? { drift: "revert" };
   const changes: Change[] = [];
   const liveById = new Map<number, LiveOption>();
   for (const options of live?.values() ?? []) for (const o of options) liveById.set(o.id, o);
@@ -89,9 +131,9 @@ export function diffModels(input: DiffInput): Plan {
     };
     const s = applied.get(address);
     if (!live) {
+      // Without the server, the state stands in for it: nothing can have drifted.
       if (!s) changes.push({ ...base, action: "create", desired: d, before: undefined });
-      else if (s.hash === d.hash) changes.push({ ...base, action: "noop", id: s.id, desired: d, before: s.option, record: false, server: s.server });
-      else changes.push({ ...base, action: "update", id: s.id, desired: d, before: s.option, previous: s.server });
+      else changes.push(threeWay(base, d, s, { id: s.id, option: s.option, hash: s.hash, raw: s.server }, choices));
       continue;
     }
     const l = s ? matchOf(s) : undefined;
@@ -102,19 +144,7 @@ export function diffModels(input: DiffInput): Plan {
     }
     if (s && l) {
       claimed.add(l.id);
-      const before = keyedAs(l, d.option);
-      if (liveHashAs(l, d.option) === d.hash)
-        changes.push({ ...base, action: "noop", id: l.id, desired: d, before, record: s.hash !== d.hash, server: l.raw });
-      else
-        changes.push({
-          ...base,
-          action: "update",
-          id: l.id,
-          desired: d,
-          before,
-          previous: l.raw,
-          ...(s.hash === d.hash ? { reason: "changed on the server" } : {}),
-        });
+      changes.push(threeWay(base, d, s, { id: l.id, option: keyedAs(l, d.option), hash: liveHashAs(l, d.option), raw: l.raw }, choices));
       continue;
     }
     // Not in the state, or gone under the id the state recorded: look for it on its split by Key
@@ -123,7 +153,10 @@ export function diffModels(input: DiffInput): Plan {
     // address are never taken.
     const matches = (live.get(splitRef(d.option)) ?? []).filter((m) => sameIdentity(m, d.option) && !managedIds.has(m.id));
     for (const m of matches) claimed.add(m.id);
-    if (matches.length === 0) changes.push({ ...base, action: "create", desired: d, before: undefined, ...(s ? { reason: "gone from the server" } : {}) });
+    if (matches.length === 0) {
+      const held = s && choices.drift !== "revert" ? { held: `drift policy ${choices.drift}: not re-created (\`--drift revert\` re-creates it; or remove it from code)` } : {};
+      changes.push({ ...base, action: "create", desired: d, before: undefined, ...(s ? { reason: "gone from the server" } : {}), ...held });
+    }
     else if (matches.length === 1 && matches[0]!.unreadable)
       changes.push({ ...base, action: "conflict", ids: [matches[0]!.id], before: undefined, reason: unreadableReason(matches[0]!) });
     else if (matches.length > 1)
@@ -167,7 +200,59 @@ export function diffModels(input: DiffInput): Plan {
     massDeletes: findMassDeletes(changes, applied, input.massDeleteShare),
     unmanaged,
     refreshed: live !== undefined,
+    drift: choices.drift,
   };
+}
+
+type ChangeStart = Pick<ChangeBase, "address" | "workflowId" | "workflowStepId" | "key" | "source" | "after">;
+
+/**
+ * An option the state has, compared field by field with the server's (`server`, under the
+ * code's keys; the state's own option when the plan is made without the server).
+ */
+function threeWay(start: ChangeStart, d: DesiredOption, s: StateEntry, live: { id: number; option: OptionModel; hash: string; raw: unknown }, choices: MergeChoices): Change {
+  const { id, option: server, raw } = live;
+  // The common case, hashes only: all three agree.
+  if (s.code === undefined && s.hash === d.hash && live.hash === d.hash && s.id === id) {
+    return { ...start, action: "noop", id, desired: d, before: server, record: false, server: raw };
+  }
+  const merged = mergeOption({ base: s.option, codeRef: s.code ?? s.option, code: d.option, server }, choices);
+  const fields = merged.fields.length ? { fields: merged.fields } : {};
+  if (merged.conflict) {
+    const names = merged.fields.filter((f) => f.kind === "conflict").map((f) => f.field);
+    return {
+      ...start,
+      ...fields,
+      action: "conflict",
+      ids: [id],
+      before: server,
+      reason: `${names.join(", ")} changed both in code and on the server; choose per run: \`apply --prefer code\` sends the code's, \`apply --refresh-only\` takes the server's into the state`,
+    };
+  }
+  const code = merged.codeRecord;
+  const recordAs: RecordAs = { option: merged.record, ...(hashOption(code) === hashOption(merged.record) ? {} : { code }) };
+  const sameAsCode = recordAs.code === undefined && hashOption(merged.record) === d.hash;
+  const recordField = sameAsCode ? {} : { recordAs };
+  const reason = driftReason(merged.fields, s.id !== id);
+  const common = { ...start, ...fields, id, desired: d, before: server, after: merged.send, ...(reason ? { reason } : {}) };
+  if (hashOption(merged.send) !== live.hash) {
+    const send = hashOption(merged.send) === d.hash ? {} : { send: merged.send };
+    return { ...common, ...send, ...recordField, action: "update", previous: raw };
+  }
+  const codeHash = (o: OptionModel | undefined) => (o ? hashOption(o) : undefined);
+  const record = s.id !== id || hashOption(merged.record) !== s.hash || codeHash(s.code) !== codeHash(recordAs.code);
+  return { ...common, ...recordField, action: "noop", record, server: raw };
+}
+
+function driftReason(fields: readonly FieldDiff[], idChanged: boolean): string | undefined {
+  if (idChanged) return undefined;
+  const drift = fields.filter((f) => f.kind === "drift");
+  if (!drift.length) return fields.some((f) => f.kind === "conflict") ? "conflict resolved by choice" : undefined;
+  const outcome = drift[0]!.outcome;
+  const what = "changed on the server";
+  if (outcome === "kept") return `${what} (drift policy report: left as it is, not reverted)`;
+  if (outcome === "adopted") return `${what}; taken into the state`;
+  return what;
 }
 
 /** Where a live option is, for messages: its address, or on a keyless server its id and name. */
@@ -192,8 +277,13 @@ function isSameOption(s: StateEntry, l: LiveOption): boolean {
 }
 
 function summarize(changes: readonly Change[]): Plan["summary"] {
-  const summary = { create: 0, update: 0, delete: 0, adopt: 0, noop: 0, conflict: 0 };
+  const summary = { create: 0, update: 0, delete: 0, adopt: 0, noop: 0, conflict: 0, drift: 0 };
   for (const c of changes) {
+    if (hasDrift(c.fields)) summary.drift++;
+    if (c.action === "create" && c.held) {
+      summary.drift++;
+      continue;
+    }
     if (c.action === "delete" && c.alreadyGone) summary.noop++;
     else if (c.action === "noop" && c.record) summary.adopt++;
     else summary[c.action]++;
@@ -226,7 +316,21 @@ export function compareChanges(a: Change, b: Change): number {
   );
 }
 
+/**
+ * `apply --refresh-only`: the plan's changes that only bring the state up to the server (server
+ * changes adopted, options already gone forgotten); nothing in it sends a request.
+ */
+export function refreshOnlyPlan(plan: Plan): Plan {
+  const changes = plan.changes.filter((c) => (c.action === "noop" && c.record) || (c.action === "delete" && c.alreadyGone));
+  return { ...plan, changes, summary: summarize(changes), massDeletes: [] };
+}
+
+/** Drift the plan shows and leaves on the server without recording it (policy report). */
+export function driftLeft(plan: Plan): Change[] {
+  return plan.changes.filter((c) => hasDrift(c.fields, "kept") || (c.action === "create" && c.held !== undefined));
+}
+
 /** True when applying the plan would send nothing and change nothing. */
 export function isEmptyPlan(plan: Plan): boolean {
-  return plan.changes.every((c) => c.action === "noop" && !c.record);
+  return plan.changes.every((c) => (c.action === "noop" && !c.record) || (c.action === "create" && c.held !== undefined));
 }

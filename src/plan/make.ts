@@ -10,6 +10,7 @@ import { splitRef, type LiveOption, type SplitRef } from "../model/live.js";
 import type { Address } from "../model/option.js";
 import type { StateEntry } from "../state/format.js";
 import { compareChanges, diffModels, type Plan } from "./diff.js";
+import type { MergeChoices } from "./fields.js";
 
 /** Which splits a plan reads from the server. */
 export type ReadMode = "all" | "none" | ReadonlySet<SplitRef>;
@@ -22,6 +23,8 @@ export interface MakePlanInput {
   readonly applied: ReadonlyMap<Address, StateEntry>;
   readonly massDeleteShare: number;
   readonly read: ReadMode;
+  /** The drift policy and the choices made for conflicts (default: revert, none). */
+  readonly choices?: MergeChoices;
 }
 
 export interface MadePlan {
@@ -81,9 +84,10 @@ function diffSomeLive(input: MakePlanInput, live: ReadonlyMap<SplitRef, readonly
   };
   const [desiredRead, desiredRest] = part(input.desired);
   const [appliedRead, appliedRest] = part(input.applied);
-  const fromServer = diffModels({ desired: desiredRead, applied: appliedRead, live, massDeleteShare: input.massDeleteShare });
+  const choices = input.choices ? { choices: input.choices } : {};
+  const fromServer = diffModels({ desired: desiredRead, applied: appliedRead, live, massDeleteShare: input.massDeleteShare, ...choices });
   if (desiredRest.size === 0 && appliedRest.size === 0) return fromServer;
-  const fromState = diffModels({ desired: desiredRest, applied: appliedRest, massDeleteShare: input.massDeleteShare });
+  const fromState = diffModels({ desired: desiredRest, applied: appliedRest, massDeleteShare: input.massDeleteShare, ...choices });
   return combinePlans(fromServer, fromState);
 }
 
@@ -96,5 +100,6 @@ function combinePlans(a: Plan, b: Plan): Plan {
     massDeletes: [...a.massDeletes, ...b.massDeletes],
     unmanaged: [...a.unmanaged, ...b.unmanaged],
     refreshed: false,
+    drift: a.drift,
   };
 }

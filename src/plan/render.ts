@@ -8,6 +8,7 @@ import { formatLocation } from "../errors.js";
 import type { OptionContent, OptionModel, StepModel } from "../model/option.js";
 import { defaultFieldValue, stepFields } from "../model/steps.js";
 import type { Change, Plan } from "./diff.js";
+import type { FieldDiff, FieldOutcome } from "./fields.js";
 
 export interface RenderOptions {
   color: boolean;
@@ -23,7 +24,7 @@ export function renderPlan(plan: Plan, opts: RenderOptions): string {
   const red = paint(opts.color, 31);
   const dim = paint(opts.color, 2);
   const out: string[] = [];
-  const changes = plan.changes.filter((c) => c.action !== "noop" || c.record || opts.verbose);
+  const changes = plan.changes.filter((c) => c.action !== "noop" || c.record || c.fields?.length || opts.verbose);
   if (!plan.refreshed) out.push(dim("(not refreshed from the server: compared with the state file only)"), "");
   if (changes.length === 0) {
     out.push("No changes. The tenant matches the code.");
@@ -61,30 +62,86 @@ export function summaryLine(plan: Plan): string {
   if (s.adopt) parts.push(`${s.adopt} to adopt`);
   parts.push(`${s.noop} unchanged`);
   if (s.conflict) parts.push(`${s.conflict} in conflict`);
+  if (s.drift) parts.push(`${s.drift} changed on the server (${DRIFT_WORDS[plan.drift]})`);
   return `Plan: ${parts.join(", ")}.`;
 }
 
 type Painters = Record<"green" | "yellow" | "red" | "dim", (s: string) => string>;
+
+const DRIFT_WORDS: Record<Plan["drift"], string> = {
+  revert: "drift policy revert: the code's version is put back",
+  report: "drift policy report: left as it is",
+  adopt: "drift policy adopt: taken into the state",
+};
 
 function renderChange(c: Change, p: Painters): string[] {
   const where = c.source ? p.dim(`  (${c.action === "delete" ? "was " : ""}${formatLocation(c.source)})`) : "";
   const why = c.reason ? p.dim(` — ${c.reason}`) : "";
   switch (c.action) {
     case "create":
+      if (c.held) return [`${p.yellow("≠")} ${c.address}${where}${why}${p.dim(` — ${c.held}`)}`];
       return [`${p.green("+")} ${c.address}${where}${why}`, ...describeOption(c.after!).map((l) => p.green(`    ${l}`))];
     case "update":
-      return [`${p.yellow("~")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}`, ...fieldChanges(c.before!, c.after!, p)];
+      return [`${p.yellow("~")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}`, ...(c.fields ? threeWayLines(c.fields, p) : fieldChanges(c.before!, c.after!, p))];
     case "noop":
-      return [`${p.dim("=")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}${c.record ? p.dim(" (to be recorded in the state: nothing is sent)") : ""}`];
+      return [
+        `${c.fields?.length ? p.yellow("≠") : p.dim("=")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}${c.record ? p.dim(" (to be recorded in the state: nothing is sent)") : c.fields?.length ? p.dim(" (nothing is sent)") : ""}`,
+        ...(c.fields ? threeWayLines(c.fields, p) : []),
+      ];
     case "delete":
       return [`${p.red("-")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}`, ...(c.alreadyGone ? [] : describeOption(c.before!).map((l) => p.red(`    ${l}`)))];
     case "conflict":
+      if (c.fields?.some((f) => f.kind === "conflict")) return [`${p.red("!")} ${c.address} ${p.dim(`[id ${c.ids.join(", ")}]`)}${where}${why}`, ...threeWayLines(c.fields, p)];
       return [`${p.red("!")} ${c.address}${where}${why}: ids ${c.ids.join(", ")} on the server share this Key; delete all but one there (or rename the key in code), then plan again.`];
     default: {
       const never: never = c;
       return never;
     }
   }
+}
+
+const OUTCOME_WORDS: Record<FieldDiff["kind"], Partial<Record<FieldOutcome, string>>> = {
+  update: { sent: "", held: "not sent (--refresh-only)" },
+  drift: { sent: "the code's version is put back", kept: "left as it is (drift policy report)", adopted: "taken into the state (drift policy adopt)" },
+  conflict: { sent: "the code's value is sent (--prefer code)", adopted: "the server's value is taken into the state (--refresh-only)", held: "nothing is sent without a choice" },
+  behind: { kept: "adopted from the server earlier; change the code to match (nothing is sent)" },
+};
+
+/** One entry per field of a three-way comparison: what changed where, and what is done with it. */
+function threeWayLines(fields: readonly FieldDiff[], p: Painters): string[] {
+  const lines: string[] = [];
+  for (const f of fields) {
+    const outcome = OUTCOME_WORDS[f.kind][f.outcome] ?? f.outcome;
+    const then = outcome ? p.dim(` — ${outcome}`) : "";
+    const show = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
+    if (f.field === "steps") {
+      const text = (v: unknown) => stepLines((v ?? []) as StepModel[], "").join("\n");
+      if (f.kind === "behind") lines.push(`    steps: the code's differ from the server's${then}`, ...stepsPatch(text(f.code), text(f.server), p));
+      else if (f.kind === "update") lines.push(`    steps:${then}`, ...stepsPatch(text(f.base), text(f.code), p));
+      else if (f.kind === "drift") lines.push(`    steps: changed on the server${then}`, ...stepsPatch(text(f.base), text(f.server), p));
+      else lines.push(p.red(`    ! steps: changed in code and on the server${then}`), "      in code:", ...stepsPatch(text(f.base), text(f.code), p), "      on the server:", ...stepsPatch(text(f.base), text(f.server), p));
+      continue;
+    }
+    if (f.kind === "behind") lines.push(`    ${f.field}: the code says ${show(f.code)}, the server ${show(f.server)}${then}`);
+    else if (f.kind === "update") lines.push(`    ${f.field}: ${p.red(show(f.base))} → ${p.green(show(f.code))}${then}`);
+    else if (f.kind === "drift") lines.push(`    ${f.field}: changed on the server ${show(f.base)} → ${p.yellow(show(f.server))}${then}`);
+    else lines.push(p.red(`    ! ${f.field}: was ${show(f.base)}, code ${show(f.code)}, server ${show(f.server)}`) + then);
+  }
+  return lines;
+}
+
+function stepsPatch(a: string, b: string, p: Painters): string[] {
+  const lines: string[] = [];
+  const patch = structuredPatch("before", "after", `${a}\n`, `${b}\n`, "", "", { context: 2 });
+  for (const hunk of patch.hunks) {
+    lines.push(p.dim(`      @@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`));
+    for (const line of hunk.lines) {
+      const mark = line[0];
+      const text = `      ${mark} ${line.slice(1)}`;
+      lines.push(mark === "+" ? p.green(text) : mark === "-" ? p.red(text) : text);
+    }
+  }
+  return lines;
 }
 
 function describeOption(o: OptionModel): string[] {
@@ -100,18 +157,7 @@ function fieldChanges(before: OptionModel, after: OptionModel, p: Painters): str
   }
   const a = stepLines(before.steps, "").join("\n");
   const b = stepLines(after.steps, "").join("\n");
-  if (a !== b) {
-    lines.push("    steps:");
-    const patch = structuredPatch("before", "after", `${a}\n`, `${b}\n`, "", "", { context: 2 });
-    for (const hunk of patch.hunks) {
-      lines.push(p.dim(`      @@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`));
-      for (const line of hunk.lines) {
-        const mark = line[0];
-        const text = `      ${mark} ${line.slice(1)}`;
-        lines.push(mark === "+" ? p.green(text) : mark === "-" ? p.red(text) : text);
-      }
-    }
-  }
+  if (a !== b) lines.push("    steps:", ...stepsPatch(a, b, p));
   return lines;
 }
 
@@ -148,8 +194,11 @@ export function planToJson(plan: Plan): unknown {
       after: c.after ?? {},
       ...(c.reason ? { reason: c.reason } : {}),
       ...(c.action === "conflict" ? { ids: c.ids } : {}),
+      ...(c.fields ? { fields: c.fields } : {}),
+      ...(c.action === "create" && c.held ? { held: c.held } : {}),
     })),
     summary: { create: plan.summary.create, update: plan.summary.update, delete: plan.summary.delete, adopt: plan.summary.adopt, noop: plan.summary.noop },
+    ...(plan.summary.drift ? { drifted: plan.summary.drift, driftPolicy: plan.drift } : {}),
     ...(plan.summary.conflict ? { conflicts: plan.summary.conflict } : {}),
     ...(plan.massDeletes.length ? { massDeletes: plan.massDeletes } : {}),
     refreshed: plan.refreshed,

@@ -16,6 +16,12 @@ export interface StateEntry {
   readonly hash: string;
   /** The canonical model as last applied. */
   readonly option: OptionModel;
+  /**
+   * The code's version `option` answers to, when it is not `option` itself: a change made on
+   * the server was taken into the state (drift policy adopt, `apply --refresh-only`) and the code
+   * still has its own value. A field is changed in code when it differs from this one.
+   */
+  readonly code?: OptionModel;
   /** The server's answer after the last write (lends step ids to the next update). */
   readonly server: unknown;
   /** Where the option was declared. */
@@ -129,6 +135,7 @@ export function checkEntry(address: string, entry: unknown, path: string, proble
   }
   if (entry.source !== undefined && typeof entry.source !== "string") problems.add(`${path}.source`, `expected a string, got ${describe(entry.source)}`);
   if (!("server" in entry)) problems.add(`${path}.server`, "missing");
+  if (entry.code !== undefined) checkOption(entry.code, `${path}.code`, problems);
   if (checkOption(entry.option, `${path}.option`, problems)) {
     const o = entry.option as OptionModel;
     const expected = `${o.workflowId}/${o.workflowStepId}/${o.key}`;

@@ -120,17 +120,18 @@ function takeOver(lockPath: string, staleRaw: string): boolean {
 
 function held(lockPath: string, info: LockInfo): HeldLock {
   let released = false;
-  return {
-    path: lockPath,
-    info,
-    release() {
-      if (released) return;
-      released = true;
-      // Remove only our own lock: never one a later process took over.
-      const raw = readIfExists(lockPath);
-      if (raw !== undefined && parseLock(raw)?.token === info.token) fs.rmSync(lockPath, { force: true });
-    },
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    process.off("exit", release);
+    // Remove only our own lock: never one a later process took over.
+    const raw = readIfExists(lockPath);
+    if (raw !== undefined && parseLock(raw)?.token === info.token) fs.rmSync(lockPath, { force: true });
   };
+  // A forced quit (a second Ctrl-C calls process.exit) leaves no lock behind: the journal
+  // already holds every finished operation, so the state is consistent without a final write.
+  process.on("exit", release);
+  return { path: lockPath, info, release };
 }
 
 export function parseLock(raw: string): LockInfo | undefined {

@@ -2,7 +2,7 @@
  * The daemon's side of the tenant: the state, the client and the tenant queue, behind the small
  * interface the watch loop plans and applies through (tests may hand in their own).
  */
-import { applyPlan, type ApplyResult } from "../apply/apply.js";
+import { applyPlan, type ApplyProgress, type ApplyResult } from "../apply/apply.js";
 import type { ResolvedConfig } from "../config/load.js";
 import { WfsyncError } from "../errors.js";
 import type { Address } from "../model/option.js";
@@ -22,7 +22,7 @@ export interface WatchEngine {
    * whose option is `stale` when its turn comes is not sent (it fails with SupersededError):
    * a newer edit of it is already waiting for the next run.
    */
-  apply(plan: Plan, stale: (address: Address) => boolean): Promise<ApplyResult>;
+  apply(plan: Plan, stale: (address: Address) => boolean, onProgress?: (progress: ApplyProgress) => void): Promise<ApplyResult>;
   /** The config was reloaded: take its connection settings (between runs only). */
   configure(config: ResolvedConfig): void;
   /** Sends nothing new: requests not started are cancelled, those in flight finish. */
@@ -56,8 +56,9 @@ export function createTenantEngine(opts: TenantEngineOptions): WatchEngine & { c
   return {
     applied: () => opts.state.entries(),
     readSplits: (splits) => tenant.readSplits(splits),
-    apply: (plan, stale) =>
+    apply: (plan, stale, onProgress) =>
       applyPlan(plan, {
+        ...(onProgress ? { onProgress } : {}),
         tenant,
         state: opts.state,
         // A run reads the splits of its creates right before it plans them.

@@ -10,7 +10,7 @@
  * creates — on the splits a run creates options in (adopting an option that already has the Key).
  */
 import path from "node:path";
-import type { ApplyResult } from "../apply/apply.js";
+import type { ApplyProgress, ApplyResult } from "../apply/apply.js";
 import { displayPath } from "../paths.js";
 import type { DesiredOption } from "../compile/validate.js";
 import type { ResolvedConfig } from "../config/load.js";
@@ -24,7 +24,8 @@ import { SupersededError, type WatchEngine } from "./engine.js";
 import type { FileEventSource } from "./files.js";
 import { LastGoodModel, findFrozenFiles } from "./model.js";
 import { WatchedProject, type ProjectFiles, type WatchCompiler } from "./project.js";
-import { partitionPlan, splitsToLookUp, type RunPartition } from "./partition.js";
+import { partitionPlan, splitsToLookUp, type RunPartition, type Waiting } from "./partition.js";
+import { count, formatDuration } from "../text.js";
 import type { WatchNotice, WatchRun } from "./run.js";
 import { RunScheduler, systemClock, type Batch, type Clock } from "./schedule.js";
 
@@ -42,6 +43,11 @@ export interface WatchLoopOptions {
   readonly onNotice: (notice: WatchNotice) => void;
   readonly clock?: Clock;
   readonly allowDelete?: boolean;
+  /**
+   * With allowDelete, how long an option must stay gone from code before it is deleted (default
+   * 10 s): a cut and paste, or a file renamed or moved, brings it back within that time.
+   */
+  readonly deleteGraceMs?: number;
   /** Read every split this often to find drift; 0 or absent: only at start-up. */
   readonly refreshIntervalMs?: number;
   readonly debounceMs?: number;
@@ -52,6 +58,9 @@ export interface WatchLoopOptions {
 }
 
 export const DEFAULT_DEBOUNCE_MS = 100;
+export const DEFAULT_DELETE_GRACE_MS = 10_000;
+/** Runs that send at least this many changes report their progress. */
+export const PROGRESS_FROM = 20;
 const MAX_RETRY_DELAY_MS = 60_000;
 
 export class WatchLoop {
@@ -63,10 +72,15 @@ export class WatchLoop {
   private failing: ReadonlySet<string> = new Set();
   private watched = "";
   private needsRefresh = true;
+  /** Drift already shown, by address: what the server had then (see newDrift). */
+  private driftShown = new Map<Address, string>();
   private seq = 0;
   private retries = 0;
   private retryTimer: unknown;
   private refreshTimer: unknown;
+  private graceTimer: unknown;
+  /** When each delete was first planned (the grace period runs from then), by address. */
+  private deleteSince = new Map<Address, number>();
   private closed = false;
   private firstRun: { resolve: (run: WatchRun) => void; reject: (err: unknown) => void } | undefined;
 
@@ -109,6 +123,7 @@ export class WatchLoop {
     this.closed = true;
     this.clock.clearTimeout(this.retryTimer);
     this.clock.clearTimeout(this.refreshTimer);
+    this.clock.clearTimeout(this.graceTimer);
     // A workflow file stuck in a loop must not hold up the stop for the evaluation time limit.
     this.o.compiler.close?.();
     await this.o.events.close();
@@ -136,9 +151,19 @@ export class WatchLoop {
     const startedAt = this.clock.now();
     const seq = ++this.seq;
     const files = this.project.workflowFiles;
+    const before = new Set(files);
     const { changed, config } = this.project.takeChanges(batch.paths);
-    const result = await this.o.compiler.compile(changed);
+    const removed = [...before].filter((f) => !files.has(f));
+    const compiled = await this.o.compiler.compile(changed);
+    // A workflow file that declares no workflow yet (a new, empty file) is not an error in a
+    // daemon: it has nothing to send. One that had options keeps them (frozen), as a broken one.
+    const declaresNothing = new Set(
+      compiled.errors.filter((e) => e.code === "E_NO_WORKFLOWS" && e.location).map((e) => path.resolve(this.o.root, e.location!.file)),
+    );
+    const newEmpty = [...declaresNothing].filter((f) => files.has(f) && !this.model.has(f));
+    const result = { ...compiled, errors: compiled.errors.filter((e) => !(e.code === "E_NO_WORKFLOWS" && e.location && newEmpty.includes(path.resolve(this.o.root, e.location.file)))) };
     const frozen = findFrozenFiles(result, this.o.root, files, (f) => this.o.compiler.importersOf(f));
+    for (const f of newEmpty) frozen.delete(f);
     const desired = this.model.update(result.options, files, frozen);
     const recovered = [...this.failing].filter((f) => !frozen.has(f) && files.has(f));
     this.failing = frozen;
@@ -150,7 +175,10 @@ export class WatchLoop {
     let problem: unknown;
     try {
       outcome = await this.plan(batch, desired, frozen, result.errors.length === 0);
-      if (outcome.partition.send.length) outcome = { ...outcome, result: await this.o.engine.apply(sendOnly(outcome.plan, outcome.partition.send), (a) => this.stale(a, desired)) };
+      if (outcome.partition.send.length) {
+        const plan = sendOnly(outcome.plan, outcome.partition.send);
+        outcome = { ...outcome, result: await this.o.engine.apply(plan, (a) => this.stale(a, desired), this.progress(outcome.partition.send.length)) };
+      }
     } catch (err) {
       problem = err;
     }
@@ -175,6 +203,8 @@ export class WatchLoop {
       options: desired.size,
       errors: [...result.errors, ...partition.held.flatMap((h) => (h.error ? [h.error] : []))],
       failedFiles: [...frozen].map(show).sort(),
+      emptyFiles: newEmpty.map(show).sort(),
+      removedFiles: removed.map(show).sort(),
       recoveredFiles: recovered.map(show).sort(),
       ...(config ? { config } : {}),
       applied: [...applied.applied].sort(byAddress),
@@ -201,9 +231,12 @@ export class WatchLoop {
     const applied = this.o.engine.applied();
     const isFrozen = (c: Change) => "desired" in c && frozen.has(c.desired.file);
     const full = this.needsRefresh || batch.triggers.has("refresh");
-    const input = { desired, applied, massDeleteShare: this.project.config.massDeleteShare };
+    // A daemon must not fight a person: drift is reported unless the config or --drift says otherwise.
+    const drift = this.project.config.drift ?? "report";
+    const input = { desired, applied, massDeleteShare: this.project.config.massDeleteShare, choices: { drift } };
     let { plan } = await makePlan({ ...input, read: "none" });
-    const toRead = full ? "all" : splitsToLookUp(plan, isFrozen);
+    // Updates too when the server's changes are to be kept: the merge needs what the server has now.
+    const toRead = full ? "all" : splitsToLookUp(plan, isFrozen, drift !== "revert");
     let missing: readonly SplitRef[] = [];
     let readCount = 0;
     if (toRead === "all" || toRead.size) {
@@ -215,8 +248,85 @@ export class WatchLoop {
         this.armRefresh();
       }
     }
-    const partition = partitionPlan(plan, { applied, allowDelete: this.o.allowDelete ?? false, compileClean, frozen: isFrozen, missingSplits: new Set(missing) });
-    return { plan, partition, refreshed: full ? "all" : readCount ? "some" : "none", result: EMPTY_RESULT };
+    const partition = this.holdRecentDeletes(
+      batch.triggers.has("start"),
+      partitionPlan(plan, { applied, allowDelete: this.o.allowDelete ?? false, compileClean, frozen: isFrozen, missingSplits: new Set(missing) }),
+    );
+    return { plan, partition: { ...partition, drift: this.newDrift(partition.drift, full) }, refreshed: full ? "all" : readCount ? "some" : "none", result: EMPTY_RESULT };
+  }
+
+  /**
+   * A large run says it started and how far it got (every tenth), so minutes of sending are not
+   * minutes of silence; throttling is said by the queue's notices as it happens.
+   */
+  private progress(total: number): ((p: ApplyProgress) => void) | undefined {
+    if (total < PROGRESS_FROM) return undefined;
+    this.notice("info", `applying ${count(total, "change")}…`);
+    const step = Math.ceil(total / 10);
+    let said = 0;
+    return (p) => {
+      const settled = p.done + p.failed;
+      if (settled < total && settled - said < step) return;
+      said = settled;
+      this.notice("info", `${settled}/${total} done${p.failed ? ` (${p.failed} failed)` : ""}`);
+    };
+  }
+
+  /**
+   * A delete is sent only once its option has been gone from code for the grace period: a cut
+   * and paste, or a file renamed or moved, brings it back before then and the delete is simply
+   * no longer planned — never a delete followed by a create. A run comes by itself when the
+   * earliest grace period ends. At start-up the code is not being edited: what is gone from it
+   * then has been gone since watch last ran, and is deleted at once.
+   */
+  private holdRecentDeletes(startUp: boolean, partition: RunPartition): RunPartition {
+    const grace = startUp ? 0 : (this.o.deleteGraceMs ?? DEFAULT_DELETE_GRACE_MS);
+    const now = this.clock.now();
+    const planned = new Set<Address>();
+    for (const w of partition.pendingDeletes) planned.add(w.change.address);
+    const send: Change[] = [];
+    const waiting: Waiting[] = [];
+    let next = Infinity;
+    for (const c of partition.send) {
+      if (c.action !== "delete" || c.alreadyGone) {
+        send.push(c);
+        continue;
+      }
+      planned.add(c.address);
+      const since = this.deleteSince.get(c.address) ?? now;
+      this.deleteSince.set(c.address, since);
+      const due = since + grace;
+      if (due <= now) send.push(c);
+      else {
+        next = Math.min(next, due);
+        waiting.push({ change: c, reason: `deleted in ${formatDuration(due - now)} unless it comes back in code` });
+      }
+    }
+    // Back in code (or no longer to be deleted at all): its grace period starts over next time.
+    for (const address of [...this.deleteSince.keys()]) if (!planned.has(address)) this.deleteSince.delete(address);
+    if (next !== Infinity && !this.closed) {
+      this.clock.clearTimeout(this.graceTimer);
+      this.graceTimer = this.clock.setTimeout(() => this.scheduler.request("grace"), next - now);
+    }
+    return { ...partition, send, pendingDeletes: [...partition.pendingDeletes, ...waiting] };
+  }
+
+  /**
+   * Drift left on the server (policy report) is said once: the same server change is not shown
+   * again on every refresh, only when it changes or comes back. A full read forgets drift no
+   * longer there.
+   */
+  private newDrift(drift: readonly Change[], full: boolean): Change[] {
+    const seen = new Map<Address, string>();
+    const fresh: Change[] = [];
+    for (const c of drift) {
+      const print = `${c.action} ${"id" in c ? c.id : ""} ${JSON.stringify(c.fields?.map((f) => [f.field, f.server]) ?? null)}`;
+      seen.set(c.address, print);
+      if (this.driftShown.get(c.address) !== print) fresh.push(c);
+    }
+    if (full) this.driftShown = seen;
+    else for (const [a, print] of seen) this.driftShown.set(a, print);
+    return fresh;
   }
 
   /** True when the file declaring `address` changed again after this run compiled it. */
@@ -275,7 +385,7 @@ interface Outcome {
 
 const EMPTY_RESULT: ApplyResult = { applied: [], failed: [], cancelled: [] };
 const EMPTY_OUTCOME: Outcome = {
-  plan: { changes: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0, conflict: 0 }, massDeletes: [], unmanaged: [], refreshed: false },
+  plan: { changes: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0, conflict: 0, drift: 0 }, massDeletes: [], unmanaged: [], refreshed: false, drift: "report" },
   partition: { send: [], held: [], pendingDeletes: [], drift: [] },
   refreshed: "none",
   result: EMPTY_RESULT,

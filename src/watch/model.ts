@@ -38,6 +38,11 @@ export function findFrozenFiles(
 export class LastGoodModel {
   private readonly byFile = new Map<string, ReadonlyMap<Address, DesiredOption>>();
 
+  /** Whether the file has last good options (it compiled with at least one option before). */
+  has(file: string): boolean {
+    return (this.byFile.get(file)?.size ?? 0) > 0;
+  }
+
   /**
    * Takes a compile's options for every file not frozen and returns the whole desired model:
    * those, plus the last good options of frozen files (where no compiled file claims the address).

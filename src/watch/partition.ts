@@ -7,12 +7,17 @@ import { WfsyncError } from "../errors.js";
 import { splitRef, type SplitRef } from "../model/live.js";
 import type { Address } from "../model/option.js";
 import type { Change, Plan } from "../plan/diff.js";
+import { hasDrift } from "../plan/fields.js";
 import type { StateEntry } from "../state/format.js";
 
-/** The splits of the plan's creates: reading them first keeps creates exactly-once (adopt by Key). */
-export function splitsToLookUp(plan: Plan, skip: (c: Change) => boolean): Set<SplitRef> {
+/**
+ * The splits of the plan's creates: reading them first keeps creates exactly-once (adopt by
+ * Key). With `updates`, the splits of updates too: an update that keeps the server's changes
+ * of other fields must know them.
+ */
+export function splitsToLookUp(plan: Plan, skip: (c: Change) => boolean, updates = false): Set<SplitRef> {
   const splits = new Set<SplitRef>();
-  for (const c of plan.changes) if (c.action === "create" && !skip(c)) splits.add(splitRef(c));
+  for (const c of plan.changes) if ((c.action === "create" || (updates && c.action === "update")) && !skip(c)) splits.add(splitRef(c));
   return splits;
 }
 
@@ -58,7 +63,8 @@ export function partitionPlan(plan: Plan, rules: PartitionRules): RunPartition {
         break;
       case "create":
       case "update":
-        if (rules.frozen(c)) out.held.push({ change: c, reason: "its file does not compile" });
+        if (c.action === "create" && c.held) out.held.push({ change: c, reason: `deleted on the server; ${c.held}` });
+        else if (rules.frozen(c)) out.held.push({ change: c, reason: "its file does not compile" });
         else if (rules.missingSplits.has(splitRef(c))) {
           const error = new WfsyncError(
             "E_SPLIT_NOT_FOUND",
@@ -106,9 +112,9 @@ function isDrift(c: Change, applied: ReadonlyMap<Address, StateEntry>): boolean 
     case "create":
       return true;
     case "update":
-      return s.id !== c.id || s.hash === c.desired.hash;
+      return s.id !== c.id || hasDrift(c.fields);
     case "noop":
-      return c.record && s.id !== c.id;
+      return (c.record && s.id !== c.id) || hasDrift(c.fields);
     case "delete":
       return c.alreadyGone;
     case "conflict":

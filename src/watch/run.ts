@@ -25,6 +25,10 @@ export interface WatchRun {
   readonly errors: readonly WfsyncError[];
   /** Workflow files (as shown) whose last good options stand in for a failed compile. */
   readonly failedFiles: readonly string[];
+  /** New workflow files (as shown) that declare no workflow yet: nothing from them is sent, and that is no error. */
+  readonly emptyFiles: readonly string[];
+  /** Workflow files (as shown) deleted in this run: their options become pending deletes. */
+  readonly removedFiles: readonly string[];
   /** Workflow files that failed in the previous run and compile again now. */
   readonly recoveredFiles: readonly string[];
   /** The config file changed: reloaded, or kept (its problems in `configErrors`). */

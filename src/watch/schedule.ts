@@ -19,7 +19,7 @@ export const systemClock: Clock = {
 };
 
 /** Why a run starts: file events, the start-up run, a refresh poll, a retry after failures. */
-export type RunTrigger = "start" | "files" | "refresh" | "retry";
+export type RunTrigger = "start" | "files" | "refresh" | "retry" | "grace";
 
 export interface Batch {
   readonly paths: ReadonlySet<string>;

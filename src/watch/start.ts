@@ -53,6 +53,10 @@ export interface StartWatchOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** `--allow-delete`: delete options removed from code (otherwise they are pending deletes). */
   readonly allowDelete?: boolean;
+  /** `--delete-grace` in ms: how long an option must stay gone from code before it is deleted (default 10 s). */
+  readonly deleteGraceMs?: number;
+  /** `--drift`: what to do with changes made on the server (default: the config's, else report). */
+  readonly drift?: string | undefined;
   /** `--refresh-interval` in ms: read every split this often to find drift (0/absent: never). */
   readonly refreshIntervalMs?: number;
   /** Quiet time after the last file event before a run (default 100 ms). */
@@ -136,7 +140,7 @@ async function open(
 ): Promise<{ loop: WatchLoop; url: string; api: ApiGeneration | undefined; statePath: string; target: () => TenantTarget }> {
   const env = options.env ?? process.env;
   const logger = options.logger;
-  const overrides: ConfigOverrides = { url: options.url, api: options.api, environment: options.environment };
+  const overrides: ConfigOverrides = { url: options.url, api: options.api, environment: options.environment, drift: options.drift };
   const notice = (level: WatchNotice["level"], message: string): void => {
     logger?.info({ event: "notice", level }, message);
     runs.emit("notice", { at: Date.now(), level, message });
@@ -181,6 +185,7 @@ async function open(
     onRun: (run) => runs.emit("run", run),
     onNotice: (n) => notice(n.level, n.message),
     allowDelete: options.allowDelete ?? false,
+    ...(options.deleteGraceMs !== undefined ? { deleteGraceMs: options.deleteGraceMs } : {}),
     ...(options.refreshIntervalMs !== undefined ? { refreshIntervalMs: options.refreshIntervalMs } : {}),
     ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),

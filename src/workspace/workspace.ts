@@ -93,8 +93,18 @@ export interface PlannedWorkspace {
   readonly state: StateStore;
 }
 
+export interface PlanWorkspaceOptions {
+  readonly refresh: boolean;
+  readonly lock: boolean;
+  readonly command: string;
+  /** `--prefer code`: conflicting fields take the code's value. */
+  readonly preferCode?: boolean;
+  /** `--refresh-only`: every server change is taken into the state; nothing from code is sent. */
+  readonly refreshOnly?: boolean;
+}
+
 /** Compile (refusing on any error), open the state, read the server unless told not to, and diff. */
-export async function planWorkspace(ws: Workspace, opts: { refresh: boolean; lock: boolean; command: string }): Promise<PlannedWorkspace> {
+export async function planWorkspace(ws: Workspace, opts: PlanWorkspaceOptions): Promise<PlannedWorkspace> {
   const compiled = compileOrThrow(ws.project);
   ws.project.compiler.releaseTypeScript();
   // The state first: a locked or foreign state is refused before anything is asked of the server.
@@ -107,7 +117,13 @@ export async function planWorkspace(ws: Workspace, opts: { refresh: boolean; loc
       throw new WfsyncErrors("E_UNSUPPORTED", `${refused.length} ${refused.length === 1 ? "thing" : "things"} in code this tenant's server cannot take; nothing was sent`, refused);
     }
     const plan = await makeFullPlan(
-      { desired: compiled.options, applied: state.entries(), massDeleteShare: ws.config.massDeleteShare },
+      {
+        desired: compiled.options,
+        applied: state.entries(),
+        massDeleteShare: ws.config.massDeleteShare,
+        // plan and apply revert drift unless the config or --drift says otherwise.
+        choices: { drift: ws.config.drift ?? "revert", preferCode: opts.preferCode ?? false, refreshOnly: opts.refreshOnly ?? false },
+      },
       opts.refresh ? (splits) => ws.tenant.readSplits(splits) : undefined,
     );
     return { plan, state, api: api ?? (state.api as ApiGeneration | undefined) };

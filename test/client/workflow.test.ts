@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ApiError, createWorkflowClient, credentialsFromEnv, parseRetryAfter, type Credentials, type WorkflowClient } from "../../src/client/index.js";
 import { redactUrl } from "../../src/redact.js";
 import { WfsyncError } from "../../src/errors.js";
+import { createAgent, httpPost } from "../../src/client/http.js";
 import { json, startServer, type Handler, type TestServer } from "./server.js";
 
 const TOKEN = "8A:Cust12345.SECRET-bearer-token-value";
@@ -86,6 +87,63 @@ describe("calls", () => {
     for (let i = 0; i < 5; i++) await client.getWorkflowStep(i);
     expect(server.requests).toHaveLength(5);
     expect(server.connections).toBe(1);
+  });
+});
+
+describe("idle sockets", () => {
+  it("the idle time retires a free socket only: an answer slower than it still arrives", async () => {
+    const server = await startServer((_req, res) => setTimeout(() => json(res, 200, { ok: 1 }), 300));
+    const url = new URL(`${server.url}/x`);
+    const agent = createAgent(url, 50);
+    const post = () => httpPost({ method: "M", url, headers: {}, timeoutMs: 10_000, agent, maxResponseBytes: 1 << 20, write: false });
+    expect((await post()).status).toBe(200);
+    expect((await post()).status).toBe(200);
+    agent.destroy();
+    await server.close();
+  });
+});
+
+describe("a kept-alive socket the server closed", () => {
+  /** Answers each connection's first request; the second one on a connection is cut off unanswered. */
+  async function closingServer(): Promise<{ server: TestServer; cut: () => number }> {
+    const perSocket = new WeakMap<object, number>();
+    let cut = 0;
+    const server = await startServer((_req, res, raw) => {
+      const n = (perSocket.get(raw.socket) ?? 0) + 1;
+      perSocket.set(raw.socket, n);
+      if (n === 2) {
+        cut++;
+        raw.socket.destroy();
+      } else json(res, 200, { ok: n });
+    });
+    return { server, cut: () => cut };
+  }
+
+  it("a read is sent once more on a new connection, quietly", async () => {
+    const { server, cut } = await closingServer();
+    const url = new URL(`${server.url}/x`);
+    const agent = createAgent(url);
+    const post = () => httpPost({ method: "GetWorkflowStep", url, headers: {}, timeoutMs: 10_000, agent, maxResponseBytes: 1 << 20, write: false });
+    expect((await post()).status).toBe(200);
+    expect((await post()).status).toBe(200);
+    expect(cut()).toBe(1);
+    expect(server.requests).toHaveLength(3);
+    agent.destroy();
+    await server.close();
+  });
+
+  it("a write is not sent again: its outcome is unknown", async () => {
+    const { server } = await closingServer();
+    const url = new URL(`${server.url}/x`);
+    const agent = createAgent(url);
+    const post = () => httpPost({ method: "SaveWorkflowStepOption", url, headers: {}, timeoutMs: 10_000, agent, maxResponseBytes: 1 << 20, write: true });
+    expect((await post()).status).toBe(200);
+    const err = await post().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ kind: "network", outcomeUnknown: true });
+    expect(server.requests).toHaveLength(2);
+    agent.destroy();
+    await server.close();
   });
 });
 

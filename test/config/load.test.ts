@@ -171,6 +171,17 @@ describe("config problems", () => {
     expect(err.location).toMatchObject({ line: 4, column: 3 });
   });
 
+  it("takes the drift policy from the file or --drift, and refuses another value with what each one does", () => {
+    expect(open({ "sync.config.ts": config(`{ drift: "report" }`) }).config.drift).toBe("report");
+    expect(open({ "sync.config.ts": config(`{}`) }).config.drift).toBeUndefined();
+    expect(open({ "sync.config.ts": config(`{ drift: "report" }`) }, { overrides: { drift: "adopt" } }).config.drift).toBe("adopt");
+    const err = failure({ "sync.config.ts": config(`{\n  drift: "ignore" as any,\n}`) });
+    expect(err.message).toMatch(/^config "drift": must be "revert" \(put the code's version back\), "report" .* got "ignore"$/);
+    expect(err.location).toMatchObject({ line: 4, column: 3 });
+    const flag = failure({ "sync.config.ts": config(`{}`) }, { overrides: { drift: "keep" } });
+    expect(flag.message).toMatch(/^--drift must be "revert"/);
+  });
+
   it("with api 10.2, refuses an option kind at its line", () => {
     const when = `import { workflow } from "wfsync";\n\nexport default workflow(1, (wf) => wf.split(2, (s) => s.option("k", { name: "K", when: { selection: 3 } })));\n`;
     const { compiler } = open({ "sync.config.ts": config(`{ api: "10.2" }`), "workflows/k.ts": when });

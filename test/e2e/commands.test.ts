@@ -301,3 +301,49 @@ describe("state commands", () => {
     await engine.expectConverged();
   });
 });
+
+describe("changes made on the server, through the CLI", () => {
+  async function driftedEngine(): Promise<{ engine: Engine; id: number }> {
+    const engine = await appliedEngine();
+    const id = engine.serverOptions().find((o) => o.Key === "a")!.WorkflowStepOptionId;
+    const res = await fetch(`${engine.emu.url}/__emulator/options/${id}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Name: "UI name" }) });
+    expect(res.status).toBe(200);
+    engine.emu.resetCounters();
+    return { engine, id };
+  }
+
+  it("--drift report: plan --detailed-exitcode and apply exit 3 and send nothing; --drift revert puts it back", async () => {
+    const { engine, id } = await driftedEngine();
+    const plan = await cli(engine, ["plan", "--detailed-exitcode", "--drift", "report"]);
+    expect(plan.code, plan.stderr).toBe(3);
+    expect(plan.stdout).toContain('name: changed on the server "Option a" → "UI name" — left as it is (drift policy report)');
+    const apply = await cli(engine, ["apply", "--auto-approve", "--drift", "report"]);
+    expect(apply.code, apply.stderr).toBe(3);
+    expect(writes(engine)).toBe(0);
+    const revert = await cli(engine, ["apply", "--auto-approve"]);
+    expect(revert.code, revert.stderr).toBe(0);
+    expect(engine.serverOptions().find((o) => o.WorkflowStepOptionId === id)?.Name).toBe("Option a");
+    const bad = await cli(engine, ["plan", "--drift", "ignore"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--drift must be "revert"/);
+  });
+
+  it("a conflict: apply exits 1 and sends nothing; --prefer code sends the code's value; --prefer server is refused with the way to get it", async () => {
+    const { engine, id } = await driftedEngine();
+    engine.project.write("workflows/a.ts", A.replace('"Option a"', '"Code name"'));
+    const json = await cli(engine, ["plan", "--json"]);
+    expect(json.code).toBe(1);
+    const change = (JSON.parse(json.stdout) as { changes: { address: string; action: string; source: string; fields: unknown[] }[] }).changes.find((c) => c.address === "679/844/a")!;
+    expect(change).toMatchObject({ action: "conflict", source: expect.stringMatching(/^workflows\/a\.ts:\d+:\d+$/), fields: [{ field: "name", kind: "conflict", base: "Option a", code: "Code name", server: "UI name", outcome: "held" }] });
+    const refused = await cli(engine, ["apply", "--auto-approve"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--prefer code/);
+    expect(writes(engine)).toBe(0);
+    const server = await cli(engine, ["apply", "--auto-approve", "--prefer", "server"]);
+    expect(server.code).toBe(1);
+    expect(server.stderr).toMatch(/--refresh-only/);
+    const chosen = await cli(engine, ["apply", "--auto-approve", "--prefer", "code"]);
+    expect(chosen.code, chosen.stderr).toBe(0);
+    expect(engine.serverOptions().find((o) => o.WorkflowStepOptionId === id)?.Name).toBe("Code name");
+  });
+});

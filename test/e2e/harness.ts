@@ -15,7 +15,7 @@ import { findWorkflowFiles } from "../../src/config/load.js";
 import type { WfsyncConfig } from "../../src/dsl/config.js";
 import { WfsyncErrors, formatError } from "../../src/errors.js";
 import type { EmulatorOptions, OptionRecord, RunningEmulator } from "../../src/emulator/index.js";
-import { isEmptyPlan, type Plan } from "../../src/plan/diff.js";
+import { isEmptyPlan, refreshOnlyPlan, type Plan } from "../../src/plan/diff.js";
 import { openState } from "../../src/state/index.js";
 import type { StateEntry } from "../../src/state/format.js";
 import { onCleanup } from "../helpers/cleanup.js";
@@ -37,6 +37,11 @@ export interface EngineOptions {
   via?: (emulatorUrl: string) => Promise<{ url: string; close(): Promise<void> }>;
 }
 
+export interface Choices {
+  preferCode?: boolean;
+  refreshOnly?: boolean;
+}
+
 export interface Engine {
   readonly emu: RunningEmulator;
   readonly project: TmpProject;
@@ -46,8 +51,9 @@ export interface Engine {
   /** Writes a project file; the next plan compiles it again. */
   write(rel: string, text: string): void;
   remove(rel: string): void;
-  plan(opts?: { refresh?: boolean }): Promise<Plan>;
-  apply(opts?: { allowMassDelete?: boolean }): Promise<{ plan: Plan; result: ApplyResult }>;
+  plan(opts?: { refresh?: boolean } & Choices): Promise<Plan>;
+  /** As `wfsync apply`: the config's drift policy (revert by default), `--prefer code`, `--refresh-only`. */
+  apply(opts?: { allowMassDelete?: boolean } & Choices): Promise<{ plan: Plan; result: ApplyResult }>;
   /** The convergence check: a fresh plan against the server is empty. */
   expectConverged(): Promise<void>;
   /** The options on the server, top-level ones, as the emulator stores them. */
@@ -94,7 +100,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   const plan: Engine["plan"] = async (opts = {}) => {
     sync();
-    const run = await readable(planWorkspace(session, { refresh: opts.refresh ?? true, lock: false, command: "plan" }));
+    const run = await readable(planWorkspace(session, { refresh: opts.refresh ?? true, lock: false, command: "plan", ...choicesOf(opts) }));
     await run.state.close();
     return run.plan;
   };
@@ -114,7 +120,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     plan,
     async apply(opts = {}) {
       sync();
-      const { plan: p, state } = await readable(planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" }));
+      const planned = await readable(planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply", ...choicesOf(opts) }));
+      const { state } = planned;
+      const p = opts.refreshOnly ? refreshOnlyPlan(planned.plan) : planned.plan;
       try {
         checkPlanAllowed(p, { allowMassDelete: opts.allowMassDelete ?? false });
         const result = await applyPlan(p, { tenant: session.tenant, state });
@@ -139,6 +147,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       }
     },
   };
+}
+
+function choicesOf(opts: Choices): Choices {
+  return { ...(opts.preferCode ? { preferCode: true } : {}), ...(opts.refreshOnly ? { refreshOnly: true } : {}) };
 }
 
 /** A compile error's message alone says "1 problem"; a failing test should show which. */

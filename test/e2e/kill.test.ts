@@ -3,6 +3,7 @@
  * the end), then run again: no option is created twice, the state names exactly what the
  * server has, and a plan afterwards is empty (the README's "never creates an option twice").
  */
+import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { startCli } from "../helpers/cli.js";
@@ -93,6 +94,36 @@ describe("SIGINT during apply", () => {
     engine.emu.setFaults({ latency: 0 });
     const { plan } = await engine.apply();
     expect(plan.summary.create).toBe(30 - server.length);
+    await engine.expectConverged();
+    expect(duplicateKeys(engine.serverOptions())).toEqual([]);
+  });
+});
+
+describe("a double Ctrl-C during apply", () => {
+  it("quits at once, leaves no lock and no temp file, and a rerun finishes without taking over a stale lock", { timeout: 60_000 }, async () => {
+    const engine = await startEngine({
+      files: { "workflows/a.ts": workflowFile(679, { 844: manyOptions(30) }) },
+      config: { concurrency: 2, rate: 1000 },
+      emulator: { latency: 50 },
+    });
+    const run = startCli(["apply", "--auto-approve"], { cwd: engine.project.dir });
+    await until(() => saves(engine) >= 4, "4 saves");
+    run.child.kill("SIGINT");
+    await until(() => run.output().includes("Ctrl-C again"), "the first Ctrl-C noted");
+    run.child.kill("SIGINT");
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(130);
+    const left = fs.readdirSync(engine.project.path(".wfsync")).filter((f) => f.endsWith(".lock") || f.endsWith(".tmp") || f.endsWith(".stale"));
+    expect(left).toEqual([]);
+
+    // The journal of the quit run is the state: every option that reached the server is in it.
+    const entries = await engine.stateEntries();
+    const server = engine.serverOptions();
+    expectStateMatchesServer(entries, server);
+    const rerun = startCli(["apply", "--auto-approve"], { cwd: engine.project.dir });
+    const second = await rerun.done;
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).not.toMatch(/stale state lock/);
     await engine.expectConverged();
     expect(duplicateKeys(engine.serverOptions())).toEqual([]);
   });

@@ -21,6 +21,8 @@ export interface CliRun {
   readonly child: ChildProcess;
   /** Resolves when the process has exited and its output is read to the end. */
   readonly done: Promise<CliResult>;
+  /** stdout and stderr read so far. */
+  output(): string;
 }
 
 export interface CliResult {
@@ -46,7 +48,7 @@ export function startCli(args: readonly string[], options: { cwd: string; env?: 
   child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<CliResult>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
+  return { child, done, output: () => stdout + stderr };
 }
 
 export function runCli(args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {

@@ -1,5 +1,5 @@
 /** Hand-driven parts for the watch loop: a manual clock, options built inline, a fake tenant. */
-import type { ApplyResult } from "../../src/apply/apply.js";
+import type { ApplyProgress, ApplyResult } from "../../src/apply/apply.js";
 import type { DesiredOption } from "../../src/compile/validate.js";
 import { canonicalOption, hashOption, optionAddress, type Address } from "../../src/model/option.js";
 import { liveOption, splitRef, type LiveOption, type SplitRef } from "../../src/model/live.js";
@@ -92,7 +92,7 @@ export class FakeEngine implements WatchEngine {
     this.open?.();
     this.gate = undefined;
   }
-  async apply(plan: Plan, stale: (address: Address) => boolean): Promise<ApplyResult> {
+  async apply(plan: Plan, stale: (address: Address) => boolean, onProgress?: (p: ApplyProgress) => void): Promise<ApplyResult> {
     this.onApplyStart?.();
     await this.gate;
     const result: { applied: Change[]; failed: { change: Change; error: unknown }[]; cancelled: Change[] } = { applied: [], failed: [], cancelled: [] };
@@ -110,6 +110,7 @@ export class FakeEngine implements WatchEngine {
       }
       this.sent.push(`${c.action} ${c.address}${c.action === "create" || c.action === "update" ? ` ${c.desired.option.name}` : ""}`);
       result.applied.push(c);
+      onProgress?.({ total: plan.changes.length, done: result.applied.length, failed: 0 });
     }
     return result;
   }

@@ -29,6 +29,8 @@ const CONFIG: ResolvedConfig = {
   api: undefined,
   environment: undefined,
   environments: [],
+  // Saves diff against the state alone under revert; report and adopt read the split of an update first (tested on their own).
+  drift: "revert",
 };
 
 /** The compiler's answer per file: its options, or an error. */
@@ -62,6 +64,7 @@ function setup(opts: { allowDelete?: boolean; refreshIntervalMs?: number } = {})
   const compiler = new FakeCompiler();
   const engine = new FakeEngine();
   const runs: WatchRun[] = [];
+  const notices: string[] = [];
   let fire: (path: string) => void = () => undefined;
   const events: FileEventSource = {
     start: async (onPath) => void (fire = onPath),
@@ -80,9 +83,9 @@ function setup(opts: { allowDelete?: boolean; refreshIntervalMs?: number } = {})
     allowDelete: opts.allowDelete ?? false,
     ...(opts.refreshIntervalMs ? { refreshIntervalMs: opts.refreshIntervalMs } : {}),
     onRun: (r) => runs.push(r),
-    onNotice: () => undefined,
+    onNotice: (n) => notices.push(n.message),
   });
-  return { clock, compiler, engine, runs, loop, save: (path: string) => fire(path) };
+  return { clock, compiler, engine, runs, loop, notices, save: (path: string) => fire(path) };
 }
 
 describe("WatchLoop", () => {
@@ -160,7 +163,67 @@ describe("WatchLoop", () => {
     t.compiler.files.set(A, [option(1, 2, "vip", "VIP"), option(1, 2, "rest", "Rest")]);
     t.save(A);
     await t.clock.advance(100);
-    expect(t.runs[2]!.applied.map((c) => `${c.action} ${c.address}`)).toEqual(["delete 1/2/x"]);
+    expect(t.runs[2]!.pendingDeletes.map((w) => `${w.change.address}: ${w.reason}`)).toEqual(["1/2/x: deleted in 10 s unless it comes back in code"]);
+    await t.clock.advance(10_000);
+    expect(t.runs[3]).toMatchObject({ triggers: ["grace"] });
+    expect(t.runs[3]!.applied.map((c) => `${c.action} ${c.address}`)).toEqual(["delete 1/2/x"]);
+  });
+
+  it("with --allow-delete, an option cut and pasted back within the grace period is never deleted", async () => {
+    const t = setup({ allowDelete: true });
+    const B = "/p/workflows/b.ts";
+    t.compiler.files.set(A, [option(1, 2, "vip", "VIP"), option(1, 2, "rest", "Rest"), option(1, 2, "x", "X")]);
+    const first = t.loop.start();
+    await t.clock.advance(0);
+    await first;
+    const sent = t.engine.sent.length;
+    // Cut from a.ts …
+    t.compiler.files.set(A, [option(1, 2, "vip", "VIP"), option(1, 2, "rest", "Rest")]);
+    t.save(A);
+    await t.clock.advance(100);
+    expect(t.runs[1]!.pendingDeletes.map((w) => w.change.address)).toEqual(["1/2/x"]);
+    // … pasted into b.ts five seconds later.
+    await t.clock.advance(5000);
+    t.compiler.files.set(B, [option(1, 2, "x", "X")]);
+    t.save(B);
+    await t.clock.advance(100);
+    expect(t.runs[2]!.pendingDeletes).toEqual([]);
+    await t.clock.advance(20_000);
+    expect(t.engine.sent.slice(sent)).toEqual([]);
+    expect(t.runs.flatMap((r) => r.applied)).toHaveLength(t.runs[0]!.applied.length);
+  });
+
+  it("a new file that declares no workflow yet is no error; a deleted file is named as deleted", async () => {
+    const t = setup();
+    const B = "/p/workflows/b.ts";
+    t.compiler.files.set(A, [option(1, 2, "vip", "VIP"), option(1, 2, "rest", "Rest")]);
+    const first = t.loop.start();
+    await t.clock.advance(0);
+    await first;
+    t.compiler.files.set(B, new WfsyncError("E_NO_WORKFLOWS", "this workflow file exports no workflow(...)", { location: { file: "workflows/b.ts", line: 1, column: 1 } }));
+    t.save(B);
+    await t.clock.advance(100);
+    expect(t.runs[1]).toMatchObject({ emptyFiles: ["workflows/b.ts"], failedFiles: [], errors: [], removedFiles: [] });
+    t.compiler.files.delete(A);
+    t.save(A);
+    await t.clock.advance(100);
+    expect(t.runs[2]).toMatchObject({ removedFiles: ["workflows/a.ts"], emptyFiles: ["workflows/b.ts"] });
+    expect(t.runs[2]!.pendingDeletes.map((w) => w.change.address).sort()).toEqual(["1/2/rest", "1/2/vip"]);
+  });
+
+  it("a large run says it started and how far it got; a small one says nothing in between", async () => {
+    const t = setup();
+    t.compiler.files.set(A, Array.from({ length: 40 }, (_, i) => option(1, 2, `o${i}`, `Option ${i}`)));
+    const first = t.loop.start();
+    await t.clock.advance(0);
+    await first;
+    expect(t.notices).toEqual(["applying 40 changes…", ...[4, 8, 12, 16, 20, 24, 28, 32, 36, 40].map((n) => `${n}/40 done`)]);
+    t.notices.length = 0;
+    t.compiler.files.set(A, [option(1, 2, "o0", "Renamed"), ...Array.from({ length: 39 }, (_, i) => option(1, 2, `o${i + 1}`, `Option ${i + 1}`))]);
+    t.save(A);
+    await t.clock.advance(100);
+    expect(t.runs[1]!.applied).toHaveLength(1);
+    expect(t.notices).toEqual([]);
   });
 
   it("retries by itself after server trouble", async () => {

@@ -13,10 +13,10 @@ const FILE = "workflows/onboarding.ts";
 const summary = (changes: readonly { action: string; address: string }[]) => changes.map((c) => `${c.action} ${c.address}`);
 
 describe("watch", () => {
-  it("applies everything at start, then each edit, without reading the server", async () => {
+  it("applies everything at start, then each edit, without reading the server (--drift revert)", async () => {
     const emu = await emulator();
     const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
-    const w = await watch(p, emu);
+    const w = await watch(p, emu, { drift: "revert" });
     expect(summary(w.ready.firstRun.applied)).toEqual(["create 679/844/rest", "create 679/844/vip"]);
     expect(w.ready.firstRun.refreshed).toBe("all");
     expect(w.ready).toMatchObject({ workflowFiles: 1, options: 2, url: emu.url });
@@ -239,7 +239,7 @@ describe("watch", () => {
     // random() = 0: with a fail rate every call fails, always with a 500 (not a throttling 503).
     const emu = await emulator({ random: () => 0 });
     const p = project({ "sync.config.ts": configFile({ maxRetries: 0 }), [FILE]: flowFile(679, 844, [VIP]) });
-    const w = await watch(p, emu);
+    const w = await watch(p, emu, { drift: "revert" });
     emu.setFaults({ failRate: 1 });
     p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "After the outage" }]));
     const failed = await w.waitForRun((r) => r.failed.length > 0, "a failed update", 1);
@@ -253,7 +253,7 @@ describe("watch", () => {
     const emu = await emulator();
     const p = project({ "sync.config.ts": configFile({ concurrency: 1 }), [FILE]: flowFile(679, 844, [VIP, REST]) });
     await (await watch(p, emu)).handle.close(); // applied and compacted: no journal open
-    const w = await watch(p, emu);
+    const w = await watch(p, emu, { drift: "revert" });
     const journal = `${w.ready.statePath}.journal`;
     fs.symlinkSync("/dev/full", journal); // the disk is full
     p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "VIP 2" }, { ...REST, name: "Rest 2" }]));
@@ -303,7 +303,7 @@ describe("watch", () => {
   it("re-creates an option deleted on the server when its update fails", async () => {
     const emu = await emulator();
     const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
-    const w = await watch(p, emu);
+    const w = await watch(p, emu, { drift: "revert" });
     const id = serverOptions(emu, 844).get("vip")!.WorkflowStepOptionId;
     expect((await fetch(`${emu.url}/__emulator/options/${id}`, { method: "DELETE" })).status).toBe(204);
     p.write(FILE, flowFile(679, 844, [{ ...VIP, name: "Edited" }, REST]));
@@ -313,10 +313,10 @@ describe("watch", () => {
     expect(w.runs.map((r) => r.failed.length)).toContain(1);
   });
 
-  it("reports drift found by --refresh-interval and puts the code's version back", async () => {
+  it("with --drift revert, reports drift found by --refresh-interval and puts the code's version back", async () => {
     const emu = await emulator();
     const p = project({ [FILE]: flowFile(679, 844, [VIP]) });
-    const w = await watch(p, emu, { refreshIntervalMs: 300 });
+    const w = await watch(p, emu, { refreshIntervalMs: 300, drift: "revert" });
     const id = serverOptions(emu, 844).get("vip")!.WorkflowStepOptionId;
     await fetch(`${emu.url}/__emulator/options/${id}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Name: "Changed in the UI" }) });
     const run = await w.waitForRun((r) => r.drift.length > 0, "drift", 1);
@@ -324,6 +324,84 @@ describe("watch", () => {
     expect(run.drift.map((c) => `${c.address} ${c.reason}`)).toEqual(["679/844/vip changed on the server"]);
     expect(summary(run.applied)).toEqual(["update 679/844/vip"]);
     expect(serverOptions(emu, 844).get("vip")?.Name).toBe("VIP customers");
+  });
+
+  it("a new empty file is no error and says so; a deleted file is named as deleted", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]), "workflows/webinar.ts": flowFile(702, 910, [{ key: "attended", name: "Attended" }, { key: "missed", name: "Missed" }]) });
+    const w = await watch(p, emu);
+    const reporter = new WatchReporter({ color: false, allowDelete: false });
+    p.write("workflows/new.ts", "");
+    const empty = await w.waitForRun((r) => r.files.includes("workflows/new.ts"), "the new file", 1);
+    expect(empty).toMatchObject({ emptyFiles: ["workflows/new.ts"], errors: [], failedFiles: [] });
+    expect(reporter.run(empty)).toMatch(/ workflows\/new\.ts declares no workflow yet: nothing to send\n$/);
+    p.remove("workflows/webinar.ts");
+    const removed = await w.waitForRun((r) => r.removedFiles.length > 0, "the deleted file", empty.seq);
+    expect(reporter.run(removed)).toContain("workflows/webinar.ts was deleted: nothing sent; 2 options of it are pending deletes");
+  });
+
+  it("with --allow-delete, renaming a file that holds options sends nothing: no delete, no create", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu, { allowDelete: true });
+    const ids = [...serverOptions(emu, 844).values()].map((o) => o.WorkflowStepOptionId).sort();
+    emu.resetCounters();
+    fs.renameSync(p.path(FILE), p.path("workflows/renamed.ts"));
+    // Whether chokidar reports the unlink and the add in one batch or two, the end is the same.
+    const settled = await w.waitForRun((r) => r.files.includes("workflows/renamed.ts"), "the renamed file seen", 1);
+    await w.handle.idle();
+    const after = w.runs.filter((r) => r.seq >= 2);
+    expect(after.flatMap((r) => r.applied)).toEqual([]);
+    expect(settled.pendingDeletes).toEqual([]);
+    const by = emu.counters().byMethod;
+    expect((by.SaveWorkflowStepOption ?? 0) + (by.DeleteWorkflowStepOption ?? 0)).toBe(0);
+    expect([...serverOptions(emu, 844).values()].map((o) => o.WorkflowStepOptionId).sort()).toEqual(ids);
+  });
+
+  it("by default (--drift report) shows a UI edit once, not on every refresh, and never puts it back", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]) });
+    const w = await watch(p, emu, { refreshIntervalMs: 100 });
+    const id = serverOptions(emu, 844).get("vip")!.WorkflowStepOptionId;
+    await fetch(`${emu.url}/__emulator/options/${id}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Name: "Changed in the UI" }) });
+    const shown = await w.waitForRun((r) => r.drift.length > 0, "drift", 1);
+    expect(shown.drift.map((c) => `${c.address} ${c.fields?.map((f) => `${f.field}:${f.outcome}`).join(",")}`)).toEqual(["679/844/vip name:kept"]);
+    expect(shown.applied).toEqual([]);
+    // Three more refreshes: the same drift is not shown again, and nothing is sent.
+    const later = await w.waitForRun((r) => r.triggers.includes("refresh") && r.seq >= shown.seq + 3, "three more refreshes", shown.seq);
+    expect(w.runs.filter((r) => r.seq > shown.seq && r.seq <= later.seq).flatMap((r) => [...r.drift, ...r.applied])).toEqual([]);
+    expect(serverOptions(emu, 844).get("vip")?.Name).toBe("Changed in the UI");
+    // Changed again in the UI: that is new, so it is shown again.
+    await fetch(`${emu.url}/__emulator/options/${id}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Name: "Changed twice" }) });
+    await w.waitForRun((r) => r.drift.length > 0, "the new drift", later.seq);
+  });
+
+  it("by default an option deleted in the flow editor is shown once and not re-created", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu, { refreshIntervalMs: 100 });
+    const id = serverOptions(emu, 844).get("vip")!.WorkflowStepOptionId;
+    expect((await fetch(`${emu.url}/__emulator/options/${id}`, { method: "DELETE" })).status).toBe(204);
+    const shown = await w.waitForRun((r) => r.drift.length > 0, "the deletion seen", 1);
+    expect(shown.drift.map((c) => `${c.action} ${c.address}`)).toEqual(["create 679/844/vip"]);
+    expect(new WatchReporter({ color: false, allowDelete: false }).run(shown)).toContain("drift on the server: + 679/844/vip (workflows/onboarding.ts:5:5) deleted on the server — drift policy report: not re-created");
+    const later = await w.waitForRun((r) => r.triggers.includes("refresh") && r.seq >= shown.seq + 2, "two more refreshes", shown.seq);
+    expect(w.runs.filter((r) => r.seq > shown.seq && r.seq <= later.seq).flatMap((r) => [...r.drift, ...r.applied])).toEqual([]);
+    expect(serverOptions(emu, 844).has("vip")).toBe(false);
+  });
+
+  it("by default a save reads the split first, so a UI edit of another field is kept", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP]) });
+    const w = await watch(p, emu);
+    const id = serverOptions(emu, 844).get("vip")!.WorkflowStepOptionId;
+    await fetch(`${emu.url}/__emulator/options/${id}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Name: "Changed in the UI" }) });
+    p.write(FILE, flowFile(679, 844, [{ ...VIP, rank: 4 }]));
+    const run = await w.waitForRun((r) => r.applied.length > 0, "the save applied", 1);
+    expect(run.refreshed).toBe("some");
+    expect(run.drift.map((c) => c.address)).toEqual(["679/844/vip"]);
+    const vip = serverOptions(emu, 844).get("vip")!;
+    expect([vip.Name, vip.Rank]).toEqual(["Changed in the UI", 4]);
   });
 
   it("keeps seeing edits after the config's glob was changed and changed back", async () => {
