@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { formatError, formatLocation, WfsyncError } from "../errors.js";
 import { describeStats, openProject, type OpenProject } from "../workspace/project.js";
 import type { CompileResult } from "../compile/compiler.js";
+import { describeUnresolved, standInResolver, type UnresolvedName } from "../compile/names.js";
 import { globalOptions } from "./global.js";
 import { runCommand, useColor } from "./output.js";
 
@@ -19,14 +20,23 @@ export function registerValidateCommand(program: Command, setExit: (code: number
         // One environment (chosen, or the config has none): one compile. Otherwise each in turn,
         // since values (defineValues) and limits differ per environment.
         const runs: { name: string | undefined; result: CompileResult }[] = [];
+        // Names (workflow("Onboarding", …)) need the tenant; everything else about their options
+        // is checked with stand-in ids, and the names at plan time.
+        let named: readonly UnresolvedName[] = [];
+        const compile = (project: OpenProject): CompileResult => {
+          const result = project.compiler.compile();
+          if (!result.unresolved.length) return result;
+          named = result.unresolved;
+          return project.compiler.resolveNames(standInResolver());
+        };
         if (environment !== undefined || environments.length === 0) {
-          runs.push({ name: environment, result: first.compiler.compile() });
+          runs.push({ name: environment, result: compile(first) });
         } else {
           first.compiler.close();
           for (const name of environments) {
             const project = open(name);
             try {
-              runs.push({ name, result: project.compiler.compile() });
+              runs.push({ name, result: compile(project) });
             } finally {
               project.compiler.close();
             }
@@ -42,6 +52,7 @@ export function registerValidateCommand(program: Command, setExit: (code: number
         const last = runs[runs.length - 1]!;
         const where = runs.length > 1 ? ` in every environment (${runs.map((r) => r.name).join(", ")})` : last.name !== undefined ? ` for environment ${last.name}` : "";
         process.stdout.write(`${describeStats(last.result.stats)}: valid${where}\n`);
+        if (named.length) process.stdout.write(`${describeUnresolved(named)} referred to by name: found on the tenant by plan and apply\n`);
         return 0;
       });
     });

@@ -23,6 +23,7 @@ import { createCheckProject, dslTypesPath, transpileForEval } from "./project.js
 import { EvaluationSandbox } from "./sandbox.js";
 import { mergeValidations, validateFile, type DesiredModel, type FileValidation, type Locate } from "./validate.js";
 import type { SupportTarget } from "./support.js";
+import type { NameResolver, UnresolvedName } from "./names.js";
 
 export interface CompileResult extends DesiredModel {
   /** Every problem, compile and validation alike, each with its location. */
@@ -33,6 +34,8 @@ export interface CompileResult extends DesiredModel {
   readonly checkedFiles: ReadonlySet<string>;
   /** True when the check cache vouched for every file and TypeScript was not run at all. */
   readonly fromCache: boolean;
+  /** Flows and splits referred to by name that no resolver resolved (see resolveNames). */
+  readonly unresolved: readonly UnresolvedName[];
 }
 
 export interface CompilerOptions {
@@ -78,7 +81,9 @@ export class WorkflowCompiler {
   private readonly preloaded = new Set<string>();
   private compiled = false;
   /** Validation of each evaluation's definitions: files not re-evaluated are not re-validated. */
-  private readonly validations = new WeakMap<readonly WorkflowDefinition[], FileValidation>();
+  private validations = new WeakMap<readonly WorkflowDefinition[], FileValidation>();
+  /** Resolves flows and splits referred to by name; none: they are reported as unresolved. */
+  private names: NameResolver | undefined;
   /** Where the user's code runs: a worker that lives as long as this compiler (or is shared). */
   private readonly sandbox: EvaluationSandbox;
   private readonly ownsSandbox: boolean;
@@ -117,6 +122,19 @@ export class WorkflowCompiler {
   /** What `process.env` holds while the config is evaluated (credentials already taken out). */
   setConfigEnv(env: Readonly<Record<string, string>>): void {
     this.configEnv = env;
+  }
+
+  /**
+   * Resolves names with `names` from now on (a tenant's flows, or stand-ins for validate), and
+   * returns the last compile's result validated with them: nothing is checked or evaluated again.
+   */
+  resolveNames(names: NameResolver | undefined): CompileResult {
+    this.names = names;
+    this.validations = new WeakMap();
+    const reachable = new Set<string>();
+    for (const file of this.workflowFiles) this.files.addWithImports(file, reachable);
+    const failed = new Set([...this.files].filter(([, state]) => state.errors !== undefined).map(([file]) => file));
+    return this.assemble(failed, new Set(), [], reachable);
   }
 
   /** Ends the evaluation worker; an evaluation in progress fails at once ("stopped"). */
@@ -404,7 +422,7 @@ export class WorkflowCompiler {
       this.evaluated(outcome);
       const state = this.files.get(outcome.file)!;
       if (state.errors) pass.failed.add(outcome.file);
-      else if (state.definitions) this.validations.set(state.definitions, validateFile({ file: outcome.file, definitions: state.definitions }, locate));
+      else if (state.definitions) this.validations.set(state.definitions, validateFile({ file: outcome.file, definitions: state.definitions }, locate, this.names));
     };
   }
 
@@ -487,7 +505,7 @@ export class WorkflowCompiler {
       }
       let validation = this.validations.get(state.definitions);
       if (!validation) {
-        validation = validateFile({ file, definitions: state.definitions }, locate);
+        validation = validateFile({ file, definitions: state.definitions }, locate, this.names);
         this.validations.set(state.definitions, validation);
       }
       good.push(validation);

@@ -29,6 +29,7 @@ import { allStepFields } from "../model/steps.js";
 import { fieldProblemText, whenFromCode } from "./when.js";
 import type { DesiredOption, OptionSites, StepSites } from "./desired.js";
 import { unsupportedFeatures, type SupportTarget } from "./support.js";
+import type { NameResolver, UnresolvedName } from "./names.js";
 
 export type { DesiredOption, OptionSites, StepSites } from "./desired.js";
 
@@ -53,6 +54,8 @@ export interface DesiredModel {
 
 export interface ValidationResult extends DesiredModel {
   readonly errors: WfsyncError[];
+  /** Names the code refers to that no resolver resolved (plan resolves them on the tenant). */
+  readonly unresolved: readonly UnresolvedName[];
 }
 
 /** Maps a builder call site to the user's source; `fallback` when it cannot. */
@@ -65,6 +68,8 @@ export type Locate = (site: CallSite | undefined, fallbackFile: string) => Sourc
  */
 export type FileValidation = readonly (
   | { readonly kind: "error"; readonly error: WfsyncError }
+  /** A flow or split referred to by name, with no resolver to say which it is. */
+  | { readonly kind: "unresolved"; readonly name: UnresolvedName }
   | {
       readonly kind: "split";
       readonly workflowId: number;
@@ -76,27 +81,54 @@ export type FileValidation = readonly (
     }
 )[];
 
-export function validateFile({ file, definitions }: FileDefinitions, locate: Locate): FileValidation {
+/**
+ * `names` resolves flows and splits referred to by name (see names.ts); without one, such a
+ * workflow or split is reported as unresolved and its options are left out.
+ */
+export function validateFile({ file, definitions }: FileDefinitions, locate: Locate, names?: NameResolver): FileValidation {
   const out: (FileValidation[number] & object)[] = [];
   const problem = (code: string, message: string, loc: SourceLocation) =>
     out.push({ kind: "error", error: new WfsyncError(code, message, { location: loc }) });
   for (const def of definitions) {
-    if (!isPositiveInt(def.workflowId)) {
-      problem("E_WORKFLOW_ID", `workflow id must be a positive integer, got ${show(def.workflowId)}`, locate(def.site, file));
+    let workflowId: number;
+    if (isName(def.workflowId)) {
+      if (!names) {
+        out.push({ kind: "unresolved", name: { file, flow: def.workflowId } });
+        for (const split of def.splits) if (isName(split.workflowStepId)) out.push({ kind: "unresolved", name: { file, flow: def.workflowId, split: split.workflowStepId } });
+        continue;
+      }
+      const found = names.flow(def.workflowId);
+      if ("problem" in found) {
+        problem("E_FLOW_NAME", found.problem, locate(def.site, file));
+        continue;
+      }
+      workflowId = found.id;
+    } else if (!isPositiveInt(def.workflowId)) {
+      problem("E_WORKFLOW_ID", `workflow id must be a positive integer or the flow's name, got ${show(def.workflowId)}`, locate(def.site, file));
       continue;
-    }
+    } else workflowId = def.workflowId;
     if (def.async) {
       problem("E_ASYNC_BUILDER", asyncBuilder("workflow()"), locate(def.site, file));
       continue;
     }
-    const workflowId = def.workflowId;
     for (const split of def.splits) {
       const loc = locate(split.site, file);
-      if (!isPositiveInt(split.workflowStepId)) {
-        problem("E_SPLIT_ID", `split step id must be a positive integer, got ${show(split.workflowStepId)}`, loc);
+      let workflowStepId: number;
+      if (isName(split.workflowStepId)) {
+        if (!names) {
+          out.push({ kind: "unresolved", name: { file, flow: workflowId, split: split.workflowStepId } });
+          continue;
+        }
+        const found = names.split(workflowId, split.workflowStepId);
+        if ("problem" in found) {
+          problem("E_SPLIT_NAME", found.problem, loc);
+          continue;
+        }
+        workflowStepId = found.id;
+      } else if (!isPositiveInt(split.workflowStepId)) {
+        problem("E_SPLIT_ID", `split step id must be a positive integer or the split's name, got ${show(split.workflowStepId)}`, loc);
         continue;
-      }
-      const workflowStepId = split.workflowStepId;
+      } else workflowStepId = split.workflowStepId;
       const errors: WfsyncError[] = [];
       const options: DesiredOption[] = [];
       let steps = 0;
@@ -131,11 +163,16 @@ export function mergeValidations(files: readonly FileValidation[], target?: Supp
   const options = new Map<Address, DesiredOption>();
   const splitsSeen = new Map<string, SourceLocation>();
   const workflows = new Set<number>();
+  const unresolved: UnresolvedName[] = [];
   let steps = 0;
   for (const entries of files) {
     for (const entry of entries) {
       if (entry.kind === "error") {
         errors.push(entry.error);
+        continue;
+      }
+      if (entry.kind === "unresolved") {
+        unresolved.push(entry.name);
         continue;
       }
       workflows.add(entry.workflowId);
@@ -161,7 +198,7 @@ export function mergeValidations(files: readonly FileValidation[], target?: Supp
       }
     }
   }
-  return { errors, options, stats: { workflows: workflows.size, splits: splitsSeen.size, options: options.size, steps } };
+  return { errors, options, unresolved, stats: { workflows: workflows.size, splits: splitsSeen.size, options: options.size, steps } };
 }
 
 type Problem = (code: string, message: string, loc: SourceLocation, related?: SourceLocation) => void;
@@ -314,6 +351,11 @@ function waitMessage(p: WaitForTimeProblem): string {
       return never;
     }
   }
+}
+
+/** A flow or split given by name: a non-empty string. */
+function isName(v: unknown): v is string {
+  return typeof v === "string" && v.trim() !== "";
 }
 
 function isPositiveInt(v: unknown): v is number {

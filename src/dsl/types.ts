@@ -275,6 +275,9 @@ export interface SplitBuilder {
 }
 
 export interface WorkflowBuilder {
-  /** The options of the Split step `workflowStepId` of this workflow. */
-  split(workflowStepId: number, build: (split: SplitBuilder) => void): void;
+  /**
+   * The options of the Split step `workflowStepId` of this workflow, or of the Split step with
+   * this name (its `SplitName`, servers 10.2.11 and later), found on the tenant at plan time.
+   */
+  split(workflowStepId: number | string, build: (split: SplitBuilder) => void): void;
 }

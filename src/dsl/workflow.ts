@@ -62,7 +62,11 @@ export interface WorkflowDefinition {
 }
 
 export interface Dsl {
-  workflow(workflowId: number, build: (wf: WorkflowBuilder) => void): WorkflowDefinition;
+  /**
+   * A flow's split options: `workflowId` is the flow's workflow id, or its name as the tenant
+   * shows it (found on the tenant at plan time, so one file fits every tenant with that flow).
+   */
+  workflow(workflowId: number | string, build: (wf: WorkflowBuilder) => void): WorkflowDefinition;
   isWorkflowDefinition(value: unknown): value is WorkflowDefinition;
 }
 
@@ -99,7 +103,7 @@ export function createDsl(siteOf: (fn: Function) => CallSite | undefined): Dsl {
     return thenable;
   }
 
-  function workflow(workflowId: number, build: (wf: WorkflowBuilder) => void): WorkflowDefinition {
+  function workflow(workflowId: number | string, build: (wf: WorkflowBuilder) => void): WorkflowDefinition {
     const site = siteOf(workflow);
     const splits: SplitDecl[] = [];
     const builder: WorkflowBuilder = {

@@ -25,12 +25,14 @@ import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import type { WorkflowCompiler } from "../compile/compiler.js";
+import type { CompileResult, WorkflowCompiler } from "../compile/compiler.js";
+import { WfsyncError } from "../errors.js";
+import { tenantNames } from "../workspace/names.js";
 import { findWorkflowFiles, loadConfig, type ConfigOverrides } from "../config/load.js";
 import type { StateStore } from "../state/index.js";
 import { limitsNow } from "../tenant/limits.js";
 import type { QueueEvent } from "../tenant/queue.js";
-import type { ApiGeneration } from "../tenant/tenant.js";
+import type { ApiGeneration, Tenant } from "../tenant/tenant.js";
 import { formatDuration } from "../text.js";
 import { openWorkspace } from "../workspace/workspace.js";
 import { createTenantEngine } from "./engine.js";
@@ -173,7 +175,7 @@ async function open(
   parts.loop = new WatchLoop({
     root: options.cwd,
     config,
-    compiler: watchCompiler(compiler, configFile),
+    compiler: watchCompiler(compiler, configFile, workspace.tenant),
     files: {
       configFile,
       loadConfig: () => loadConfig(compiler, configFile, overrides, env),
@@ -195,10 +197,31 @@ async function open(
 }
 
 /** The compiler plus the two questions the loop asks about the import graph. */
-function watchCompiler(compiler: WorkflowCompiler, configFile: string): WatchCompiler {
+function watchCompiler(compiler: WorkflowCompiler, configFile: string, tenant: Tenant): WatchCompiler {
+  // Flows and splits named in code are found on the tenant when first needed, and again when
+  // code names one the last look-up did not know (a flow made since).
+  const resolve = async (result: CompileResult): Promise<CompileResult> => {
+    try {
+      return compiler.resolveNames(await tenantNames(tenant, result.unresolved));
+    } catch (err) {
+      // Without the names those files' options are unknown: they keep their last good options.
+      const files = new Set(result.unresolved.map((u) => u.file));
+      const why = err instanceof Error ? err.message : String(err);
+      const error = new WfsyncError("E_NAMES", `cannot find the flows and splits named in code on the tenant: ${why}`);
+      return { ...result, errors: [...result.errors, error], failedFiles: new Set([...result.failedFiles, ...files]) };
+    }
+  };
   return {
     setWorkflowFiles: (files) => compiler.setWorkflowFiles(files),
-    compile: (changed) => compiler.compileAsync(changed),
+    compile: async (changed) => {
+      let result = await compiler.compileAsync(changed);
+      if (result.unresolved.length) return resolve(result);
+      if (result.errors.some((e) => e.code === "E_FLOW_NAME" || e.code === "E_SPLIT_NAME")) {
+        result = compiler.resolveNames(undefined);
+        if (result.unresolved.length) return resolve(result);
+      }
+      return result;
+    },
     close: () => compiler.close(),
     importersOf(file) {
       const seen = new Set<string>();

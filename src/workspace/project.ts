@@ -147,7 +147,11 @@ function finishProject(options: OpenProjectOptions, configFile: string, compiler
  * broken file's options as removed.
  */
 export function compileOrThrow(project: OpenProject): CompileResult {
-  const result = project.compiler.compile();
+  return throwOnErrors(project.compiler.compile());
+}
+
+/** The compile's result, or one error listing every problem it found. */
+export function throwOnErrors(result: CompileResult): CompileResult {
   if (result.errors.length) {
     const files = new Set(result.errors.map((e) => e.location?.file).filter(Boolean));
     throw new WfsyncErrors(

@@ -12,8 +12,10 @@ import { openState, type StateStore, type WarnLogger } from "../state/index.js";
 import { connectTenant, tenantUrl, type ConnectOptions } from "../tenant/connect.js";
 import type { ApiGeneration, Tenant } from "../tenant/tenant.js";
 import { unsupportedFeatures } from "../compile/support.js";
-import { WfsyncErrors } from "../errors.js";
-import { compileOrThrow, openProject, type OpenProject } from "./project.js";
+import { WfsyncError, WfsyncErrors } from "../errors.js";
+import { describeUnresolved } from "../compile/names.js";
+import { tenantNames } from "./names.js";
+import { compileOrThrow, openProject, throwOnErrors, type OpenProject } from "./project.js";
 
 export interface WorkspaceOptions {
   /** The folder the config is looked up from. */
@@ -105,13 +107,21 @@ export interface PlanWorkspaceOptions {
 
 /** Compile (refusing on any error), open the state, read the server unless told not to, and diff. */
 export async function planWorkspace(ws: Workspace, opts: PlanWorkspaceOptions): Promise<PlannedWorkspace> {
-  const compiled = compileOrThrow(ws.project);
+  let compiled = compileOrThrow(ws.project);
   ws.project.compiler.releaseTypeScript();
+  if (compiled.unresolved.length && !opts.refresh) {
+    // Left out, those options would be planned as deleted.
+    throw new WfsyncError(
+      "E_NAMES_OFFLINE",
+      `the code refers to ${describeUnresolved(compiled.unresolved)} by name, which only the tenant can resolve: plan without --no-refresh`,
+    );
+  }
   // The state first: a locked or foreign state is refused before anything is asked of the server.
   const state = await ws.openState({ lock: opts.lock, command: opts.command });
   try {
     const api = opts.refresh ? await ws.tenant.generation() : undefined;
     if (api) state.bindApi(api);
+    if (compiled.unresolved.length) compiled = throwOnErrors(ws.project.compiler.resolveNames(await tenantNames(ws.tenant, compiled.unresolved)));
     const refused = api ? [...compiled.options.values()].flatMap((d) => unsupportedFeatures(d, { api })) : [];
     if (refused.length) {
       throw new WfsyncErrors("E_UNSUPPORTED", `${refused.length} ${refused.length === 1 ? "thing" : "things"} in code this tenant's server cannot take; nothing was sent`, refused);

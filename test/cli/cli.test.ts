@@ -157,7 +157,7 @@ describe("init", () => {
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
     // And a type error is one there too, so the check above could fail.
-    p.write("proj/workflows/bad.ts", 'import { workflow } from "wfsync";\nexport default workflow("x", () => {});\n');
+    p.write("proj/workflows/bad.ts", 'import { workflow } from "wfsync";\nexport default workflow(true, () => {});\n');
     const bad = spawnSync(process.execPath, [fileURLToPath(new URL("../../node_modules/typescript/bin/tsc", import.meta.url)), "-p", "tsconfig.json"], {
       cwd: p.path("proj"),
       encoding: "utf8",

@@ -5,6 +5,7 @@ import { formatError } from "../../src/errors.js";
 import { optionToCarrier } from "../../src/model/option.js";
 import { MAX_SPLIT_DEPTH } from "../../src/model/rules.js";
 import { compileHarness, type CompileHarness } from "../helpers/compile.js";
+import { tenantResolver } from "../../src/compile/names.js";
 
 let h: CompileHarness;
 beforeAll(() => {
@@ -123,11 +124,39 @@ describe("ids", () => {
     ["workflow id 0", `workflow(0, (wf) => wf.split(2, (s) => s.option("k", { name: "K" })))`, "3:16 E_WORKFLOW_ID"],
     ["a negative workflow id", `workflow(-4, (wf) => wf.split(2, (s) => s.option("k", { name: "K" })))`, "3:16 E_WORKFLOW_ID"],
     ["a fractional split id", `workflow(1, (wf) => wf.split(2.5, (s) => s.option("k", { name: "K" })))`, "3:36 E_SPLIT_ID"],
-    ["a string split id", `workflow(1, (wf) => wf.split("2" as any, (s) => s.option("k", { name: "K" })))`, "3:36 E_SPLIT_ID"],
+    ["a boolean split id", `workflow(1, (wf) => wf.split(true as any, (s) => s.option("k", { name: "K" })))`, "3:36 E_SPLIT_ID"],
+    ["an empty split name", `workflow(1, (wf) => wf.split(" ", (s) => s.option("k", { name: "K" })))`, "3:36 E_SPLIT_ID"],
   ])("reports %s", (_what, expr, error) => {
     const c = h.run({ "workflows/ids.ts": `import { workflow } from "wfsync";\n\nexport default ${expr};\n` });
     expect(c.errors).toEqual([`workflows/ids.ts:${error}`]);
     expect(c.result.options.size).toBe(0);
+  });
+
+  it("leaves a flow or split given by name to the tenant, and resolves it with a table, at its call when it cannot", () => {
+    const named = `import { workflow } from "wfsync";\n\nexport default workflow("Onboarding", (wf) => wf.split("Lead score", (s) => s.option("k", { name: "K" })));\n`;
+    const c = h.run({ "workflows/named.ts": named });
+    expect(c.errors).toEqual([]);
+    expect(c.result.options.size).toBe(0);
+    expect(c.result.unresolved.map((u) => [u.flow, u.split])).toEqual([
+      ["Onboarding", undefined],
+      ["Onboarding", "Lead score"],
+    ]);
+    const resolved = h.compiler.resolveNames(tenantResolver([{ workflowId: 679, name: "Onboarding", splits: [{ workflowStepId: 844, name: "Lead score" }] }], "the tenant"));
+    expect(resolved.errors).toEqual([]);
+    expect([...resolved.options.keys()]).toEqual(["679/844/k"]);
+    const twice = h.compiler.resolveNames(
+      tenantResolver(
+        [
+          { workflowId: 679, name: "Onboarding", splits: [] },
+          { workflowId: 680, name: "Onboarding", splits: [] },
+        ],
+        "the tenant",
+      ),
+    );
+    expect(twice.errors.map((e) => `${e.code} ${e.location?.line}:${e.location?.column} ${e.message}`)).toEqual([
+      'E_FLOW_NAME 3:16 2 flows on the tenant are named "Onboarding" (workflows 679, 680); refer to one by its id',
+    ]);
+    expect(twice.options.size).toBe(0);
   });
 
   it("reports the same split declared in two files, at the second", () => {

@@ -49,7 +49,7 @@ class FakeCompiler implements WatchCompiler {
         failedFiles.add(file);
       } else for (const d of v) options.set(d.address, d);
     }
-    return { options, errors, failedFiles, checkedFiles: new Set(), fromCache: false, stats: { workflows: 1, splits: 1, options: options.size, steps: 0 } };
+    return { options, errors, failedFiles, checkedFiles: new Set(), fromCache: false, unresolved: [], stats: { workflows: 1, splits: 1, options: options.size, steps: 0 } };
   }
   importersOf(): string[] {
     return [];
