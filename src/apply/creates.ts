@@ -64,7 +64,11 @@ export function keeperOf(change: CreateChange, ownId: number, live: readonly Liv
 }
 
 /** Reads one split; `undefined` when the server does not have it. */
+/**
+ * The split as the server has it now. Read ahead of queued writes: a split's reads are the
+ * steps between its creates and their being done, so they should not wait behind other splits'.
+ */
 export async function readSplit(tenant: Tenant, ref: SplitRef): Promise<readonly LiveOption[] | undefined> {
-  const { live, missing } = await tenant.readSplits([ref]);
+  const { live, missing } = await tenant.readSplits([ref], { priority: 1 });
   return missing.includes(ref) ? undefined : (live.get(ref) ?? []);
 }

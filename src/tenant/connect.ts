@@ -148,7 +148,7 @@ function probingTenant(
     target: adapter.target,
     queue,
     generation: async () => (await tenant()).generation(),
-    readSplits: async (splits) => (await tenant()).readSplits(splits),
+    readSplits: async (splits, options) => (await tenant()).readSplits(splits, options),
     readSplitSteps: async (ids) => (await tenant()).readSplitSteps(ids),
     readFlow: async (id) => (await tenant()).readFlow(id),
     listFlows: async () => (await tenant()).listFlows(),

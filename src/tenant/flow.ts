@@ -54,8 +54,8 @@ export function flowTenant(url: string, api: WorkflowApi, queue: TenantQueue, ad
     return flowIds.get(workflowId);
   };
 
-  const getFlow = (emailFlowId: number): Promise<unknown> =>
-    queue.run(() => api.getEmailFlow(emailFlowId), { label: `GetEmailFlow ${emailFlowId}` });
+  const getFlow = (emailFlowId: number, priority?: number): Promise<unknown> =>
+    queue.run(() => api.getEmailFlow(emailFlowId), { label: `GetEmailFlow ${emailFlowId}`, ...(priority ? { priority } : {}) });
 
   const write = async (workflowId: number, edit: Edit, options: WriteOptions): Promise<SavedOption> => {
     const emailFlowId = await emailFlowOf(workflowId);
@@ -174,7 +174,7 @@ export function flowTenant(url: string, api: WorkflowApi, queue: TenantQueue, ad
     queue,
     generation: async () => "12",
     readSplitSteps: (ids) => readSplitStepsById(api, queue, ids),
-    async readSplits(splits) {
+    async readSplits(splits, options) {
       const refs = [...new Set(splits)].sort();
       const byWorkflow = new Map<number, SplitRef[]>();
       for (const ref of refs) {
@@ -186,7 +186,7 @@ export function flowTenant(url: string, api: WorkflowApi, queue: TenantQueue, ad
       const outcomes = await Promise.allSettled(
         [...byWorkflow].map(async ([workflowId, of]) => {
           const emailFlowId = await emailFlowOf(workflowId);
-          const flow = emailFlowId === undefined ? null : await getFlow(emailFlowId);
+          const flow = emailFlowId === undefined ? null : await getFlow(emailFlowId, options?.priority);
           for (const ref of of) {
             const step = flow ? findStep(flow, parseSplitRef(ref).workflowStepId) : undefined;
             if (!step) {

@@ -84,6 +84,12 @@ export interface RunOptions<T> {
    * attempt is admitted. Abort it with a StopReason to have it named in the CancelledError.
    */
   signal?: AbortSignal;
+  /**
+   * Attempts of a task with a higher priority are admitted before those waiting with a lower one
+   * (default 0): apply reads a split back right after its creates rather than behind every other
+   * split's writes, so each split finishes, and shows as done, as soon as it can.
+   */
+  priority?: number;
 }
 
 export type QueueTask<T> = (attempt: number, lastError?: ApiError) => Promise<T>;
@@ -216,6 +222,7 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
     halt: Halt,
     taskId: number,
     label: string | undefined,
+    priority = 0,
   ): Promise<R> {
     return pq.add(async () => {
       for (;;) {
@@ -259,7 +266,7 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
           wakeSlotWaiters();
         }
       }
-    });
+    }, { priority });
   }
 
   function pause(error: ApiError, taskId: number, label: string | undefined): void {
@@ -299,6 +306,7 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
             halt,
             taskId,
             label,
+            options.priority,
           );
           unsettled = undefined;
           if (r.done) {
@@ -318,6 +326,7 @@ export function createTenantQueue(opts: TenantQueueOptions): TenantQueue {
           halt,
           taskId,
           label,
+          options.priority,
         );
         emit({ type: "done", taskId, ...labelled(label), attempts });
         return value;

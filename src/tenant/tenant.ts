@@ -28,6 +28,11 @@ export interface SavedOption {
   readonly server: unknown;
 }
 
+export interface ReadOptions {
+  /** The queue's priority of these reads (default 0; see RunOptions.priority). */
+  readonly priority?: number;
+}
+
 export interface WriteOptions {
   /** The option's address; queue events name the operation by it (`create 679/844/vip`). */
   readonly address: string;
@@ -65,7 +70,7 @@ export interface Tenant {
   /** The tenant's request queue (stop, idle, in-flight counts). */
   readonly queue: TenantQueue;
   /** Reads each split once; requests grow with splits, not options. Fails once all reads settled. */
-  readSplits(splits: Iterable<SplitRef>): Promise<SplitsRead>;
+  readSplits(splits: Iterable<SplitRef>, options?: ReadOptions): Promise<SplitsRead>;
   /** Split step carriers as the server sends them (`null`: no such step), for import. */
   readSplitSteps(workflowStepIds: readonly number[]): Promise<Map<number, unknown>>;
   /** An e-mail flow with its steps (`null`: no such flow), for import. */
@@ -98,7 +103,7 @@ export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueu
       return send();
     };
 
-  const readSplitSteps = (ids: readonly number[]) => readSplitStepsById(api, queue, ids);
+  const readSplitSteps = (ids: readonly number[], priority?: number) => readSplitStepsById(api, queue, ids, priority);
 
   return {
     url,
@@ -106,9 +111,12 @@ export function perOptionTenant(url: string, api: WorkflowApi, queue: TenantQueu
     queue,
     generation: async () => "10.2",
     readSplitSteps,
-    async readSplits(splits) {
+    async readSplits(splits, options) {
       const refs = [...new Set(splits)].sort();
-      const steps = await readSplitSteps(refs.map((ref) => parseSplitRef(ref).workflowStepId));
+      const steps = await readSplitSteps(
+        refs.map((ref) => parseSplitRef(ref).workflowStepId),
+        options?.priority,
+      );
       const live = new Map<SplitRef, LiveOption[]>();
       const missing: SplitRef[] = [];
       for (const ref of refs) {
@@ -180,11 +188,16 @@ export class CreateUnknownError extends WfsyncError {
  * from being sent: on the first failure (a 401, say) the caller closes the connection pool, and
  * reads still in flight would then fail with misleading "connection reset" retries.
  */
-export async function readSplitStepsById(api: Pick<WorkflowApi, "getWorkflowStep">, queue: TenantQueue, ids: readonly number[]): Promise<Map<number, unknown>> {
+export async function readSplitStepsById(
+  api: Pick<WorkflowApi, "getWorkflowStep">,
+  queue: TenantQueue,
+  ids: readonly number[],
+  priority?: number,
+): Promise<Map<number, unknown>> {
   const steps = new Map<number, unknown>();
   const outcomes = await Promise.allSettled(
     [...new Set(ids)].sort((a, b) => a - b).map(async (id) => {
-      const step = await queue.run(() => api.getWorkflowStep(id), { label: `GetWorkflowStep ${id}` });
+      const step = await queue.run(() => api.getWorkflowStep(id), { label: `GetWorkflowStep ${id}`, ...(priority ? { priority } : {}) });
       steps.set(id, step ?? null);
     }),
   );

@@ -105,6 +105,23 @@ describe("concurrency", () => {
   });
 });
 
+describe("priority", () => {
+  it("admits a higher-priority task before those queued earlier", async () => {
+    const { clock, queue } = setup({ concurrency: 1 });
+    const order: string[] = [];
+    const job = (name: string) => async () => {
+      order.push(name);
+      await clock.sleep(10);
+      return name;
+    };
+    const tasks = [queue.run(job("first")), queue.run(job("low-1")), queue.run(job("low-2")), queue.run(job("read"), { priority: 1 }), queue.run(job("low-3"))];
+    const outcomes = await runAll(clock, tasks);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    // The first was already running; the read goes next, then the rest in the order given.
+    expect(order).toEqual(["first", "read", "low-1", "low-2", "low-3"]);
+  });
+});
+
 describe("concurrency with no rate cap", () => {
   it("keeps `concurrency` attempts in flight: 8 means 8, not a rate", async () => {
     const { clock, queue, events } = setup({ concurrency: 8, adaptive: true });
