@@ -8,9 +8,11 @@ import { InvalidArgumentError, type Command } from "commander";
 import { importWorkflow, type ImportContext, type ImportRequest, type ImportResult } from "../import/run.js";
 import { WfsyncError } from "../errors.js";
 import { discoverFlows } from "../tenant/discover.js";
+import { writeTargetValues, type ValuesFileResult } from "../import/values.js";
+import { tenantLabel } from "../client/routing.js";
 import { displayPath } from "../paths.js";
 import { connectTenant } from "../tenant/connect.js";
-import { openProject } from "../workspace/project.js";
+import { openProject, openProjectFamily } from "../workspace/project.js";
 import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
 import { printError, runCommand } from "./output.js";
 import { logQueueEvents } from "./session.js";
@@ -18,6 +20,7 @@ import { logQueueEvents } from "./session.js";
 export interface ImportFlags {
   workflow?: number;
   all?: boolean;
+  idsFrom?: string;
   split: number[];
   emailFlow?: number;
   out?: string;
@@ -62,6 +65,70 @@ export async function runImportAll(flags: ImportFlags, io: ImportIo): Promise<Fl
     }
     return out;
   });
+}
+
+/**
+ * `import --ids-from SOURCE --env TARGET`: the TARGET entries of the code's defineValues tables,
+ * written from SOURCE's by matching flows and splits by name on both tenants (import/values.ts).
+ */
+export async function runIdsFrom(source: string, io: ImportIo): Promise<{ results: ValuesFileResult[]; target: string }> {
+  const target = io.global.env;
+  if (target === undefined) throw new WfsyncError("E_USAGE", `--ids-from ${source} needs --env TARGET: the environment whose ids to write`);
+  if (target === source) throw new WfsyncError("E_USAGE", `--ids-from ${source} and --env ${target} name the same environment`);
+  const family = openProjectFamily({ cwd: io.cwd, config: io.global.config, env: io.env, workflowFiles: "optional" });
+  const tenants: { close(): void }[] = [];
+  try {
+    const unknown = [source, target].filter((n) => !family.environments.includes(n));
+    if (unknown.length) {
+      throw new WfsyncError("E_USAGE", `the config has no environment ${unknown.join(", ")}; it defines ${family.environments.join(", ") || "none"}`);
+    }
+    const from = family.open(source);
+    const to = family.open(target);
+    const logger = makeLogger(io.global);
+    const connect = (config: typeof from.config) => {
+      const tenant = connectTenant(config, { env: io.env, logger, onQueueEvent: logQueueEvents(logger) });
+      tenants.push(tenant);
+      return tenant;
+    };
+    const a = connect(from.config);
+    const b = connect(to.config);
+    const [sourceFlows, targetFlows] = await Promise.all([discoverFlows(a, { splits: true }), discoverFlows(b, { splits: true })]);
+    const labels = { source: `${source} (${tenantLabel(a.target(), { version: false })})`, target: `${target} (${tenantLabel(b.target(), { version: false })})` };
+    const results = from.files.flatMap((file) => writeTargetValues(file, io.cwd, { source, target }, { source: sourceFlows, target: targetFlows }, labels) ?? []);
+    if (results.length === 0) {
+      throw new WfsyncError("E_NO_VALUES", `no workflow file has a defineValues({ ${source}: { … } }) table to write ${target}'s ids from`);
+    }
+    return { results, target };
+  } finally {
+    for (const t of tenants) t.close();
+    family.close();
+  }
+}
+
+export function renderIdsFrom({ results, target }: { results: readonly ValuesFileResult[]; target: string }): string {
+  const lines: string[] = [];
+  let unmatched = 0;
+  for (const r of results) {
+    for (const t of r.tables) {
+      lines.push(`${t.replaced ? "rewrote" : "added"} ${target} in defineValues at ${r.displayFile}:${t.line}`);
+      for (const m of t.matches) {
+        if ("to" in m) lines.push(`  ${m.path}: ${m.from} → ${m.to}  (${m.as})`);
+        else if (m.kept !== undefined) lines.push(`  ${m.path}: ${m.kept} kept as it was (${m.unmatched})`);
+        else {
+          unmatched++;
+          lines.push(`  ${m.path}: ${m.from} → left out: ${m.unmatched}`);
+        }
+      }
+      for (const c of t.copied) lines.push(`  ${c}: not an id: kept, or copied from the source`);
+    }
+  }
+  lines.push(
+    "",
+    unmatched
+      ? `${unmatched} ${unmatched === 1 ? "id was" : "ids were"} left out: fill ${unmatched === 1 ? "it" : "them"} in by hand (until then \`wfsync validate\` names ${unmatched === 1 ? "it" : "each"}), then wfsync plan --env ${target}`
+      : `Next: wfsync validate, then wfsync plan --env ${target}`,
+  );
+  return `${lines.join("\n")}\n`;
 }
 
 function importRequest(flags: ImportFlags, cwd: string): ImportRequest {
@@ -148,6 +215,7 @@ export function registerImportCommand(program: Command, setExit: (code: number) 
     .option("--workflow <id>", "the flow's workflow id (the first argument of workflow(...)); needed with --split, checked against --email-flow", id)
     .option("--split <stepId>", "a Split step to import (repeatable, or comma-separated)", ids, [])
     .option("--all", "import every e-mail flow of the tenant that has Split steps, one file each")
+    .option("--ids-from <env>", "write the --env environment's ids into the code's defineValues tables from this environment's, matching flows and splits by name on both tenants")
     .option("--out <dir>", "folder to write into (default: workflows/ next to the config)")
     .option("--force", "replace an existing file of the same workflow")
     .option("--skip-unsupported", "import what the DSL can express; leave a comment for options it cannot")
@@ -171,6 +239,14 @@ Examples:
       await runCommand(setExit, async () => {
         const cwd = process.cwd();
         const io = { cwd, env: process.env, global: globalOptions(cmd) };
+        if (flags.idsFrom !== undefined) {
+          if (flags.all || flags.workflow !== undefined || flags.emailFlow !== undefined || flags.split.length) {
+            throw new WfsyncError("E_USAGE", "--ids-from writes ids into existing code: leave out --all, --workflow, --email-flow and --split");
+          }
+          const written = await runIdsFrom(flags.idsFrom, io);
+          process.stdout.write(renderIdsFrom(written));
+          return written.results.some((r) => r.tables.some((t) => t.matches.some((m) => !("to" in m) && m.kept === undefined))) ? 1 : 0;
+        }
         if (!flags.all) {
           process.stdout.write(renderImport(await runImport(flags, io), cwd));
           return 0;

@@ -179,4 +179,38 @@ describe("environments end to end", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("--env staging: the config has no such environment; it defines sandbox, production");
   });
+
+  it("writes a second tenant's ids into defineValues by matching flows and splits by name, leaving out what it cannot match", async () => {
+    const { project, cli } = await twoTenants();
+    project.write(
+      "workflows/ids.ts",
+      `import { defineValues } from "wfsync";\n\nexport const ids = defineValues({\n  sandbox: { onboarding: { flow: 679, split: 844 }, lists: { vip: 12 }, subject: "Welcome" },\n});\n`,
+    );
+    project.write("workflows/onboarding.ts", FLOW.replace("Welcome", "Welcome").replace("shipmentId: 21", "shipmentId: ids.lists.vip"));
+    const r = await cli("import", "--ids-from", "sandbox", "--env", "production");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("added production in defineValues at workflows/ids.ts:3");
+    expect(r.stdout).toContain('onboarding.flow: 679 → 5001  (flow "Onboarding")');
+    expect(r.stdout).toContain('onboarding.split: 844 → 7002  (flow "Onboarding", Split step 1 of 1 (by place: no split names))');
+    expect(r.stdout).toContain("lists.vip: 12 → left out: not a workflow or Split step id on sandbox");
+    expect(r.stdout).toContain("subject: not an id: kept, or copied from the source");
+    expect(project.read("workflows/ids.ts")).toContain('  production: { onboarding: { flow: 5001, split: 7002 }, lists: {}, subject: "Welcome" },\n');
+    // Until the id left out is filled in, every environment's check names it.
+    const invalid = await cli("validate");
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('environment "production" has no value for lists.vip (environment "sandbox" has 12)');
+
+    // Filled in by hand, then run again: the entry is rewritten in place and the hand-set id stays.
+    project.write("workflows/ids.ts", project.read("workflows/ids.ts").replace("lists: {}", "lists: { vip: 40 }"));
+    expect((await cli("validate")).code).toBe(0);
+    const again = await cli("import", "--ids-from", "sandbox", "--env", "production");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("rewrote production in defineValues at workflows/ids.ts:3");
+    expect(again.stdout).toContain("lists.vip: 40 kept as it was");
+    expect(project.read("workflows/ids.ts")).toContain('  production: { onboarding: { flow: 5001, split: 7002 }, lists: { vip: 40 }, subject: "Welcome" },\n');
+    const usage = await cli("import", "--ids-from", "sandbox");
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toContain("--ids-from sandbox needs --env TARGET");
+  });
 });
