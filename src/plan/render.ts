@@ -133,22 +133,36 @@ export function stepLines(steps: readonly StepModel[], indent: string): string[]
   return lines;
 }
 
-/** `plan --json`: the documented shape (plus `reason` and conflict ids where present). */
-export function planToJson(plan: Plan): unknown {
+/** The version of the `--json` documents' shape; raised only when a field changes meaning or goes. */
+export const JSON_FORMAT_VERSION = 1;
+
+export interface PlanJsonOptions {
+  /** Also give the before/after payload of unchanged options (`-v`). */
+  verbose?: boolean;
+}
+
+/**
+ * `plan --json`: the documented shape (plus `reason` and conflict ids where present). A create
+ * has `before: null`, a delete `after: null`; an unchanged option carries no payload unless
+ * asked (`verbose`), which keeps a large tenant's plan small.
+ */
+export function planToJson(plan: Plan, options: PlanJsonOptions = {}): unknown {
   return {
-    changes: plan.changes.map((c) => ({
-      action: c.action === "delete" && c.alreadyGone ? "noop" : c.action,
-      address: c.address,
-      workflowId: c.workflowId,
-      workflowStepId: c.workflowStepId,
-      key: c.key,
-      id: "id" in c ? c.id : null,
-      source: c.source ? formatLocation(c.source) : null,
-      before: c.before ?? {},
-      after: c.after ?? {},
-      ...(c.reason ? { reason: c.reason } : {}),
-      ...(c.action === "conflict" ? { ids: c.ids } : {}),
-    })),
+    changes: plan.changes.map((c) => {
+      const unchanged = (c.action === "noop" && !c.record) || (c.action === "delete" && c.alreadyGone);
+      return {
+        action: c.action === "delete" && c.alreadyGone ? "noop" : c.action,
+        address: c.address,
+        workflowId: c.workflowId,
+        workflowStepId: c.workflowStepId,
+        key: c.key,
+        id: "id" in c ? c.id : null,
+        source: c.source ? formatLocation(c.source) : null,
+        ...(unchanged && !options.verbose ? {} : { before: c.before ?? null, after: c.after ?? null }),
+        ...(c.reason ? { reason: c.reason } : {}),
+        ...(c.action === "conflict" ? { ids: c.ids } : {}),
+      };
+    }),
     summary: { create: plan.summary.create, update: plan.summary.update, delete: plan.summary.delete, adopt: plan.summary.adopt, noop: plan.summary.noop },
     ...(plan.summary.conflict ? { conflicts: plan.summary.conflict } : {}),
     ...(plan.massDeletes.length ? { massDeletes: plan.massDeletes } : {}),
