@@ -177,7 +177,7 @@ describe("diffModels", () => {
       changes: Record<string, unknown>[];
       summary: Record<string, number>;
     };
-    expect(json.changes[0]).toMatchObject({ action: "create", address: "679/844/vip", workflowId: 679, workflowStepId: 844, key: "vip", source: "workflows/a.ts:3:5", before: {} });
+    expect(json.changes[0]).toMatchObject({ action: "create", address: "679/844/vip", workflowId: 679, workflowStepId: 844, key: "vip", source: "workflows/a.ts:3:5", before: null });
     expect(json.changes[0]!.after).toMatchObject({ key: "vip", name: "VIP" });
     expect(json.summary).toEqual({ create: 1, update: 0, delete: 0, adopt: 0, noop: 0 });
   });
