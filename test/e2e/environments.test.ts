@@ -138,7 +138,8 @@ describe("environments end to end", () => {
 
     const json = await cli("plan", "--all-envs", "--json");
     expect(json.code).toBe(0);
-    const docs = JSON.parse(json.stdout) as { environment: string; tenant: { url: string }; api: string; summary: { create: number } }[];
+    const docs = JSON.parse(json.stdout) as { format_version: number; environment: string; tenant: { url: string }; api: string; summary: { create: number } }[];
+    expect(docs.every((d) => d.format_version === 1)).toBe(true);
     expect(docs.map((d) => [d.environment, d.tenant.url, d.api, d.summary.create])).toEqual([
       ["sandbox", sandbox.url, "10.2", 2],
       ["production", production.url, "12", 2],
