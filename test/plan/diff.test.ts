@@ -106,7 +106,9 @@ describe("diffModels", () => {
     expect(removed.changes).toHaveLength(1);
     expect(removed.changes[0]).toMatchObject({ action: "delete", id: 5, alreadyGone: true });
     expect(removed.changes[0]!.reason).toContain("id 5 is now 679/910/stranger, which is not touched");
-    expect(isEmptyPlan(removed)).toBe(false);
+    // Nothing to send, as the summary says (apply only forgets the state entry: forgetGone).
+    expect(isEmptyPlan(removed)).toBe(true);
+    expect(removed.summary).toMatchObject({ delete: 0, noop: 1 });
     expect(removed.unmanaged).toEqual([{ address: "679/910/stranger", id: 5 }]);
     const edited = diffModels({ ...base, desired: desired(option("vip", "VIP 2")), applied: applied([[vip, 5]]), live: live([stranger, 5]) });
     expect(edited.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["create 679/844/vip"]);
