@@ -90,6 +90,7 @@ async function runApply(flags: ApplyFlags, cmd: Command, events: EventStream | u
       if (isEmptyPlan(plan)) {
         // Nothing to send; a stale entry of an option gone from the server is only forgotten.
         const forgotten = await forgetGone(plan, state);
+        if (forgotten.length && !flags.json) process.stdout.write(`Forgot ${count(forgotten.length, "option")} already gone from the server (in the state only; nothing was sent).\n`);
         const none: ApplyResult = { applied: [], failed: [], cancelled: [] };
         if (flags.json === true) process.stdout.write(`${JSON.stringify({ ...head, plan: planToJson(plan), result: resultToJson(none, idOf) }, null, 2)}\n`);
         events?.emit("summary", { applied: 0, failed: 0, cancelled: 0, stopped: null, elapsedMs: 0, forgotten: forgotten.length });

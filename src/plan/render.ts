@@ -30,8 +30,8 @@ export function renderPlan(plan: Plan, opts: RenderOptions): string {
   } else {
     const groups: [string, (c: Change) => boolean][] = [
       ["Conflicts (nothing is applied while there are any):", (c) => c.action === "conflict"],
-      ["", (c) => c.action === "create" || c.action === "update" || c.action === "noop"],
-      ["Destructive changes:", (c) => c.action === "delete"],
+      ["", (c) => c.action === "create" || c.action === "update" || c.action === "noop" || (c.action === "delete" && c.alreadyGone)],
+      ["Destructive changes:", (c) => c.action === "delete" && !c.alreadyGone],
     ];
     for (const [title, pick] of groups) {
       const group = changes.filter(pick);
@@ -77,7 +77,8 @@ function renderChange(c: Change, p: Painters): string[] {
     case "noop":
       return [`${p.dim("=")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}${c.record ? p.dim(" (to be recorded in the state: nothing is sent)") : ""}`];
     case "delete":
-      return [`${p.red("-")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}`, ...(c.alreadyGone ? [] : describeOption(c.before!).map((l) => p.red(`    ${l}`)))];
+      if (c.alreadyGone) return [`${p.dim("-")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}${p.dim(" (to be forgotten in the state: nothing is sent)")}`];
+      return [`${p.red("-")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}`, ...describeOption(c.before!).map((l) => p.red(`    ${l}`))];
     case "conflict":
       return [`${p.red("!")} ${c.address}${where}${why}: ids ${c.ids.join(", ")} on the server share this Key; delete all but one there (or rename the key in code), then plan again.`];
     default: {

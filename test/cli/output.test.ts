@@ -186,8 +186,11 @@ describe("an option already gone from the server", () => {
     expect(json.summary).toMatchObject({ delete: 0, noop: 3 });
     expect(json.changes.find((x) => x.address === "679/844/c")).toMatchObject({ action: "noop" });
 
+    expect(plan.stdout).toContain("(to be forgotten in the state: nothing is sent)");
+    expect(plan.stdout).not.toContain("Destructive changes:");
     const apply = await cli(engine, ["apply"]);
     expect(apply.code, apply.stderr).toBe(0);
+    expect(apply.stdout).toContain("Forgot 1 option already gone from the server (in the state only; nothing was sent).");
     expect([...(await engine.stateEntries()).keys()].sort()).toEqual(["679/844/a", "679/844/b"]);
     const after = await cli(engine, ["plan"]);
     expect(after.stdout).toContain("No changes.");
