@@ -22,7 +22,7 @@ import type { ConfigOverrides } from "../config/load.js";
 import { planWorkspace, type PlannedWorkspace } from "../workspace/workspace.js";
 import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
 import { markdownHeading, targetLine, tenantJson, useColor } from "./output.js";
-import { annotate, appendStepSummary } from "./ci.js";
+import { annotationLines, appendStepSummary, onGitHubActions } from "./ci.js";
 import { errorFields } from "./events.js";
 import { tenantLabel } from "../client/routing.js";
 import { limitsFor, limitsToJson } from "../tenant/limits.js";
@@ -171,9 +171,14 @@ function fleetMarkdown(members: readonly Member[]): string {
     .join("\n");
 }
 
-/** On GitHub Actions, each environment's compile and validation problems as annotations. */
+/**
+ * On GitHub Actions, each environment's compile and validation problems as annotations; one
+ * found in several environments (the same type error) is annotated once.
+ */
 function annotateAll(members: readonly Member[]): void {
-  for (const m of members) if (m.error) annotate(m.error);
+  if (!onGitHubActions()) return;
+  const lines = new Set(members.flatMap((m) => (m.error ? annotationLines(m.error, { cwd: process.cwd(), workspace: process.env.GITHUB_WORKSPACE || undefined }) : [])));
+  if (lines.size) process.stderr.write(`${[...lines].join("\n")}\n`);
 }
 
 export async function fleetPlan(fleet: Fleet, opts: LayoutFlags & { format: "text" | "json" | "markdown"; detailedExitcode?: boolean; refresh: boolean }): Promise<number> {

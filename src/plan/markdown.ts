@@ -28,8 +28,9 @@ const ACTION: Record<Change["action"], string> = {
 };
 
 export function planMarkdown(plan: Plan, heading: MarkdownHeading): string {
-  const title = heading.environment ? `environment \`${heading.environment}\` · ${heading.tenant}` : heading.tenant;
-  const out: string[] = [`### wfsync plan: ${escapeText(title)}`, ""];
+  const tenant = escapeText(heading.tenant);
+  const title = heading.environment ? `environment \`${escapeCode(heading.environment)}\` · ${tenant}` : tenant;
+  const out: string[] = [`### wfsync plan: ${title}`, ""];
   if (heading.api) out.push(escapeText(heading.api), "");
   if (!plan.refreshed) out.push("_Not refreshed from the server: compared with the state file only._", "");
   out.push(`**${summaryLine(plan)}**`, "");
