@@ -229,7 +229,7 @@ export function compareChanges(a: Change, b: Change): number {
 /**
  * True when applying the plan would send nothing and change nothing on the server: what the
  * summary counts as unchanged. A delete of an option already gone from the server is one of
- * those (only its stale state entry is left to forget; see forgottenGone).
+ * those (only its stale state entry is left to forget: apply's forgetGone).
  */
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.changes.every((c) => (c.action === "noop" && !c.record) || (c.action === "delete" && c.alreadyGone));
