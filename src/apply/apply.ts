@@ -29,7 +29,8 @@ export interface ApplyProgress {
   readonly total: number;
   readonly done: number;
   readonly failed: number;
-  readonly last?: { change: Change; ok: boolean };
+  /** `error`: why it failed (when `ok` is false). */
+  readonly last?: { change: Change; ok: boolean; error?: unknown };
 }
 
 export interface ApplyOptions {
@@ -90,7 +91,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const halt = new AbortController();
   let stopReason: StopReason | undefined;
   let done = 0;
-  const report = (change: Change, ok: boolean) => options.onProgress?.({ total: work.length, done, failed: result.failed.length, last: { change, ok } });
+  const report = (change: Change, ok: boolean, error?: unknown) =>
+    options.onProgress?.({ total: work.length, done, failed: result.failed.length, last: { change, ok, ...(ok ? {} : { error }) } });
 
   // Server options the plan already gives an address: a look-up by Key must never take them.
   const taken = new Set<number>();
@@ -153,7 +155,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       return;
     }
     result.failed.push({ change: c, error: err });
-    report(c, false);
+    report(c, false, err);
   };
   const settle = async (c: Change, fn: () => Promise<void>): Promise<void> => {
     try {
@@ -271,4 +273,15 @@ function stopMessage(reason: StopReason, result: ApplyResult): WfsyncError {
     userError: reason.error.userError,
     ...(refused ? { detail: "Lockout policies punish repeated failures, so wfsync stops at the first refusal. Check the credentials and run apply again." } : {}),
   });
+}
+
+/**
+ * For a plan with nothing to send (isEmptyPlan): forgets the state entries of options that are
+ * gone from the server and from code, the one thing such a plan still changes. No request, so
+ * no prompt; returns the addresses forgotten.
+ */
+export async function forgetGone(plan: Plan, state: StateJournal): Promise<string[]> {
+  const gone = plan.changes.filter((c) => c.action === "delete" && c.alreadyGone).map((c) => c.address);
+  for (const address of gone) await state.remove(address);
+  return gone;
 }

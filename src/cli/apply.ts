@@ -1,24 +1,30 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../apply/apply.js";
+import { applyPlan, actionable, checkPlanAllowed, forgetGone, type ApplyResult } from "../apply/apply.js";
 import { tenantLabel } from "../client/routing.js";
 import { limitsFor, limitsToJson } from "../tenant/limits.js";
 import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import { driftLeft, isEmptyPlan, refreshOnlyPlan, type Plan } from "../plan/diff.js";
 import { DRIFT_FLAG, PREFER_FLAG, preferSide } from "./drift.js";
-import { planToJson, renderPlan } from "../plan/render.js";
+import { JSON_FORMAT_VERSION, planToJson, summaryLine } from "../plan/render.js";
+import { COMPACT_THRESHOLD, chooseLayout, renderPlanAs, type LayoutFlags } from "../plan/compact.js";
+import { planMarkdown } from "../plan/markdown.js";
 import { count, formatDuration } from "../text.js";
 import { writeStderr } from "../log.js";
+import { redactUrlsInText } from "../redact.js";
 import { ProgressLine } from "./progress.js";
 import { planWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./global.js";
-import { runCommand, targetLine, tenantJson, useColor } from "./output.js";
+import { markdownHeading, runCommand, targetLine, tenantJson, useColor } from "./output.js";
+import { appendStepSummary } from "./ci.js";
+import { EventStream, OperationEvents, operationsJson, type IdOf } from "./events.js";
 import { openSession } from "./session.js";
 import { fleetApply, fleetEnvironments } from "./fleet.js";
 
-interface ApplyFlags {
+interface ApplyFlags extends LayoutFlags {
   autoApprove?: boolean;
-  json?: boolean;
+  /** `--json`: one document at the end; `--json=stream`: NDJSON events as they happen. */
+  json?: boolean | "stream";
   concurrency?: number;
   rate?: number;
   allowMassDelete?: boolean;
@@ -32,7 +38,9 @@ export function registerApplyCommand(program: Command, setExit: (code: number) =
     .command("apply")
     .description("plan, confirm, and push the changes to the tenant; several environments with --env a --env b or --all-envs (one prompt for all)")
     .option("--auto-approve", "apply without asking (required without a terminal)")
-    .option("--json", "print the plan and the outcome as JSON (implies no prompt: needs --auto-approve)")
+    .option("--json [stream]", "print the plan and every operation as one JSON document at the end; --json=stream: NDJSON events as they happen (implies no prompt: needs --auto-approve)", jsonMode)
+    .option("--compact", `show the plan one line an option, grouped by split (the default above ${COMPACT_THRESHOLD} changes)`)
+    .option("--diff", "show the plan in full detail, however large")
     .option("--concurrency <n>", "requests in flight at once (overrides config; default 4)", positiveInt)
     .option("--rate <n>", "requests per second at most (overrides config; default 10 on SuperOffice Online, no cap on-site)", positiveNumber)
     .option("--allow-mass-delete", "allow deleting many options of a split, or all of them")
@@ -40,17 +48,38 @@ export function registerApplyCommand(program: Command, setExit: (code: number) =
     .option(PREFER_FLAG[0], PREFER_FLAG[1], preferSide)
     .option("--refresh-only", "send nothing: take what changed on the server (drift and conflicts) into the state; the code's changes wait")
     .action(async (flags: ApplyFlags, cmd: Command) => {
-      await runCommand(setExit, () => runApply(flags, cmd));
+      const events = flags.json === "stream" ? new EventStream(process.stdout) : undefined;
+      await runCommand(setExit, async () => {
+        try {
+          return await runApply(flags, cmd, events);
+        } catch (err) {
+          // The stream ends with what went wrong, for a reader that only reads stdout.
+          events?.error(err);
+          throw err;
+        }
+      });
     });
 }
 
-async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
+function jsonMode(value: string | undefined): true | "stream" {
+  if (value === undefined) return true;
+  if (value === "stream") return "stream";
+  throw new WfsyncError("E_USAGE", `--json: expected nothing (one document) or --json=stream (NDJSON events), got ${JSON.stringify(value)}`);
+}
+
+async function runApply(flags: ApplyFlags, cmd: Command, events: EventStream | undefined): Promise<number> {
   const fleet = fleetEnvironments(cmd);
-  if (fleet) return fleetApply(fleet, flags, { confirm: ask, renderResult, resultToJson });
+  if (fleet) {
+    if (events) throw new WfsyncError("E_USAGE", "--json=stream follows one environment: with several, use --json (one document for all)");
+    return fleetApply(fleet, { ...flags, json: flags.json === true }, { confirm: ask, renderResult, resultToJson });
+  }
   const progress = new ProgressLine(process.stderr);
   const session = openSession(globalOptions(cmd), {
     overrides: { concurrency: flags.concurrency, rate: flags.rate, drift: flags.drift },
-    onQueueEvent: (e) => progress.queueEvent(e),
+    onQueueEvent: (e) => {
+      progress.queueEvent(e);
+      events?.queueEvent(e);
+    },
     logStderr: { write: (text: string) => progress.interrupt(() => writeStderr(text)) },
   });
   try {
@@ -61,12 +90,23 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
     try {
       const target = session.tenant.target();
       const limits = limitsFor(session.config, target);
-      if (!flags.json) process.stdout.write(targetLine(target, api, limits) + renderPlan(plan, { color: useColor(process.stdout) }));
+      const idOf: IdOf = (address) => state.entries().get(address)?.id;
+      const head = { format_version: JSON_FORMAT_VERSION, tenant: tenantJson(target), api: api ?? null, limits: limitsToJson(limits) };
+      const summarize = (result: ApplyResult | undefined, elapsedMs: number) =>
+        appendStepSummary(planMarkdown(plan, markdownHeading(target, api)) + (result ? `\n${resultMarkdown(result, elapsedMs)}` : ""));
+      if (!flags.json) process.stdout.write(targetLine(target, api, limits) + renderPlanAs(plan, flags, { color: useColor(process.stdout) }));
+      events?.emit("plan", { ...head, ...(planToJson(plan) as object) });
       checkPlanAllowed(plan, { allowMassDelete: flags.allowMassDelete ?? false });
       // Drift left on the server (policy report) is said by the exit code: 3 once all else went well.
       const driftCode = driftLeft(plan).length ? 3 : 0;
       if (isEmptyPlan(plan)) {
-        if (flags.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), limits: limitsToJson(limits), plan: planToJson(plan), result: { applied: 0, failed: [], cancelled: 0, stopped: null } }, null, 2)}\n`);
+        // Nothing to send; a stale entry of an option gone from the server is only forgotten.
+        const forgotten = await forgetGone(plan, state);
+        if (forgotten.length && !flags.json) process.stdout.write(`Forgot ${count(forgotten.length, "option")} already gone from the server (in the state only; nothing was sent).\n`);
+        const none: ApplyResult = { applied: [], failed: [], cancelled: [] };
+        if (flags.json === true) process.stdout.write(`${JSON.stringify({ ...head, plan: planToJson(plan), result: resultToJson(none, idOf) }, null, 2)}\n`);
+        events?.emit("summary", { applied: 0, failed: 0, cancelled: 0, stopped: null, elapsedMs: 0, forgotten: forgotten.length });
+        summarize(undefined, 0);
         return driftCode;
       }
       // Only a plan with changes needs a "yes": with nothing to do, apply without a terminal says
@@ -74,7 +114,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
       // before the first write, so nothing is ever sent without approval.
       if (!flags.autoApprove && (flags.json || !process.stdin.isTTY)) throw needsApproval(flags.json === true);
       if (!flags.autoApprove) {
-        const answer = await confirm(plan, tenantLabel(target, { version: false }));
+        const answer = await confirm(plan, tenantLabel(target, { version: false }), chooseLayout(plan, flags) === "compact");
         if (answer !== "yes") {
           process.stdout.write(`${answer === "interrupted" ? "\n" : ""}Apply cancelled; nothing was sent.\n`);
           return answer === "interrupted" ? 130 : 1;
@@ -89,6 +129,7 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
       };
       process.on("SIGINT", onSigint);
       progress.start(actionable(plan).length);
+      const operations = events ? new OperationEvents(events, idOf) : undefined;
       let result: ApplyResult;
       let elapsedMs = 0;
       try {
@@ -98,13 +139,20 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
           // Without a prompt the plan read those splits moments ago; after one, time has passed
           // (someone may have made the option meanwhile), so they are read again first.
           createsJustRead: flags.autoApprove === true,
-          onProgress: (p) => progress.update(p.done, p.failed) });
+          ...(operations ? { beforeSend: operations.beforeSend } : {}),
+          onProgress: (p) => {
+            progress.update(p.done, p.failed);
+            operations?.onProgress(p);
+          },
+        });
       } finally {
         process.off("SIGINT", onSigint);
         elapsedMs = progress.end();
       }
-      if (flags.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), limits: limitsToJson(limits), plan: planToJson(plan), result: resultToJson(result) }, null, 2)}\n`);
-      else process.stdout.write(renderResult(result, elapsedMs));
+      if (flags.json === true) process.stdout.write(`${JSON.stringify({ ...head, plan: planToJson(plan), result: resultToJson(result, idOf) }, null, 2)}\n`);
+      else if (!flags.json) process.stdout.write(renderResult(result, elapsedMs));
+      operations?.finish(result, { elapsedMs });
+      summarize(result, elapsedMs);
       if (interrupted) return 130;
       return result.failed.length || result.stopped ? 1 : driftCode;
     } finally {
@@ -135,9 +183,11 @@ function needsApproval(json: boolean): WfsyncError {
  * Asks for "yes" on the terminal, naming the tenant (`tenant`: its label, already redacted). Ctrl-C at the prompt is an interruption (exit 130), Ctrl-D an
  * answer other than "yes"; readline reports both as an AbortError, never to be printed as a crash.
  */
-function confirm(plan: Plan, tenant: string): Promise<"yes" | "no" | "interrupted"> {
+function confirm(plan: Plan, tenant: string, large: boolean): Promise<"yes" | "no" | "interrupted"> {
   const n = actionable(plan).length;
-  return ask(`\nApply ${n} change${n === 1 ? "" : "s"} to ${tenant}? Only "yes" is accepted: `);
+  // After a long plan its summary line has scrolled away: it is repeated next to the question.
+  const again = large ? `\n${summaryLine(plan)}` : "";
+  return ask(`${again}\nApply ${n} change${n === 1 ? "" : "s"} to ${tenant}? Only "yes" is accepted: `);
 }
 
 async function ask(question: string): Promise<"yes" | "no" | "interrupted"> {
@@ -179,8 +229,20 @@ function renderResult(result: ApplyResult, elapsedMs: number): string {
   return `${lines.join("\n")}\n`;
 }
 
-function resultToJson(result: ApplyResult): unknown {
+/** The outcome under the plan in the CI summary. */
+function resultMarkdown(result: ApplyResult, elapsedMs: number): string {
+  const lines = [`**Apply: ${result.applied.length} applied, ${result.failed.length} failed${result.cancelled.length ? `, ${result.cancelled.length} not sent` : ""} in ${formatDuration(elapsedMs)}.**`];
+  for (const { change, error } of result.failed.slice(0, 50)) {
+    lines.push(`- failed: ${change.action} \`${change.address}\`: ${redactUrlsInText(error instanceof WfsyncError ? `${error.code}: ${error.message}` : String(error)).replace(/\r?\n/g, " ")}`);
+  }
+  if (result.stopped) lines.push("", `> **Stopped:** ${result.stopped.code}: ${result.stopped.message}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** `apply --json`'s result: the counts, every operation, and the failures as before. */
+function resultToJson(result: ApplyResult, idOf: IdOf): unknown {
   return {
+    operations: operationsJson(result, idOf),
     applied: result.applied.length,
     failed: result.failed.map(({ change, error }) => ({
       action: change.action,

@@ -9,17 +9,21 @@
  * conflict, a server down) neither stops nor touches the others, and the exit code is the worst.
  */
 import type { Command } from "commander";
-import { applyPlan, actionable, checkPlanAllowed, type ApplyResult } from "../apply/apply.js";
+import { applyPlan, actionable, checkPlanAllowed, forgetGone, type ApplyResult } from "../apply/apply.js";
 import { WfsyncError, formatError } from "../errors.js";
 import { driftLeft, isEmptyPlan, refreshOnlyPlan } from "../plan/diff.js";
-import { planToJson, renderPlan } from "../plan/render.js";
+import { JSON_FORMAT_VERSION, planToJson } from "../plan/render.js";
+import { renderPlanAs, type LayoutFlags } from "../plan/compact.js";
+import { planMarkdown } from "../plan/markdown.js";
 import { writeStderr } from "../log.js";
 import { count } from "../text.js";
 import { openProjectFamily, type ProjectFamily } from "../workspace/project.js";
 import type { ConfigOverrides } from "../config/load.js";
 import { planWorkspace, type PlannedWorkspace, type PlanWorkspaceOptions } from "../workspace/workspace.js";
 import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
-import { targetLine, tenantJson, useColor } from "./output.js";
+import { markdownHeading, targetLine, tenantJson, useColor } from "./output.js";
+import { annotationLines, appendStepSummary, onGitHubActions } from "./ci.js";
+import { errorFields } from "./events.js";
 import { tenantLabel } from "../client/routing.js";
 import { limitsFor, limitsToJson } from "../tenant/limits.js";
 import { ProgressLine } from "./progress.js";
@@ -120,12 +124,12 @@ function showError(err: unknown, color: boolean): string {
   return err instanceof WfsyncError ? formatError(err, { color }) : err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
 
-function planText(m: Member, color: boolean): string {
+function planText(m: Member, color: boolean, layout: LayoutFlags): string {
   const head = `== environment ${m.name}\n`;
   if (m.planned) {
     const refused = m.error === undefined ? "" : `${showError(m.error, color)}\n`;
     const target = m.session!.tenant.target();
-    return head + targetLine(target, m.planned.api, limitsFor(m.session!.config, target)) + renderPlan(m.planned.plan, { color }) + refused;
+    return head + targetLine(target, m.planned.api, limitsFor(m.session!.config, target)) + renderPlanAs(m.planned.plan, layout, { color, verbose: layout.verbose ?? false }) + refused;
   }
   return `${head}${showError(m.error, color)}\n`;
 }
@@ -151,19 +155,35 @@ function table(members: readonly Member[], resultOf: (m: Member) => string): str
   return `${[line(header), ...rows.map(line)].join("\n")}\n`;
 }
 
-function planJson(m: Member, extra: Record<string, unknown> = {}): unknown {
-  const base = { environment: m.name, tenant: m.session ? tenantJson(m.session.tenant.target()) : null };
-  if (m.planned) return { ...base, api: m.planned.api ?? null, limits: limitsToJson(limitsFor(m.session!.config, m.session!.tenant.target())), ...(planToJson(m.planned.plan) as object), ...(m.error ? { error: errorJson(m.error) } : {}), ...extra };
-  return { ...base, error: errorJson(m.error), ...extra };
+function planJson(m: Member, extra: Record<string, unknown> = {}, verbose = false): unknown {
+  const base = { format_version: JSON_FORMAT_VERSION, environment: m.name, tenant: m.session ? tenantJson(m.session.tenant.target()) : null };
+  if (m.planned) return { ...base, api: m.planned.api ?? null, limits: limitsToJson(limitsFor(m.session!.config, m.session!.tenant.target())), ...(planToJson(m.planned.plan, { verbose }) as object), ...(m.error ? { error: errorFields(m.error) } : {}), ...extra };
+  return { ...base, error: errorFields(m.error), ...extra };
 }
 
-function errorJson(err: unknown): { code: string; message: string } {
-  return err instanceof WfsyncError ? { code: err.code, message: err.message } : { code: "E_INTERNAL", message: err instanceof Error ? err.message : String(err) };
+/** Every environment's plan as Markdown (a failed one as its error), for `--format markdown` and the CI summary. */
+function fleetMarkdown(members: readonly Member[]): string {
+  return members
+    .map((m) => {
+      if (m.planned) return planMarkdown(m.planned.plan, markdownHeading(m.session!.tenant.target(), m.planned.api, m.name));
+      return `### wfsync plan: environment \`${m.name}\`\n\n**Error ${errorFields(m.error).code}**: not planned.\n`;
+    })
+    .join("\n");
+}
+
+/**
+ * On GitHub Actions, each environment's compile and validation problems as annotations; one
+ * found in several environments (the same type error) is annotated once.
+ */
+function annotateAll(members: readonly Member[]): void {
+  if (!onGitHubActions()) return;
+  const lines = new Set(members.flatMap((m) => (m.error ? annotationLines(m.error, { cwd: process.cwd(), workspace: process.env.GITHUB_WORKSPACE || undefined }) : [])));
+  if (lines.size) process.stderr.write(`${[...lines].join("\n")}\n`);
 }
 
 export async function fleetPlan(
   fleet: Fleet,
-  opts: { json?: boolean; detailedExitcode?: boolean; refresh: boolean; verbose?: boolean; drift?: string; prefer?: "code" },
+  opts: LayoutFlags & { format: "text" | "json" | "markdown"; detailedExitcode?: boolean; refresh: boolean; drift?: string; prefer?: "code" },
 ): Promise<number> {
   const members = await planAll(
     fleet,
@@ -172,9 +192,13 @@ export async function fleetPlan(
   );
   try {
     const color = useColor(process.stdout);
-    if (opts.json) process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m)), null, 2)}\n`);
+    annotateAll(members);
+    const markdown = fleetMarkdown(members);
+    appendStepSummary(markdown);
+    if (opts.format === "json") process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m, {}, opts.verbose ?? false)), null, 2)}\n`);
+    else if (opts.format === "markdown") process.stdout.write(markdown);
     else {
-      for (const m of members) process.stdout.write(`${planText(m, color)}\n`);
+      for (const m of members) process.stdout.write(`${planText(m, color, opts)}\n`);
       process.stdout.write(table(members, (m) => (m.error ? describeError(m.error) : m.planned!.plan.summary.conflict ? "conflicts" : isEmptyPlan(m.planned!.plan) ? "no changes" : "changes")));
     }
     if (members.some((m) => m.error || m.planned?.plan.summary.conflict)) return 1;
@@ -186,7 +210,7 @@ export async function fleetPlan(
   }
 }
 
-export interface FleetApplyFlags {
+export interface FleetApplyFlags extends LayoutFlags {
   autoApprove?: boolean;
   json?: boolean;
   concurrency?: number;
@@ -203,7 +227,7 @@ export async function fleetApply(
   io: {
     confirm: (question: string) => Promise<"yes" | "no" | "interrupted">;
     renderResult: (result: ApplyResult, elapsedMs: number) => string;
-    resultToJson: (result: ApplyResult) => unknown;
+    resultToJson: (result: ApplyResult, idOf: (address: string) => number | undefined) => unknown;
   },
 ): Promise<number> {
   const progress = new ProgressLine(process.stderr);
@@ -224,8 +248,11 @@ export async function fleetApply(
         m.error = err;
       }
     }
-    if (!flags.json) for (const m of members) process.stdout.write(`${planText(m, color)}\n`);
+    annotateAll(members);
+    if (!flags.json) for (const m of members) process.stdout.write(`${planText(m, color, flags)}\n`);
     const toApply = members.filter((m) => m.planned && !m.error && !isEmptyPlan(m.planned.plan));
+    // Nothing to send there; a stale entry of an option gone from the server is only forgotten.
+    for (const m of members) if (m.planned && !m.error && isEmptyPlan(m.planned.plan)) await forgetGone(m.planned.plan, m.planned.state).catch((err: unknown) => (m.error = err));
     const changes = toApply.reduce((n, m) => n + actionable(m.planned!.plan).length, 0);
     let interrupted = false;
     if (toApply.length) {
@@ -297,8 +324,10 @@ export async function fleetApply(
       return "no changes";
     };
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m, m.result ? { result: io.resultToJson(m.result) } : {})), null, 2)}\n`);
+      const idOf = (m: Member) => (address: string) => m.planned?.state.entries().get(address)?.id;
+      process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m, m.result ? { result: io.resultToJson(m.result, idOf(m)) } : {})), null, 2)}\n`);
     } else process.stdout.write(`\n${table(members, outcome)}`);
+    appendStepSummary(`${fleetMarkdown(members)}\n${table(members, outcome).replace(/^/gm, "    ")}`);
     if (interrupted) return 130;
     if (members.some((m) => m.error || (m.result && (m.result.failed.length || m.result.stopped)))) return 1;
     // Drift left on a server (policy report) is said by the exit code, as for one tenant.

@@ -4,8 +4,11 @@ import { redactUrl } from "../redact.js";
 import { tenantLabel, type TenantTarget } from "../client/routing.js";
 import { describeLimits, type EffectiveLimits } from "../tenant/limits.js";
 import { describeGeneration, type ApiGeneration } from "../tenant/tenant.js";
+import { annotate } from "./ci.js";
 
 export function printError(err: unknown): void {
+  // On GitHub Actions the located problems are also annotations on their lines.
+  annotate(err);
   // Coloured as `validate` colours its errors, on a terminal only.
   if (err instanceof WfsyncError) process.stderr.write(`${formatError(err, { color: useColor(process.stderr) })}\n`);
   else process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -47,4 +50,9 @@ export function tenantJson(target: TenantTarget): Record<string, string | null> 
     host: o ? (o.host ?? null) : new URL(target.url).host,
     version: o?.version ?? null,
   };
+}
+
+/** The heading of a Markdown plan: the tenant (redacted label) and its API generation in words. */
+export function markdownHeading(target: TenantTarget, api: ApiGeneration | undefined, environment?: string): { tenant: string; api: string; environment?: string } {
+  return { tenant: tenantLabel(target), api: api ? describeGeneration(api) : "API generation not asked (--no-refresh)", ...(environment ? { environment } : {}) };
 }

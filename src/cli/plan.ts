@@ -1,36 +1,63 @@
 import type { Command } from "commander";
+import { WfsyncError } from "../errors.js";
 import { driftLeft, isEmptyPlan } from "../plan/diff.js";
 import { DRIFT_FLAG, PREFER_FLAG, preferSide } from "./drift.js";
-import { planToJson, renderPlan } from "../plan/render.js";
+import { COMPACT_THRESHOLD, renderPlanAs } from "../plan/compact.js";
+import { planMarkdown } from "../plan/markdown.js";
+import { JSON_FORMAT_VERSION, planToJson } from "../plan/render.js";
 import { planWorkspace } from "../workspace/workspace.js";
 import { globalOptions } from "./global.js";
 import { limitsFor, limitsToJson } from "../tenant/limits.js";
-import { runCommand, targetLine, tenantJson, useColor } from "./output.js";
+import { markdownHeading, runCommand, targetLine, tenantJson, useColor } from "./output.js";
 import { openSession } from "./session.js";
 import { fleetEnvironments, fleetPlan } from "./fleet.js";
+import { appendStepSummary } from "./ci.js";
+
+export type PlanFormat = "text" | "json" | "markdown";
+
+export interface PlanFlags {
+  json?: boolean;
+  format?: PlanFormat;
+  detailedExitcode?: boolean;
+  refresh: boolean;
+  verbose?: boolean;
+  compact?: boolean;
+  diff?: boolean;
+  drift?: string;
+  prefer?: "code";
+}
 
 export function registerPlanCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command("plan")
     .description("show what apply would change on the tenant (reads the server; sends no writes); several environments with --env a --env b or --all-envs")
-    .option("--json", "print the plan as JSON")
+    .option("--json", "print the plan as JSON (same as --format json)")
+    .option("--format <format>", "text (default), json, or markdown (for a pull-request comment)", planFormat)
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 3 when only drift left as it is (--drift report), 1 on error")
     .option("--no-refresh", "compare with the state file only; do not read the server")
-    .option("-v, --verbose", "also list unchanged options")
+    .option("--compact", `one line an option, grouped by split (the default above ${COMPACT_THRESHOLD} changes)`)
+    .option("--diff", "full detail of every change, however large the plan")
+    .option("-v, --verbose", "full detail, unchanged options included (in --json: their before/after too)")
     .option(DRIFT_FLAG[0], DRIFT_FLAG[1])
     .option(PREFER_FLAG[0], PREFER_FLAG[1], preferSide)
-    .action(async (opts: { json?: boolean; detailedExitcode?: boolean; refresh: boolean; verbose?: boolean; drift?: string; prefer?: "code" }, cmd: Command) => {
+    .action(async (opts: PlanFlags, cmd: Command) => {
       await runCommand(setExit, async () => {
+        const format = formatOf(opts);
         const fleet = fleetEnvironments(cmd);
-        if (fleet) return fleetPlan(fleet, opts);
+        if (fleet) return fleetPlan(fleet, { ...opts, format });
         const session = openSession(globalOptions(cmd), { offline: !opts.refresh, overrides: { drift: opts.drift } });
         try {
           const { plan, state, api } = await planWorkspace(session, { refresh: opts.refresh, lock: false, command: "plan", preferCode: opts.prefer === "code" });
           await state.close();
           const target = session.tenant.target();
           const limits = limitsFor(session.config, target);
-          if (opts.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), api: api ?? null, limits: limitsToJson(limits), ...(planToJson(plan) as object) }, null, 2)}\n`);
-          else process.stdout.write(targetLine(target, api, limits) + renderPlan(plan, { color: useColor(process.stdout), verbose: opts.verbose ?? false }));
+          const markdown = planMarkdown(plan, markdownHeading(target, api));
+          if (format === "json") {
+            const doc = { format_version: JSON_FORMAT_VERSION, tenant: tenantJson(target), api: api ?? null, limits: limitsToJson(limits), ...(planToJson(plan, { verbose: opts.verbose ?? false }) as object) };
+            process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+          } else if (format === "markdown") process.stdout.write(markdown);
+          else process.stdout.write(targetLine(target, api, limits) + renderPlanAs(plan, opts, { color: useColor(process.stdout), verbose: opts.verbose ?? false }));
+          appendStepSummary(markdown);
           if (plan.summary.conflict) return 1;
           if (!opts.detailedExitcode) return 0;
           return !isEmptyPlan(plan) ? 2 : driftLeft(plan).length ? 3 : 0;
@@ -39,4 +66,15 @@ export function registerPlanCommand(program: Command, setExit: (code: number) =>
         }
       });
     });
+}
+
+function planFormat(value: string): PlanFormat {
+  if (value === "text" || value === "json" || value === "markdown") return value;
+  throw new WfsyncError("E_USAGE", `--format: expected text, json or markdown, got ${JSON.stringify(value)}`);
+}
+
+/** `--json` is `--format json`; both at once must agree. */
+export function formatOf(opts: Pick<PlanFlags, "json" | "format">): PlanFormat {
+  if (opts.json && opts.format && opts.format !== "json") throw new WfsyncError("E_USAGE", `--json and --format ${opts.format} disagree: give one of them`);
+  return opts.json ? "json" : (opts.format ?? "text");
 }

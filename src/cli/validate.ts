@@ -5,6 +5,7 @@ import type { CompileResult } from "../compile/compiler.js";
 import { describeUnresolved, standInResolver, type UnresolvedName } from "../compile/names.js";
 import { globalOptions } from "./global.js";
 import { runCommand, useColor } from "./output.js";
+import { annotate } from "./ci.js";
 
 export function registerValidateCommand(program: Command, setExit: (code: number) => void): void {
   program
@@ -45,6 +46,7 @@ export function registerValidateCommand(program: Command, setExit: (code: number
         const errors = mergeErrors(runs);
         if (errors.length) {
           for (const err of errors) process.stderr.write(`${formatError(err, { color: useColor(process.stderr) })}\n\n`);
+          for (const err of errors) annotate(err);
           const files = new Set(errors.map((e) => e.location?.file).filter(Boolean));
           process.stderr.write(`${errors.length} ${errors.length === 1 ? "problem" : "problems"} in ${files.size} ${files.size === 1 ? "file" : "files"}\n`);
           return 1;

@@ -8,9 +8,11 @@ import { WatchReporter, startWatch } from "../watch/index.js";
 import { globalOptions, makeLogger } from "./global.js";
 import { runCommand, useColor } from "./output.js";
 import { DRIFT_FLAG } from "./drift.js";
+import { EventStream, errorFields, watchRunEvents } from "./events.js";
 
 interface WatchFlags {
   allowDelete?: boolean;
+  json?: boolean | "stream";
   refreshInterval: number;
   drift?: string;
   deleteGrace: number;
@@ -24,6 +26,7 @@ export function registerWatchCommand(program: Command, setExit: (code: number) =
     .option("--refresh-interval <seconds>", "read every split this often to find changes made on the server (0: only at start)", nonNegative, 0)
     .option("--delete-grace <seconds>", "with --allow-delete: how long an option must stay gone from code before it is deleted (a cut and paste or a renamed file brings it back)", nonNegative, 10)
     .option(DRIFT_FLAG[0], `${DRIFT_FLAG[1]}; watch's default is report`)
+    .option("--json [stream]", "print NDJSON events on stdout instead of text lines (a daemon has no one document: --json and --json=stream are the same)", streamOnly)
     .action(async (flags: WatchFlags, cmd: Command) => {
       await runCommand(setExit, () => runWatch(flags, cmd));
     });
@@ -32,6 +35,9 @@ export function registerWatchCommand(program: Command, setExit: (code: number) =
 async function runWatch(flags: WatchFlags, cmd: Command): Promise<number> {
   const global = globalOptions(cmd);
   const reporter = new WatchReporter({ color: useColor(process.stdout), allowDelete: flags.allowDelete ?? false, deleteGraceMs: flags.deleteGrace * 1000 });
+  const events = flags.json ? new EventStream(process.stdout) : undefined;
+  // With --json, stdout carries only events; what people read goes to stderr.
+  const say = (text: string): void => void (events ? process.stderr : process.stdout).write(text);
   const watch = startWatch({
     cwd: process.cwd(),
     config: global.config,
@@ -45,9 +51,10 @@ async function runWatch(flags: WatchFlags, cmd: Command): Promise<number> {
     logger: makeLogger(global),
     logFile: global.logFile,
     lockTimeoutMs: global.lockTimeout,
+    ...(events ? { onQueueEvent: (e) => events.queueEvent(e) } : {}),
   });
-  watch.runs.on("run", (run) => process.stdout.write(reporter.run(run)));
-  watch.runs.on("notice", (n) => process.stdout.write(reporter.notice(n)));
+  watch.runs.on("run", (run) => (events ? watchRunEvents(events, run) : process.stdout.write(reporter.run(run))));
+  watch.runs.on("notice", (n) => (events ? events.emit("notice", { level: n.level, message: n.message }) : process.stdout.write(reporter.notice(n))));
 
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
@@ -58,7 +65,7 @@ async function runWatch(flags: WatchFlags, cmd: Command): Promise<number> {
       process.exit(130);
     }
     stopping = true;
-    process.stdout.write(`${signal === "SIGINT" ? "\n" : ""}stopping: no new work; finishing requests in flight and saving the state (Ctrl-C again to quit at once)\n`);
+    say(`${signal === "SIGINT" ? "\n" : ""}stopping: no new work; finishing requests in flight and saving the state (Ctrl-C again to quit at once)\n`);
     stop();
   };
   process.on("SIGINT", onSignal);
@@ -66,14 +73,17 @@ async function runWatch(flags: WatchFlags, cmd: Command): Promise<number> {
   try {
     const ready = await Promise.race([watch.ready, stopped.then(() => undefined)]);
     if (ready) {
-      process.stdout.write(reporter.ready(ready));
+      if (events) events.emit("ready", { tenant: ready.tenant, api: ready.api ?? null, workflowFiles: ready.workflowFiles, options: ready.options });
+      else process.stdout.write(reporter.ready(ready));
       await stopped;
     }
     await watch.close();
-    process.stdout.write("watch stopped; state saved\n");
+    if (events) events.emit("stopped", {});
+    else process.stdout.write("watch stopped; state saved\n");
     return 0;
   } catch (err) {
     await watch.close().catch(() => undefined);
+    events?.emit("error", errorFields(err));
     throw err;
   } finally {
     process.off("SIGINT", onSignal);
@@ -85,4 +95,9 @@ function nonNegative(value: string): number {
   const n = Number(value);
   if (!(n >= 0) || !Number.isFinite(n)) throw new WfsyncError("E_USAGE", `expected a number of seconds (0 or more), got "${value}"`);
   return n;
+}
+
+function streamOnly(value: string | undefined): true {
+  if (value === undefined || value === "stream") return true;
+  throw new WfsyncError("E_USAGE", `--json: watch streams NDJSON events (--json or --json=stream), got ${JSON.stringify(value)}`);
 }

@@ -330,7 +330,12 @@ export function driftLeft(plan: Plan): Change[] {
   return plan.changes.filter((c) => hasDrift(c.fields, "kept") || (c.action === "create" && c.held !== undefined));
 }
 
-/** True when applying the plan would send nothing and change nothing. */
+/**
+ * True when applying the plan would send nothing and change nothing on the server: what the
+ * summary counts as unchanged. A delete of an option already gone from the server is one of
+ * those (only its stale state entry is left to forget: apply's forgetGone), and so is a create
+ * held back by the drift policy.
+ */
 export function isEmptyPlan(plan: Plan): boolean {
-  return plan.changes.every((c) => (c.action === "noop" && !c.record) || (c.action === "create" && c.held !== undefined));
+  return plan.changes.every((c) => (c.action === "noop" && !c.record) || (c.action === "create" && c.held !== undefined) || (c.action === "delete" && c.alreadyGone));
 }

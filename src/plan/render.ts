@@ -31,8 +31,8 @@ export function renderPlan(plan: Plan, opts: RenderOptions): string {
   } else {
     const groups: [string, (c: Change) => boolean][] = [
       ["Conflicts (nothing is applied while there are any):", (c) => c.action === "conflict"],
-      ["", (c) => c.action === "create" || c.action === "update" || c.action === "noop"],
-      ["Destructive changes:", (c) => c.action === "delete"],
+      ["", (c) => c.action === "create" || c.action === "update" || c.action === "noop" || (c.action === "delete" && c.alreadyGone)],
+      ["Destructive changes:", (c) => c.action === "delete" && !c.alreadyGone],
     ];
     for (const [title, pick] of groups) {
       const group = changes.filter(pick);
@@ -89,7 +89,8 @@ function renderChange(c: Change, p: Painters): string[] {
         ...(c.fields ? threeWayLines(c.fields, p) : []),
       ];
     case "delete":
-      return [`${p.red("-")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}`, ...(c.alreadyGone ? [] : describeOption(c.before!).map((l) => p.red(`    ${l}`)))];
+      if (c.alreadyGone) return [`${p.dim("-")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}${p.dim(" (to be forgotten in the state: nothing is sent)")}`];
+      return [`${p.red("-")} ${c.address} ${p.dim(`[id ${c.id}]`)}${where}${why}`, ...describeOption(c.before!).map((l) => p.red(`    ${l}`))];
     case "conflict":
       if (c.fields?.some((f) => f.kind === "conflict")) return [`${p.red("!")} ${c.address} ${p.dim(`[id ${c.ids.join(", ")}]`)}${where}${why}`, ...threeWayLines(c.fields, p)];
       return [`${p.red("!")} ${c.address}${where}${why}: ids ${c.ids.join(", ")} on the server share this Key; delete all but one there (or rename the key in code), then plan again.`];
@@ -179,24 +180,38 @@ export function stepLines(steps: readonly StepModel[], indent: string): string[]
   return lines;
 }
 
-/** `plan --json`: the documented shape (plus `reason` and conflict ids where present). */
-export function planToJson(plan: Plan): unknown {
+/** The version of the `--json` documents' shape; raised only when a field changes meaning or goes. */
+export const JSON_FORMAT_VERSION = 1;
+
+export interface PlanJsonOptions {
+  /** Also give the before/after payload of unchanged options (`-v`). */
+  verbose?: boolean;
+}
+
+/**
+ * `plan --json`: the documented shape (plus `reason` and conflict ids where present). A create
+ * has `before: null`, a delete `after: null`; an unchanged option carries no payload unless
+ * asked (`verbose`), which keeps a large tenant's plan small.
+ */
+export function planToJson(plan: Plan, options: PlanJsonOptions = {}): unknown {
   return {
-    changes: plan.changes.map((c) => ({
-      action: c.action === "delete" && c.alreadyGone ? "noop" : c.action,
-      address: c.address,
-      workflowId: c.workflowId,
-      workflowStepId: c.workflowStepId,
-      key: c.key,
-      id: "id" in c ? c.id : null,
-      source: c.source ? formatLocation(c.source) : null,
-      before: c.before ?? {},
-      after: c.after ?? {},
-      ...(c.reason ? { reason: c.reason } : {}),
-      ...(c.action === "conflict" ? { ids: c.ids } : {}),
-      ...(c.fields ? { fields: c.fields } : {}),
-      ...(c.action === "create" && c.held ? { held: c.held } : {}),
-    })),
+    changes: plan.changes.map((c) => {
+      const unchanged = (c.action === "noop" && !c.record) || (c.action === "delete" && c.alreadyGone);
+      return {
+        action: c.action === "delete" && c.alreadyGone ? "noop" : c.action,
+        address: c.address,
+        workflowId: c.workflowId,
+        workflowStepId: c.workflowStepId,
+        key: c.key,
+        id: "id" in c ? c.id : null,
+        source: c.source ? formatLocation(c.source) : null,
+        ...(unchanged && !options.verbose ? {} : { before: c.before ?? null, after: c.after ?? null }),
+        ...(c.reason ? { reason: c.reason } : {}),
+        ...(c.action === "conflict" ? { ids: c.ids } : {}),
+        ...(c.fields ? { fields: c.fields } : {}),
+        ...(c.action === "create" && c.held ? { held: c.held } : {}),
+      };
+    }),
     summary: { create: plan.summary.create, update: plan.summary.update, delete: plan.summary.delete, adopt: plan.summary.adopt, noop: plan.summary.noop },
     ...(plan.summary.drift ? { drifted: plan.summary.drift, driftPolicy: plan.drift } : {}),
     ...(plan.summary.conflict ? { conflicts: plan.summary.conflict } : {}),

@@ -71,6 +71,8 @@ export interface StartWatchOptions {
   readonly logFile?: string | undefined;
   /** How long to wait for a state lock another process holds (`--lock-timeout`). */
   readonly lockTimeoutMs?: number | undefined;
+  /** Every queue event (throttling, retries, limit changes) as it happens (`watch --json`). */
+  readonly onQueueEvent?: (event: QueueEvent) => void;
 }
 
 export interface WatchReady {
@@ -155,7 +157,10 @@ async function open(
     env,
     ...(logger ? { logger } : {}),
     ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
-    onQueueEvent: (e) => queueNotice(e, notice),
+    onQueueEvent: (e) => {
+      queueNotice(e, notice);
+      options.onQueueEvent?.(e);
+    },
   });
   parts.engine = { close: () => workspace.close() };
   const { config, project } = workspace;

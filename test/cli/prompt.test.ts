@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { BIN } from "../helpers/cli.js";
 import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
-import { configText, expectApplied, startEngine, workflowFile } from "../e2e/harness.js";
+import { configText, expectApplied, manyOptions, startEngine, workflowFile } from "../e2e/harness.js";
 import { onCleanup } from "../helpers/cleanup.js";
 import { onlineEnv, startOnlineEmulator } from "../helpers/online.js";
 import { makeProject } from "../helpers/tmp-project.js";
@@ -57,6 +57,14 @@ describe("apply's prompt on a terminal", () => {
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/Apply: 2 applied, 0 failed in \d+(\.\d)? m?s\./);
     expect(engine.serverOptions().map((o) => o.Key).sort()).toEqual(["a", "b"]);
+  });
+
+  it("after a large (compact) plan, the prompt repeats the plan's summary line", async () => {
+    const engine = await startEngine({ files: { "workflows/a.ts": workflowFile(679, { 844: manyOptions(51) }) } });
+    const run = await applyOnTerminal(engine.project.dir, "no\r");
+    expect(run.code, run.output).toBe(1);
+    expect(run.output.split("Plan: 51 to create, 0 to update, 0 to delete, 0 unchanged.")).toHaveLength(3);
+    expect(run.output).toMatch(/Plan: 51 to create, 0 to update, 0 to delete, 0 unchanged\.\r?\nApply 51 changes to /);
   });
 
   it("names an Online tenant by its id and host", async () => {

@@ -136,10 +136,13 @@ describe("plan output", () => {
     );
     const run = await cli(engine, ["plan", "--json", "--detailed-exitcode"]);
     expect(run.code, run.stderr).toBe(2);
-    const json = JSON.parse(run.stdout) as { changes: Record<string, unknown>[]; summary: Record<string, number> };
+    const json = JSON.parse(run.stdout) as { format_version: number; api: string; tenant: Record<string, unknown>; changes: Record<string, unknown>[]; summary: Record<string, number> };
+    expect(json).toMatchObject({ format_version: 1, api: "10.2", tenant: { url: engine.emu.url } });
     expect(json.summary).toEqual({ create: 1, update: 1, delete: 1, adopt: 0, noop: 3 });
     for (const c of json.changes) {
-      for (const field of ["action", "address", "workflowId", "workflowStepId", "key", "id", "source", "before", "after"]) expect(c).toHaveProperty(field);
+      for (const field of ["action", "address", "workflowId", "workflowStepId", "key", "id", "source"]) expect(c).toHaveProperty(field);
+      // Unchanged options carry no payload unless -v asks for it.
+      for (const field of ["before", "after"]) expect(c.action === "noop" ? !(field in c) : field in c).toBe(true);
       expect(c.address).toBe(`${c.workflowId}/${c.workflowStepId}/${c.key}`);
     }
     const byAddress = Object.fromEntries(json.changes.map((c) => [c.address, c]));
@@ -148,14 +151,24 @@ describe("plan output", () => {
     expect(byAddress["679/844/a"]!.before).toMatchObject({ name: "Option a" });
     expect(byAddress["679/844/a"]!.after).toMatchObject({ name: "Renamed", steps: [{ stepType: "AddToList", selection: 1 }] });
     expect(byAddress["679/844/a"]!.source).toMatch(/^workflows\/a\.ts:\d+:\d+$/);
-    expect(byAddress["679/844/d"]).toMatchObject({ action: "create", id: null, before: {} });
-    expect(byAddress["679/844/c"]).toMatchObject({ action: "delete", id: ids.get("c"), after: {} });
+    expect(byAddress["679/844/d"]).toMatchObject({ action: "create", id: null, before: null });
+    expect(byAddress["679/844/c"]).toMatchObject({ action: "delete", id: ids.get("c"), after: null });
     expect(byAddress["702/910/x"]).toMatchObject({ action: "noop" });
     expect(writes(engine)).toBe(0);
 
     const applied = await cli(engine, ["apply", "--auto-approve", "--json"]);
     expect(applied.code, applied.stderr).toBe(0);
-    expect(JSON.parse(applied.stdout)).toMatchObject({ plan: { summary: { create: 1, update: 1, delete: 1 } }, result: { applied: 3, failed: [], cancelled: 0 } });
+    const appliedJson = JSON.parse(applied.stdout) as { result: { operations: Record<string, unknown>[] } };
+    expect(appliedJson).toMatchObject({ format_version: 1, plan: { summary: { create: 1, update: 1, delete: 1 } }, result: { applied: 3, failed: [], cancelled: 0 } });
+    // Every operation, with the id it has now (a create's new id from the server).
+    const created = engine.serverOptions().find((o) => o.Key === "d")!.WorkflowStepOptionId;
+    expect(appliedJson.result.operations.map((o) => [o.address, o.action, o.id, o.result]).sort()).toEqual([
+      ["679/844/a", "update", ids.get("a"), "applied"],
+      ["679/844/c", "delete", ids.get("c"), "applied"],
+      ["679/844/d", "create", created, "applied"],
+    ]);
+    const verbose = JSON.parse((await cli(engine, ["plan", "--json", "-v"])).stdout) as { changes: Record<string, unknown>[] };
+    expect(verbose.changes.every((c) => c.action === "noop" && "before" in c && "after" in c)).toBe(true);
     const after = await cli(engine, ["plan", "--detailed-exitcode"]);
     expect(after.code).toBe(0);
     expect(after.stdout).toContain("No changes.");

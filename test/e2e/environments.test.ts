@@ -138,7 +138,8 @@ describe("environments end to end", () => {
 
     const json = await cli("plan", "--all-envs", "--json");
     expect(json.code).toBe(0);
-    const docs = JSON.parse(json.stdout) as { environment: string; tenant: { url: string }; api: string; summary: { create: number } }[];
+    const docs = JSON.parse(json.stdout) as { format_version: number; environment: string; tenant: { url: string }; api: string; summary: { create: number } }[];
+    expect(docs.every((d) => d.format_version === 1)).toBe(true);
     expect(docs.map((d) => [d.environment, d.tenant.url, d.api, d.summary.create])).toEqual([
       ["sandbox", sandbox.url, "10.2", 2],
       ["production", production.url, "12", 2],
@@ -168,6 +169,21 @@ describe("environments end to end", () => {
     const plan = await cli("plan", "--all-envs", "--detailed-exitcode");
     expect(plan.code, plan.stdout).toBe(0);
     expect(plan.stdout).toMatch(/sandbox\s+\S+\s+0\s+0\s+0\s+no changes/);
+  });
+
+  it("a fleet on GitHub Actions: one annotation for a type error in both environments, a Markdown plan per environment", async () => {
+    const { project, env } = await twoTenants();
+    const md = await runCli(["plan", "--all-envs", "--format", "markdown"], { cwd: project.dir, env: { ...env, GITHUB_ACTIONS: undefined } });
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain("### wfsync plan: environment `sandbox`");
+    expect(md.stdout).toContain("### wfsync plan: environment `production`");
+    expect(md.stdout.match(/\*\*Plan: 2 to create/g)).toHaveLength(2);
+    project.write("workflows/onboarding.ts", FLOW.replace("shipmentId: 21", 'shipmentId: "21"'));
+    const run = await runCli(["plan", "--all-envs"], { cwd: project.dir, env: { ...env, GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: project.dir } });
+    expect(run.code).toBe(1);
+    const annotations = run.stderr.split("\n").filter((l) => l.startsWith("::error "));
+    expect(annotations, run.stderr).toHaveLength(1);
+    expect(annotations[0]).toMatch(/^::error file=workflows\/onboarding\.ts,line=6,col=\d+,title=wfsync TS2322::/);
   });
 
   it("refuses several environments where a command follows one, and unknown names", async () => {

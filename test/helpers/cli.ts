@@ -38,7 +38,8 @@ export interface CliResult {
  */
 export function startCli(args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined> }): CliRun {
   if (!existsSync(path.join(root, "dist/cli/main.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does it in pretest)");
-  const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WFSYNC_")));
+  // Nor GitHub Actions' variables: a CLI under test must not annotate the job or append to its summary.
+  const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WFSYNC_") && !k.startsWith("GITHUB_")));
   Object.assign(env, { NO_COLOR: "1" }, options.env ?? EMULATOR_CREDENTIALS);
   const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
   children.push(child);

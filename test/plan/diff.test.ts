@@ -106,7 +106,9 @@ describe("diffModels", () => {
     expect(removed.changes).toHaveLength(1);
     expect(removed.changes[0]).toMatchObject({ action: "delete", id: 5, alreadyGone: true });
     expect(removed.changes[0]!.reason).toContain("id 5 is now 679/910/stranger, which is not touched");
-    expect(isEmptyPlan(removed)).toBe(false);
+    // Nothing to send, as the summary says (apply only forgets the state entry: forgetGone).
+    expect(isEmptyPlan(removed)).toBe(true);
+    expect(removed.summary).toMatchObject({ delete: 0, noop: 1 });
     expect(removed.unmanaged).toEqual([{ address: "679/910/stranger", id: 5 }]);
     const edited = diffModels({ ...base, desired: desired(option("vip", "VIP 2")), applied: applied([[vip, 5]]), live: live([stranger, 5]) });
     expect(edited.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["create 679/844/vip"]);
@@ -177,7 +179,7 @@ describe("diffModels", () => {
       changes: Record<string, unknown>[];
       summary: Record<string, number>;
     };
-    expect(json.changes[0]).toMatchObject({ action: "create", address: "679/844/vip", workflowId: 679, workflowStepId: 844, key: "vip", source: "workflows/a.ts:3:5", before: {} });
+    expect(json.changes[0]).toMatchObject({ action: "create", address: "679/844/vip", workflowId: 679, workflowStepId: 844, key: "vip", source: "workflows/a.ts:3:5", before: null });
     expect(json.changes[0]!.after).toMatchObject({ key: "vip", name: "VIP" });
     expect(json.summary).toEqual({ create: 1, update: 0, delete: 0, adopt: 0, noop: 0 });
   });

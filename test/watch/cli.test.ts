@@ -55,6 +55,40 @@ async function until(ready: () => boolean, what: string): Promise<void> {
 }
 
 describe("wfsync watch (CLI)", () => {
+  it("--json: NDJSON events on stdout, each run's operation_done counts matching its summary", async () => {
+    const emu = await emulator();
+    const p = project({ "workflows/onboarding.ts": flowFile(679, 844, [{ key: "vip", name: "VIP customers" }, { key: "rest", name: "Everyone else" }]) });
+    const child = spawn(process.execPath, [BIN, "watch", "--url", emu.url, "--json"], {
+      cwd: p.dir,
+      env: { PATH: process.env.PATH, ...EMULATOR_CREDENTIALS },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const out = lines(child);
+    let stdoutOnly = "";
+    child.stdout!.on("data", (d: string) => (stdoutOnly += d));
+    await out.waitFor(/"type":"ready"/, "the ready event");
+    p.write("workflows/onboarding.ts", flowFile(679, 844, [{ key: "vip", name: "VIP and key accounts" }, { key: "rest", name: "Everyone else" }]));
+    await out.waitFor(/"type":"summary","time":"[^"]+","run":2,/, "the second run's summary");
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    const stdout = stdoutOnly.split("\n");
+    expect(stdout.pop()).toBe("");
+    const events = stdout.map((l) => JSON.parse(l) as { type: string; time: string; run?: number; result?: string; [k: string]: unknown });
+    for (const e of events) expect(new Date(e.time).toISOString()).toBe(e.time);
+    expect(events.map((e) => e.type)).toEqual(["operation_done", "operation_done", "summary", "ready", "operation_done", "summary", "stopped"]);
+    for (const run of [1, 2]) {
+      const summary = events.find((e) => e.type === "summary" && e.run === run)!;
+      const done = events.filter((e) => e.type === "operation_done" && e.run === run);
+      expect(done.filter((e) => e.result === "applied")).toHaveLength(summary.applied as number);
+      expect(done.filter((e) => e.result === "failed")).toHaveLength(summary.failed as number);
+    }
+    expect(events[4]).toMatchObject({ address: "679/844/vip", action: "update", result: "applied" });
+    // People's lines go to stderr, leaving stdout to the events.
+    expect(stdoutOnly).not.toContain("stopping: no new work");
+    expect(out.text()).toContain("stopping: no new work");
+  });
+
   it("applies a save, and on SIGINT exits 0 with the state saved and the lock released", async () => {
     const emu = await emulator();
     const p = project({ "workflows/onboarding.ts": flowFile(679, 844, [{ key: "vip", name: "VIP customers" }]) });
