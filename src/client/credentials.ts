@@ -52,6 +52,41 @@ const HOW_TO =
  * Reads credentials from `env`. Exactly one scheme must be set: two would make it unclear which
  * one the server refused. Errors name variables, never values.
  */
+/** `WFSYNC_PRODUCTION_`: where an environment's own credential variables start. */
+export function environmentPrefix(environment: string): string {
+  return `WFSYNC_${environment.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`;
+}
+
+/**
+ * The credentials of one environment of the config: its own variables (`WFSYNC_PRODUCTION_USERNAME`,
+ * `WFSYNC_PRODUCTION_PASSWORD`, `WFSYNC_PRODUCTION_TOKEN`, … — each credential variable with the
+ * environment's name after `WFSYNC_`) when any of them is set, else the shared ones. Never a mix
+ * of the two, so an environment set up halfway is an error naming its own variables, not a
+ * silent fall-back to another tenant's credentials. Without an environment: the shared ones.
+ */
+export function credentialsFor(env: NodeJS.ProcessEnv | Readonly<Record<string, string | undefined>>, environment: string | undefined): Credentials {
+  if (environment === undefined) return credentialsFromEnv(env);
+  const prefix = environmentPrefix(environment);
+  const own = CREDENTIAL_VARIABLES.filter((v) => {
+    const value = env[`${prefix}${v.slice("WFSYNC_".length)}`];
+    return value !== undefined && value !== "";
+  });
+  if (own.length === 0) return credentialsFromEnv(env);
+  const view: Record<string, string | undefined> = {};
+  for (const v of CREDENTIAL_VARIABLES) view[v] = env[`${prefix}${v.slice("WFSYNC_".length)}`];
+  const rename = (text: string) => text.replace(/\bWFSYNC_(?=[A-Z_]+\b)/g, prefix);
+  try {
+    const credentials = credentialsFromEnv(view);
+    const source = credentials.source === undefined ? undefined : rename(credentials.source);
+    if (source !== undefined) Object.defineProperty(credentials, "source", { value: source, enumerable: true });
+    return credentials;
+  } catch (err) {
+    if (!(err instanceof WfsyncError)) throw err;
+    // The same refusal, in the environment's own variable names.
+    throw new WfsyncError(err.code, rename(err.message), { ...(err.detail ? { detail: `${rename(err.detail)} (Environment ${environment}: ${prefix}…; without any, the shared WFSYNC_… variables.)` } : {}) });
+  }
+}
+
 export function credentialsFromEnv(env: NodeJS.ProcessEnv | Readonly<Record<string, string | undefined>>): Credentials {
   const get = (name: string): string | undefined => {
     const v = env[name];

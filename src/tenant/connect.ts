@@ -4,7 +4,7 @@
  * tenant/limits resolves them for the kind of server). plan, apply, import
  * and watch all connect here.
  */
-import { credentialsFromEnv, type Credentials } from "../client/credentials.js";
+import { credentialsFor, type Credentials } from "../client/credentials.js";
 import { onlineTenant, type OnlineTenantRef } from "../client/online.js";
 import type { TenantTarget } from "../client/routing.js";
 import { normaliseBaseUrl } from "../client/url.js";
@@ -66,7 +66,7 @@ export function connectTenant(config: ResolvedConfig, options: ConnectOptions = 
     : createWorkflowClient({
         baseUrl: url,
         online,
-        credentials: options.credentials ?? credentialsFromEnv(options.env ?? process.env),
+        credentials: options.credentials ?? credentialsFor(options.env ?? process.env, config.environment),
         timeoutMs: config.timeoutMs,
         ...(options.logger ? { logger: options.logger } : {}),
       });

@@ -3,7 +3,7 @@
  * `openWorkspace` is how plan, apply and watch start; `planWorkspace` is the planning use case
  * of plan and apply (the daemon plans per run with the same `makePlan`).
  */
-import { credentialsFromEnv, type Credentials } from "../client/credentials.js";
+import { credentialsFor, type Credentials } from "../client/credentials.js";
 import type { DebugLogger } from "../client/workflow.js";
 import type { ConfigOverrides, ResolvedConfig } from "../config/load.js";
 import type { Plan } from "../plan/diff.js";
@@ -66,7 +66,7 @@ export function openWorkspace(options: WorkspaceOptions): Workspace {
   let credentials = options.credentials;
   const connect = (c: ResolvedConfig): Tenant => {
     tenantUrl(c);
-    if (!options.offline) credentials ??= credentialsFromEnv(env);
+    if (!options.offline) credentials ??= credentialsFor(env, c.environment);
     return connectTenant(c, { ...connectOptions, ...(credentials ? { credentials } : {}) });
   };
   const tenant = connect(config);

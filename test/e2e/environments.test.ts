@@ -229,4 +229,31 @@ describe("environments end to end", () => {
     expect(usage.code).toBe(1);
     expect(usage.stderr).toContain("--ids-from sandbox needs --env TARGET");
   });
+
+  it("gives each environment its own credentials (WFSYNC_<ENV>_…), never a mix with the shared ones", async () => {
+    const { sandbox, production, project } = await twoTenants();
+    production.setCredentials({ username: "prod-admin", password: "Pr0d-s3cret-pass" });
+    const env = {
+      WFSYNC_USERNAME: "wfsync",
+      WFSYNC_PASSWORD: "wfsync",
+      WFSYNC_PRODUCTION_USERNAME: "prod-admin",
+      WFSYNC_PRODUCTION_PASSWORD: "Pr0d-s3cret-pass",
+      SANDBOX_URL: sandbox.url,
+      PRODUCTION_URL: production.url,
+    };
+    const apply = await runCli(["apply", "--all-envs", "--auto-approve"], { cwd: project.dir, env });
+    expect(apply.stderr).toBe("");
+    expect(apply.code).toBe(0);
+    expect(names(sandbox, 844)).toEqual(["Everyone else", "VIP customers"]);
+    expect(names(production, 7002)).toEqual(["Everyone else", "VIP customers"]);
+    expect(apply.stdout).not.toContain("Pr0d-s3cret-pass");
+
+    // Half an environment's credentials: refused in its own names; the shared ones are not used.
+    const { WFSYNC_PRODUCTION_PASSWORD: _gone, ...half } = env;
+    const refused = await runCli(["plan", "--env", "production"], { cwd: project.dir, env: half });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("E_NO_CREDENTIALS: WFSYNC_PRODUCTION_PASSWORD is not set; Basic authentication needs both WFSYNC_PRODUCTION_USERNAME and WFSYNC_PRODUCTION_PASSWORD.");
+    const shared = await runCli(["plan", "--env", "sandbox"], { cwd: project.dir, env: half });
+    expect(shared.code, shared.stderr).toBe(0);
+  });
 });
