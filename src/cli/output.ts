@@ -48,3 +48,8 @@ export function tenantJson(target: TenantTarget): Record<string, string | null> 
     version: o?.version ?? null,
   };
 }
+
+/** A warning for stderr: yellow on a terminal (unless NO_COLOR), plain otherwise. */
+export function paintWarning(text: string): string {
+  return useColor(process.stderr) ? `\u001b[33m${text}\u001b[0m` : text;
+}

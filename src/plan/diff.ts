@@ -7,7 +7,7 @@ import type { DesiredOption } from "../compile/validate.js";
 import type { SourceLocation } from "../errors.js";
 import { keyedAs, liveHashAs, sameIdentity, splitRef, type LiveOption, type SplitRef } from "../model/live.js";
 import { caseInsensitive } from "../model/carrier.js";
-import { optionAddress, type Address, type OptionModel } from "../model/option.js";
+import { hashOption, optionAddress, type Address, type OptionModel } from "../model/option.js";
 import type { StateEntry } from "../state/format.js";
 
 interface ChangeBase {
@@ -113,7 +113,7 @@ export function diffModels(input: DiffInput): Plan {
           desired: d,
           before,
           previous: l.raw,
-          ...(s.hash === d.hash ? { reason: "changed on the server" } : {}),
+          ...(renamedFrom(l, d) !== undefined ? { reason: `key renamed from ${JSON.stringify(renamedFrom(l, d))} (changed in place)` } : s.hash === d.hash ? { reason: "changed on the server" } : {}),
         });
       continue;
     }
@@ -158,6 +158,7 @@ export function diffModels(input: DiffInput): Plan {
   }
 
   changes.sort(compareChanges);
+  noteLikelyRenames(changes);
   const unmanaged: { address: Address; id: number }[] = [];
   for (const l of liveById.values()) if (!claimed.has(l.id)) unmanaged.push({ address: l.keyless ? `${l.option.workflowId}/${l.option.workflowStepId}/(option ${l.id})` : optionAddress(l.option), id: l.id });
   unmanaged.sort((a, b) => a.id - b.id);
@@ -168,6 +169,33 @@ export function diffModels(input: DiffInput): Plan {
     unmanaged,
     refreshed: live !== undefined,
   };
+}
+
+/** The server's Key of the state's option when the code (after `state mv`) gives it another one. */
+function renamedFrom(l: LiveOption, d: DesiredOption): string | undefined {
+  return !l.keyless && l.option.key !== d.option.key ? l.option.key : undefined;
+}
+
+/**
+ * A split where one key is deleted and another created with the same content looks like a key
+ * renamed in code: say so on the create, and how to have it changed in place instead.
+ */
+function noteLikelyRenames(changes: Change[]): void {
+  const content = (o: OptionModel) => hashOption({ ...o, key: "" });
+  const deletes = new Map<string, Change[]>();
+  for (const c of changes) {
+    if (c.action !== "delete" || c.alreadyGone) continue;
+    const k = `${splitRef(c)} ${content(c.before!)}`;
+    deletes.set(k, [...(deletes.get(k) ?? []), c]);
+  }
+  if (deletes.size === 0) return;
+  changes.forEach((c, i) => {
+    if (c.action !== "create" || c.reason) return;
+    const match = deletes.get(`${splitRef(c)} ${content(c.after!)}`);
+    if (match?.length !== 1) return;
+    const old = match[0]!.address;
+    changes[i] = { ...c, reason: `looks like a rename of ${old} (same content): \`wfsync state mv ${old} ${c.address}\` first changes the key in place instead of deleting and creating` };
+  });
 }
 
 /** Where a live option is, for messages: its address, or on a keyless server its id and name. */
@@ -191,7 +219,8 @@ function isSameOption(s: StateEntry, l: LiveOption): boolean {
   return l.option.workflowId === s.option.workflowId && l.option.workflowStepId === s.option.workflowStepId && (l.option.key === key || l.option.key === s.option.key);
 }
 
-function summarize(changes: readonly Change[]): Plan["summary"] {
+/** Counts the changes as Plan.summary does. */
+export function summarize(changes: readonly Change[]): Plan["summary"] {
   const summary = { create: 0, update: 0, delete: 0, adopt: 0, noop: 0, conflict: 0 };
   for (const c of changes) {
     if (c.action === "delete" && c.alreadyGone) summary.noop++;

@@ -7,7 +7,10 @@ import { credentialsFromEnv, type Credentials } from "../client/credentials.js";
 import type { DebugLogger } from "../client/workflow.js";
 import type { ConfigOverrides, ResolvedConfig } from "../config/load.js";
 import type { Plan } from "../plan/diff.js";
-import { makeFullPlan } from "../plan/make.js";
+import { makeFullPlan, type ReadSplits } from "../plan/make.js";
+import { codeFingerprint, splitFingerprints, stateFingerprint, type PlanFingerprints } from "../plan/saved.js";
+import type { DesiredOption } from "../compile/validate.js";
+import type { Address } from "../model/option.js";
 import { openState, type StateStore, type WarnLogger } from "../state/index.js";
 import { connectTenant, tenantUrl, type ConnectOptions } from "../tenant/connect.js";
 import type { ApiGeneration, Tenant } from "../tenant/tenant.js";
@@ -91,26 +94,41 @@ export interface PlannedWorkspace {
   readonly api: ApiGeneration | undefined;
   /** Open (and locked, when asked); the caller closes it. */
   readonly state: StateStore;
+  /** What the plan was computed from (a saved plan records them; `apply FILE` compares them). */
+  readonly fingerprints: PlanFingerprints;
+}
+
+export interface PlanWorkspaceOptions {
+  readonly refresh: boolean;
+  readonly lock: boolean;
+  readonly command: string;
+  /** `none`: plan as if the code declared nothing (destroy); the code is not compiled. Default `code`. */
+  readonly desired?: "code" | "none";
 }
 
 /** Compile (refusing on any error), open the state, read the server unless told not to, and diff. */
-export async function planWorkspace(ws: Workspace, opts: { refresh: boolean; lock: boolean; command: string }): Promise<PlannedWorkspace> {
-  const compiled = compileOrThrow(ws.project);
-  ws.project.compiler.releaseTypeScript();
+export async function planWorkspace(ws: Workspace, opts: PlanWorkspaceOptions): Promise<PlannedWorkspace> {
+  const desired: ReadonlyMap<Address, DesiredOption> = opts.desired === "none" ? new Map() : compileOrThrow(ws.project).options;
+  if (opts.desired !== "none") ws.project.compiler.releaseTypeScript();
   // The state first: a locked or foreign state is refused before anything is asked of the server.
   const state = await ws.openState({ lock: opts.lock, command: opts.command });
   try {
     const api = opts.refresh ? await ws.tenant.generation() : undefined;
     if (api) state.bindApi(api);
-    const refused = api ? [...compiled.options.values()].flatMap((d) => unsupportedFeatures(d, { api })) : [];
+    const refused = api ? [...desired.values()].flatMap((d) => unsupportedFeatures(d, { api })) : [];
     if (refused.length) {
       throw new WfsyncErrors("E_UNSUPPORTED", `${refused.length} ${refused.length === 1 ? "thing" : "things"} in code this tenant's server cannot take; nothing was sent`, refused);
     }
-    const plan = await makeFullPlan(
-      { desired: compiled.options, applied: state.entries(), massDeleteShare: ws.config.massDeleteShare },
-      opts.refresh ? (splits) => ws.tenant.readSplits(splits) : undefined,
-    );
-    return { plan, state, api: api ?? (state.api as ApiGeneration | undefined) };
+    const applied = state.entries();
+    let splits: Record<string, string> = {};
+    const read: ReadSplits = async (refs) => {
+      const got = await ws.tenant.readSplits(refs);
+      splits = splitFingerprints(refs, got.live);
+      return got;
+    };
+    const plan = await makeFullPlan({ desired, applied, massDeleteShare: ws.config.massDeleteShare }, opts.refresh ? read : undefined);
+    const fingerprints = { code: codeFingerprint(desired), state: stateFingerprint(applied), splits };
+    return { plan, state, api: api ?? (state.api as ApiGeneration | undefined), fingerprints };
   } catch (err) {
     await state.close();
     throw err;
