@@ -179,4 +179,21 @@ describe("environments end to end", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("--env staging: the config has no such environment; it defines sandbox, production");
   });
+
+  it("a saved plan keeps its environment: plan --env production --out, then apply FILE; a conflicting --env is refused", async () => {
+    const { sandbox, production, project, cli } = await twoTenants();
+    const planned = await cli("plan", "--env", "production", "--out", "prod.json");
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(JSON.parse(project.read("prod.json"))).toMatchObject({ environment: "production", api: "12" });
+    const conflicting = await cli("apply", "prod.json", "--env", "sandbox", "--auto-approve");
+    expect(conflicting.code).toBe(1);
+    expect(conflicting.stderr).toContain("--env sandbox: prod.json was planned for environment production");
+    const several = await cli("plan", "--env", "sandbox", "--env", "production", "--out", "both.json");
+    expect(several.code).toBe(1);
+    expect(several.stderr).toContain("--out saves the plan of one environment");
+    const applied = await cli("apply", "prod.json", "--auto-approve");
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(names(production, 7002)).toEqual(["Everyone else", "VIP customers"]);
+    expect(names(sandbox, 844)).toEqual([]);
+  });
 });
