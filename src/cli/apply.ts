@@ -14,7 +14,7 @@ import { count, formatDuration } from "../text.js";
 import { writeStderr } from "../log.js";
 import { ProgressLine } from "./progress.js";
 import { planWorkspace, type PlannedWorkspace } from "../workspace/workspace.js";
-import { globalOptions, type GlobalOptions } from "./global.js";
+import { collect, globalOptions, type GlobalOptions } from "./global.js";
 import { paintWarning, runCommand, targetLine, tenantJson, useColor } from "./output.js";
 import { openSession, type Session } from "./session.js";
 import { fleetApply, fleetEnvironments } from "./fleet.js";
@@ -38,7 +38,7 @@ export function registerApplyCommand(program: Command, setExit: (code: number) =
     .option("--concurrency <n>", "requests in flight at once (overrides config; default 4)", positiveInt)
     .option("--rate <n>", "requests per second at most (overrides config; default 10 on SuperOffice Online, no cap on-site)", positiveNumber)
     .option("--allow-mass-delete", "allow deleting many options of a split, or all of them")
-    .option("--target <address>", "only the changes under this address prefix: 679, 679/844 or 679/844/vip (repeatable; the result is partial)", collect, [] as string[])
+    .option("--target <address>", "only the changes under this address prefix: 679, 679/844 or 679/844/vip (repeatable; the result is partial)", collect)
     .action(async (file: string | undefined, flags: ApplyFlags, cmd: Command) => {
       await runCommand(setExit, () => (file === undefined ? runApply(flags, cmd) : applySavedPlan(file, flags, cmd)));
     });
@@ -194,10 +194,6 @@ export async function applyOne(global: GlobalOptions, flags: ApplyFlags, run: On
   } finally {
     session.close();
   }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function needsApproval(json: boolean): WfsyncError {

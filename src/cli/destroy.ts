@@ -14,7 +14,7 @@ import { actionable } from "../apply/apply.js";
 import { parseTargets, targetPlan } from "../plan/target.js";
 import { planWorkspace } from "../workspace/workspace.js";
 import { applyOne, type ApplyFlags } from "./apply.js";
-import { globalOptions } from "./global.js";
+import { collect, globalOptions } from "./global.js";
 import { runCommand } from "./output.js";
 
 export function registerDestroyCommand(program: Command, setExit: (code: number) => void): void {
@@ -24,7 +24,7 @@ export function registerDestroyCommand(program: Command, setExit: (code: number)
     .option("--auto-approve", "destroy without asking (required without a terminal)")
     .option("--json", "print the plan and the outcome as JSON (implies no prompt: needs --auto-approve)")
     .option("--allow-mass-delete", "required whenever a split loses all, or many, of its options, as for apply")
-    .option("--target <address>", "only the options under this address prefix: 679, 679/844 or 679/844/vip (repeatable)", collect, [] as string[])
+    .option("--target <address>", "only the options under this address prefix: 679, 679/844 or 679/844/vip (repeatable)", collect)
     .action(async (flags: ApplyFlags, cmd: Command) => {
       await runCommand(setExit, () => {
         const targets = parseTargets(flags.target ?? []);
@@ -39,8 +39,4 @@ export function registerDestroyCommand(program: Command, setExit: (code: number)
         });
       });
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

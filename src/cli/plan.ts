@@ -8,7 +8,7 @@ import { redactUrl } from "../redact.js";
 import { writeFileAtomicSync } from "../state/atomic.js";
 import { writeStderr } from "../log.js";
 import { planWorkspace } from "../workspace/workspace.js";
-import { globalOptions } from "./global.js";
+import { collect, globalOptions } from "./global.js";
 import { limitsFor, limitsToJson } from "../tenant/limits.js";
 import { paintWarning, runCommand, targetLine, tenantJson, useColor } from "./output.js";
 import { openSession } from "./session.js";
@@ -20,7 +20,7 @@ interface PlanFlags {
   refresh: boolean;
   verbose?: boolean;
   out?: string;
-  target: string[];
+  target?: string[];
 }
 
 export function registerPlanCommand(program: Command, setExit: (code: number) => void): void {
@@ -32,12 +32,12 @@ export function registerPlanCommand(program: Command, setExit: (code: number) =>
     .option("--no-refresh", "compare with the state file only; do not read the server")
     .option("-v, --verbose", "also list unchanged options")
     .option("--out <file>", "also save the plan to this file (0600) for `wfsync apply FILE`, which applies exactly it or refuses if the code, state or server changed")
-    .option("--target <address>", "only the changes under this address prefix: 679, 679/844 or 679/844/vip (repeatable; the result is partial)", collect, [] as string[])
+    .option("--target <address>", "only the changes under this address prefix: 679, 679/844 or 679/844/vip (repeatable; the result is partial)", collect)
     .action(async (opts: PlanFlags, cmd: Command) => {
       await runCommand(setExit, async () => {
         const fleet = fleetEnvironments(cmd);
         if (fleet) {
-          const refused = opts.out !== undefined ? "--out saves the plan of one environment (one file each)" : opts.target.length ? "--target works on one environment" : undefined;
+          const refused = opts.out !== undefined ? "--out saves the plan of one environment (one file each)" : opts.target?.length ? "--target works on one environment" : undefined;
           if (refused) {
             fleet.family.close();
             throw new WfsyncError("E_USAGE", `${refused}: pass one --env NAME with it`);
@@ -45,7 +45,7 @@ export function registerPlanCommand(program: Command, setExit: (code: number) =>
           return fleetPlan(fleet, opts);
         }
         if (opts.out !== undefined && !opts.refresh) throw new WfsyncError("E_USAGE", "--out needs the server's content to check against at apply: leave out --no-refresh");
-        const targets = parseTargets(opts.target);
+        const targets = parseTargets(opts.target ?? []);
         const session = openSession(globalOptions(cmd), { offline: !opts.refresh });
         try {
           const planned = await planWorkspace(session, { refresh: opts.refresh, lock: false, command: "plan" });
@@ -80,8 +80,4 @@ export function registerPlanCommand(program: Command, setExit: (code: number) =>
         }
       });
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -236,3 +236,27 @@ describe("destroy", () => {
     expect((await engine.stateEntries()).size).toBe(0);
   });
 });
+
+describe("--help and the README agree", () => {
+  const readme = fs.readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  /** The README's command-reference row of `wfsync COMMAND`. */
+  const row = (command: string) => readme.split("\n").find((l) => l.startsWith(`| \`wfsync ${command} `) || l.startsWith(`| \`wfsync ${command}\``)) ?? "";
+  const ownOptions = (help: string) => [...(help.split("Global Options:")[0] ?? "").matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]!).filter((f) => f !== "--help");
+
+  it.each(["plan", "apply", "destroy"])("every option of `%s --help` is in its README row", async (command) => {
+    const help = await runCli([command, "--help"], { cwd: process.cwd() });
+    expect(help.code).toBe(0);
+    const options = ownOptions(help.stdout);
+    expect(options).toContain("--target");
+    expect(options.filter((o) => !row(command).includes(o))).toEqual([]);
+  });
+
+  it("apply takes a plan file, state has mv, and both are in the README", async () => {
+    const apply = await runCli(["apply", "--help"], { cwd: process.cwd() });
+    expect(apply.stdout).toContain("Usage: wfsync apply [options] [plan-file]");
+    expect(row("apply")).toContain("`wfsync apply [FILE]");
+    const state = await runCli(["state", "--help"], { cwd: process.cwd() });
+    expect(state.stdout).toMatch(/^\s+mv <old> <new>/m);
+    expect(row("state list")).toContain("mv OLD NEW");
+  });
+});
