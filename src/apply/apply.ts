@@ -96,8 +96,12 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const taken = new Set<number>();
   for (const c of plan.changes) if ("id" in c) taken.add(c.id);
 
-  const record = (c: Change & { desired: { hash: string; option: StateEntry["option"] } }, id: number, server: unknown) =>
-    state.record(c.address, { id, hash: c.desired.hash, option: c.desired.option, server, source: c.source, appliedAt: now().toISOString() });
+  // A key renamed in code: the old address goes first, since two entries with one id would make
+  // the state unreadable, while an entry lost between the two is adopted again by the next plan.
+  const record = async (c: Change & { desired: { hash: string; option: StateEntry["option"] } }, id: number, server: unknown) => {
+    if (c.movedFrom !== undefined) await state.remove(c.movedFrom);
+    await state.record(c.address, { id, hash: c.desired.hash, option: c.desired.option, server, source: c.source, appliedAt: now().toISOString() });
+  };
 
   const { beforeSend } = options;
   const write = (c: Change) => ({ address: c.address, signal: halt.signal, ...(beforeSend ? { beforeSend: () => beforeSend(c) } : {}) });

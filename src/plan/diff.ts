@@ -21,6 +21,8 @@ interface ChangeBase {
   readonly after: OptionModel | undefined;
   /** Why, when it is not obvious: "changed on the server", "gone from the server", "adopted". */
   readonly reason?: string;
+  /** The state's address of the option before a key renamed in code (`split.moved`): apply moves the entry. */
+  readonly movedFrom?: Address;
 }
 
 export type Change =
@@ -60,10 +62,13 @@ export interface DiffInput {
   readonly live?: ReadonlyMap<SplitRef, readonly LiveOption[]>;
   /** A split's deletes above this share of its managed options need an explicit flag. */
   readonly massDeleteShare: number;
+  /** Keys renamed in code (`split.moved`): old address → new address. */
+  readonly moved?: ReadonlyMap<Address, Address>;
 }
 
 export function diffModels(input: DiffInput): Plan {
-  const { desired, applied, live } = input;
+  const { desired, live } = input;
+  const { applied, movedFrom } = followMoves(input.applied, input.moved, desired);
   const changes: Change[] = [];
   const liveById = new Map<number, LiveOption>();
   for (const options of live?.values() ?? []) for (const o of options) liveById.set(o.id, o);
@@ -157,6 +162,12 @@ export function diffModels(input: DiffInput): Plan {
     else changes.push({ ...base, action: "delete", id: s.id, before: l ? keyedAs(l, s.option) : s.option, alreadyGone: false });
   }
 
+  changes.forEach((c, i) => {
+    const from = movedFrom.get(c.address);
+    if (from !== undefined && (c.action === "update" || c.action === "noop")) {
+      changes[i] = { ...c, movedFrom: from, reason: `moved from ${from} (split.moved)${c.action === "update" ? "" : ": only the state's address changes"}` };
+    }
+  });
   changes.sort(compareChanges);
   noteLikelyRenames(changes);
   const unmanaged: { address: Address; id: number }[] = [];
@@ -169,6 +180,31 @@ export function diffModels(input: DiffInput): Plan {
     unmanaged,
     refreshed: live !== undefined,
   };
+}
+
+/**
+ * The state as the code's renames (`split.moved`) make it: the entry of an old address that the
+ * code no longer declares stands at its new address (unless the state has one there already), so
+ * the diff matches it to the server's option and plans one update of its key, not a delete and a
+ * create. Its hash stays the one last applied: the key in it changed.
+ */
+function followMoves(
+  applied: ReadonlyMap<Address, StateEntry>,
+  moved: ReadonlyMap<Address, Address> | undefined,
+  desired: ReadonlyMap<Address, DesiredOption>,
+): { applied: ReadonlyMap<Address, StateEntry>; movedFrom: ReadonlyMap<Address, Address> } {
+  const movedFrom = new Map<Address, Address>();
+  if (!moved?.size) return { applied, movedFrom };
+  const out = new Map(applied);
+  for (const [from, to] of moved) {
+    const s = applied.get(from);
+    const d = desired.get(to);
+    if (!s || !d || applied.has(to) || desired.has(from)) continue;
+    out.delete(from);
+    out.set(to, { ...s, option: { ...s.option, key: d.option.key } });
+    movedFrom.set(to, from);
+  }
+  return { applied: out, movedFrom };
 }
 
 /** The server's Key of the state's option when the code (after `state mv`) gives it another one. */
@@ -194,7 +230,7 @@ function noteLikelyRenames(changes: Change[]): void {
     const match = deletes.get(`${splitRef(c)} ${content(c.after!)}`);
     if (match?.length !== 1) return;
     const old = match[0]!.address;
-    changes[i] = { ...c, reason: `looks like a rename of ${old} (same content): \`wfsync state mv ${old} ${c.address}\` first changes the key in place instead of deleting and creating` };
+    changes[i] = { ...c, reason: `looks like a rename of ${old} (same content): declare it with split.moved(${JSON.stringify(old.split("/").slice(2).join("/"))}, ${JSON.stringify(c.key)}) or \`wfsync state mv ${old} ${c.address}\` to change the key in place instead of deleting and creating` };
   });
 }
 

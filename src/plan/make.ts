@@ -22,6 +22,8 @@ export interface MakePlanInput {
   readonly applied: ReadonlyMap<Address, StateEntry>;
   readonly massDeleteShare: number;
   readonly read: ReadMode;
+  /** Keys renamed in code (`split.moved`): old address → new address. */
+  readonly moved?: ReadonlyMap<Address, Address>;
 }
 
 export interface MadePlan {
@@ -81,9 +83,10 @@ function diffSomeLive(input: MakePlanInput, live: ReadonlyMap<SplitRef, readonly
   };
   const [desiredRead, desiredRest] = part(input.desired);
   const [appliedRead, appliedRest] = part(input.applied);
-  const fromServer = diffModels({ desired: desiredRead, applied: appliedRead, live, massDeleteShare: input.massDeleteShare });
+  const moved = input.moved ? { moved: input.moved } : {};
+  const fromServer = diffModels({ desired: desiredRead, applied: appliedRead, live, massDeleteShare: input.massDeleteShare, ...moved });
   if (desiredRest.size === 0 && appliedRest.size === 0) return fromServer;
-  const fromState = diffModels({ desired: desiredRest, applied: appliedRest, massDeleteShare: input.massDeleteShare });
+  const fromState = diffModels({ desired: desiredRest, applied: appliedRest, massDeleteShare: input.massDeleteShare, ...moved });
   return combinePlans(fromServer, fromState);
 }
 

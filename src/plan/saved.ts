@@ -43,8 +43,9 @@ export interface SavedPlan {
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 const sorted = <T>(m: ReadonlyMap<string, T>): [string, T][] => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
-export function codeFingerprint(desired: ReadonlyMap<Address, DesiredOption>): string {
-  return sha256(sorted(desired).map(([a, d]) => `${a}\t${d.hash}`).join("\n"));
+export function codeFingerprint(desired: ReadonlyMap<Address, DesiredOption>, moved: ReadonlyMap<Address, Address> = new Map()): string {
+  const moves = sorted(moved).map(([from, to]) => `moved\t${from}\t${to}`);
+  return sha256([...sorted(desired).map(([a, d]) => `${a}\t${d.hash}`), ...moves].join("\n"));
 }
 
 export function stateFingerprint(entries: ReadonlyMap<Address, StateEntry>): string {

@@ -60,6 +60,8 @@ export class WatchLoop {
   private readonly scheduler: RunScheduler;
   private readonly model = new LastGoodModel();
   private desired: ReadonlyMap<Address, DesiredOption> = new Map();
+  /** Keys renamed in code (`split.moved`) as of the last compile. */
+  private moves: ReadonlyMap<Address, Address> = new Map();
   private failing: ReadonlySet<string> = new Set();
   private watched = "";
   private needsRefresh = true;
@@ -143,6 +145,7 @@ export class WatchLoop {
     const recovered = [...this.failing].filter((f) => !frozen.has(f) && files.has(f));
     this.failing = frozen;
     this.desired = desired;
+    this.moves = result.moves ?? new Map();
     this.project.noteModules(this.o.compiler.modules());
     this.updateWatched();
 
@@ -201,7 +204,7 @@ export class WatchLoop {
     const applied = this.o.engine.applied();
     const isFrozen = (c: Change) => "desired" in c && frozen.has(c.desired.file);
     const full = this.needsRefresh || batch.triggers.has("refresh");
-    const input = { desired, applied, massDeleteShare: this.project.config.massDeleteShare };
+    const input = { desired, applied, moved: this.moves, massDeleteShare: this.project.config.massDeleteShare };
     let { plan } = await makePlan({ ...input, read: "none" });
     const toRead = full ? "all" : splitsToLookUp(plan, isFrozen);
     let missing: readonly SplitRef[] = [];

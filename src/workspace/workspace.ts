@@ -108,7 +108,9 @@ export interface PlanWorkspaceOptions {
 
 /** Compile (refusing on any error), open the state, read the server unless told not to, and diff. */
 export async function planWorkspace(ws: Workspace, opts: PlanWorkspaceOptions): Promise<PlannedWorkspace> {
-  const desired: ReadonlyMap<Address, DesiredOption> = opts.desired === "none" ? new Map() : compileOrThrow(ws.project).options;
+  const compiled = opts.desired === "none" ? undefined : compileOrThrow(ws.project);
+  const desired: ReadonlyMap<Address, DesiredOption> = compiled?.options ?? new Map();
+  const moved: ReadonlyMap<Address, Address> = compiled?.moves ?? new Map();
   if (opts.desired !== "none") ws.project.compiler.releaseTypeScript();
   // The state first: a locked or foreign state is refused before anything is asked of the server.
   const state = await ws.openState({ lock: opts.lock, command: opts.command });
@@ -126,8 +128,8 @@ export async function planWorkspace(ws: Workspace, opts: PlanWorkspaceOptions): 
       splits = splitFingerprints(refs, got.live);
       return got;
     };
-    const plan = await makeFullPlan({ desired, applied, massDeleteShare: ws.config.massDeleteShare }, opts.refresh ? read : undefined);
-    const fingerprints = { code: codeFingerprint(desired), state: stateFingerprint(applied), splits };
+    const plan = await makeFullPlan({ desired, applied, moved, massDeleteShare: ws.config.massDeleteShare }, opts.refresh ? read : undefined);
+    const fingerprints = { code: codeFingerprint(desired, moved), state: stateFingerprint(applied), splits };
     return { plan, state, api: api ?? (state.api as ApiGeneration | undefined), fingerprints };
   } catch (err) {
     await state.close();

@@ -166,7 +166,7 @@ describe("a key renamed in code", () => {
     engine.write("workflows/a.ts", renamed);
     const run = await cli(engine, ["plan"]);
     expect(run.stdout).toContain("+ 679/844/premium");
-    expect(run.stdout).toContain("looks like a rename of 679/844/b (same content): `wfsync state mv 679/844/b 679/844/premium`");
+    expect(run.stdout).toContain('looks like a rename of 679/844/b (same content): declare it with split.moved("b", "premium") or `wfsync state mv 679/844/b 679/844/premium`');
   });
 
   it("after state mv, 10.2: one Save changes the Key in place, no Delete", async () => {
@@ -210,6 +210,45 @@ describe("a key renamed in code", () => {
     expect(runs[2]!.stderr).toContain("the state has no option 679/844/nope");
     for (const r of runs) expect(r.code).toBe(1);
     expect([...(await engine.stateEntries()).keys()].sort()).toEqual(["679/844/a", "679/844/b", "679/844/c", "702/910/x", "702/910/y"]);
+  });
+});
+
+describe("a key renamed in code, declared with split.moved", () => {
+  const declared = A.replace('split.option("b"', 'split.option("premium"').replace("wf.split(844, (split) => {\n", 'wf.split(844, (split) => {\n    split.moved("b", "premium");\n');
+
+  it("10.2: one Save changes the Key in place, no Delete; the state entry moves; a second apply sends nothing", async () => {
+    const engine = await appliedEngine("10.2");
+    const id = (await engine.stateEntries()).get("679/844/b")!.id;
+    engine.write("workflows/a.ts", declared);
+    const { plan, result } = await engine.apply();
+    expectApplied(result);
+    expect(plan.changes.filter((c) => c.action !== "noop")).toMatchObject([{ action: "update", id, address: "679/844/premium", movedFrom: "679/844/b", reason: "moved from 679/844/b (split.moved)" }]);
+    expect(writes(engine)).toEqual({ save: 1, del: 0, flow: 0 });
+    expect(engine.serverOptions().find((o) => o.WorkflowStepOptionId === id)?.Key).toBe("premium");
+    const state = await engine.stateEntries();
+    expect(state.has("679/844/b")).toBe(false);
+    expect(state.get("679/844/premium")?.id).toBe(id);
+    await engine.expectConverged();
+  });
+
+  it("12: a state-only change, nothing sent", async () => {
+    const engine = await appliedEngine("12");
+    const id = (await engine.stateEntries()).get("679/844/b")!.id;
+    engine.write("workflows/a.ts", declared);
+    const { plan, result } = await engine.apply();
+    expectApplied(result);
+    expect(plan.changes.filter((c) => c.action !== "noop" || c.record)).toMatchObject([{ action: "noop", record: true, movedFrom: "679/844/b" }]);
+    expect(writes(engine)).toEqual({ save: 0, del: 0, flow: 0 });
+    expect((await engine.stateEntries()).get("679/844/premium")?.id).toBe(id);
+    await engine.expectConverged();
+  });
+
+  it("a moved declaration that names no option of the split, or one still declared, is an error at its line", async () => {
+    const engine = await appliedEngine();
+    engine.write("workflows/a.ts", A.replace("wf.split(844, (split) => {\n", 'wf.split(844, (split) => {\n    split.moved("b", "nope");\n    split.moved("a", "c");\n'));
+    const message = await engine.plan().then(() => "", (err: Error) => err.message);
+    expect(message).toMatch(/workflows\/a\.ts:5:5 - error E_MOVED: split\.moved\("b", "nope"\): this split declares no option "nope"/);
+    expect(message).toMatch(/workflows\/a\.ts:6:5 - error E_MOVED: split\.moved\("a", "c"\): option "a" is still declared in this split/);
   });
 });
 

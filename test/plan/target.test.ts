@@ -49,7 +49,7 @@ describe("a likely rename", () => {
   it("a delete and a create of the same content in one split: the create says how to declare the rename", () => {
     const old = option("old");
     const plan = diffModels({ desired: desired(option("new")), applied: applied([old, 1]), live: live([old, 1]), massDeleteShare: 1 });
-    expect(plan.changes.find((c) => c.action === "create")?.reason).toBe("looks like a rename of 679/844/old (same content): `wfsync state mv 679/844/old 679/844/new` first changes the key in place instead of deleting and creating");
+    expect(plan.changes.find((c) => c.action === "create")?.reason).toBe('looks like a rename of 679/844/old (same content): declare it with split.moved("old", "new") or `wfsync state mv 679/844/old 679/844/new` to change the key in place instead of deleting and creating');
   });
 
   it("no hint for other content or another split", () => {
@@ -66,6 +66,18 @@ describe("a likely rename", () => {
     const state = new Map([["679/844/new", { id: 1, hash: hashOption(moved), option: moved, server: { Key: "old" }, appliedAt: "2026-01-01T00:00:00.000Z" }]]);
     const plan = diffModels({ desired: desired(moved), applied: state, live: live([old, 1]), massDeleteShare: 1 });
     expect(plan.changes).toMatchObject([{ action: "update", id: 1, address: "679/844/new", reason: 'key renamed from "old" (changed in place)' }]);
+  });
+
+  it("split.moved: the old address's entry is matched to the new key; ignored once the state has moved", () => {
+    const old = option("old");
+    const renamed = option("new");
+    const moved = new Map([["679/844/old", "679/844/new"]]);
+    const plan = diffModels({ desired: desired(renamed), applied: applied([old, 1]), live: live([old, 1]), massDeleteShare: 1, moved });
+    expect(plan.changes).toMatchObject([{ action: "update", id: 1, address: "679/844/new", movedFrom: "679/844/old" }]);
+    expect(plan.summary).toMatchObject({ create: 0, update: 1, delete: 0 });
+    const after = diffModels({ desired: desired(renamed), applied: applied([renamed, 1]), live: live([renamed, 1]), massDeleteShare: 1, moved });
+    expect(after.changes).toMatchObject([{ action: "noop", record: false }]);
+    expect(after.changes[0]!.movedFrom).toBeUndefined();
   });
 });
 
