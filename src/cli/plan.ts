@@ -66,7 +66,7 @@ export function registerPlanCommand(program: Command, setExit: (code: number) =>
               fingerprints: planned.fingerprints,
               plan,
             };
-            writeFileAtomicSync(opts.out, serializeSavedPlan(saved), { mode: 0o600, backup: false });
+            savePlan(opts.out, serializeSavedPlan(saved));
           }
           if (opts.json) process.stdout.write(`${JSON.stringify({ tenant: tenantJson(target), api: planned.api ?? null, limits: limitsToJson(limits), ...(planToJson(plan) as object) }, null, 2)}\n`);
           else {
@@ -80,4 +80,14 @@ export function registerPlanCommand(program: Command, setExit: (code: number) =>
         }
       });
     });
+}
+
+/** Writes the saved plan (0600, atomically); a path that cannot be written is said in words. */
+function savePlan(file: string, text: string): void {
+  try {
+    writeFileAtomicSync(file, text, { mode: 0o600, backup: false });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new WfsyncError("E_PLAN_FILE", `cannot write the plan to ${file}: ${code === "ENOENT" ? "its folder does not exist" : code === "EACCES" ? "permission denied" : (err as Error).message}`, { cause: err });
+  }
 }

@@ -116,12 +116,15 @@ describe("saved plans", () => {
     expect(writes(engine)).toEqual({ save: 0, del: 0, flow: 0 });
   });
 
-  it("plan --out with --no-refresh is refused", async () => {
+  it("plan --out with --no-refresh is refused, and a folder that is not there is said in words", async () => {
     const engine = await appliedEngine();
     const run = await cli(engine, ["plan", "--no-refresh", "--out", "p.json"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("--out needs the server's content");
     expect(fs.existsSync(engine.project.path("p.json"))).toBe(false);
+    const nowhere = await cli(engine, ["plan", "--out", "no/such/folder/p.json"]);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toBe("error E_PLAN_FILE: cannot write the plan to no/such/folder/p.json: its folder does not exist\n");
   });
 });
 
