@@ -7,6 +7,7 @@ import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
+import { adminClient, pgTitle, probePostgres, stateUrl, testSchema } from "../helpers/postgres.js";
 import { admin, expectApplied, startEngine, workflowFile, type Engine } from "./harness.js";
 
 const A = workflowFile(679, { 844: [{ key: "a" }, { key: "b" }, { key: "c" }] });
@@ -252,6 +253,26 @@ describe("a key renamed in code, declared with split.moved", () => {
     const message = await engine.plan().then(() => "", (err: Error) => err.message);
     expect(message).toMatch(/workflows\/a\.ts:5:5 - error E_MOVED: split\.moved\("b", "nope"\): this split declares no option "nope"/);
     expect(message).toMatch(/workflows\/a\.ts:6:5 - error E_MOVED: split\.moved\("a", "c"\): option "a" is still declared in this split/);
+  });
+});
+
+const probe = await probePostgres();
+
+describe.skipIf(!probe.ok)(pgTitle("a database state", probe), () => {
+  it("state mv and a saved plan work on a PostgreSQL state as on a file", async () => {
+    const admin = await adminClient();
+    const url = stateUrl(await testSchema(admin), "team");
+    const engine = await startEngine({ files: { "workflows/a.ts": A }, config: { state: url } });
+    expectApplied((await engine.apply()).result);
+    engine.emu.resetCounters();
+    engine.write("workflows/a.ts", A.replace('split.option("b"', 'split.option("premium"'));
+    expect((await cli(engine, ["state", "mv", "679/844/b", "679/844/premium"])).code).toBe(0);
+    expect((await cli(engine, ["plan", "--out", "p.json"])).code).toBe(0);
+    const applied = await cli(engine, ["apply", "p.json", "--auto-approve"]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(writes(engine)).toEqual({ save: 1, del: 0, flow: 0 });
+    expect((await cli(engine, ["apply", "p.json", "--auto-approve"])).stderr).toContain("the state (another apply, or a state command, since)");
+    await engine.expectConverged();
   });
 });
 
