@@ -55,7 +55,6 @@ async function runApply(flags: ApplyFlags, cmd: Command): Promise<number> {
   }
   const targets = parseTargets(flags.target ?? []);
   return applyOne(globalOptions(cmd), flags, {
-    command: "wfsync apply",
     targets,
     prepare: async (session) => {
       const planned = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
@@ -74,7 +73,6 @@ async function applySavedPlan(file: string, flags: ApplyFlags, cmd: Command): Pr
   }
   const chosen: GlobalOptions = { ...global, ...(saved.environment !== null ? { env: saved.environment } : {}) };
   return applyOne(chosen, flags, {
-    command: "wfsync apply",
     targets: saved.targets,
     prepare: async (session) => {
       const target = session.tenant.target();
@@ -106,20 +104,19 @@ function readSavedPlan(file: string): SavedPlan {
 /** Refuses a saved plan whose inputs changed since it was made, naming which; nothing is sent then. */
 function checkSavedPlan(file: string, saved: SavedPlan, now: PlannedWorkspace, share: number): void {
   const stale = (what: string) =>
-    new WfsyncError("E_PLAN_STALE", `${file} is out of date: ${what} since it was planned; nothing was sent`, {
+    new WfsyncError("E_PLAN_STALE", `${file} is out of date: ${what}; nothing was sent`, {
       detail: `Make the plan again (\`wfsync plan --out ${file}\`), review it, and apply that.`,
     });
-  if (now.api !== saved.api) throw stale(`the tenant's API generation (${saved.api} then, ${now.api ?? "unknown"} now) changed`);
+  if (now.api !== saved.api) throw stale(`the tenant's API generation changed since it was planned (${saved.api} then, ${now.api ?? "unknown"} now)`);
   const changed = whatChanged(saved.fingerprints, now.fingerprints);
-  if (changed.length) throw stale(`${changed.join(", ")} changed`);
+  if (changed.length) throw stale(`${changed.join(", ")} changed since it was planned`);
   // Same inputs give the same plan; a plan file edited by hand (or made by another wfsync) does not.
   const plan = saved.targets.length ? targetPlan(now.plan, saved.targets, share) : now.plan;
   const differing = differingChanges(saved.plan, plan);
-  if (differing.length) throw stale(`its changes differ from what the same code, state and server give now (${differing.slice(0, 3).join("; ")}): the file was edited, or made by another version of wfsync,`);
+  if (differing.length) throw stale(`its changes differ from what the same code, state and server give now (${differing.slice(0, 3).join("; ")}): the file was edited, or made by another version of wfsync`);
 }
 
 interface OneRun {
-  readonly command: string;
   /** `--target` prefixes: a warning that the plan is partial. */
   readonly targets: readonly string[];
   /** Makes the plan to apply, with the state open and locked. */

@@ -29,7 +29,6 @@ export function registerDestroyCommand(program: Command, setExit: (code: number)
       await runCommand(setExit, () => {
         const targets = parseTargets(flags.target ?? []);
         return applyOne(globalOptions(cmd), flags, {
-          command: "wfsync destroy",
           targets,
           prepare: async (session) => {
             const planned = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync destroy", desired: "none" });

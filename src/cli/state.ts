@@ -4,7 +4,7 @@ import { redactUrl } from "../redact.js";
 import { WfsyncError, formatLocation } from "../errors.js";
 import { DEFAULT_STATE_PATH, copyState, isDatabaseState, openState, storedEntry, type OpenStateOptions, type StateStore } from "../state/index.js";
 import { openProject } from "../workspace/project.js";
-import { hashOption, parseAddress } from "../model/option.js";
+import { parseAddress } from "../model/option.js";
 import { globalOptions, type GlobalOptions } from "./global.js";
 import { runCommand } from "./output.js";
 
@@ -118,11 +118,13 @@ export function registerStateCommand(program: Command, setExit: (code: number) =
           const entry = store.get(from);
           if (!entry) throw notFound(from, [...store.entries().keys()]);
           const target = checkMove(from, to, store);
+          // The hash stays the one last applied (with the old key): the next plan sees the key
+          // differ and sends it (10.2), or records the new address (12, no Keys on the server).
           const option = { ...entry.option, key: target.key };
           // Removed first: two entries with one id would make the state unreadable, whereas an
           // entry lost to a crash right here is only adopted again by the next plan.
           await store.remove(from);
-          await store.record(to, { ...entry, option, hash: hashOption(option) });
+          await store.record(to, { ...entry, option });
           await store.flush();
           process.stdout.write(`moved ${from} to ${to} in the state (option id ${entry.id}); the next plan changes its key on the server in place\n`);
           return 0;

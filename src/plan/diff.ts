@@ -118,7 +118,7 @@ export function diffModels(input: DiffInput): Plan {
           desired: d,
           before,
           previous: l.raw,
-          ...(renamedFrom(l, d) !== undefined ? { reason: `key renamed from ${JSON.stringify(renamedFrom(l, d))} (changed in place)` } : s.hash === d.hash ? { reason: "changed on the server" } : {}),
+          ...(s.hash === d.hash ? { reason: "changed on the server" } : {}),
         });
       continue;
     }
@@ -205,11 +205,6 @@ function followMoves(
     movedFrom.set(to, from);
   }
   return { applied: out, movedFrom };
-}
-
-/** The server's Key of the state's option when the code (after `state mv`) gives it another one. */
-function renamedFrom(l: LiveOption, d: DesiredOption): string | undefined {
-  return !l.keyless && l.option.key !== d.option.key ? l.option.key : undefined;
 }
 
 /**
