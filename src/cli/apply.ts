@@ -123,12 +123,15 @@ interface OneRun {
   prepare(session: Session): Promise<PlannedWorkspace>;
   /** The prompt's question (default: "Apply N changes to TENANT?"). */
   question?(plan: Plan, tenant: string): string;
+  /** `optional`: no workflow file is needed (destroy). */
+  readonly workflowFiles?: "required" | "optional";
 }
 
 /** Shows a plan for one tenant, guards it, asks (unless --auto-approve), applies it and reports. */
 export async function applyOne(global: GlobalOptions, flags: ApplyFlags, run: OneRun): Promise<number> {
   const progress = new ProgressLine(process.stderr);
   const session = openSession(global, {
+    ...(run.workflowFiles ? { workflowFiles: run.workflowFiles } : {}),
     overrides: { concurrency: flags.concurrency, rate: flags.rate },
     onQueueEvent: (e) => progress.queueEvent(e),
     logStderr: { write: (text: string) => progress.interrupt(() => writeStderr(text)) },

@@ -29,6 +29,8 @@ export function registerDestroyCommand(program: Command, setExit: (code: number)
       await runCommand(setExit, () => {
         const targets = parseTargets(flags.target ?? []);
         return applyOne(globalOptions(cmd), flags, {
+          // The code is not read: a project whose workflow files are all gone can still be destroyed.
+          workflowFiles: "optional",
           targets,
           prepare: async (session) => {
             const planned = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync destroy", desired: "none" });

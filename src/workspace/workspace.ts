@@ -39,6 +39,8 @@ export interface WorkspaceOptions {
   readonly project?: OpenProject;
   /** How long opening the state waits for another holder of its lock (default 0: refuse at once). */
   readonly lockTimeoutMs?: number;
+  /** `optional`: a project with no workflow file left is fine (destroy). Default `required`. */
+  readonly workflowFiles?: "required" | "optional";
 }
 
 export interface Workspace {
@@ -54,7 +56,9 @@ export interface Workspace {
 
 export function openWorkspace(options: WorkspaceOptions): Workspace {
   const env = options.env ?? process.env;
-  const project = options.project ?? openProject({ cwd: options.cwd, config: options.config, ...(options.overrides ? { overrides: options.overrides } : {}), env });
+  const project =
+    options.project ??
+    openProject({ cwd: options.cwd, config: options.config, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.workflowFiles ? { workflowFiles: options.workflowFiles } : {}), env });
   const { config } = project;
   const connectOptions: ConnectOptions = {
     ...(options.logger ? { logger: options.logger } : {}),

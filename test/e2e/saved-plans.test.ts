@@ -300,6 +300,17 @@ describe("destroy", () => {
     expect(engine.serverOptions().map((o) => o.Key)).toEqual(["stranger"]);
     expect((await engine.stateEntries()).size).toBe(0);
   });
+
+  it("works with the workflow files gone, and --target destroys only part", async () => {
+    const engine = await appliedEngine();
+    engine.project.remove("workflows/a.ts");
+    engine.project.remove("workflows/b.ts");
+    const run = await cli(engine, ["destroy", "--target", "702/910/x", "--auto-approve"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("partial plan: only changes under 702/910/x");
+    expect(writes(engine)).toEqual({ save: 0, del: 1, flow: 0 });
+    expect([...(await engine.stateEntries()).keys()].sort()).toEqual(["679/844/a", "679/844/b", "679/844/c", "702/910/y"]);
+  });
 });
 
 describe("--help and the README agree", () => {
