@@ -99,12 +99,15 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   for (const c of plan.changes) if ("id" in c) taken.add(c.id);
 
   // The state records the code's option, or what the three-way merge says (server fields kept).
-  const record = (c: Change & { desired: { hash: string; option: StateEntry["option"] }; recordAs?: RecordAs }, id: number, server: unknown) => {
+  // A key renamed in code: the old address goes first, since two entries with one id would make
+  // the state unreadable, while an entry lost between the two is adopted again by the next plan.
+  const record = async (c: Change & { desired: { hash: string; option: StateEntry["option"] }; recordAs?: RecordAs }, id: number, server: unknown) => {
+    if (c.movedFrom !== undefined) await state.remove(c.movedFrom);
     const as = c.recordAs;
     const entry = as
       ? { id, hash: hashOption(as.option), option: as.option, ...(as.code ? { code: as.code } : {}) }
       : { id, hash: c.desired.hash, option: c.desired.option };
-    return state.record(c.address, { ...entry, server, source: c.source, appliedAt: now().toISOString() });
+    await state.record(c.address, { ...entry, server, source: c.source, appliedAt: now().toISOString() });
   };
 
   const { beforeSend } = options;

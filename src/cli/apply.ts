@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { applyPlan, actionable, checkPlanAllowed, forgetGone, type ApplyResult } from "../apply/apply.js";
@@ -11,17 +12,19 @@ import { COMPACT_THRESHOLD, chooseLayout, renderPlanAs, type LayoutFlags } from 
 import { planMarkdown } from "../plan/markdown.js";
 import { count, formatDuration } from "../text.js";
 import { writeStderr } from "../log.js";
-import { redactUrlsInText } from "../redact.js";
+import { redactUrl, redactUrlsInText } from "../redact.js";
+import { differingChanges, parseSavedPlan, whatChanged, type SavedPlan } from "../plan/saved.js";
+import { parseTargets, partialWarning, targetPlan } from "../plan/target.js";
 import { ProgressLine } from "./progress.js";
-import { planWorkspace } from "../workspace/workspace.js";
-import { globalOptions } from "./global.js";
-import { markdownHeading, runCommand, targetLine, tenantJson, useColor } from "./output.js";
+import { planWorkspace, type PlannedWorkspace } from "../workspace/workspace.js";
+import { collect, globalOptions, type GlobalOptions } from "./global.js";
+import { markdownHeading, paintWarning, runCommand, targetLine, tenantJson, useColor } from "./output.js";
 import { appendStepSummary } from "./ci.js";
 import { EventStream, OperationEvents, operationsJson, type IdOf } from "./events.js";
-import { openSession } from "./session.js";
+import { openSession, type Session } from "./session.js";
 import { fleetApply, fleetEnvironments } from "./fleet.js";
 
-interface ApplyFlags extends LayoutFlags {
+export interface ApplyFlags extends LayoutFlags {
   autoApprove?: boolean;
   /** `--json`: one document at the end; `--json=stream`: NDJSON events as they happen. */
   json?: boolean | "stream";
@@ -31,11 +34,13 @@ interface ApplyFlags extends LayoutFlags {
   drift?: string;
   prefer?: "code";
   refreshOnly?: boolean;
+  target?: string[];
 }
 
 export function registerApplyCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command("apply")
+    .argument("[plan-file]", "a plan saved by `wfsync plan --out FILE`: apply exactly it, or refuse (sending nothing) if the code, the state or the server changed since")
     .description("plan, confirm, and push the changes to the tenant; several environments with --env a --env b or --all-envs (one prompt for all)")
     .option("--auto-approve", "apply without asking (required without a terminal)")
     .option("--json [stream]", "print the plan and every operation as one JSON document at the end; --json=stream: NDJSON events as they happen (implies no prompt: needs --auto-approve)", jsonMode)
@@ -47,11 +52,12 @@ export function registerApplyCommand(program: Command, setExit: (code: number) =
     .option(DRIFT_FLAG[0], DRIFT_FLAG[1])
     .option(PREFER_FLAG[0], PREFER_FLAG[1], preferSide)
     .option("--refresh-only", "send nothing: take what changed on the server (drift and conflicts) into the state; the code's changes wait")
-    .action(async (flags: ApplyFlags, cmd: Command) => {
+    .option("--target <address>", "only the changes under this address prefix: 679, 679/844 or 679/844/vip (repeatable; the result is partial)", collect)
+    .action(async (file: string | undefined, flags: ApplyFlags, cmd: Command) => {
       const events = flags.json === "stream" ? new EventStream(process.stdout) : undefined;
       await runCommand(setExit, async () => {
         try {
-          return await runApply(flags, cmd, events);
+          return await (file === undefined ? runApply(flags, cmd, events) : applySavedPlan(file, flags, cmd, events));
         } catch (err) {
           // The stream ends with what went wrong, for a reader that only reads stdout.
           events?.error(err);
@@ -70,11 +76,94 @@ function jsonMode(value: string | undefined): true | "stream" {
 async function runApply(flags: ApplyFlags, cmd: Command, events: EventStream | undefined): Promise<number> {
   const fleet = fleetEnvironments(cmd);
   if (fleet) {
-    if (events) throw new WfsyncError("E_USAGE", "--json=stream follows one environment: with several, use --json (one document for all)");
+    if (events || flags.target?.length) {
+      fleet.family.close();
+      throw new WfsyncError("E_USAGE", events ? "--json=stream follows one environment: with several, use --json (one document for all)" : "--target works on one environment: pass one --env NAME with it");
+    }
     return fleetApply(fleet, { ...flags, json: flags.json === true }, { confirm: ask, renderResult, resultToJson });
   }
+  if (flags.refreshOnly && flags.prefer) throw new WfsyncError("E_USAGE", "--refresh-only takes the server's side and --prefer code the code's: choose one");
+  const targets = parseTargets(flags.target ?? []);
+  return applyOne(globalOptions(cmd), flags, events, {
+    targets,
+    prepare: async (session) => {
+      const planned = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply", preferCode: flags.prefer === "code", refreshOnly: flags.refreshOnly ?? false });
+      const plan = flags.refreshOnly ? refreshOnlyPlan(planned.plan) : planned.plan;
+      return { ...planned, plan: targets.length ? targetPlan(plan, targets, session.config.massDeleteShare) : plan };
+    },
+  });
+}
+
+/** `apply FILE`: the saved plan's environment, its fingerprints checked against now, then exactly its changes. */
+async function applySavedPlan(file: string, flags: ApplyFlags, cmd: Command, events: EventStream | undefined): Promise<number> {
+  if (flags.target?.length) throw new WfsyncError("E_USAGE", `--target cuts a plan as it is made: give it to \`wfsync plan --out ${file}\`; a saved plan is applied whole`);
+  if (flags.refreshOnly || flags.prefer) throw new WfsyncError("E_USAGE", `--refresh-only and --prefer choose how a plan is made: give them to \`wfsync plan --out ${file}\``);
+  const saved = readSavedPlan(file);
+  const global = globalOptions(cmd);
+  if (global.env !== undefined && global.env !== (saved.environment ?? undefined)) {
+    throw new WfsyncError("E_USAGE", `--env ${global.env}: ${file} was planned for ${saved.environment === null ? "a project without environments" : `environment ${saved.environment}`}; leave out --env (the plan names its environment)`);
+  }
+  const chosen: GlobalOptions = { ...global, ...(saved.environment !== null ? { env: saved.environment } : {}) };
+  return applyOne(chosen, flags, events, {
+    targets: saved.targets,
+    prepare: async (session) => {
+      const target = session.tenant.target();
+      if (redactUrl(target.url) !== saved.tenant.url) {
+        throw new WfsyncError("E_PLAN_TENANT", `${file} was planned for ${saved.tenant.url}, but this run's tenant is ${tenantLabel(target, { version: false })}; nothing was sent`);
+      }
+      const now = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply" });
+      try {
+        checkSavedPlan(file, saved, now, session.config.massDeleteShare);
+      } catch (err) {
+        await now.state.close();
+        throw err;
+      }
+      return { ...now, plan: saved.plan };
+    },
+  });
+}
+
+function readSavedPlan(file: string): SavedPlan {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new WfsyncError("E_PLAN_FILE", `cannot read the saved plan ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+  }
+  return parseSavedPlan(text, file);
+}
+
+/** Refuses a saved plan whose inputs changed since it was made, naming which; nothing is sent then. */
+function checkSavedPlan(file: string, saved: SavedPlan, now: PlannedWorkspace, share: number): void {
+  const stale = (what: string) =>
+    new WfsyncError("E_PLAN_STALE", `${file} is out of date: ${what}; nothing was sent`, {
+      detail: `Make the plan again (\`wfsync plan --out ${file}\`), review it, and apply that.`,
+    });
+  if (now.api !== saved.api) throw stale(`the tenant's API generation changed since it was planned (${saved.api} then, ${now.api ?? "unknown"} now)`);
+  const changed = whatChanged(saved.fingerprints, now.fingerprints);
+  if (changed.length) throw stale(`${changed.join(", ")} changed since it was planned`);
+  // Same inputs give the same plan; a plan file edited by hand (or made by another wfsync) does not.
+  const plan = saved.targets.length ? targetPlan(now.plan, saved.targets, share) : now.plan;
+  const differing = differingChanges(saved.plan, plan);
+  if (differing.length) throw stale(`its changes differ from what the same code, state and server give now (${differing.slice(0, 3).join("; ")}): the file was edited, or made by another version of wfsync`);
+}
+
+interface OneRun {
+  /** `--target` prefixes: a warning that the plan is partial. */
+  readonly targets: readonly string[];
+  /** Makes the plan to apply, with the state open and locked. */
+  prepare(session: Session): Promise<PlannedWorkspace>;
+  /** The prompt's question (default: "Apply N changes to TENANT?"). */
+  question?(plan: Plan, tenant: string): string;
+  /** `optional`: no workflow file is needed (destroy). */
+  readonly workflowFiles?: "required" | "optional";
+}
+
+/** Shows a plan for one tenant, guards it, asks (unless --auto-approve), applies it and reports. */
+export async function applyOne(global: GlobalOptions, flags: ApplyFlags, events: EventStream | undefined, run: OneRun): Promise<number> {
   const progress = new ProgressLine(process.stderr);
-  const session = openSession(globalOptions(cmd), {
+  const session = openSession(global, {
+    ...(run.workflowFiles ? { workflowFiles: run.workflowFiles } : {}),
     overrides: { concurrency: flags.concurrency, rate: flags.rate, drift: flags.drift },
     onQueueEvent: (e) => {
       progress.queueEvent(e);
@@ -83,10 +172,7 @@ async function runApply(flags: ApplyFlags, cmd: Command, events: EventStream | u
     logStderr: { write: (text: string) => progress.interrupt(() => writeStderr(text)) },
   });
   try {
-    if (flags.refreshOnly && flags.prefer) throw new WfsyncError("E_USAGE", "--refresh-only takes the server's side and --prefer code the code's: choose one");
-    const planned = await planWorkspace(session, { refresh: true, lock: true, command: "wfsync apply", preferCode: flags.prefer === "code", refreshOnly: flags.refreshOnly ?? false });
-    const { state, api } = planned;
-    const plan = flags.refreshOnly ? refreshOnlyPlan(planned.plan) : planned.plan;
+    const { plan, state, api } = await run.prepare(session);
     try {
       const target = session.tenant.target();
       const limits = limitsFor(session.config, target);
@@ -94,6 +180,7 @@ async function runApply(flags: ApplyFlags, cmd: Command, events: EventStream | u
       const head = { format_version: JSON_FORMAT_VERSION, tenant: tenantJson(target), api: api ?? null, limits: limitsToJson(limits) };
       const summarize = (result: ApplyResult | undefined, elapsedMs: number) =>
         appendStepSummary(planMarkdown(plan, markdownHeading(target, api)) + (result ? `\n${resultMarkdown(result, elapsedMs)}` : ""));
+      if (run.targets.length) writeStderr(`${paintWarning(partialWarning(run.targets))}\n`);
       if (!flags.json) process.stdout.write(targetLine(target, api, limits) + renderPlanAs(plan, flags, { color: useColor(process.stdout) }));
       events?.emit("plan", { ...head, ...(planToJson(plan) as object) });
       checkPlanAllowed(plan, { allowMassDelete: flags.allowMassDelete ?? false });
@@ -114,7 +201,9 @@ async function runApply(flags: ApplyFlags, cmd: Command, events: EventStream | u
       // before the first write, so nothing is ever sent without approval.
       if (!flags.autoApprove && (flags.json || !process.stdin.isTTY)) throw needsApproval(flags.json === true);
       if (!flags.autoApprove) {
-        const answer = await confirm(plan, tenantLabel(target, { version: false }), chooseLayout(plan, flags) === "compact");
+        const label = tenantLabel(target, { version: false });
+        const large = chooseLayout(plan, flags) === "compact";
+        const answer = run.question ? await ask(`${large ? `\n${summaryLine(plan)}` : ""}${run.question(plan, label)}`) : await confirm(plan, label, large);
         if (answer !== "yes") {
           process.stdout.write(`${answer === "interrupted" ? "\n" : ""}Apply cancelled; nothing was sent.\n`);
           return answer === "interrupted" ? 130 : 1;
@@ -190,7 +279,7 @@ function confirm(plan: Plan, tenant: string, large: boolean): Promise<"yes" | "n
   return ask(`${again}\nApply ${n} change${n === 1 ? "" : "s"} to ${tenant}? Only "yes" is accepted: `);
 }
 
-async function ask(question: string): Promise<"yes" | "no" | "interrupted"> {
+export async function ask(question: string): Promise<"yes" | "no" | "interrupted"> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   const ctrlC = new AbortController();
   rl.on("SIGINT", () => ctrlC.abort());

@@ -12,6 +12,7 @@ export const commandLoaders: Readonly<Record<string, () => Promise<RegisterComma
   validate: async () => (await import("./validate.js")).registerValidateCommand,
   plan: async () => (await import("./plan.js")).registerPlanCommand,
   apply: async () => (await import("./apply.js")).registerApplyCommand,
+  destroy: async () => (await import("./destroy.js")).registerDestroyCommand,
   state: async () => (await import("./state.js")).registerStateCommand,
   watch: async () => (await import("./watch.js")).registerWatchCommand,
   import: async () => (await import("./import.js")).registerImportCommand,

@@ -53,8 +53,9 @@ export function globalOptions(cmd: Command, options: { fleet?: boolean } = {}): 
   return { ...rest, environments, allEnvs, ...(environments.length === 1 ? { env: environments[0]! } : {}) };
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** A repeatable option's values, in order (commander's accumulator). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** `stderr`: where readable log lines go instead of fd 2 (apply clears its progress line first). */

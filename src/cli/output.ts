@@ -56,3 +56,8 @@ export function tenantJson(target: TenantTarget): Record<string, string | null> 
 export function markdownHeading(target: TenantTarget, api: ApiGeneration | undefined, environment?: string): { tenant: string; api: string; environment?: string } {
   return { tenant: tenantLabel(target), api: api ? describeGeneration(api) : "API generation not asked (--no-refresh)", ...(environment ? { environment } : {}) };
 }
+
+/** A warning for stderr: yellow on a terminal (unless NO_COLOR), plain otherwise. */
+export function paintWarning(text: string): string {
+  return useColor(process.stderr) ? `\u001b[33m${text}\u001b[0m` : text;
+}

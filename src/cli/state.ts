@@ -4,6 +4,7 @@ import { redactUrl } from "../redact.js";
 import { WfsyncError, formatLocation } from "../errors.js";
 import { DEFAULT_STATE_PATH, copyState, isDatabaseState, openState, storedEntry, type OpenStateOptions, type StateStore } from "../state/index.js";
 import { openProject } from "../workspace/project.js";
+import { parseAddress } from "../model/option.js";
 import { globalOptions, type GlobalOptions } from "./global.js";
 import { runCommand } from "./output.js";
 
@@ -102,6 +103,38 @@ export function registerStateCommand(program: Command, setExit: (code: number) =
     });
 
   state
+    .command("mv")
+    .argument("<old>", "the address the state has, e.g. 679/844/vip")
+    .argument("<new>", "the address the code now gives that option, in the same split, e.g. 679/844/premium")
+    .description("give one option a new address (a key renamed in code): the next plan updates it in place, one Save and no delete + create (the server is not touched now)")
+    .action(async (from: string, to: string, _opts: object, cmd: Command) => {
+      await runCommand(setExit, async () => {
+        const p = projectState(globalOptions(cmd));
+        const peek = await openProjectState(p, { lock: false });
+        const tenant = peek.tenant;
+        await peek.close();
+        const store = await openState(p.state, { lock: true, command: "wfsync state mv", ...(tenant ? { tenant } : {}), ...lockWait(p) });
+        try {
+          const entry = store.get(from);
+          if (!entry) throw notFound(from, [...store.entries().keys()]);
+          const target = checkMove(from, to, store);
+          // The hash stays the one last applied (with the old key): the next plan sees the key
+          // differ and sends it (10.2), or records the new address (12, no Keys on the server).
+          const option = { ...entry.option, key: target.key };
+          // Removed first: two entries with one id would make the state unreadable, whereas an
+          // entry lost to a crash right here is only adopted again by the next plan.
+          await store.remove(from);
+          await store.record(to, { ...entry, option });
+          await store.flush();
+          process.stdout.write(`moved ${from} to ${to} in the state (option id ${entry.id}); the next plan changes its key on the server in place\n`);
+          return 0;
+        } finally {
+          await store.close();
+        }
+      });
+    });
+
+  state
     .command("push")
     .argument("[file]", `the state file to move into the database (default: ${DEFAULT_STATE_PATH} beside the config)`)
     .option("--force", "replace a database state that holds other entries")
@@ -150,6 +183,19 @@ export function registerStateCommand(program: Command, setExit: (code: number) =
         }
       });
     });
+}
+
+/** The new address of `state mv`: well formed, in the old one's split, not taken. */
+function checkMove(from: string, to: string, store: StateStore): { key: string } {
+  const a = parseAddress(from)!;
+  const b = parseAddress(to);
+  if (!b || b.key === "") throw new WfsyncError("E_USAGE", `state mv: ${JSON.stringify(to)} is no address; expected workflowId/workflowStepId/key, e.g. ${a.workflowId}/${a.workflowStepId}/${a.key}-new`);
+  if (a.workflowId !== b.workflowId || a.workflowStepId !== b.workflowStepId) {
+    throw new WfsyncError("E_USAGE", `state mv: ${to} is in split ${b.workflowId}/${b.workflowStepId}, not in ${a.workflowId}/${a.workflowStepId} where ${from} is; an option cannot move to another split in place (remove it from code there and declare it in the other)`);
+  }
+  if (from === to) throw new WfsyncError("E_USAGE", `state mv: ${from} is already at that address`);
+  if (store.get(to)) throw new WfsyncError("E_USAGE", `state mv: the state already has ${to} (option id ${store.get(to)!.id}); \`wfsync state rm ${to}\` first if that entry is stale`);
+  return { key: b.key };
 }
 
 function lockWait(p: ProjectState): { lockTimeoutMs?: number } {

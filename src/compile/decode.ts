@@ -128,6 +128,7 @@ export function decodeDefinitions(data: unknown, files: unknown): WorkflowDefini
   const split = (s: Record<string, unknown>): SplitDecl => ({
     workflowStepId: decodeValue(s.workflowStepId as Encoded),
     options: records(s.options).map(option),
+    ...(s.moves === undefined ? {} : { moves: records(s.moves).map((m) => ({ from: decodeValue(m.from as Encoded), to: decodeValue(m.to as Encoded), site: site(m.site as SiteData) })) }),
     ...flag(s),
     site: site(s.site as SiteData),
   });

@@ -88,9 +88,16 @@ export interface OptionData {
   site: SiteData;
 }
 
+export interface MoveData {
+  from?: Encoded;
+  to?: Encoded;
+  site: SiteData;
+}
+
 export interface SplitData {
   workflowStepId?: Encoded;
   options: OptionData[];
+  moves?: MoveData[];
   async: boolean;
   site: SiteData;
 }
@@ -299,7 +306,9 @@ function installRuntime(
   }
 
   function splitData(s: Record<string, unknown>): SplitData {
-    return { workflowStepId: encodeField(s.workflowStepId), options: list<Record<string, unknown>>(s.options).map(optionData), async: s.async === true, site: site(s.site) };
+    const data: SplitData = { workflowStepId: encodeField(s.workflowStepId), options: list<Record<string, unknown>>(s.options).map(optionData), async: s.async === true, site: site(s.site) };
+    if (s.moves !== undefined) data.moves = list<Record<string, unknown>>(s.moves).map((m) => ({ from: encodeField(m.from), to: encodeField(m.to), site: site(m.site) }));
+    return data;
   }
 
   function definitionData(d: Record<string, unknown>): DefinitionData {

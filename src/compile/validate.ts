@@ -4,7 +4,7 @@
  * at the first.
  */
 import type { CallSite } from "../dsl/callsite.js";
-import type { OptionDecl, SplitDecl, StepDecl, WorkflowDefinition } from "../dsl/workflow.js";
+import type { MoveDecl, OptionDecl, SplitDecl, StepDecl, WorkflowDefinition } from "../dsl/workflow.js";
 import { WfsyncError, formatLocation, type SourceLocation } from "../errors.js";
 import {
   canonicalOption,
@@ -49,6 +49,8 @@ export interface FileDefinitions {
 
 export interface DesiredModel {
   readonly options: ReadonlyMap<Address, DesiredOption>;
+  /** Keys renamed in code (`split.moved`): the old address → the new one. */
+  readonly moves?: ReadonlyMap<Address, Address>;
   readonly stats: { workflows: number; splits: number; options: number; steps: number };
 }
 
@@ -76,6 +78,7 @@ export type FileValidation = readonly (
       readonly workflowStepId: number;
       readonly loc: SourceLocation;
       readonly options: readonly DesiredOption[];
+      readonly moves: readonly { readonly from: Address; readonly to: Address }[];
       readonly errors: readonly WfsyncError[];
       readonly steps: number;
     }
@@ -135,7 +138,7 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
       if (split.async) {
         // Declared (so a second declaration is still found), but none of its options is used.
         errors.push(new WfsyncError("E_ASYNC_BUILDER", asyncBuilder("wf.split()"), { location: loc }));
-        out.push({ kind: "split", workflowId, workflowStepId, loc, options, errors, steps });
+        out.push({ kind: "split", workflowId, workflowStepId, loc, options, moves: [], errors, steps });
         continue;
       }
       const contents = checkOptions(split, 0, file, locate, (code, message, at, related) =>
@@ -148,7 +151,11 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
         const address = optionAddress(option);
         options.push({ address, option, hash: hashOption(option), source: optionLoc, file, sites });
       }
-      out.push({ kind: "split", workflowId, workflowStepId, loc, options, errors, steps });
+      const declared = new Set(split.options.map((o) => o.key));
+      const moves = checkMoves(split.moves ?? [], declared, (message, site) => errors.push(new WfsyncError("E_MOVED", message, { location: locate(site, file) }))).map(
+        (m) => ({ from: `${workflowId}/${workflowStepId}/${m.from}`, to: `${workflowId}/${workflowStepId}/${m.to}` }),
+      );
+      out.push({ kind: "split", workflowId, workflowStepId, loc, options, moves, errors, steps });
     }
   }
   return out;
@@ -161,6 +168,7 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
 export function mergeValidations(files: readonly FileValidation[], target?: SupportTarget): ValidationResult {
   const errors: WfsyncError[] = [];
   const options = new Map<Address, DesiredOption>();
+  const moves = new Map<Address, Address>();
   const splitsSeen = new Map<string, SourceLocation>();
   const workflows = new Set<number>();
   const unresolved: UnresolvedName[] = [];
@@ -196,9 +204,33 @@ export function mergeValidations(files: readonly FileValidation[], target?: Supp
         if (unsupported.length) errors.push(...unsupported);
         else options.set(o.address, o);
       }
+      for (const m of entry.moves) moves.set(m.from, m.to);
     }
   }
-  return { errors, options, unresolved, stats: { workflows: workflows.size, splits: splitsSeen.size, options: options.size, steps } };
+  return { errors, options, unresolved, moves, stats: { workflows: workflows.size, splits: splitsSeen.size, options: options.size, steps } };
+}
+
+/**
+ * `split.moved(from, to)` of one split: two keys, `to` declared in the split and `from` not (it
+ * was renamed away), each key in one move at most. Returns the moves that pass.
+ */
+function checkMoves(moves: readonly MoveDecl[], declared: ReadonlySet<unknown>, problem: (message: string, site: MoveDecl["site"]) => void): { from: string; to: string }[] {
+  const seen = new Set<string>();
+  const out: { from: string; to: string }[] = [];
+  for (const m of moves) {
+    const { from, to } = m;
+    if (typeof from !== "string" || typeof to !== "string" || from === "" || to === "") {
+      problem(`split.moved(from, to) takes two option keys, got ${show(from)} and ${show(to)}`, m.site);
+    } else if (from === to) problem(`split.moved("${from}", "${to}"): the keys are the same`, m.site);
+    else if (!declared.has(to)) problem(`split.moved("${from}", "${to}"): this split declares no option "${to}"; declare it with split.option("${to}", …)`, m.site);
+    else if (declared.has(from)) problem(`split.moved("${from}", "${to}"): option "${from}" is still declared in this split; a key that moved is no longer in code`, m.site);
+    else if (seen.has(from) || seen.has(to)) problem(`split.moved("${from}", "${to}"): "${seen.has(from) ? from : to}" is already in another split.moved of this split`, m.site);
+    else {
+      seen.add(from).add(to);
+      out.push({ from, to });
+    }
+  }
+  return out;
 }
 
 type Problem = (code: string, message: string, loc: SourceLocation, related?: SourceLocation) => void;

@@ -269,9 +269,20 @@ export interface PathBuilder {
 export interface SplitBuilder {
   /**
    * Declares one option (path) of the split. `key` identifies it: it must be unique in the
-   * split, and renaming it deletes the old option and creates a new one.
+   * split, and renaming it deletes the old option and creates a new one (unless the workflow's
+   * split declares the rename with `moved`).
    */
   option(key: string, props: OptionProps, build?: (path: PathBuilder) => void): void;
+}
+
+/** A workflow's own split (`wf.split`): its options have addresses, so a renamed key can be declared. */
+export interface WorkflowSplitBuilder extends SplitBuilder {
+  /**
+   * Declares that the option with key `from` is now declared as `to`: apply changes its key on
+   * the server in place (one update) instead of deleting it and creating a new one. Once applied
+   * it does nothing; keep it until every environment has been applied.
+   */
+  moved(from: string, to: string): void;
 }
 
 export interface WorkflowBuilder {
@@ -279,5 +290,5 @@ export interface WorkflowBuilder {
    * The options of the Split step `workflowStepId` of this workflow, or of the Split step with
    * this name (its `SplitName`, servers 10.2.11 and later), found on the tenant at plan time.
    */
-  split(workflowStepId: number | string, build: (split: SplitBuilder) => void): void;
+  split(workflowStepId: number | string, build: (split: WorkflowSplitBuilder) => void): void;
 }

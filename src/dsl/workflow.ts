@@ -12,7 +12,7 @@
  */
 import type { StepTypeName } from "../model/steps.js";
 import { callSiteOf, type CallSite } from "./callsite.js";
-import type { OptionProps, PathBuilder, SplitBuilder, WorkflowBuilder } from "./types.js";
+import type { OptionProps, PathBuilder, SplitBuilder, WorkflowBuilder, WorkflowSplitBuilder } from "./types.js";
 
 export interface StepDecl {
   readonly stepType: StepTypeName;
@@ -41,9 +41,18 @@ export interface OptionDecl {
   readonly site: CallSite | undefined;
 }
 
+/** `split.moved(from, to)`: a key renamed in code. */
+export interface MoveDecl {
+  readonly from: unknown;
+  readonly to: unknown;
+  readonly site: CallSite | undefined;
+}
+
 export interface SplitDecl {
   readonly workflowStepId: unknown;
   readonly options: OptionDecl[];
+  /** Keys renamed in code (a workflow's own split only). */
+  readonly moves?: MoveDecl[];
   /** Its builder returned a promise (or another thenable). */
   readonly async?: boolean;
   readonly site: CallSite | undefined;
@@ -109,23 +118,30 @@ export function createDsl(siteOf: (fn: Function) => CallSite | undefined): Dsl {
     const builder: WorkflowBuilder = {
       split: function split(workflowStepId, buildSplit) {
         const at = siteOf(split);
-        const { options, async } = collectOptions(buildSplit);
-        splits.push({ workflowStepId, options, ...(async ? { async } : {}), site: at });
+        const moves: MoveDecl[] = [];
+        const { options, async } = collectOptions(buildSplit as (split: SplitBuilder) => void, moves);
+        splits.push({ workflowStepId, options, ...(moves.length ? { moves } : {}), ...(async ? { async } : {}), site: at });
       },
     };
     const async = isThenable(build(builder));
     return { [mark]: true, workflowId, splits, ...(async ? { async } : {}), site } as unknown as WorkflowDefinition;
   }
 
-  function collectOptions(build: (split: SplitBuilder) => void): { options: OptionDecl[]; async: boolean } {
+  /** `moves`: given for a workflow's own split, whose builder also has `moved`. */
+  function collectOptions(build: (split: SplitBuilder) => void, moves?: MoveDecl[]): { options: OptionDecl[]; async: boolean } {
     const options: OptionDecl[] = [];
-    const builder: SplitBuilder = {
+    const builder: SplitBuilder & Partial<WorkflowSplitBuilder> = {
       option: function option(key: string, props: OptionProps, buildPath?: (path: PathBuilder) => void) {
         const site = siteOf(option);
         const { steps, async } = buildPath ? collectSteps(buildPath) : { steps: [], async: false };
         options.push({ key, name: props?.name, rank: props?.rank, when: props?.when, position: options.length + 1, steps, ...(async ? { async } : {}), site });
       },
     };
+    if (moves) {
+      builder.moved = function moved(from: string, to: string) {
+        moves.push({ from, to, site: siteOf(moved) });
+      };
+    }
     const async = isThenable(build(builder));
     return { options, async };
   }

@@ -27,6 +27,8 @@ interface ChangeBase {
    * what changed where and what this plan does with it. Absent for creates, deletes and adoptions.
    */
   readonly fields?: readonly FieldDiff[];
+  /** The state's address of the option before a key renamed in code (`split.moved`): apply moves the entry. */
+  readonly movedFrom?: Address;
 }
 
 /** What the state records for an option once its change is applied. */
@@ -101,10 +103,13 @@ export interface DiffInput {
   readonly massDeleteShare: number;
   /** What to do with drift and conflicts (default: drift policy revert, no choice for conflicts). */
   readonly choices?: MergeChoices;
+  /** Keys renamed in code (`split.moved`): old address → new address. */
+  readonly moved?: ReadonlyMap<Address, Address>;
 }
 
 export function diffModels(input: DiffInput): Plan {
-  const { desired, applied, live } = input;
+  const { desired, live } = input;
+  const { applied, movedFrom } = followMoves(input.applied, input.moved, desired);
   const choices = input.choices ?? { drift: "revert" };
   const changes: Change[] = [];
   const liveById = new Map<number, LiveOption>();
@@ -190,7 +195,14 @@ export function diffModels(input: DiffInput): Plan {
     else changes.push({ ...base, action: "delete", id: s.id, before: l ? keyedAs(l, s.option) : s.option, alreadyGone: false });
   }
 
+  changes.forEach((c, i) => {
+    const from = movedFrom.get(c.address);
+    if (from !== undefined && (c.action === "update" || c.action === "noop")) {
+      changes[i] = { ...c, movedFrom: from, reason: `moved from ${from} (split.moved)${c.action === "update" ? "" : ": only the state's address changes"}` };
+    }
+  });
   changes.sort(compareChanges);
+  noteLikelyRenames(changes);
   const unmanaged: { address: Address; id: number }[] = [];
   for (const l of liveById.values()) if (!claimed.has(l.id)) unmanaged.push({ address: l.keyless ? `${l.option.workflowId}/${l.option.workflowStepId}/(option ${l.id})` : optionAddress(l.option), id: l.id });
   unmanaged.sort((a, b) => a.id - b.id);
@@ -255,6 +267,53 @@ function driftReason(fields: readonly FieldDiff[], idChanged: boolean): string |
   return what;
 }
 
+/**
+ * The state as the code's renames (`split.moved`) make it: the entry of an old address that the
+ * code no longer declares stands at its new address (unless the state has one there already), so
+ * the diff matches it to the server's option and plans one update of its key, not a delete and a
+ * create. Its hash stays the one last applied: the key in it changed.
+ */
+function followMoves(
+  applied: ReadonlyMap<Address, StateEntry>,
+  moved: ReadonlyMap<Address, Address> | undefined,
+  desired: ReadonlyMap<Address, DesiredOption>,
+): { applied: ReadonlyMap<Address, StateEntry>; movedFrom: ReadonlyMap<Address, Address> } {
+  const movedFrom = new Map<Address, Address>();
+  if (!moved?.size) return { applied, movedFrom };
+  const out = new Map(applied);
+  for (const [from, to] of moved) {
+    const s = applied.get(from);
+    const d = desired.get(to);
+    if (!s || !d || applied.has(to) || desired.has(from)) continue;
+    out.delete(from);
+    out.set(to, { ...s, option: { ...s.option, key: d.option.key } });
+    movedFrom.set(to, from);
+  }
+  return { applied: out, movedFrom };
+}
+
+/**
+ * A split where one key is deleted and another created with the same content looks like a key
+ * renamed in code: say so on the create, and how to have it changed in place instead.
+ */
+function noteLikelyRenames(changes: Change[]): void {
+  const content = (o: OptionModel) => hashOption({ ...o, key: "" });
+  const deletes = new Map<string, Change[]>();
+  for (const c of changes) {
+    if (c.action !== "delete" || c.alreadyGone) continue;
+    const k = `${splitRef(c)} ${content(c.before!)}`;
+    deletes.set(k, [...(deletes.get(k) ?? []), c]);
+  }
+  if (deletes.size === 0) return;
+  changes.forEach((c, i) => {
+    if (c.action !== "create" || c.reason) return;
+    const match = deletes.get(`${splitRef(c)} ${content(c.after!)}`);
+    if (match?.length !== 1) return;
+    const old = match[0]!.address;
+    changes[i] = { ...c, reason: `looks like a rename of ${old} (same content): declare it with split.moved(${JSON.stringify(old.split("/").slice(2).join("/"))}, ${JSON.stringify(c.key)}) or \`wfsync state mv ${old} ${c.address}\` to change the key in place instead of deleting and creating` };
+  });
+}
+
 /** Where a live option is, for messages: its address, or on a keyless server its id and name. */
 function liveAddress(l: LiveOption): string {
   return l.keyless ? `option ${l.id} "${l.option.name}" of ${l.option.workflowId}/${l.option.workflowStepId}` : optionAddress(l.option);
@@ -276,7 +335,8 @@ function isSameOption(s: StateEntry, l: LiveOption): boolean {
   return l.option.workflowId === s.option.workflowId && l.option.workflowStepId === s.option.workflowStepId && (l.option.key === key || l.option.key === s.option.key);
 }
 
-function summarize(changes: readonly Change[]): Plan["summary"] {
+/** Counts the changes as Plan.summary does. */
+export function summarize(changes: readonly Change[]): Plan["summary"] {
   const summary = { create: 0, update: 0, delete: 0, adopt: 0, noop: 0, conflict: 0, drift: 0 };
   for (const c of changes) {
     if (hasDrift(c.fields)) summary.drift++;

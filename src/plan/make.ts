@@ -25,6 +25,8 @@ export interface MakePlanInput {
   readonly read: ReadMode;
   /** The drift policy and the choices made for conflicts (default: revert, none). */
   readonly choices?: MergeChoices;
+  /** Keys renamed in code (`split.moved`): old address → new address. */
+  readonly moved?: ReadonlyMap<Address, Address>;
 }
 
 export interface MadePlan {
@@ -84,10 +86,10 @@ function diffSomeLive(input: MakePlanInput, live: ReadonlyMap<SplitRef, readonly
   };
   const [desiredRead, desiredRest] = part(input.desired);
   const [appliedRead, appliedRest] = part(input.applied);
-  const choices = input.choices ? { choices: input.choices } : {};
-  const fromServer = diffModels({ desired: desiredRead, applied: appliedRead, live, massDeleteShare: input.massDeleteShare, ...choices });
+  const extra = { ...(input.choices ? { choices: input.choices } : {}), ...(input.moved ? { moved: input.moved } : {}) };
+  const fromServer = diffModels({ desired: desiredRead, applied: appliedRead, live, massDeleteShare: input.massDeleteShare, ...extra });
   if (desiredRest.size === 0 && appliedRest.size === 0) return fromServer;
-  const fromState = diffModels({ desired: desiredRest, applied: appliedRest, massDeleteShare: input.massDeleteShare, ...choices });
+  const fromState = diffModels({ desired: desiredRest, applied: appliedRest, massDeleteShare: input.massDeleteShare, ...extra });
   return combinePlans(fromServer, fromState);
 }
 

@@ -69,6 +69,8 @@ export class WatchLoop {
   private readonly scheduler: RunScheduler;
   private readonly model = new LastGoodModel();
   private desired: ReadonlyMap<Address, DesiredOption> = new Map();
+  /** Keys renamed in code (`split.moved`) as of the last compile. */
+  private moves: ReadonlyMap<Address, Address> = new Map();
   private failing: ReadonlySet<string> = new Set();
   private watched = "";
   private needsRefresh = true;
@@ -168,6 +170,7 @@ export class WatchLoop {
     const recovered = [...this.failing].filter((f) => !frozen.has(f) && files.has(f));
     this.failing = frozen;
     this.desired = desired;
+    this.moves = result.moves ?? new Map();
     this.project.noteModules(this.o.compiler.modules());
     this.updateWatched();
 
@@ -233,7 +236,7 @@ export class WatchLoop {
     const full = this.needsRefresh || batch.triggers.has("refresh");
     // A daemon must not fight a person: drift is reported unless the config or --drift says otherwise.
     const drift = this.project.config.drift ?? "report";
-    const input = { desired, applied, massDeleteShare: this.project.config.massDeleteShare, choices: { drift } };
+    const input = { desired, applied, moved: this.moves, massDeleteShare: this.project.config.massDeleteShare, choices: { drift } };
     let { plan } = await makePlan({ ...input, read: "none" });
     // Updates too when the server's changes are to be kept: the merge needs what the server has now.
     const toRead = full ? "all" : splitsToLookUp(plan, isFrozen, drift !== "revert");

@@ -7,7 +7,10 @@ import { credentialsFor, type Credentials } from "../client/credentials.js";
 import type { DebugLogger } from "../client/workflow.js";
 import type { ConfigOverrides, ResolvedConfig } from "../config/load.js";
 import type { Plan } from "../plan/diff.js";
-import { makeFullPlan } from "../plan/make.js";
+import { makeFullPlan, type ReadSplits } from "../plan/make.js";
+import { codeFingerprint, splitFingerprints, stateFingerprint, type PlanFingerprints } from "../plan/saved.js";
+import type { DesiredOption } from "../compile/validate.js";
+import type { Address } from "../model/option.js";
 import { openState, type StateStore, type WarnLogger } from "../state/index.js";
 import { connectTenant, tenantUrl, type ConnectOptions } from "../tenant/connect.js";
 import type { ApiGeneration, Tenant } from "../tenant/tenant.js";
@@ -38,6 +41,8 @@ export interface WorkspaceOptions {
   readonly project?: OpenProject;
   /** How long opening the state waits for another holder of its lock (default 0: refuse at once). */
   readonly lockTimeoutMs?: number;
+  /** `optional`: a project with no workflow file left is fine (destroy). Default `required`. */
+  readonly workflowFiles?: "required" | "optional";
 }
 
 export interface Workspace {
@@ -53,7 +58,9 @@ export interface Workspace {
 
 export function openWorkspace(options: WorkspaceOptions): Workspace {
   const env = options.env ?? process.env;
-  const project = options.project ?? openProject({ cwd: options.cwd, config: options.config, ...(options.overrides ? { overrides: options.overrides } : {}), env });
+  const project =
+    options.project ??
+    openProject({ cwd: options.cwd, config: options.config, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.workflowFiles ? { workflowFiles: options.workflowFiles } : {}), env });
   const { config } = project;
   const connectOptions: ConnectOptions = {
     ...(options.logger ? { logger: options.logger } : {}),
@@ -93,6 +100,8 @@ export interface PlannedWorkspace {
   readonly api: ApiGeneration | undefined;
   /** Open (and locked, when asked); the caller closes it. */
   readonly state: StateStore;
+  /** What the plan was computed from (a saved plan records them; `apply FILE` compares them). */
+  readonly fingerprints: PlanFingerprints;
 }
 
 export interface PlanWorkspaceOptions {
@@ -103,13 +112,15 @@ export interface PlanWorkspaceOptions {
   readonly preferCode?: boolean;
   /** `--refresh-only`: every server change is taken into the state; nothing from code is sent. */
   readonly refreshOnly?: boolean;
+  /** `none`: plan as if the code declared nothing (destroy); the code is not compiled. Default `code`. */
+  readonly desired?: "code" | "none";
 }
 
 /** Compile (refusing on any error), open the state, read the server unless told not to, and diff. */
 export async function planWorkspace(ws: Workspace, opts: PlanWorkspaceOptions): Promise<PlannedWorkspace> {
-  let compiled = compileOrThrow(ws.project);
-  ws.project.compiler.releaseTypeScript();
-  if (compiled.unresolved.length && !opts.refresh) {
+  let compiled = opts.desired === "none" ? undefined : compileOrThrow(ws.project);
+  if (compiled) ws.project.compiler.releaseTypeScript();
+  if (compiled?.unresolved.length && !opts.refresh) {
     // Left out, those options would be planned as deleted.
     throw new WfsyncError(
       "E_NAMES_OFFLINE",
@@ -121,22 +132,33 @@ export async function planWorkspace(ws: Workspace, opts: PlanWorkspaceOptions): 
   try {
     const api = opts.refresh ? await ws.tenant.generation() : undefined;
     if (api) state.bindApi(api);
-    if (compiled.unresolved.length) compiled = throwOnErrors(ws.project.compiler.resolveNames(await tenantNames(ws.tenant, compiled.unresolved)));
-    const refused = api ? [...compiled.options.values()].flatMap((d) => unsupportedFeatures(d, { api })) : [];
+    if (compiled?.unresolved.length) compiled = throwOnErrors(ws.project.compiler.resolveNames(await tenantNames(ws.tenant, compiled.unresolved)));
+    const desired: ReadonlyMap<Address, DesiredOption> = compiled?.options ?? new Map();
+    const moved: ReadonlyMap<Address, Address> = compiled?.moves ?? new Map();
+    const refused = api ? [...desired.values()].flatMap((d) => unsupportedFeatures(d, { api })) : [];
     if (refused.length) {
       throw new WfsyncErrors("E_UNSUPPORTED", `${refused.length} ${refused.length === 1 ? "thing" : "things"} in code this tenant's server cannot take; nothing was sent`, refused);
     }
+    const applied = state.entries();
+    let splits: Record<string, string> = {};
+    const read: ReadSplits = async (refs) => {
+      const got = await ws.tenant.readSplits(refs);
+      splits = splitFingerprints(refs, got.live);
+      return got;
+    };
     const plan = await makeFullPlan(
       {
-        desired: compiled.options,
-        applied: state.entries(),
+        desired,
+        applied,
+        moved,
         massDeleteShare: ws.config.massDeleteShare,
         // plan and apply revert drift unless the config or --drift says otherwise.
         choices: { drift: ws.config.drift ?? "revert", preferCode: opts.preferCode ?? false, refreshOnly: opts.refreshOnly ?? false },
       },
-      opts.refresh ? (splits) => ws.tenant.readSplits(splits) : undefined,
+      opts.refresh ? read : undefined,
     );
-    return { plan, state, api: api ?? (state.api as ApiGeneration | undefined) };
+    const fingerprints = { code: codeFingerprint(desired, moved), state: stateFingerprint(applied), splits };
+    return { plan, state, api: api ?? (state.api as ApiGeneration | undefined), fingerprints };
   } catch (err) {
     await state.close();
     throw err;

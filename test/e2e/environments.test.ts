@@ -256,4 +256,21 @@ describe("environments end to end", () => {
     const shared = await runCli(["plan", "--env", "sandbox"], { cwd: project.dir, env: half });
     expect(shared.code, shared.stderr).toBe(0);
   });
+
+  it("a saved plan keeps its environment: plan --env production --out, then apply FILE; a conflicting --env is refused", async () => {
+    const { sandbox, production, project, cli } = await twoTenants();
+    const planned = await cli("plan", "--env", "production", "--out", "prod.json");
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(JSON.parse(project.read("prod.json"))).toMatchObject({ environment: "production", api: "12" });
+    const conflicting = await cli("apply", "prod.json", "--env", "sandbox", "--auto-approve");
+    expect(conflicting.code).toBe(1);
+    expect(conflicting.stderr).toContain("--env sandbox: prod.json was planned for environment production");
+    const several = await cli("plan", "--env", "sandbox", "--env", "production", "--out", "both.json");
+    expect(several.code).toBe(1);
+    expect(several.stderr).toContain("--out saves the plan of one environment");
+    const applied = await cli("apply", "prod.json", "--auto-approve");
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(names(production, 7002)).toEqual(["Everyone else", "VIP customers"]);
+    expect(names(sandbox, 844)).toEqual([]);
+  });
 });
