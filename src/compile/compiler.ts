@@ -379,7 +379,7 @@ export class WorkflowCompiler {
     const encoding = utf8Problem(file, node.text, this.root);
     if (encoding) return [encoding];
     const syntactic = program.getSyntacticDiagnostics(node);
-    if (syntactic.length) return syntactic.map((d) => diagnosticToError(d, this.root));
+    if (syntactic.length) return firstSyntaxError(syntactic.map((d) => diagnosticToError(d, this.root)));
     if (this.trusted(file, trust)) return [];
     return program.getSemanticDiagnostics(node).map((d) => diagnosticToError(d, this.root));
   }
@@ -578,4 +578,25 @@ export class WorkflowCompiler {
     if (sf) this.projectInstance!.removeSourceFile(sf);
     this.files.delete(file);
   }
+}
+
+/**
+ * A file's first syntax error, not its cascade: one missing `)` or `}` makes TypeScript report
+ * an error at every line after it, each a consequence of the first. The first is shown with its
+ * frame; how many followed is said in its detail.
+ */
+function firstSyntaxError(errors: readonly WfsyncError[]): WfsyncError[] {
+  const sorted = [...errors].sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0));
+  const [first, ...rest] = sorted;
+  if (!first || rest.length === 0) return [...errors];
+  const more = `${rest.length} more syntax ${rest.length === 1 ? "error follows" : "errors follow"} in this file, most likely caused by this one: fix it first`;
+  return [
+    new WfsyncError(first.code, first.message, {
+      location: first.location,
+      related: first.related,
+      sourceText: first.sourceText,
+      detail: first.detail ? `${first.detail}\n${more}` : more,
+      userError: first.userError,
+    }),
+  ];
 }

@@ -46,6 +46,15 @@ describe("type-check errors", () => {
     expect(c.result.options.size).toBe(0);
   });
 
+  it("reports one syntax error per file, not its cascade, and says how many followed", () => {
+    // A missing `}` makes TypeScript report an error on every line after it.
+    const c = h.run({ "workflows/bad.ts": wrap('path.addToList({ selection: 1 ;\n      path.sendEmail({ shipmentId: 2, subject: "x" ;') });
+    expect(c.errors).toEqual(["workflows/bad.ts:6:37 TS1005"]);
+    const err = c.error("TS1005");
+    expect(err.detail).toMatch(/^\d+ more syntax errors? follows? in this file, most likely caused by this one: fix it first$/);
+    expect(formatError(err)).toContain("more syntax error");
+  });
+
   it("prints the code frame under the message when the error is printed", () => {
     const err = h.run({ "workflows/bad.ts": wrap('path.sendEmail({ shipmentId: "1" });') }).error("TS2322");
     expect(formatError(err).replace(err.location!.file, "workflows/bad.ts")).toBe(
