@@ -8,7 +8,7 @@ import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import { driftLeft, isEmptyPlan, refreshOnlyPlan, type Plan } from "../plan/diff.js";
 import { DRIFT_FLAG, PREFER_FLAG, preferSide } from "./drift.js";
 import { JSON_FORMAT_VERSION, planToJson, summaryLine } from "../plan/render.js";
-import { COMPACT_THRESHOLD, chooseLayout, renderPlanAs, type LayoutFlags } from "../plan/compact.js";
+import { COMPACT_THRESHOLD, chooseLayout, renderPlanAs } from "../plan/compact.js";
 import { planMarkdown } from "../plan/markdown.js";
 import { count, formatDuration } from "../text.js";
 import { writeStderr } from "../log.js";
@@ -22,18 +22,12 @@ import { markdownHeading, paintWarning, runCommand, targetLine, tenantJson, useC
 import { appendStepSummary } from "./ci.js";
 import { EventStream, OperationEvents, operationsJson, type IdOf } from "./events.js";
 import { openSession, type Session } from "./session.js";
-import { fleetApply, fleetEnvironments } from "./fleet.js";
+import { fleetApply, fleetEnvironments, type FleetApplyFlags } from "./fleet.js";
 
-export interface ApplyFlags extends LayoutFlags {
-  autoApprove?: boolean;
+/** A fleet's flags, and what only one tenant can take: the event stream and --target. */
+export interface ApplyFlags extends Omit<FleetApplyFlags, "json"> {
   /** `--json`: one document at the end; `--json=stream`: NDJSON events as they happen. */
   json?: boolean | "stream";
-  concurrency?: number;
-  rate?: number;
-  allowMassDelete?: boolean;
-  drift?: string;
-  prefer?: "code";
-  refreshOnly?: boolean;
   target?: string[];
 }
 

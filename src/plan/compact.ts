@@ -97,7 +97,8 @@ function splitCounts(changes: readonly Change[]): string {
   return parts.join(" ");
 }
 
-function markOf(c: Change): "+" | "~" | "-" | "=" | "!" {
+/** The one-character mark of a change in a plan line: + create, ~ update, - delete, = unchanged, ! conflict. */
+export function markOf(c: Change): "+" | "~" | "-" | "=" | "!" {
   switch (c.action) {
     case "create":
       return "+";

@@ -2,7 +2,7 @@
  * The state file's format (version 1) and its hand-written schema check. A file that fails the
  * check is refused with every problem listed at its JSON path; it is never overwritten.
  */
-import { formatLocation, parseLocation, type SourceLocation } from "../errors.js";
+import { WfsyncError, formatLocation, parseLocation, type SourceLocation } from "../errors.js";
 import type { OptionModel } from "../model/option.js";
 import { OPTION_KINDS, type OptionKind } from "../model/when.js";
 
@@ -57,6 +57,19 @@ export function entryFromStored(stored: StoredStateEntry): StateEntry {
   const { source, ...rest } = stored;
   const location = source === undefined ? undefined : parseLocation(source);
   return location ? { ...stored, source: location } : rest;
+}
+
+/**
+ * An entry as a store writes it, refused (a bug, not a user error) when it would not pass the
+ * check every entry read back must pass: a store never writes what it could not read.
+ */
+export function checkedStoredEntry(address: string, entry: StateEntry): StoredStateEntry {
+  const stored = storedEntry(entry);
+  const problems = new Problems();
+  if (!checkEntry(address, stored, `entry ${address}`, problems)) {
+    throw new WfsyncError("E_STATE_ENTRY", `Refusing to record an invalid state entry: ${problems.list.join("; ")}`, { userError: false });
+  }
+  return stored;
 }
 
 /** An entry as it is written; its properties keep their order, so files and `state show` read the same. */

@@ -14,7 +14,7 @@ import type { Client } from "pg";
 import { normaliseBaseUrl } from "../client/url.js";
 import { redactUrl } from "../redact.js";
 import { WfsyncError } from "../errors.js";
-import { Problems, checkEntry, checkSharedIds, entryFromStored, storedEntry, type StateEntry, type StoredStateEntry } from "./format.js";
+import { Problems, checkEntry, checkSharedIds, checkedStoredEntry, entryFromStored, type StateEntry, type StoredStateEntry } from "./format.js";
 import { parseDatabaseLocation, type DatabaseLocation } from "./location.js";
 import { connect, describeDbFault, ensureSchema, table } from "./pg-connect.js";
 import { acquireDbLock, releaseDbLock } from "./pg-lock.js";
@@ -160,11 +160,7 @@ class DatabaseStore implements StateStore {
 
   async record(address: string, entry: StateEntry): Promise<void> {
     this.assertWritable();
-    const stored = storedEntry(entry);
-    const problems = new Problems();
-    if (!checkEntry(address, stored, `entry ${address}`, problems)) {
-      throw new WfsyncError("E_STATE_ENTRY", `Refusing to record an invalid state entry: ${problems.list.join("; ")}`, { userError: false });
-    }
+    const stored = checkedStoredEntry(address, entry);
     const text = JSON.stringify(stored);
     // In memory exactly what a reader of the row gets back.
     await this.enqueue(address, { text, entry: entryFromStored(JSON.parse(text) as StoredStateEntry) });

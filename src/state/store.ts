@@ -21,7 +21,7 @@ import {
   checkStateFile,
   entryFromStored,
   serializeState,
-  storedEntry,
+  checkedStoredEntry,
   type StateEntry,
   type StateFileV1,
   type StoredStateEntry,
@@ -234,11 +234,7 @@ class Store implements StateStore {
 
   async record(address: string, entry: StateEntry): Promise<void> {
     this.assertWritable();
-    const stored = storedEntry(entry);
-    const problems = new Problems();
-    if (!checkEntry(address, stored, `entry ${address}`, problems)) {
-      throw new WfsyncError("E_STATE_ENTRY", `Refusing to record an invalid state entry: ${problems.list.join("; ")}`, { userError: false });
-    }
+    const stored = checkedStoredEntry(address, entry);
     // Keep in memory exactly what a replay would read back.
     const line = this.writer().append({ op: "record", address, entry: stored });
     this.map.set(address, entryFromStored((JSON.parse(line) as { entry: StoredStateEntry }).entry));

@@ -4,6 +4,7 @@
  * later runs name them in one line), failures, drift, held changes and the pending deletes
  * (after every run until they are resolved).
  */
+import { markOf } from "../plan/compact.js";
 import { describeGeneration } from "../tenant/tenant.js";
 import { WfsyncError, formatError, formatLocation } from "../errors.js";
 import type { Change } from "../plan/diff.js";
@@ -46,7 +47,7 @@ export class WatchReporter {
     if (run.recoveredFiles.length) out.push(this.paint(32, `  ${run.recoveredFiles.join(", ")} ${run.recoveredFiles.length === 1 ? "compiles" : "compile"} again`));
     for (const note of run.config?.notes ?? []) out.push(`  ${note}`);
     for (const e of run.config?.errors ?? []) out.push(indent(formatError(e)));
-    for (const c of run.drift) out.push(`  drift on the server: ${symbol(c)} ${c.address}${c.source ? ` (${formatLocation(c.source)})` : ""} ${driftWords(c)}`);
+    for (const c of run.drift) out.push(`  drift on the server: ${markOf(c)} ${c.address}${c.source ? ` (${formatLocation(c.source)})` : ""} ${driftWords(c)}`);
     for (const { change, error } of run.failed) out.push(this.paint(31, `  failed: ${describe(change)}: ${message(error)}`));
     if (run.superseded.length) out.push(`  ${count(run.superseded.length, "change")} edited again before sending: the next run sends the newer version`);
     if (run.stopped) out.push(this.paint(31, `  ${message(run.stopped)}`));
@@ -154,24 +155,6 @@ export function firstSyntaxErrors(errors: readonly WfsyncError[]): { errors: Wfs
   return { errors: kept, hidden };
 }
 
-function symbol(c: Change): string {
-  switch (c.action) {
-    case "create":
-      return "+";
-    case "update":
-      return "~";
-    case "delete":
-      return "-";
-    case "noop":
-      return "=";
-    case "conflict":
-      return "!";
-    default: {
-      const never: never = c;
-      return String(never);
-    }
-  }
-}
 
 /** What changed on the server and what this run does about it. */
 function driftWords(c: Change): string {
@@ -190,7 +173,7 @@ function driftWords(c: Change): string {
 }
 
 function describe(c: Change): string {
-  return `${symbol(c)} ${c.address}${c.source ? ` (${formatLocation(c.source)})` : ""}`;
+  return `${markOf(c)} ${c.address}${c.source ? ` (${formatLocation(c.source)})` : ""}`;
 }
 
 function list(changes: readonly Change[]): string {
