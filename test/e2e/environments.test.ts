@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { startTestEmulator } from "../helpers/emulator.js";
+import { splitOptionNames as names, startTestEmulator } from "../helpers/emulator.js";
 import { makeProject } from "../helpers/tmp-project.js";
 import { onCleanup } from "../helpers/cleanup.js";
 
@@ -53,13 +53,6 @@ export default defineConfig({
   const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env });
   return { sandbox, production, project, env, cli };
 }
-
-const names = (emu: { data(): { options: readonly { WorkflowStepId: number; Name: string }[] } }, split: number) =>
-  emu
-    .data()
-    .options.filter((o) => o.WorkflowStepId === split)
-    .map((o) => o.Name)
-    .sort();
 
 describe("environments end to end", () => {
   it("applies one code base to two tenants with different ids and API generations, and both converge", async () => {

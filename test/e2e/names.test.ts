@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { startTestEmulator } from "../helpers/emulator.js";
+import { splitOptionNames as names, startTestEmulator } from "../helpers/emulator.js";
 import { makeProject } from "../helpers/tmp-project.js";
 import { onCleanup } from "../helpers/cleanup.js";
 
@@ -50,13 +50,6 @@ export default defineConfig({
   },
 });
 `;
-
-const names = (emu: { data(): { options: readonly { WorkflowStepId: number; Name: string }[] } }, split: number) =>
-  emu
-    .data()
-    .options.filter((o) => o.WorkflowStepId === split)
-    .map((o) => o.Name)
-    .sort();
 
 describe("flows and splits by name", () => {
   it("applies one file to two tenants whose ids differ, with no id table, and converges", async () => {

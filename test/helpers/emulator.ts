@@ -10,3 +10,12 @@ export async function startTestEmulator(options: Omit<EmulatorOptions, "port" | 
   onCleanup(() => emu.close());
   return emu;
 }
+
+/** The names of the options a split has on the emulator, sorted: what a test compares after an apply. */
+export function splitOptionNames(emu: { data(): { options: readonly { WorkflowStepId: number; Name: string }[] } }, split: number): string[] {
+  return emu
+    .data()
+    .options.filter((o) => o.WorkflowStepId === split)
+    .map((o) => o.Name)
+    .sort();
+}
