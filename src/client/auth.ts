@@ -92,7 +92,7 @@ export function systemUserAuthorizer(opts: SystemUserAuthOptions): Authorizer {
         outcomeUnknown: false,
         message:
           `SuperOffice Online (${environment.name}) refused the system user sign-in to ${tenantId} (${answer.status})` +
-          `${typeof said === "string" && said !== "" ? `: ${scrub(said)}` : ""}. Check WFSYNC_SYSTEM_USER_TOKEN, WFSYNC_PRIVATE_KEY and WFSYNC_CLIENT_SECRET, ` +
+          `${typeof said === "string" && said !== "" ? `: ${scrub(said)}` : ""}. Check ${c.source ?? "WFSYNC_SYSTEM_USER_TOKEN/WFSYNC_PRIVATE_KEY/WFSYNC_CLIENT_SECRET"}, ` +
           "and that the app is approved for this tenant.",
       });
     }

@@ -48,10 +48,6 @@ const HOW_TO =
   "A SuperOffice Online server-to-server app signs in as the system user with WFSYNC_SYSTEM_USER_TOKEN, " +
   "WFSYNC_PRIVATE_KEY (PEM or XML text, or a file path), WFSYNC_CLIENT_ID and WFSYNC_CLIENT_SECRET.";
 
-/**
- * Reads credentials from `env`. Exactly one scheme must be set: two would make it unclear which
- * one the server refused. Errors name variables, never values.
- */
 /** `WFSYNC_PRODUCTION_`: where an environment's own credential variables start. */
 export function environmentPrefix(environment: string): string {
   return `WFSYNC_${environment.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`;
@@ -67,31 +63,30 @@ export function environmentPrefix(environment: string): string {
 export function credentialsFor(env: NodeJS.ProcessEnv | Readonly<Record<string, string | undefined>>, environment: string | undefined): Credentials {
   if (environment === undefined) return credentialsFromEnv(env);
   const prefix = environmentPrefix(environment);
-  const own = CREDENTIAL_VARIABLES.filter((v) => {
+  const own = CREDENTIAL_VARIABLES.some((v) => {
     const value = env[`${prefix}${v.slice("WFSYNC_".length)}`];
     return value !== undefined && value !== "";
   });
-  if (own.length === 0) return credentialsFromEnv(env);
-  const view: Record<string, string | undefined> = {};
-  for (const v of CREDENTIAL_VARIABLES) view[v] = env[`${prefix}${v.slice("WFSYNC_".length)}`];
-  const rename = (text: string) => text.replace(/\bWFSYNC_(?=[A-Z_]+\b)/g, prefix);
-  try {
-    const credentials = credentialsFromEnv(view);
-    const source = credentials.source === undefined ? undefined : rename(credentials.source);
-    if (source !== undefined) Object.defineProperty(credentials, "source", { value: source, enumerable: true });
-    return credentials;
-  } catch (err) {
-    if (!(err instanceof WfsyncError)) throw err;
-    // The same refusal, in the environment's own variable names.
-    throw new WfsyncError(err.code, rename(err.message), { ...(err.detail ? { detail: `${rename(err.detail)} (Environment ${environment}: ${prefix}…; without any, the shared WFSYNC_… variables.)` } : {}) });
-  }
+  return credentialsFromEnv(env, own ? prefix : undefined);
 }
 
-export function credentialsFromEnv(env: NodeJS.ProcessEnv | Readonly<Record<string, string | undefined>>): Credentials {
-  const get = (name: string): string | undefined => {
-    const v = env[name];
+/**
+ * Reads credentials from `env`: the variables `WFSYNC_USERNAME`, `WFSYNC_PASSWORD`, …, or with
+ * `prefix` (`WFSYNC_PRODUCTION_`) an environment's own ones, named so in every message. Exactly
+ * one scheme must be set: two would make it unclear which one the server refused. Errors name
+ * variables, never values.
+ */
+export function credentialsFromEnv(env: NodeJS.ProcessEnv | Readonly<Record<string, string | undefined>>, prefix = "WFSYNC_"): Credentials {
+  /** A credential variable's name as this read uses it. */
+  const n = (variable: string): string => prefix + variable.slice("WFSYNC_".length);
+  const get = (variable: string): string | undefined => {
+    const v = env[n(variable)];
     return v === undefined || v === "" ? undefined : v;
   };
+  const howTo =
+    prefix === "WFSYNC_"
+      ? HOW_TO
+      : `${HOW_TO.replace(/WFSYNC_/g, prefix)} (These are this environment's own variables; without any of them, the shared WFSYNC_… ones are used.)`;
   const username = get("WFSYNC_USERNAME");
   const password = get("WFSYNC_PASSWORD");
   const token = get("WFSYNC_TOKEN");
@@ -100,50 +95,50 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv | Readonly<Record<stri
   const systemUser = SYSTEM_USER_VARIABLES.some((v) => get(v) !== undefined);
 
   const schemes: string[] = [];
-  if (username !== undefined || password !== undefined) schemes.push("WFSYNC_USERNAME/WFSYNC_PASSWORD");
-  if (token !== undefined) schemes.push("WFSYNC_TOKEN");
-  if (ticket !== undefined) schemes.push("WFSYNC_TICKET");
-  if (systemUser) schemes.push(SYSTEM_USER_VARIABLES.join("/"));
+  if (username !== undefined || password !== undefined) schemes.push(`${n("WFSYNC_USERNAME")}/${n("WFSYNC_PASSWORD")}`);
+  if (token !== undefined) schemes.push(n("WFSYNC_TOKEN"));
+  if (ticket !== undefined) schemes.push(n("WFSYNC_TICKET"));
+  if (systemUser) schemes.push(SYSTEM_USER_VARIABLES.map(n).join("/"));
 
   if (schemes.length === 0) {
-    const extra = appToken !== undefined ? " WFSYNC_APP_TOKEN alone is not enough: it only identifies the app." : "";
-    throw new WfsyncError("E_NO_CREDENTIALS", `No credentials in the environment.${extra}`, { detail: HOW_TO });
+    const extra = appToken !== undefined ? ` ${n("WFSYNC_APP_TOKEN")} alone is not enough: it only identifies the app.` : "";
+    throw new WfsyncError("E_NO_CREDENTIALS", `No credentials in the environment.${extra}`, { detail: howTo });
   }
   if (schemes.length > 1) {
     throw new WfsyncError(
       "E_CREDENTIALS_AMBIGUOUS",
       `Several credentials are set (${schemes.join(", ")}); set only one so it is clear which one is used.`,
-      { detail: HOW_TO },
+      { detail: howTo },
     );
   }
-  if (systemUser) return systemUserFromEnv(get, appToken !== undefined);
+  if (systemUser) return systemUserFromEnv(get, n, appToken !== undefined, howTo);
   const app = appToken === undefined ? {} : { appToken };
-  if (token !== undefined) return hideSecrets({ scheme: "bearer", token, ...app, source: "WFSYNC_TOKEN" });
-  if (ticket !== undefined) return hideSecrets({ scheme: "soticket", ticket, ...app, source: "WFSYNC_TICKET" });
+  if (token !== undefined) return hideSecrets({ scheme: "bearer", token, ...app, source: n("WFSYNC_TOKEN") });
+  if (ticket !== undefined) return hideSecrets({ scheme: "soticket", ticket, ...app, source: n("WFSYNC_TICKET") });
   if (username === undefined || password === undefined) {
-    const missing = username === undefined ? "WFSYNC_USERNAME" : "WFSYNC_PASSWORD";
-    throw new WfsyncError("E_NO_CREDENTIALS", `${missing} is not set; Basic authentication needs both WFSYNC_USERNAME and WFSYNC_PASSWORD.`, {
-      detail: HOW_TO,
+    const missing = n(username === undefined ? "WFSYNC_USERNAME" : "WFSYNC_PASSWORD");
+    throw new WfsyncError("E_NO_CREDENTIALS", `${missing} is not set; Basic authentication needs both ${n("WFSYNC_USERNAME")} and ${n("WFSYNC_PASSWORD")}.`, {
+      detail: howTo,
     });
   }
-  return hideSecrets({ scheme: "basic", username, password, ...app, source: "WFSYNC_USERNAME/WFSYNC_PASSWORD" });
+  return hideSecrets({ scheme: "basic", username, password, ...app, source: `${n("WFSYNC_USERNAME")}/${n("WFSYNC_PASSWORD")}` });
 }
 
-function systemUserFromEnv(get: (name: string) => string | undefined, appTokenSet: boolean): SystemUserCredentials {
-  const missing = SYSTEM_USER_VARIABLES.filter((v) => get(v) === undefined);
+function systemUserFromEnv(get: (name: string) => string | undefined, n: (variable: string) => string, appTokenSet: boolean, howTo: string): SystemUserCredentials {
+  const missing = SYSTEM_USER_VARIABLES.filter((v) => get(v) === undefined).map(n);
   if (missing.length) {
-    throw new WfsyncError("E_NO_CREDENTIALS", `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set; the system user sign-in needs all of ${SYSTEM_USER_VARIABLES.join(", ")}.`, {
-      detail: HOW_TO,
+    throw new WfsyncError("E_NO_CREDENTIALS", `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set; the system user sign-in needs all of ${SYSTEM_USER_VARIABLES.map(n).join(", ")}.`, {
+      detail: howTo,
     });
   }
   if (appTokenSet) {
     throw new WfsyncError(
       "E_CREDENTIALS_AMBIGUOUS",
-      "WFSYNC_APP_TOKEN is set as well as the system user's variables; the system user sends WFSYNC_CLIENT_SECRET as SO-AppToken, so unset WFSYNC_APP_TOKEN.",
-      { detail: HOW_TO },
+      `${n("WFSYNC_APP_TOKEN")} is set as well as the system user's variables; the system user sends ${n("WFSYNC_CLIENT_SECRET")} as SO-AppToken, so unset ${n("WFSYNC_APP_TOKEN")}.`,
+      { detail: howTo },
     );
   }
-  const { key, text } = readPrivateKey(get("WFSYNC_PRIVATE_KEY")!);
+  const { key, text } = readPrivateKey(get("WFSYNC_PRIVATE_KEY")!, n("WFSYNC_PRIVATE_KEY"));
   return hideSecrets({
     scheme: "systemuser",
     systemUserToken: get("WFSYNC_SYSTEM_USER_TOKEN")!,
@@ -151,7 +146,7 @@ function systemUserFromEnv(get: (name: string) => string | undefined, appTokenSe
     privateKeyText: text,
     clientId: get("WFSYNC_CLIENT_ID")!,
     clientSecret: get("WFSYNC_CLIENT_SECRET")!,
-    source: "WFSYNC_SYSTEM_USER_TOKEN/WFSYNC_PRIVATE_KEY/WFSYNC_CLIENT_SECRET",
+    source: ["WFSYNC_SYSTEM_USER_TOKEN", "WFSYNC_PRIVATE_KEY", "WFSYNC_CLIENT_SECRET"].map(n).join("/"),
   });
 }
 

@@ -112,23 +112,7 @@ export class Binder {
   }
 
   private nestedOptions(raw: unknown, path: string, depth: number): BoundOption[] {
-    if (raw === undefined || raw === null) return [];
-    // Refused rather than risking the stack; validation refuses the same depth in code.
-    const tooDeep = splitTooDeep(depth);
-    if (tooDeep) {
-      this.problem(path, `splits are nested more than ${tooDeep.max} levels deep`);
-      return [];
-    }
-    if (!Array.isArray(raw)) {
-      this.problem(path, `expected an array of options, got ${describe(raw)}`);
-      return [];
-    }
-    const out: BoundOption[] = [];
-    raw.forEach((o, i) => {
-      const option = this.option(o, `${path}[${i}]`, depth);
-      if (option) out.push(option);
-    });
-    return out;
+    return bindNestedOptions(raw, path, depth, (p, m) => this.problem(p, m), (o, at) => this.option(o, at, depth));
   }
 
   /** A step field of the table in model/steps.ts; missing or null becomes the default. */
@@ -206,6 +190,31 @@ export function stepTypeName(value: unknown): string | undefined {
     if (alias !== undefined) return alias;
   }
   return type;
+}
+
+/**
+ * A nested split's `Options` (on either generation), each bound by `bind`; a split nested too
+ * deep or a list that is no array is a problem at `path`. Too deep is refused rather than
+ * risking the stack; validation refuses the same depth in code.
+ */
+export function bindNestedOptions<T>(
+  raw: unknown,
+  path: string,
+  depth: number,
+  problem: (path: string, message: string) => void,
+  bind: (option: unknown, path: string) => T | undefined,
+): T[] {
+  if (raw === undefined || raw === null) return [];
+  const tooDeep = splitTooDeep(depth);
+  if (tooDeep) {
+    problem(path, `splits are nested more than ${tooDeep.max} levels deep`);
+    return [];
+  }
+  if (!Array.isArray(raw)) {
+    problem(path, `expected an array of options, got ${describe(raw)}`);
+    return [];
+  }
+  return raw.flatMap((o, i) => bind(o, `${path}[${i}]`) ?? []);
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

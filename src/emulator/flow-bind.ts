@@ -8,8 +8,8 @@
  * dropped as it drops them: an option's `Key`, a 10.2 step field 12.x renamed, `TableRight`.
  */
 import { caseInsensitive, pascalCase } from "../model/carrier.js";
-import { NAME_MAX_LENGTH, splitTooDeep, tooLong } from "../model/rules.js";
-import { Binder, describe, isObject, type BindProblem } from "./bind.js";
+import { NAME_MAX_LENGTH, tooLong } from "../model/rules.js";
+import { Binder, bindNestedOptions, describe, isObject, type BindProblem } from "./bind.js";
 import {
   ALL_OPTION_KIND_FIELDS,
   FLOW_FIELDS,
@@ -142,18 +142,7 @@ export class FlowBinder {
   }
 
   private options(raw: unknown, path: string, depth: number): CurrentOption[] {
-    if (raw === undefined || raw === null) return [];
-    // Refused rather than risking the stack, as on 10.2.
-    const tooDeep = splitTooDeep(depth);
-    if (tooDeep) {
-      this.problem(path, `splits are nested more than ${tooDeep.max} levels deep`);
-      return [];
-    }
-    if (!Array.isArray(raw)) {
-      this.problem(path, `expected an array of options, got ${describe(raw)}`);
-      return [];
-    }
-    return raw.flatMap((o, i) => this.option(o, `${path}[${i}]`, depth) ?? []);
+    return bindNestedOptions(raw, path, depth, (p, m) => this.problem(p, m), (o, at) => this.option(o, at, depth));
   }
 
   /** Binds a `WorkflowStepOptionBase`, polymorphic on its `OptionType`; a sent Key is dropped. */

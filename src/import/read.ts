@@ -5,8 +5,7 @@
  */
 import { WfsyncError } from "../errors.js";
 import { caseInsensitive } from "../model/carrier.js";
-import { readSplitStep } from "../model/split.js";
-import { resolveStepType } from "../model/steps.js";
+import { flowSplitSteps, readSplitStep } from "../model/split.js";
 import type { Tenant } from "../tenant/tenant.js";
 
 /** Which splits to import. */
@@ -84,16 +83,7 @@ async function readFlow(tenant: Tenant, asked: number | undefined, emailFlowId: 
   if (workflowId === undefined) {
     throw new WfsyncError("E_SERVER_ANSWER", `e-mail flow ${emailFlowId} names no WorkflowId; pass --workflow ID`, { userError: false });
   }
-  const steps = f.get("steps");
-  // Only the flow's own Split steps have addressable options; splits nested inside an option
-  // are part of that option's steps.
-  const splits = (Array.isArray(steps) ? steps : [])
-    .filter((s) => resolveStepType(caseInsensitive(s).get("steptype")) === "Split")
-    .map((s) => {
-      const id = caseInsensitive(s).get("workflowstepid");
-      return splitFromStep(s, workflowId, typeof id === "number" ? id : 0);
-    })
-    .sort((a, b) => a.workflowStepId - b.workflowStepId);
+  const splits = flowSplitSteps(flow).map(({ step, workflowStepId }) => splitFromStep(step, workflowId, workflowStepId));
   const name = f.get("name");
   const flowName = typeof name === "string" && name.trim() !== "" ? name : undefined;
   if (splits.length === 0) throw new WfsyncError("E_IMPORT_NO_SPLITS", `e-mail flow ${emailFlowId} has no Split steps; there is nothing to import`);

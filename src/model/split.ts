@@ -19,6 +19,22 @@ export type SplitStepRead =
   | { readonly ok: true; readonly options: readonly unknown[] }
   | { readonly ok: false; readonly problem: SplitStepProblem };
 
+/**
+ * The Split steps of an EmailFlow carrier (`GetEmailFlow`), in step id order, each with its id
+ * (0 when the server sent none). Only the flow's own Split steps have addressable options;
+ * splits nested inside an option are part of that option's steps.
+ */
+export function flowSplitSteps(flow: unknown): { readonly workflowStepId: number; readonly step: unknown }[] {
+  const steps = flow === null || flow === undefined ? undefined : caseInsensitive(flow).get("steps");
+  return (Array.isArray(steps) ? steps : [])
+    .filter((s) => resolveStepType(caseInsensitive(s).get("steptype")) === "Split")
+    .map((step) => {
+      const id = caseInsensitive(step).get("workflowstepid");
+      return { workflowStepId: typeof id === "number" ? id : 0, step };
+    })
+    .sort((a, b) => a.workflowStepId - b.workflowStepId);
+}
+
 export function readSplitStep(step: unknown, workflowId: number): SplitStepRead {
   const s = caseInsensitive(step);
   if (resolveStepType(s.get("steptype")) !== "Split") return { ok: false, problem: { code: "not-a-split", stepType: s.get("steptype") } };

@@ -5,7 +5,7 @@
  * the tenant's queue.
  */
 import { caseInsensitive } from "../model/carrier.js";
-import { resolveStepType } from "../model/steps.js";
+import { flowSplitSteps } from "../model/split.js";
 import type { FlowRow } from "./flows.js";
 import type { Tenant } from "./tenant.js";
 
@@ -30,19 +30,14 @@ export async function discoverFlows(tenant: Pick<Tenant, "listFlows" | "readFlow
   return Promise.all(rows.map(async (row) => ({ ...row, splits: splitsOf(await tenant.readFlow(row.emailFlowId)) })));
 }
 
-/** The top-level Split steps of an EmailFlow carrier. */
+/** The top-level Split steps of an EmailFlow carrier, with their names and option counts. */
 export function splitsOf(flow: unknown): DiscoveredSplit[] {
-  if (flow === null || flow === undefined) return [];
-  const steps = caseInsensitive(flow).get("steps");
-  const out: DiscoveredSplit[] = [];
-  for (const step of Array.isArray(steps) ? steps : []) {
-    const s = caseInsensitive(step);
-    if (resolveStepType(s.get("steptype")) !== "Split") continue;
-    const id = s.get("workflowstepid");
-    if (typeof id !== "number" || !(id > 0)) continue;
-    const name = s.get("splitname") ?? s.get("name");
-    const opts = s.get("options");
-    out.push({ workflowStepId: id, name: typeof name === "string" ? name : "", options: Array.isArray(opts) ? opts.length : 0 });
-  }
-  return out.sort((a, b) => a.workflowStepId - b.workflowStepId);
+  return flowSplitSteps(flow)
+    .filter(({ workflowStepId }) => workflowStepId > 0)
+    .map(({ workflowStepId, step }) => {
+      const s = caseInsensitive(step);
+      const name = s.get("splitname") ?? s.get("name");
+      const options = s.get("options");
+      return { workflowStepId, name: typeof name === "string" ? name : "", options: Array.isArray(options) ? options.length : 0 };
+    });
 }
