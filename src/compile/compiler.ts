@@ -24,6 +24,7 @@ import { EvaluationSandbox } from "./sandbox.js";
 import { mergeValidations, validateFile, type DesiredModel, type FileValidation, type Locate } from "./validate.js";
 import type { SupportTarget } from "./support.js";
 import type { NameResolver, UnresolvedName } from "./names.js";
+import type { SharedValidations } from "./shared.js";
 
 export interface CompileResult extends DesiredModel {
   /** Every problem, compile and validation alike, each with its location. */
@@ -52,6 +53,8 @@ export interface CompilerOptions {
   readonly evaluationTimeoutMs?: number;
   /** The server the options are for, when known: what it cannot take is a validation error. */
   readonly target?: SupportTarget | undefined;
+  /** Validations shared with the other compilers of a fleet run (see shared.ts). */
+  readonly shared?: SharedValidations;
 }
 
 /** A compiler dropped without close() takes its worker with it. */
@@ -87,6 +90,7 @@ export class WorkflowCompiler {
   /** Where the user's code runs: a worker that lives as long as this compiler (or is shared). */
   private readonly sandbox: EvaluationSandbox;
   private readonly ownsSandbox: boolean;
+  private readonly shared: SharedValidations | undefined;
   private context: EvaluationContext = {};
   private configEnv: Readonly<Record<string, string>> = {};
 
@@ -96,6 +100,7 @@ export class WorkflowCompiler {
     this.evaluationTimeoutMs = options.evaluationTimeoutMs;
     this.target = options.target;
     this.ownsSandbox = options.sandbox === undefined;
+    this.shared = options.shared;
     this.sandbox = options.sandbox ?? new EvaluationSandbox();
     this.sandbox.warm();
     if (this.ownsSandbox) workers.register(this, this.sandbox);
@@ -338,6 +343,7 @@ export class WorkflowCompiler {
       if (errors.length) state.errors = errors;
       else delete state.errors;
       delete state.definitions;
+      delete state.source;
     }
     return this.toEvaluate(toCheck, missing, program);
   }
@@ -422,8 +428,16 @@ export class WorkflowCompiler {
       this.evaluated(outcome);
       const state = this.files.get(outcome.file)!;
       if (state.errors) pass.failed.add(outcome.file);
-      else if (state.definitions) this.validations.set(state.definitions, validateFile({ file: outcome.file, definitions: state.definitions }, locate, this.names));
+      else if (state.definitions) this.validations.set(state.definitions, this.validate(outcome.file, state, locate));
     };
+  }
+
+  /** One file's validation (shared with the other environments' compilers when it can be). */
+  private validate(file: string, state: FileState, locate: Locate): FileValidation {
+    const definitions = state.definitions!;
+    const own = (names: NameResolver | undefined) => validateFile({ file, definitions }, locate, names);
+    if (!this.shared || state.source === undefined) return own(this.names);
+    return this.shared.validate({ file, source: state.source, text: state.text, map: state.emitted?.map, names: this.names }, own);
   }
 
   private complete({ toCheck, extra, program, failed }: Pass): CompileResult {
@@ -452,14 +466,17 @@ export class WorkflowCompiler {
     this.cache.save();
   }
 
-  private evaluated({ file, definitions, failures }: EntryOutcome): void {
+  private evaluated({ file, definitions, source, failures }: EntryOutcome): void {
     const state = this.files.get(file)!;
     if (definitions && failures.length === 0) {
       state.definitions = definitions;
+      if (source === undefined) delete state.source;
+      else state.source = source;
       delete state.errors;
     } else {
       state.errors = failures.map((f) => this.failureToError(f, file));
       delete state.definitions;
+      delete state.source;
     }
   }
 
@@ -505,7 +522,7 @@ export class WorkflowCompiler {
       }
       let validation = this.validations.get(state.definitions);
       if (!validation) {
-        validation = validateFile({ file, definitions: state.definitions }, locate, this.names);
+        validation = this.validate(file, state, locate);
         this.validations.set(state.definitions, validation);
       }
       good.push(validation);

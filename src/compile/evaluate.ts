@@ -51,6 +51,8 @@ export interface EntryOutcome {
   readonly file: string;
   /** A workflow file's definitions, when it evaluated. */
   readonly definitions?: WorkflowDefinition[];
+  /** The sandbox's answer (JSON) the definitions were decoded from. */
+  readonly source?: string;
   /** A module's exports (as data), when it evaluated. */
   readonly exports?: Record<string, unknown>;
   /** Empty when the file evaluated cleanly. */
@@ -181,7 +183,7 @@ export class ModuleEvaluator {
         const exports = decodeValue("exports" in data ? data.exports : null);
         return { file, exports: (exports !== null && typeof exports === "object" ? exports : {}) as Record<string, unknown>, failures };
       }
-      return { file, definitions: "definitions" in data ? decodeDefinitions(data.definitions, data.files) : decodeDefinitions(undefined, undefined), failures };
+      return { file, definitions: "definitions" in data ? decodeDefinitions(data.definitions, data.files) : decodeDefinitions(undefined, undefined), source: text, failures };
     } catch {
       failures.push(new EvaluationFailure(file, undefined, "Error: what its builders declared could not be read (was a DSL object tampered with?)"));
       return { file, failures };

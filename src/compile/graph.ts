@@ -18,6 +18,8 @@ export interface FileState {
   emitted?: EmittedModule;
   /** Last outcome: definitions when it evaluated, errors otherwise. */
   definitions?: readonly WorkflowDefinition[];
+  /** The evaluation's answer `definitions` were decoded from (see SharedValidations). */
+  source?: string;
   errors?: readonly WfsyncError[];
 }
 

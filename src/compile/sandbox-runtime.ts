@@ -34,6 +34,12 @@ export interface SandboxApi {
   post(value: unknown): void;
   /** Describes the posted value; a JSON string (ThrownData). */
   describePosted(): string;
+  /**
+   * Whether any code in this context has read the pass's EvaluationContext so far (the chosen
+   * environment through `defineValues`, or `process` in the config). Until it has, nothing the
+   * context computed can depend on which environment the pass is for.
+   */
+  contextRead(): boolean;
 }
 
 /** Workflow files give their definitions; a config file its exports, as data. */
@@ -158,9 +164,15 @@ function installRuntime(
   // Set by plan() before any user code of the pass runs.
   let context: EvaluationContext = {};
   let configProcess: unknown;
+  // The context reaches user code through these two getters only (`process` and defineValues'
+  // context): each says it was read, and the host reuses only results for which neither ran.
+  let contextRead = false;
   defineProperty(global, "process", {
     get() {
-      if (kind === "module" && configProcess !== undefined) return configProcess;
+      if (kind === "module" && configProcess !== undefined) {
+        contextRead = true;
+        return configProcess;
+      }
       throw new ReferenceError(
         "process is not available in a workflow file: workflow files only declare options (no environment, files, network or exit); throw an Error to report a problem",
       );
@@ -168,7 +180,10 @@ function installRuntime(
     configurable: false,
   });
 
-  const defineValues = makeDefineValues(() => context);
+  const defineValues = makeDefineValues(() => {
+    contextRead = true;
+    return context;
+  });
   const exportsOfDsl = freeze({ workflow: dsl.workflow, defineConfig, defineValues });
   interface Module { fn: Function | undefined; deps: Record<string, string>; compileError: string | undefined; module?: { exports: unknown } }
   const modules = new MapOf<string, Module>();
@@ -401,6 +416,9 @@ function installRuntime(
       } catch {
         return stringify({ text: "a value that cannot be shown", frames: [] } satisfies ThrownData);
       }
+    },
+    contextRead() {
+      return contextRead;
     },
   });
   defineProperty(global, apiName, { value: api, writable: false, enumerable: false, configurable: false });

@@ -57,6 +57,8 @@ export type SandboxReply =
       /** ThrownData JSON of the first few unhandled rejections, and how many there were. */
       readonly rejections: readonly string[];
       readonly rejected: number;
+      /** Whether code of this entry's context had read the pass's context by the end of it. */
+      readonly contextRead: boolean;
     }
   | { readonly id: number; readonly type: "done" }
   | { readonly id: number; readonly type: "failed"; readonly message: string };
@@ -207,9 +209,11 @@ export function sandboxWorkerMain(maxDescribed: number): void {
       const reasons = judged;
       judged = undefined;
       const rejections = reasons.slice(0, maxDescribed).map((reason) => describe(ctx!, reason, DESCRIBE_LIMIT_MS));
+      // After describing (which runs the reasons' getters): whatever this context ran so far.
+      const contextRead = ctx.api.contextRead() !== false;
       // A context stopped mid-way has half-run modules: the next entry gets a fresh one.
       if (outcome !== "done") ctx = undefined;
-      reply({ id: req.id, type: "result", index, outcome, data, rejections, rejected: reasons.length });
+      reply({ id: req.id, type: "result", index, outcome, data, rejections, rejected: reasons.length, contextRead });
     }
     reply({ id: req.id, type: "done" });
   }

@@ -47,6 +47,22 @@ export interface SandboxEntryResult {
   readonly rejected: number;
   /** Why a worker failed, when that is known (crashed). */
   readonly reason?: string;
+  /**
+   * Whether code of the entry's context had read the job's EvaluationContext by the end of it
+   * (unknown, so true, for an entry that did not run to an answer).
+   */
+  readonly contextRead?: boolean;
+}
+
+export interface SandboxOptions {
+  /**
+   * Keep the last job's results and answer the same job (same entries, same code) from them,
+   * without running it, when no code of it read its context (see `reusable`). For a fleet run:
+   * the same workflow files evaluated once per environment give the same results unless they
+   * ask which environment it is (`defineValues`). Off by default (the watch daemon's jobs are
+   * never the same twice, and keeping results costs memory).
+   */
+  readonly reuseContextFree?: boolean;
 }
 
 /** Heap of the worker; far above what evaluating 10,000 options takes (tens of MB). */
@@ -93,6 +109,15 @@ export class EvaluationSandbox {
   private run: Run | undefined;
   private wake: (() => void) | undefined;
   private closed = false;
+  private readonly reuseContextFree: boolean;
+  /** The last job run whose every result is reusable (see SandboxOptions.reuseContextFree). */
+  private kept: { job: SandboxJob; results: readonly SandboxEntryResult[] } | undefined;
+  /** How many jobs were answered from kept results (for tests and diagnostics). */
+  reused = 0;
+
+  constructor(options: SandboxOptions = {}) {
+    this.reuseContextFree = options.reuseContextFree ?? false;
+  }
 
   /** Starts the worker now, so that its start-up overlaps whatever the host does next. */
   warm(): void {
@@ -161,15 +186,22 @@ export class EvaluationSandbox {
     if (this.run) throw new Error("the evaluation sandbox is already running a job");
     const run: Run = { job, results: job.entries.map(() => undefined), id: 0, offsets: [], current: -1, progressed: false, deadline: 0, finished: false };
     this.run = run;
+    const kept = this.kept;
     if (this.closed) this.settleRemaining(run, { outcome: "stopped", data: "", rejections: [], rejected: 0 });
-    else this.send(run);
+    else if (kept && sameJob(kept.job, job)) {
+      this.reused++;
+      kept.results.forEach((result, index) => this.settle(run, index, result));
+      run.finished = true;
+    } else this.send(run);
     return run;
   }
 
   private end(run: Run): SandboxEntryResult[] {
     this.run = undefined;
     this.settleRemaining(run, { outcome: "crashed", data: "", rejections: [], rejected: 0 });
-    return run.results as SandboxEntryResult[];
+    const results = run.results as SandboxEntryResult[];
+    if (this.reuseContextFree) this.kept = results.every(reusable) ? { job: run.job, results: results.map((r) => Object.freeze({ ...r, rejections: Object.freeze([...r.rejections]) })) } : undefined;
+    return results;
   }
 
   /** Sends the entries without a result yet to the (current) worker. */
@@ -221,7 +253,7 @@ export class EvaluationSandbox {
           break;
         case "result":
           run.current = -1;
-          this.settle(run, offsets[reply.index]!, { outcome: reply.outcome, data: reply.data, rejections: reply.rejections, rejected: reply.rejected });
+          this.settle(run, offsets[reply.index]!, { outcome: reply.outcome, data: reply.data, rejections: reply.rejections, rejected: reply.rejected, contextRead: reply.contextRead });
           run.deadline = performance.now() + START_LIMIT_MS;
           break;
         case "done":
@@ -309,6 +341,32 @@ export class EvaluationSandbox {
     this.held.clear();
     void worker.terminate();
   }
+}
+
+/**
+ * A result another run of the same job would give too, whatever its context: the entry ran to
+ * its answer (its builders' definitions, or the error it threw), and no code of its context had
+ * read the context by then. The context is the only input of a job besides its code (the
+ * worker's realm holds nothing of earlier jobs: each job runs in contexts of its own), so such a
+ * result depends on the code alone. Nothing is taken from outside the code: ids come from the
+ * code's literals, which are the same for every environment because the user wrote them so.
+ * (Code that reads the clock or a random number would see another value on another run; it sees
+ * one value for all environments instead, as if they had been evaluated at the same moment.)
+ */
+function reusable(result: SandboxEntryResult): boolean {
+  return result.outcome === "done" && result.contextRead === false;
+}
+
+/** The same entries, in order, of the same kind and time limit, over the same code. */
+function sameJob(a: SandboxJob, b: SandboxJob): boolean {
+  if (a.kind !== b.kind || a.timeoutMs !== b.timeoutMs || a.entries.length !== b.entries.length || a.modules.length !== b.modules.length) return false;
+  if (a.entries.some((file, i) => file !== b.entries[i])) return false;
+  return a.modules.every((m, i) => {
+    const n = b.modules[i]!;
+    if (m.file !== n.file || m.emitted.code !== n.emitted.code || m.deps.size !== n.deps.size) return false;
+    for (const [spec, target] of m.deps) if (n.deps.get(spec) !== target) return false;
+    return true;
+  });
 }
 
 function describeWorkerError(err: Error): string {

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { findConfigFile, findWorkflowFiles, loadConfig, loadRawConfig, resolveConfig, type ConfigOverrides, type ResolvedConfig } from "../config/load.js";
 import { EvaluationSandbox } from "../compile/sandbox.js";
+import { SharedValidations } from "../compile/shared.js";
 import { WfsyncError, WfsyncErrors } from "../errors.js";
 import { dslFingerprint, openCheckCache, sha1, type CheckCache } from "../compile/cache.js";
 import { WorkflowCompiler, type CompileResult } from "../compile/compiler.js";
@@ -86,6 +87,8 @@ export interface ProjectFamily {
   open(environment: string, overrides?: ConfigOverrides): OpenProject;
   /** Ends the shared evaluation worker. */
   close(): void;
+  /** How often one environment's evaluation (a whole pass) or file validation served another. */
+  readonly reused: { readonly evaluations: number; readonly validations: number };
 }
 
 /**
@@ -97,9 +100,12 @@ export interface ProjectFamily {
 export function openProjectFamily(options: OpenProjectOptions): ProjectFamily {
   const configFile = findConfigFile(options.cwd, options.config);
   const cached = checkCacheOf(options, configFile);
-  const sandbox = new EvaluationSandbox();
+  // The environments' compiles are the same job over the same code: unless the code asks which
+  // environment it is (defineValues), the first one's results answer the others.
+  const sandbox = new EvaluationSandbox({ reuseContextFree: true });
   const env = options.env ?? process.env;
-  let first: WorkflowCompiler | undefined = new WorkflowCompiler({ root: options.cwd, ...cached, sandbox });
+  const shared = new SharedValidations();
+  let first: WorkflowCompiler | undefined = new WorkflowCompiler({ root: options.cwd, ...cached, sandbox, shared });
   let raw: ReturnType<typeof loadRawConfig>;
   try {
     first.setConfigEnv(configEnvironment(env));
@@ -109,20 +115,37 @@ export function openProjectFamily(options: OpenProjectOptions): ProjectFamily {
     throw err;
   }
   const root = path.dirname(configFile);
+  // The environments share the config's folder and globs: the files are looked for once.
+  const found = new Map<string, string[]>();
+  const findOnce = (config: ResolvedConfig): string[] => {
+    const key = JSON.stringify([config.root, config.workflows]);
+    let files = found.get(key);
+    if (!files) found.set(key, (files = findWorkflowFiles(config)));
+    return [...files];
+  };
   const environments = resolveConfig(raw, root, configFile, { ...options.overrides, environment: undefined }, { ...env, WFSYNC_ENV: "" }).environments;
   return {
     environments,
     open(environment, overrides = {}) {
-      const compiler = first ?? new WorkflowCompiler({ root: options.cwd, ...cached, sandbox });
+      const compiler = first ?? new WorkflowCompiler({ root: options.cwd, ...cached, sandbox, shared });
       first = undefined;
       const config = resolveConfig(raw, root, configFile, { ...options.overrides, ...overrides, environment }, env);
-      return finishProject({ ...options, environment: "required" }, configFile, compiler, config);
+      return finishProject({ ...options, environment: "required" }, configFile, compiler, config, findOnce);
     },
     close: () => sandbox.close(),
+    get reused() {
+      return { evaluations: sandbox.reused, validations: shared.reused };
+    },
   };
 }
 
-function finishProject(options: OpenProjectOptions, configFile: string, compiler: WorkflowCompiler, config: ResolvedConfig): OpenProject {
+function finishProject(
+  options: OpenProjectOptions,
+  configFile: string,
+  compiler: WorkflowCompiler,
+  config: ResolvedConfig,
+  find: (config: ResolvedConfig) => string[] = findWorkflowFiles,
+): OpenProject {
   if (config.environments.length > 0 && config.environment === undefined && options.environment !== "any") {
     throw new WfsyncError(
       "E_NO_ENV",
@@ -131,7 +154,7 @@ function finishProject(options: OpenProjectOptions, configFile: string, compiler
   }
   compiler.setEnvironment(config.environment, config.environments);
   if (config.api) compiler.setTarget({ api: config.api });
-  const files = findWorkflowFiles(config);
+  const files = find(config);
   if (files.length === 0 && options.workflowFiles !== "optional") {
     throw new WfsyncError(
       "E_NO_WORKFLOW_FILES",

@@ -140,10 +140,11 @@ export async function planWorkspace(ws: Workspace, opts: PlanWorkspaceOptions): 
       throw new WfsyncErrors("E_UNSUPPORTED", `${refused.length} ${refused.length === 1 ? "thing" : "things"} in code this tenant's server cannot take; nothing was sent`, refused);
     }
     const applied = state.entries();
-    let splits: Record<string, string> = {};
+    let splitsRead: (() => Record<string, string>) | undefined;
     const read: ReadSplits = async (refs) => {
       const got = await ws.tenant.readSplits(refs);
-      splits = splitFingerprints(refs, got.live);
+      const [readRefs, live] = [new Set(refs), new Map(got.live)];
+      splitsRead = () => splitFingerprints(readRefs, live);
       return got;
     };
     const plan = await makeFullPlan(
@@ -157,8 +158,18 @@ export async function planWorkspace(ws: Workspace, opts: PlanWorkspaceOptions): 
       },
       opts.refresh ? read : undefined,
     );
-    const fingerprints = { code: codeFingerprint(desired, moved), state: stateFingerprint(applied), splits };
-    return { plan, state, api: api ?? (state.api as ApiGeneration | undefined), fingerprints };
+    // Hashed only when asked for (plan --out, apply FILE): from copies of what the plan saw, so
+    // the answer is the same before and after an apply changes the state.
+    const snapshot = new Map(applied);
+    let fingerprints: PlanFingerprints | undefined;
+    return {
+      plan,
+      state,
+      api: api ?? (state.api as ApiGeneration | undefined),
+      get fingerprints() {
+        return (fingerprints ??= { code: codeFingerprint(desired, moved), state: stateFingerprint(snapshot), splits: splitsRead?.() ?? {} });
+      },
+    };
   } catch (err) {
     await state.close();
     throw err;
