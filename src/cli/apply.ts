@@ -173,7 +173,7 @@ export async function applyOne(global: GlobalOptions, flags: ApplyFlags, events:
       const idOf: IdOf = (address) => state.entries().get(address)?.id;
       const head = { format_version: JSON_FORMAT_VERSION, tenant: tenantJson(target), api: api ?? null, limits: limitsToJson(limits) };
       const summarize = (result: ApplyResult | undefined, elapsedMs: number) =>
-        appendStepSummary(planMarkdown(plan, markdownHeading(target, api)) + (result ? `\n${resultMarkdown(result, elapsedMs)}` : ""));
+        appendStepSummary(() => planMarkdown(plan, markdownHeading(target, api)) + (result ? `\n${resultMarkdown(result, elapsedMs)}` : ""));
       if (run.targets.length) writeStderr(`${paintWarning(partialWarning(run.targets))}\n`);
       if (!flags.json) process.stdout.write(targetLine(target, api, limits) + renderPlanAs(plan, flags, { color: useColor(process.stdout) }));
       events?.emit("plan", { ...head, ...(planToJson(plan) as object) });

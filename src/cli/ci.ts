@@ -62,13 +62,17 @@ export function annotate(err: unknown, out: { write(text: string): unknown } = p
 
 /**
  * Appends Markdown to `$GITHUB_STEP_SUMMARY` when that is set (any CI that sets it); a summary
- * that cannot be written is a warning, never the command's failure.
+ * that cannot be written is a warning, never the command's failure. A function is called only then.
  */
-export function appendStepSummary(markdown: string, env: NodeJS.ProcessEnv = process.env, warn: (text: string) => void = (t) => process.stderr.write(t)): void {
+export function appendStepSummary(
+  markdown: string | (() => string),
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (text: string) => void = (t) => process.stderr.write(t),
+): void {
   const file = env.GITHUB_STEP_SUMMARY;
   if (!file) return;
   try {
-    appendFileSync(file, `${markdown}\n`);
+    appendFileSync(file, `${typeof markdown === "function" ? markdown() : markdown}\n`);
   } catch (err) {
     warn(`warning: could not append the summary to $GITHUB_STEP_SUMMARY (${file}): ${(err as Error).message}\n`);
   }

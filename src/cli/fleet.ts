@@ -17,7 +17,8 @@ import { renderPlanAs, type LayoutFlags } from "../plan/compact.js";
 import { planMarkdown } from "../plan/markdown.js";
 import { writeStderr } from "../log.js";
 import { count } from "../text.js";
-import { openProjectFamily, type ProjectFamily } from "../workspace/project.js";
+import { compileOrThrow, openProjectFamily, type ProjectFamily } from "../workspace/project.js";
+import type { CompileResult } from "../compile/compiler.js";
 import type { ConfigOverrides } from "../config/load.js";
 import { planWorkspace, type PlannedWorkspace, type PlanWorkspaceOptions } from "../workspace/workspace.js";
 import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
@@ -77,28 +78,36 @@ async function planAll(
   const pending: Promise<void>[] = [];
   // One logger for all: one --log-file, opened once.
   const logger = sessionOptions.logger ?? makeLogger(global, sessionOptions.logStderr);
+  // Every environment is compiled before any server is asked (a compile error stops that
+  // environment before its first request). After the first, a compile is mostly reused (see
+  // openProjectFamily), so the servers of all of them are soon asked at about the same time.
+  const compiled = new Map<Member, CompileResult>();
   for (const member of members) {
     try {
       const project = family.open(member.name, sessionOptions.overrides);
-      const session = openSession({ ...global, env: member.name, environments: [member.name], allEnvs: false }, { ...sessionOptions, logger, project });
-      member.session = session;
-      // The compile runs synchronously inside planWorkspace before its first wait: environments
-      // compile one after the other, and read their servers concurrently.
-      pending.push(
-        planWorkspace(session, opts).then(
-          (planned) => {
-            member.planned = opts.refreshOnly ? { ...planned, plan: refreshOnlyPlan(planned.plan) } : planned;
-            session.project.compiler.close();
-          },
-          (err: unknown) => {
-            member.error = err;
-            session.project.compiler.close();
-          },
-        ),
-      );
+      member.session = openSession({ ...global, env: member.name, environments: [member.name], allEnvs: false }, { ...sessionOptions, logger, project });
+      if (opts.desired !== "none") compiled.set(member, compileOrThrow(project));
     } catch (err) {
       member.error = err;
+      member.session?.project.compiler.close();
     }
+  }
+  for (const member of members) {
+    const session = member.session;
+    if (!session || member.error) continue;
+    const done = compiled.get(member);
+    pending.push(
+      planWorkspace(session, { ...opts, ...(done ? { compiled: done } : {}) }).then(
+        (planned) => {
+          member.planned = opts.refreshOnly ? { ...planned, plan: refreshOnlyPlan(planned.plan) } : planned;
+          session.project.compiler.close();
+        },
+        (err: unknown) => {
+          member.error = err;
+          session.project.compiler.close();
+        },
+      ),
+    );
   }
   await Promise.all(pending);
   return members;
@@ -193,10 +202,9 @@ export async function fleetPlan(
   try {
     const color = useColor(process.stdout);
     annotateAll(members);
-    const markdown = fleetMarkdown(members);
-    appendStepSummary(markdown);
+    appendStepSummary(() => fleetMarkdown(members));
     if (opts.format === "json") process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m, {}, opts.verbose ?? false)), null, 2)}\n`);
-    else if (opts.format === "markdown") process.stdout.write(markdown);
+    else if (opts.format === "markdown") process.stdout.write(fleetMarkdown(members));
     else {
       for (const m of members) process.stdout.write(`${planText(m, color, opts)}\n`);
       process.stdout.write(table(members, (m) => (m.error ? describeError(m.error) : m.planned!.plan.summary.conflict ? "conflicts" : isEmptyPlan(m.planned!.plan) ? "no changes" : "changes")));
@@ -327,7 +335,7 @@ export async function fleetApply(
       const idOf = (m: Member) => (address: string) => m.planned?.state.entries().get(address)?.id;
       process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m, m.result ? { result: io.resultToJson(m.result, idOf(m)) } : {})), null, 2)}\n`);
     } else process.stdout.write(`\n${table(members, outcome)}`);
-    appendStepSummary(`${fleetMarkdown(members)}\n${table(members, outcome).replace(/^/gm, "    ")}`);
+    appendStepSummary(() => `${fleetMarkdown(members)}\n${table(members, outcome).replace(/^/gm, "    ")}`);
     if (interrupted) return 130;
     if (members.some((m) => m.error || (m.result && (m.result.failed.length || m.result.stopped)))) return 1;
     // Drift left on a server (policy report) is said by the exit code, as for one tenant.

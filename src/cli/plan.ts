@@ -86,11 +86,11 @@ export function registerPlanCommand(program: Command, setExit: (code: number) =>
             };
             savePlan(opts.out, serializeSavedPlan(saved));
           }
-          const markdown = planMarkdown(plan, markdownHeading(target, api));
+          const markdown = () => planMarkdown(plan, markdownHeading(target, api));
           if (format === "json") {
             const doc = { format_version: JSON_FORMAT_VERSION, tenant: tenantJson(target), api: api ?? null, limits: limitsToJson(limits), ...(planToJson(plan, { verbose: opts.verbose ?? false }) as object) };
             process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-          } else if (format === "markdown") process.stdout.write(markdown);
+          } else if (format === "markdown") process.stdout.write(markdown());
           else {
             process.stdout.write(targetLine(target, api, limits) + renderPlanAs(plan, opts, { color: useColor(process.stdout), verbose: opts.verbose ?? false }));
             if (opts.out !== undefined) process.stdout.write(`\nSaved this plan to ${opts.out}; \`wfsync apply ${opts.out}\` applies exactly it.\n`);

@@ -24,7 +24,7 @@ import { EvaluationSandbox } from "./sandbox.js";
 import { mergeValidations, validateFile, type DesiredModel, type FileValidation, type Locate } from "./validate.js";
 import type { SupportTarget } from "./support.js";
 import type { NameResolver, UnresolvedName } from "./names.js";
-import type { SharedValidations } from "./shared.js";
+import type { SharedResults } from "./shared.js";
 
 export interface CompileResult extends DesiredModel {
   /** Every problem, compile and validation alike, each with its location. */
@@ -53,8 +53,8 @@ export interface CompilerOptions {
   readonly evaluationTimeoutMs?: number;
   /** The server the options are for, when known: what it cannot take is a validation error. */
   readonly target?: SupportTarget | undefined;
-  /** Validations shared with the other compilers of a fleet run (see shared.ts). */
-  readonly shared?: SharedValidations;
+  /** Definitions and validations shared with the other compilers of a fleet run (see shared.ts). */
+  readonly shared?: SharedResults;
 }
 
 /** A compiler dropped without close() takes its worker with it. */
@@ -90,7 +90,7 @@ export class WorkflowCompiler {
   /** Where the user's code runs: a worker that lives as long as this compiler (or is shared). */
   private readonly sandbox: EvaluationSandbox;
   private readonly ownsSandbox: boolean;
-  private readonly shared: SharedValidations | undefined;
+  private readonly shared: SharedResults | undefined;
   private context: EvaluationContext = {};
   private configEnv: Readonly<Record<string, string>> = {};
 
@@ -571,6 +571,7 @@ export class WorkflowCompiler {
         return state.emitted;
       },
       deps: (file) => this.files.get(file)?.deps,
+      ...(this.shared ? { shared: this.shared } : {}),
     };
   }
 

@@ -11,6 +11,7 @@ import type { WorkflowDefinition } from "../dsl/workflow.js";
 import { decodeDefinitions, decodeValue } from "./decode.js";
 import type { EntryData, EntryKind, EvaluationContext, ThrownData } from "./sandbox-runtime.js";
 import type { EmittedModule, EvaluationSandbox, SandboxEntryResult, SandboxJob, SandboxModule } from "./sandbox.js";
+import type { SharedResults } from "./shared.js";
 
 export type { EmittedModule } from "./sandbox.js";
 
@@ -25,6 +26,8 @@ export interface ModuleHost {
   readonly timeoutMs?: number;
   /** What the user's code is told of the run (the environment chosen; the config's variables). */
   readonly context?: EvaluationContext;
+  /** Definitions decoded by the other compilers of a fleet run (see shared.ts). */
+  readonly shared?: Pick<SharedResults, "decodedFrom" | "keepDecoded">;
 }
 
 /** Long enough for any real project (1,000 options evaluate in milliseconds). */
@@ -171,6 +174,9 @@ export class ModuleEvaluator {
   }
 
   private decode(file: string, kind: EntryKind, text: string, failures: EvaluationFailure[]): EntryOutcome {
+    const shared = kind === "workflows" ? this.host.shared : undefined;
+    const known = shared?.decodedFrom(file, text);
+    if (known) return { file, definitions: known, source: text, failures };
     try {
       const data = JSON.parse(text) as EntryData;
       if (!data.ok) {
@@ -183,7 +189,8 @@ export class ModuleEvaluator {
         const exports = decodeValue("exports" in data ? data.exports : null);
         return { file, exports: (exports !== null && typeof exports === "object" ? exports : {}) as Record<string, unknown>, failures };
       }
-      return { file, definitions: "definitions" in data ? decodeDefinitions(data.definitions, data.files) : decodeDefinitions(undefined, undefined), source: text, failures };
+      const definitions = "definitions" in data ? decodeDefinitions(data.definitions, data.files) : decodeDefinitions(undefined, undefined);
+      return { file, definitions: shared ? shared.keepDecoded(file, text, definitions) : definitions, source: text, failures };
     } catch {
       failures.push(new EvaluationFailure(file, undefined, "Error: what its builders declared could not be read (was a DSL object tampered with?)"));
       return { file, failures };

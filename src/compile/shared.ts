@@ -1,13 +1,15 @@
 /**
- * File validations shared by the compilers of one project family (a fleet run: one compiler per
- * environment over the same files). When an environment's evaluation of a file gave the very
- * answer another's did (the sandbox answers a context-free job from its first run; see
- * SandboxOptions.reuseContextFree), its validation is the same too, provided everything else it
- * depends on is: the file's text and source map (where each call is) and what every name it
- * resolved resolves to on this tenant. Names are recorded as they are asked and asked again of
- * the next tenant; one different answer (another id, one flow missing) and the file is validated
- * again for that tenant. A shared validation is frozen: no environment can change another's.
+ * What the compilers of one project family (a fleet run: one compiler per environment over the
+ * same files) share. When an environment's evaluation of a file gave the very answer another's
+ * did (the sandbox answers a context-free job from its first run; see
+ * SandboxOptions.reuseContextFree), its definitions are decoded once, and its validation is the
+ * same too, provided everything else it depends on is: the file's text and source map (where
+ * each call is) and what every name it resolved resolves to on this tenant. Names are recorded
+ * as they are asked and asked again of the next tenant; one different answer (another id, one
+ * flow missing) and the file is validated again for that tenant. What is shared is frozen: no
+ * environment can change another's.
  */
+import type { WorkflowDefinition } from "../dsl/workflow.js";
 import type { FileValidation } from "./validate.js";
 import type { NameResolver, Resolved } from "./names.js";
 
@@ -40,10 +42,23 @@ export interface ValidationInputs {
 /** Validations kept per file: enough for a compile with names and one without, per variant. */
 const KEPT_PER_FILE = 4;
 
-export class SharedValidations {
+export class SharedResults {
   private readonly kept = new Map<string, Kept[]>();
+  private readonly decoded = new Map<string, { readonly source: string; readonly definitions: WorkflowDefinition[] }>();
   /** How many validations were answered from another environment's (for tests). */
   reused = 0;
+
+  /** A file's definitions decoded from the evaluation's answer `source` before, if they were. */
+  decodedFrom(file: string, source: string): WorkflowDefinition[] | undefined {
+    const kept = this.decoded.get(file);
+    return kept?.source === source ? kept.definitions : undefined;
+  }
+
+  /** Keeps (frozen) what `source` decoded to; returns it. */
+  keepDecoded(file: string, source: string, definitions: WorkflowDefinition[]): WorkflowDefinition[] {
+    this.decoded.set(file, { source, definitions: deepFreeze(definitions) });
+    return definitions;
+  }
 
   /** The validation of `inputs.file`, made by `validate` with the resolver it is given, or shared. */
   validate(inputs: ValidationInputs, validate: (names: NameResolver | undefined) => FileValidation): FileValidation {

@@ -18,8 +18,26 @@ export interface SupportTarget {
   readonly version?: string | undefined;
 }
 
+/**
+ * Options found to need nothing newer than a target, by target: a fleet asks of the same (shared,
+ * frozen) options once per environment, and most environments have the same kind of server.
+ */
+const supportedBy = new Map<string, WeakSet<DesiredOption>>();
+
 /** Located errors (code E_UNSUPPORTED), one per option kind and per step that needs a newer server. */
 export function unsupportedFeatures(desired: DesiredOption, target: SupportTarget): WfsyncError[] {
+  const targetKey = `${target.api}\0${target.version ?? ""}`;
+  if (supportedBy.get(targetKey)?.has(desired)) return [];
+  const errors = findUnsupported(desired, target);
+  if (errors.length === 0) {
+    let known = supportedBy.get(targetKey);
+    if (!known) supportedBy.set(targetKey, (known = new WeakSet()));
+    known.add(desired);
+  }
+  return errors;
+}
+
+function findUnsupported(desired: DesiredOption, target: SupportTarget): WfsyncError[] {
   const errors: WfsyncError[] = [];
   const tenant = tenantInWords(target);
   const report = (what: string, needs: ServerVersion, loc: SourceLocation, flowApi = false) =>

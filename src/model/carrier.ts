@@ -8,9 +8,27 @@
 export function caseInsensitive(obj: unknown): Map<string, unknown> {
   const map = new Map<string, unknown>();
   if (obj && typeof obj === "object" && !Array.isArray(obj)) {
-    for (const [k, v] of Object.entries(obj)) map.set(k.toLowerCase(), v);
+    const record = obj as Record<string, unknown>;
+    for (const k of Object.keys(record)) map.set(lowerCase(k), record[k]);
   }
   return map;
+}
+
+/**
+ * Property names repeat in every carrier (`WorkflowStepId`, `StepType`, …): each is lowered once.
+ * Bounded, so that a server sending ever new names cannot grow it without end.
+ */
+const lowered = new Map<string, string>();
+const MAX_LOWERED = 4096;
+
+/** `name.toLowerCase()`, remembered for the names carriers use. */
+export function lowerCase(name: string): string {
+  let lower = lowered.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowered.size < MAX_LOWERED) lowered.set(name, lower);
+  }
+  return lower;
 }
 
 /** The wire name of a model field: `timeWaitAlgorithm` → `TimeWaitAlgorithm`. */

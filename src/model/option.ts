@@ -4,10 +4,10 @@
  * carrier is converted here, so the diff never sees them. Objects are built with sorted keys,
  * which makes `JSON.stringify` a stable serialisation without a stable-stringify library.
  */
-import { createHash } from "node:crypto";
-import { caseInsensitive, pascalCase } from "./carrier.js";
+import crypto from "node:crypto";
+import { caseInsensitive, lowerCase, pascalCase } from "./carrier.js";
 import { coerceValue, type UnknownField } from "./records.js";
-import { allStepFields, defaultFieldValue, omittedAtDefault, resolveStepType, stepFields, type StepTypeName } from "./steps.js";
+import { allStepFields, defaultFieldValue, omittedAtDefault, resolveStepType, stepFields, type StepField, type StepTypeName } from "./steps.js";
 import { canonicalWhenOf, type OptionWhen } from "./when.js";
 
 /**
@@ -56,8 +56,14 @@ export function serializeOption(option: OptionModel): string {
 }
 
 export function hashOption(option: OptionModel): string {
-  return createHash("sha1").update(serializeOption(option)).digest("hex");
+  return sha1Hex(serializeOption(option));
 }
+
+/** SHA-1 in hex: one-shot `crypto.hash` where Node has it (20.12+), a Hash object otherwise. */
+const sha1Hex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === "function"
+    ? (text) => (crypto as unknown as { hash(algorithm: string, data: string, encoding: "hex"): string }).hash("sha1", text, "hex")
+    : (text) => crypto.createHash("sha1").update(text).digest("hex");
 
 // ---------------------------------------------------------------------------------------------
 // Canonicalisation from plain values (the DSL's output and the state file)
@@ -93,7 +99,8 @@ export function canonicalOption(raw: RawOptionContent & { workflowId: number; wo
 
 /** The content placed in its split; keys stay sorted (`when` sorts between `steps` and `workflowId`). */
 export function placedOption(content: OptionContent, workflowId: number, workflowStepId: number): OptionModel {
-  return { ...content, workflowId, workflowStepId };
+  const { key, name, rank, steps, when } = content;
+  return when ? { key, name, rank, steps, when, workflowId, workflowStepId } : { key, name, rank, steps, workflowId, workflowStepId };
 }
 
 /** An option's content with sorted keys; an option without `when` has exactly the keys it had before option kinds. */
@@ -121,24 +128,62 @@ export function buildStep(
   options: BuildStepOptions = {},
 ): StepModel {
   const step: Record<string, unknown> = {};
-  const fields = options.later === false ? stepFields(stepType) : allStepFields(stepType);
-  const names = Object.keys(fields);
-  if (stepType === "Split") names.push("options");
-  names.push("stepType");
-  for (const name of names.sort()) {
-    if (name === "stepType") step.stepType = stepType;
-    else if (name === "options") {
+  for (const field of stepPlan(stepType, options.later !== false)) {
+    if (field === "stepType") step.stepType = stepType;
+    else if (field === "options") {
       const value = read("options");
       const list = Array.isArray(value) ? nested(value as never[]) : [];
       step.options = list.sort(byRankThenKey);
     } else {
-      const spec = allStepFields(stepType)[name]!;
-      const value = coerceValue(spec.kind, read(name), `${options.path ?? ""}.${name}`, options.unknown);
-      if (omittedAtDefault(spec) && JSON.stringify(value) === JSON.stringify(defaultFieldValue(spec.kind))) continue;
+      const { name, kind } = field;
+      // Only records report unknown properties at a path: the others need none.
+      const value = coerceValue(kind, read(name), kind.type === "records" ? `${options.path ?? ""}.${name}` : "", options.unknown);
+      if (field.defaultJson !== undefined && JSON.stringify(value) === field.defaultJson) continue;
       step[name] = value;
     }
   }
   return step as StepModel;
+}
+
+/** One field of a step in the order buildStep writes them: the model's sorted keys. */
+type PlannedField =
+  | "stepType"
+  | "options"
+  | { readonly name: string; readonly kind: StepField["kind"]; readonly defaultJson: string | undefined };
+
+/** The fields buildStep writes for a step type, sorted, worked out once per type and variant. */
+const stepPlans = new Map<string, readonly PlannedField[]>();
+
+function stepPlan(stepType: StepTypeName, later: boolean): readonly PlannedField[] {
+  const id = `${stepType}\0${later}`;
+  let plan = stepPlans.get(id);
+  if (plan) return plan;
+  const all = allStepFields(stepType);
+  const names = Object.keys(later ? all : stepFields(stepType));
+  if (stepType === "Split") names.push("options");
+  names.push("stepType");
+  plan = names.sort().map((name): PlannedField => {
+    if (name === "stepType" || name === "options") return name;
+    const spec = all[name]!;
+    // A field left out while it holds its default (it came after 10.2.9): its default as JSON.
+    return { name, kind: spec.kind, defaultJson: omittedAtDefault(spec) ? JSON.stringify(defaultFieldValue(spec.kind)) : undefined };
+  });
+  stepPlans.set(id, plan);
+  return plan;
+}
+
+/** What a 10.2 carrier's step of a type may hold besides its server fields (lower case). */
+const carrierFields = new Map<StepTypeName, ReadonlySet<string>>();
+
+function knownCarrierFields(stepType: StepTypeName): ReadonlySet<string> {
+  let known = carrierFields.get(stepType);
+  if (!known) {
+    const set = new Set(Object.keys(stepFields(stepType)).map((f) => f.toLowerCase()));
+    set.add("steptype");
+    if (stepType === "Split") set.add("options");
+    carrierFields.set(stepType, (known = set));
+  }
+  return known;
 }
 
 function byRankThenKey(a: OptionContent, b: OptionContent): number {
@@ -185,11 +230,7 @@ export function optionFromCarrier(carrier: unknown): FromCarrierResult {
   const c = caseInsensitive(carrier);
   const content = contentFromCarrier(c, "", unknown);
   return {
-    option: {
-      ...content,
-      workflowId: toInt(c.get("workflowid")),
-      workflowStepId: toInt(c.get("workflowstepid")),
-    },
+    option: placedOption(content, toInt(c.get("workflowid")), toInt(c.get("workflowstepid"))),
     id: toInt(c.get("workflowstepoptionid")),
     unknown,
   };
@@ -217,16 +258,13 @@ function contentFromCarrier(c: Map<string, unknown>, path: string, unknown: stri
 function stepFromCarrier(s: Map<string, unknown>, path: string, unknown: string[]): StepModel {
   const stepType = resolveStepType(s.get("steptype"));
   if (!stepType) throw new Error(`${path}: unknown StepType ${JSON.stringify(s.get("steptype"))}`);
-  const fields = stepFields(stepType);
-  const known = new Set(Object.keys(fields).map((f) => f.toLowerCase()));
-  known.add("steptype");
-  if (stepType === "Split") known.add("options");
+  const known = knownCarrierFields(stepType);
   for (const k of s.keys()) {
     if (!known.has(k) && !SERVER_ONLY.has(k)) unknown.push(`${path}.${k}`);
   }
   return buildStep(
     stepType,
-    (field) => s.get(field.toLowerCase()),
+    (field) => s.get(lowerCase(field)),
     (nested) =>
       nested.map((o, i) => contentFromCarrier(caseInsensitive(o), `${path}.Options[${i}].`, unknown)),
     { later: false },

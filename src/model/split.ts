@@ -5,7 +5,7 @@
  */
 import { caseInsensitive } from "./carrier.js";
 import { optionFromFlowCarrier } from "./flow.js";
-import { optionFromCarrier, type OptionModel } from "./option.js";
+import { optionFromCarrier, placedOption, type OptionModel } from "./option.js";
 import { resolveStepType } from "./steps.js";
 
 export type SplitStepProblem =
@@ -85,5 +85,5 @@ function readWith(
     return { id: typeof id === "number" && Number.isInteger(id) ? id : 0, unknownFields: [], unreadable: (err as Error).message };
   }
   // The split's own ids win over whatever the option carries: it was listed under this split.
-  return { id: converted.id, option: { ...converted.option, workflowId, workflowStepId }, unknownFields: converted.unknown };
+  return { id: converted.id, option: placedOption(converted.option, workflowId, workflowStepId), unknownFields: converted.unknown };
 }

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { findConfigFile, findWorkflowFiles, loadConfig, loadRawConfig, resolveConfig, type ConfigOverrides, type ResolvedConfig } from "../config/load.js";
 import { EvaluationSandbox } from "../compile/sandbox.js";
-import { SharedValidations } from "../compile/shared.js";
+import { SharedResults } from "../compile/shared.js";
 import { WfsyncError, WfsyncErrors } from "../errors.js";
 import { dslFingerprint, openCheckCache, sha1, type CheckCache } from "../compile/cache.js";
 import { WorkflowCompiler, type CompileResult } from "../compile/compiler.js";
@@ -104,7 +104,7 @@ export function openProjectFamily(options: OpenProjectOptions): ProjectFamily {
   // environment it is (defineValues), the first one's results answer the others.
   const sandbox = new EvaluationSandbox({ reuseContextFree: true });
   const env = options.env ?? process.env;
-  const shared = new SharedValidations();
+  const shared = new SharedResults();
   let first: WorkflowCompiler | undefined = new WorkflowCompiler({ root: options.cwd, ...cached, sandbox, shared });
   let raw: ReturnType<typeof loadRawConfig>;
   try {

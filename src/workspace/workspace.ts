@@ -19,6 +19,7 @@ import { WfsyncError, WfsyncErrors } from "../errors.js";
 import { describeUnresolved } from "../compile/names.js";
 import { tenantNames } from "./names.js";
 import { compileOrThrow, openProject, throwOnErrors, type OpenProject } from "./project.js";
+import type { CompileResult } from "../compile/compiler.js";
 
 export interface WorkspaceOptions {
   /** The folder the config is looked up from. */
@@ -114,11 +115,13 @@ export interface PlanWorkspaceOptions {
   readonly refreshOnly?: boolean;
   /** `none`: plan as if the code declared nothing (destroy); the code is not compiled. Default `code`. */
   readonly desired?: "code" | "none";
+  /** The project's compile, already made (and passed): a fleet compiles every environment first. */
+  readonly compiled?: CompileResult;
 }
 
 /** Compile (refusing on any error), open the state, read the server unless told not to, and diff. */
 export async function planWorkspace(ws: Workspace, opts: PlanWorkspaceOptions): Promise<PlannedWorkspace> {
-  let compiled = opts.desired === "none" ? undefined : compileOrThrow(ws.project);
+  let compiled = opts.desired === "none" ? undefined : (opts.compiled ?? compileOrThrow(ws.project));
   if (compiled) ws.project.compiler.releaseTypeScript();
   if (compiled?.unresolved.length && !opts.refresh) {
     // Left out, those options would be planned as deleted.
