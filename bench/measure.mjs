@@ -61,7 +61,12 @@ export function percentile(values, p) {
 
 /** Starts `wfsync emulator` in a child process; resolves { url, close() }. */
 export function startEmulatorProcess(args = [], env = process.env) {
-  const child = spawn(process.execPath, [bin, "emulator", "--port", "0", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  return startEmulatorTenants(1, args, env).then(({ urls, close }) => ({ url: urls[0], close }));
+}
+
+/** Starts `wfsync emulator --tenants n` (n tenants, one process); resolves { urls, close() }. */
+export function startEmulatorTenants(n, args = [], env = process.env) {
+  const child = spawn(process.execPath, [bin, "emulator", "--port", "0", "--tenants", String(n), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stderr.on("data", (d) => (err += d));
@@ -70,11 +75,13 @@ export function startEmulatorProcess(args = [], env = process.env) {
     child.on("exit", (code) => reject(new Error(`emulator exited ${code}: ${err}`)));
     child.stdout.on("data", (d) => {
       out += d;
-      const line = out.split("\n")[0];
-      if (out.includes("\n") && line) {
+      const lines = out.split("\n");
+      if (lines.length > n) {
         child.removeAllListeners("exit");
+        child.stdout.removeAllListeners("data");
+        child.stdout.resume();
         resolve({
-          url: line.trim(),
+          urls: lines.slice(0, n).map((l) => l.trim()),
           close: () =>
             new Promise((done) => {
               child.once("exit", () => done());
@@ -85,3 +92,4 @@ export function startEmulatorProcess(args = [], env = process.env) {
     });
   });
 }
+

@@ -1,13 +1,15 @@
-// plan.fleet.*: `wfsync plan --all-envs` over 20 environments × 100 options, each environment on
-// its own emulator process answering in 20 ms (as apply's benchmark: a server, not a loopback
-// echo), every option already applied. The budget compares the fleet plan's
+// plan.fleet.*: `wfsync plan --all-envs` over 20 environments × 100 options, each environment its
+// own tenant of one emulator process (`emulator --tenants 20`: own port, own data) answering in
+// 20 ms (as apply's benchmark: a server, not a loopback echo), every option already applied. One
+// process rather than twenty: real tenants do not spend this machine's two cores answering, and
+// twenty cold emulator processes woken at once by a fleet's requests would. The budget compares the fleet plan's
 // wall time with the slowest of the same environments planned one at a time (`plan --env e`):
 // planning 20 tenants at once should cost little more than planning the slowest one.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { generateProject } from "../generate.mjs";
-import { median, mustSucceed, startEmulatorProcess, wfsync } from "../measure.mjs";
+import { median, mustSucceed, startEmulatorTenants, wfsync } from "../measure.mjs";
 import { BENCH_ENV } from "./plan.mjs";
 import { atMost, result } from "./result.mjs";
 
@@ -18,11 +20,11 @@ export async function measureFleet(environments, options, reps) {
   const seedFile = path.join(dir, "seed.json");
   const seed = generateProject(dir, options, { concurrency: 8 });
   writeFileSync(seedFile, JSON.stringify(seed));
-  const emulators = await Promise.all(Array.from({ length: environments }, () => startEmulatorProcess(["--seed", seedFile, "--latency", String(LATENCY_MS)], BENCH_ENV)));
+  const emulator = await startEmulatorTenants(environments, ["--seed", seedFile, "--latency", String(LATENCY_MS)], BENCH_ENV);
   try {
     // The generated config with its url replaced by one environment per emulator (defaults otherwise).
     const config = readFileSync(path.join(dir, "sync.config.ts"), "utf8");
-    const envs = emulators.map((e, i) => `    e${i}: { url: ${JSON.stringify(e.url)} },`).join("\n");
+    const envs = emulator.urls.map((url, i) => `    e${i}: { url: ${JSON.stringify(url)} },`).join("\n");
     writeFileSync(
       path.join(dir, "sync.config.ts"),
       config.replace(/\n\s*url: [^\n]*\n/, "\n").replace(/\n\}\);\n$/, `\n  environments: {\n${envs}\n  },\n});\n`),
@@ -54,7 +56,7 @@ export async function measureFleet(environments, options, reps) {
       result(`plan.fleet.${environments}x${options}.ratio_vs_median_single`, fleet.map((ms, i) => ms / typical[i]), "×"),
     ];
   } finally {
-    await Promise.all(emulators.map((e) => e.close()));
+    await emulator.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -28,6 +28,7 @@ interface EmulatorFlags {
   ticket?: string;
   appToken?: string;
   online?: boolean;
+  tenants?: string;
 }
 
 const HELP = `
@@ -62,6 +63,11 @@ Data: without --seed, the built-in demo seed (workflows 679, 702, 733 used by th
 workflows/). --data FILE loads FILE if it exists (else starts from the seed) and writes every
 change to it atomically.
 
+Tenants (--tenants N): N independent tenants in one process, each with its own port and its own
+copy of the data (the same seed), for trying one code base on many tenants (wfsync's
+environments). The first N lines of output are their base URLs, one a line; with --port P they
+listen on P, P+1, …. Not with --data (one file cannot hold several tenants) or --online.
+
 Admin (no credentials, never throttled): GET {base}/__emulator/ lists the routes: counters,
 data, out-of-band option and flow changes (drift), reset, faults, accepted credentials.
 
@@ -90,26 +96,42 @@ export function registerEmulatorCommand(program: Command, setExit: (code: number
     .option("--ticket <ticket>", "accepted SOTicket (default: WFSYNC_TICKET)")
     .option("--app-token <token>", "SO-AppToken required with SOTicket (default: WFSYNC_APP_TOKEN)")
     .option("--online", "play SuperOffice Online: system user sign-in, the tenant state API, tenant Cust12345 on its own host")
+    .option("--tenants <n>", "serve n independent tenants, each on its own port; their URLs are the first n lines", "1")
     .addHelpText("after", HELP)
     // --api is the global option (the generation a client speaks, here the one to play).
     .action((flags: Omit<EmulatorFlags, "api">, cmd: Command) => runCommand(setExit, () => runEmulator({ ...flags, api: globalOptions(cmd).api ?? "10.2" })));
 }
 
+/** At most this many tenants in one emulator process (each is a server and a copy of the data). */
+const MAX_TENANTS = 200;
+
 export async function runEmulator(flags: EmulatorFlags): Promise<number> {
+  const options = emulatorOptions(flags);
+  const tenants = number("--tenants", flags.tenants ?? "1", (n) => Number.isInteger(n) && n >= 1 && n <= MAX_TENANTS, `an integer 1..${MAX_TENANTS}`);
+  if (tenants > 1 && flags.data !== undefined) throw new WfsyncError("E_EMULATOR_OPTION", "--tenants cannot go with --data: one data file cannot hold several tenants");
+  if (tenants > 1 && flags.online) throw new WfsyncError("E_EMULATOR_OPTION", "--tenants cannot go with --online: the Online emulator plays one tenant");
   // Listen for signals first: a script may send one as soon as it has read the URL line.
   const stop = waitForSignal();
+  const running: RunningEmulator[] = [];
   try {
-    const emu = await startEmulator({
-      ...emulatorOptions(flags),
-      onDataError: (err) => process.stderr.write(`warning: cannot write ${flags.data}: ${(err as Error).message}\n`),
-    });
-    process.stdout.write(`${emu.url}\n${summary(emu, flags).join("\n")}\n`);
+    for (let i = 0; i < tenants; i++) {
+      running.push(
+        await startEmulator({
+          ...options,
+          port: options.port === 0 ? 0 : options.port! + i,
+          onDataError: (err) => process.stderr.write(`warning: cannot write ${flags.data}: ${(err as Error).message}\n`),
+        }),
+      );
+    }
+    const [first] = running;
+    const urls = running.map((emu) => `${emu.url}\n`).join("");
+    process.stdout.write(`${urls}${summary(first!, flags).join("\n")}\n${tenants > 1 ? `${tenants} tenants, each with its own copy of the data: the URLs above.\n` : ""}`);
     const signal = await stop.signal;
     process.stderr.write(`${signal}: stopping the emulator…\n`);
-    await emu.close();
     return 0;
   } finally {
     stop.dispose();
+    await Promise.all(running.map((emu) => emu.close()));
   }
 }
 

@@ -117,21 +117,32 @@ export interface PlanWorkspaceOptions {
   readonly desired?: "code" | "none";
   /** The project's compile, already made (and passed): a fleet compiles every environment first. */
   readonly compiled?: CompileResult;
+  /**
+   * The state, already opened as `lock` and `command` say (a fleet opens every environment's
+   * while the first compile runs); closed here if planning fails, as one opened here would be.
+   */
+  readonly state?: StateStore;
 }
 
 /** Compile (refusing on any error), open the state, read the server unless told not to, and diff. */
 export async function planWorkspace(ws: Workspace, opts: PlanWorkspaceOptions): Promise<PlannedWorkspace> {
-  let compiled = opts.desired === "none" ? undefined : (opts.compiled ?? compileOrThrow(ws.project));
-  if (compiled) ws.project.compiler.releaseTypeScript();
-  if (compiled?.unresolved.length && !opts.refresh) {
-    // Left out, those options would be planned as deleted.
-    throw new WfsyncError(
-      "E_NAMES_OFFLINE",
-      `the code refers to ${describeUnresolved(compiled.unresolved)} by name, which only the tenant can resolve: plan without --no-refresh`,
-    );
+  let compiled: CompileResult | undefined;
+  try {
+    compiled = opts.desired === "none" ? undefined : (opts.compiled ?? compileOrThrow(ws.project));
+    if (compiled) ws.project.compiler.releaseTypeScript();
+    if (compiled?.unresolved.length && !opts.refresh) {
+      // Left out, those options would be planned as deleted.
+      throw new WfsyncError(
+        "E_NAMES_OFFLINE",
+        `the code refers to ${describeUnresolved(compiled.unresolved)} by name, which only the tenant can resolve: plan without --no-refresh`,
+      );
+    }
+  } catch (err) {
+    await opts.state?.close();
+    throw err;
   }
   // The state first: a locked or foreign state is refused before anything is asked of the server.
-  const state = await ws.openState({ lock: opts.lock, command: opts.command });
+  const state = opts.state ?? (await ws.openState({ lock: opts.lock, command: opts.command }));
   try {
     const api = opts.refresh ? await ws.tenant.generation() : undefined;
     if (api) state.bindApi(api);

@@ -179,6 +179,24 @@ describe("environments end to end", () => {
     expect(annotations[0]).toMatch(/^::error file=workflows\/onboarding\.ts,line=6,col=\d+,title=wfsync TS2322::/);
   });
 
+  it("stops a fleet environment whose code fails for it before its tenant is asked anything; the others are planned", async () => {
+    const { sandbox, production, project, cli } = await twoTenants();
+    // The subject is a value only sandbox has: production's evaluation throws, sandbox's does not.
+    project.write(
+      "workflows/subject.ts",
+      `import { defineValues } from "wfsync";\n\nexport const subject = (defineValues({ sandbox: { text: "Hi" } }) as { text: string }).text;\n`,
+    );
+    project.write("workflows/onboarding.ts", `import { subject } from "./subject";\n${FLOW.replace('subject: "Welcome"', "subject")}`);
+    const before = { sandbox: sandbox.counters().total, production: production.counters().total };
+    const plan = await cli("plan", "--all-envs");
+    expect(plan.code, plan.stdout + plan.stderr).toBe(1);
+    expect(plan.stdout).toContain('defineValues has no values for environment "production"');
+    expect(plan.stdout).toMatch(/sandbox\s+\S+\s+2\s+0\s+0\s+changes/);
+    expect(plan.stdout).toMatch(/production\s+\S+\s+-\s+-\s+-\s+error E_COMPILE/);
+    expect(production.counters().total).toBe(before.production);
+    expect(sandbox.counters().total).toBeGreaterThan(before.sandbox);
+  });
+
   it("refuses several environments where a command follows one, and unknown names", async () => {
     const { cli } = await twoTenants();
     const watch = await cli("watch", "--all-envs");

@@ -88,4 +88,26 @@ describe("wfsync emulator (CLI)", () => {
     expect(text).toContain("SuperOffice 12.x (current API generation");
     expect(text).toContain("servers 10.2.4–10.2.9 (the default)");
   });
+
+  it("--tenants serves independent tenants in one process: one URL a line, each its own data", async () => {
+    const run = runCli(["emulator", "--port", "0", "--tenants", "3"]);
+    const lines = createInterface({ input: run.child.stdout! });
+    const urls: string[] = [];
+    for await (const line of lines) {
+      urls.push(line);
+      if (urls.length === 3) break;
+    }
+    expect(urls).toHaveLength(3);
+    for (const url of urls) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(new Set(urls).size).toBe(3);
+    expect((await call({ url: urls[1]! }, "SaveWorkflowStepOption", { body: vipOption() })).status).toBe(200);
+    const options = async (url: string) => ((await (await fetch(`${url}/__emulator/data`)).json()) as { options: unknown[] }).options.length;
+    expect([await options(urls[0]!), await options(urls[1]!), await options(urls[2]!)]).toEqual([0, 1, 0]);
+    run.child.kill("SIGTERM");
+    expect(await run.exit).toBe(0);
+
+    const refused = runCli(["emulator", "--port", "0", "--tenants", "2", "--data", join(tmpdir(), "never-written.json")]);
+    expect(await refused.exit).toBe(1);
+    expect(refused.stderr()).toContain("--tenants cannot go with --data");
+  });
 });
