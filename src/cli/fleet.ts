@@ -19,6 +19,7 @@ import { writeStderr } from "../log.js";
 import { count } from "../text.js";
 import { compileOrThrow, openProjectFamily, throwOnErrors, type ProjectFamily } from "../workspace/project.js";
 import type { CompileResult } from "../compile/compiler.js";
+import type { StateStore } from "../state/index.js";
 import type { ConfigOverrides } from "../config/load.js";
 import { planWorkspace, type PlannedWorkspace, type PlanWorkspaceOptions } from "../workspace/workspace.js";
 import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
@@ -96,23 +97,36 @@ async function planAll(
   const compileCode = opts.desired !== "none";
   const firstCompile = compileCode && open[0] ? open[0].session!.project.compiler.compileAsync().then(throwOnErrors) : undefined;
   firstCompile?.catch(() => undefined); // awaited below
-  const states = new Map(open.map((m) => [m, m.session!.openState({ lock: opts.lock, command: opts.command })] as const));
-  for (const state of states.values()) state.catch(() => undefined); // awaited below
+  const openStateOf = (m: Member) => {
+    const opened = m.session!.openState({ lock: opts.lock, command: opts.command });
+    opened.catch(() => undefined); // awaited below
+    return opened;
+  };
+  // One state a turn, until the first compile is done: its answer is taken as soon as it is there.
+  const states = new Map<Member, Promise<StateStore>>();
+  let firstDone = firstCompile === undefined;
+  void firstCompile?.finally(() => (firstDone = true)).catch(() => undefined);
+  for (const member of open) {
+    if (firstDone) break;
+    states.set(member, openStateOf(member));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   for (const member of open) {
     const session = member.session!;
-    const stateOpened = states.get(member)!;
+    const opened = states.get(member);
     let compiled: CompileResult | undefined;
     try {
       if (compileCode) compiled = member === open[0] ? await firstCompile! : compileOrThrow(session.project);
     } catch (err) {
       member.error = err;
-      // Its compile failed: the state opened meanwhile is closed again (nothing was asked).
-      pending.push(stateOpened.then((state) => state.close(), () => undefined).then(() => session.project.compiler.close()));
+      // Its compile failed: a state opened meanwhile is closed again (nothing was asked).
+      pending.push((opened ?? Promise.resolve(undefined)).then((state) => state?.close(), () => undefined).then(() => session.project.compiler.close()));
       continue;
     }
+    // The state opened above, or (planWorkspace opens it) now: before anything is asked.
     pending.push(
-      stateOpened
-        .then((state) => planWorkspace(session, { ...opts, ...(compiled ? { compiled } : {}), state }))
+      (opened ?? Promise.resolve(undefined))
+        .then((state) => planWorkspace(session, { ...opts, ...(compiled ? { compiled } : {}), ...(state ? { state } : {}) }))
         .then(
           (planned) => {
             member.planned = opts.refreshOnly ? { ...planned, plan: refreshOnlyPlan(planned.plan) } : planned;

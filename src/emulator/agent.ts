@@ -3,7 +3,7 @@
  * (handlers.ts, flow-handlers.ts) and the Archive agent (archive.ts). HTTP, auth and faults are
  * http.ts's business.
  */
-import { caseInsensitive } from "../model/carrier.js";
+import { caseInsensitiveGet } from "../model/carrier.js";
 import { Binder, formatProblems, isObject } from "./bind.js";
 import { invalidRequestBody, soErrorBody } from "./present.js";
 import type { Store } from "./store.js";
@@ -77,7 +77,7 @@ export function queryInt(req: AgentRequest, name: string): number | AgentRespons
 export function bodyOrQueryInt(req: AgentRequest, name: string): number | AgentResponse {
   if (isObject(req.body)) {
     const binder = new Binder();
-    const raw = caseInsensitive(req.body).get(name.toLowerCase());
+    const raw = caseInsensitiveGet(req.body, name.toLowerCase());
     if (raw === undefined) return invalid(`${name} is required.`);
     const n = binder.int(raw, name);
     return binder.problems.length > 0 ? invalid(formatProblems(binder.problems)) : n;

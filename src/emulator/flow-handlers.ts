@@ -5,7 +5,7 @@
  * the 404 of an ASP.NET controller without that action, which is how wfsync tells the
  * generations apart.
  */
-import { caseInsensitive } from "../model/carrier.js";
+import { caseInsensitiveGet } from "../model/carrier.js";
 import { bodyOrQueryInt, invalid, ok, queryInt, refused, type AgentMethod, type AgentRequest, type AgentResponse } from "./agent.js";
 import { formatProblems, isObject } from "./bind.js";
 import { FlowBinder, type BoundFlow, type CurrentStep } from "./flow-bind.js";
@@ -156,7 +156,7 @@ function optionTypeMismatches(steps: readonly CurrentStep[], path: string, out: 
 
 /** A field of a request carrier (`{"StepType": …}`); the query is accepted too, for hand-written calls. */
 function requestField(req: AgentRequest, name: string): unknown {
-  return isObject(req.body) ? caseInsensitive(req.body).get(name.toLowerCase()) : req.query.get(name.toLowerCase());
+  return isObject(req.body) ? caseInsensitiveGet(req.body, name.toLowerCase()) : req.query.get(name.toLowerCase());
 }
 
 /** An OptionType as the server binds it: a name in any case, or its number. */

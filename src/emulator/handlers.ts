@@ -3,7 +3,7 @@
  * docs/superoffice-api.md, "Calls"). Each takes the bound query and the parsed body and returns
  * status and body.
  */
-import { caseInsensitive } from "../model/carrier.js";
+import { caseInsensitiveGet } from "../model/carrier.js";
 import { resolveStepType } from "../model/steps.js";
 import { bodyOrQueryInt, invalid, ok, queryInt, refused, type AgentMethod, type AgentRequest, type AgentResponse } from "./agent.js";
 import { Binder, formatProblems, isObject, stepTypeName } from "./bind.js";
@@ -56,7 +56,7 @@ export const PER_OPTION_METHODS: readonly AgentMethod[] = [
     name: "CreateDefaultWorkflowStepFromType",
     description: 'Creates a default workflow step of the given type. Body: {"StepType": "WaitForTime"}',
     handle: (_store, req) => {
-      const raw = isObject(req.body) ? caseInsensitive(req.body).get("steptype") : req.query.get("steptype");
+      const raw = isObject(req.body) ? caseInsensitiveGet(req.body, "steptype") : req.query.get("steptype");
       const name = stepTypeName(raw);
       if (!name) return invalid(`StepType: unknown StepType ${JSON.stringify(raw ?? null)}`);
       return ok(blankStep(resolveStepType(name)!, name));

@@ -16,7 +16,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { WfsyncError } from "../errors.js";
-import { caseInsensitive } from "../model/carrier.js";
+import { caseInsensitive, caseInsensitiveGet } from "../model/carrier.js";
 import { Binder, isObject, type BindProblem } from "./bind.js";
 import { FlowBinder } from "./flow-bind.js";
 import { flowProblem } from "./flow-handlers.js";
@@ -65,7 +65,7 @@ export const DEMO_SEED = {
 export function parseSeed(raw: unknown, source = "seed"): SeedFlowInput[] {
   const binder = new Binder();
   const flows: SeedFlowInput[] = [];
-  const list = isObject(raw) ? caseInsensitive(raw).get("workflows") : undefined;
+  const list = isObject(raw) ? caseInsensitiveGet(raw, "workflows") : undefined;
   if (!Array.isArray(list)) {
     binder.problem("workflows", "expected an array of workflows");
   } else {
@@ -83,7 +83,7 @@ export function parseSeed(raw: unknown, source = "seed"): SeedFlowInput[] {
 export function parseFlowSeed(raw: unknown, source = "seed"): SeedFlowInput[] {
   const binder = new FlowBinder();
   const flows: SeedFlowInput[] = [];
-  const list = isObject(raw) ? caseInsensitive(raw).get("workflows") : undefined;
+  const list = isObject(raw) ? caseInsensitiveGet(raw, "workflows") : undefined;
   if (!Array.isArray(list)) binder.problem("workflows", "expected an array of workflows");
   else {
     list.forEach((w, i) => {

@@ -5,7 +5,7 @@
  * everything the DSL cannot express. Pure: no IO.
  */
 import { fieldKindInWords } from "../compile/words.js";
-import { caseInsensitive } from "../model/carrier.js";
+import { caseInsensitive, caseInsensitiveGet } from "../model/carrier.js";
 import { adoptKeys } from "../model/flow.js";
 import { canonicalOption, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
 import {
@@ -344,7 +344,7 @@ function extraOptionProperties(carrier: unknown, path: string, problems: string[
   const steps = c.get("steps");
   if (!Array.isArray(steps)) return;
   steps.forEach((step, i) => {
-    const options = caseInsensitive(step).get("options");
+    const options = caseInsensitiveGet(step, "options");
     if (Array.isArray(options)) options.forEach((o, j) => extraOptionProperties(o, `${path}Steps[${i}].Options[${j}].`, problems));
   });
 }

@@ -14,6 +14,15 @@ export function caseInsensitive(obj: unknown): Map<string, unknown> {
   return map;
 }
 
+/** One property, read as `caseInsensitive(obj).get(lower)` reads it, without building the map. */
+export function caseInsensitiveGet(obj: unknown, lower: string): unknown {
+  if (!obj || typeof obj !== "object" || Array.isArray(obj)) return undefined;
+  const record = obj as Record<string, unknown>;
+  let found: unknown;
+  for (const k of Object.keys(record)) if (lowerCase(k) === lower) found = record[k];
+  return found;
+}
+
 /**
  * Property names repeat in every carrier (`WorkflowStepId`, `StepType`, …): each is lowered once.
  * Bounded, so that a server sending ever new names cannot grow it without end.

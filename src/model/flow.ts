@@ -5,7 +5,7 @@
  * `Owner`, `ActionTime`…, CreateRequest `TicketStatus`, step type `UpdateParticipant`). Pure: the
  * engine's flow adapter reads and writes options through here.
  */
-import { caseInsensitive, pascalCase } from "./carrier.js";
+import { caseInsensitive, caseInsensitiveGet, pascalCase } from "./carrier.js";
 import {
   buildStep,
   placedOption,
@@ -148,7 +148,7 @@ export function optionToFlowCarrier(option: OptionModel, id: number, previous?: 
 }
 
 function contentToFlow(content: OptionContent, id: number, workflowStepId: number, workflowId: number, previous: unknown): FlowOptionCarrier {
-  const prev = runOrder(caseInsensitive(previous).get("steps"));
+  const prev = runOrder(caseInsensitiveGet(previous, "steps"));
   return {
     ...whenToCarrier(content.when),
     WorkflowStepOptionId: id,
@@ -226,7 +226,7 @@ function lendOptionIds(options: readonly OptionContent[], previous: unknown): { 
     const match = pool.find((p) => !p.used && p.identity === optionIdentity(o));
     if (!match) return { id: 0, previous: undefined };
     match.used = true;
-    return { id: toInt(caseInsensitive(match.carrier).get("workflowstepoptionid")), previous: match.carrier };
+    return { id: toInt(caseInsensitiveGet(match.carrier, "workflowstepoptionid")), previous: match.carrier };
   });
 }
 
@@ -280,7 +280,7 @@ function runOrder(value: unknown): { raw: unknown; index: number }[] {
   const list = Array.isArray(value) ? value : [];
   return list
     .map((raw, index) => {
-      const rank = caseInsensitive(raw).get("rank");
+      const rank = caseInsensitiveGet(raw, "rank");
       return { raw, index, rank: typeof rank === "number" ? rank : index };
     })
     .sort((a, b) => a.rank - b.rank || a.index - b.index)

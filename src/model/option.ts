@@ -5,7 +5,7 @@
  * which makes `JSON.stringify` a stable serialisation without a stable-stringify library.
  */
 import crypto from "node:crypto";
-import { caseInsensitive, lowerCase, pascalCase } from "./carrier.js";
+import { caseInsensitive, caseInsensitiveGet, lowerCase, pascalCase } from "./carrier.js";
 import { coerceValue, type UnknownField } from "./records.js";
 import { allStepFields, defaultFieldValue, omittedAtDefault, resolveStepType, stepFields, type StepField, type StepTypeName } from "./steps.js";
 import { canonicalWhenOf, type OptionWhen } from "./when.js";
@@ -315,11 +315,11 @@ function stepToCarrier(
     const prevOptions = sameType ? prev.get("options") : undefined;
     const prevByKey = new Map<string, unknown>();
     if (Array.isArray(prevOptions)) {
-      for (const o of prevOptions) prevByKey.set(toStr(caseInsensitive(o).get("key")), o);
+      for (const o of prevOptions) prevByKey.set(toStr(caseInsensitiveGet(o, "key")), o);
     }
     out.Options = (step.options ?? []).map((o) => {
       const prevOption = prevByKey.get(o.key);
-      const nestedId = prevOption === undefined ? 0 : toInt(caseInsensitive(prevOption).get("workflowstepoptionid"));
+      const nestedId = prevOption === undefined ? 0 : toInt(caseInsensitiveGet(prevOption, "workflowstepoptionid"));
       return {
         WorkflowStepOptionId: nestedId,
         WorkflowStepId: stepId,

@@ -3,7 +3,7 @@
  * whether it is a Split of the expected workflow, and its options. Refresh and import both read
  * splits through here; what is wrong comes back as data, and each caller words it.
  */
-import { caseInsensitive } from "./carrier.js";
+import { caseInsensitive, caseInsensitiveGet } from "./carrier.js";
 import { optionFromFlowCarrier } from "./flow.js";
 import { optionFromCarrier, placedOption, type OptionModel } from "./option.js";
 import { resolveStepType } from "./steps.js";
@@ -25,11 +25,11 @@ export type SplitStepRead =
  * splits nested inside an option are part of that option's steps.
  */
 export function flowSplitSteps(flow: unknown): { readonly workflowStepId: number; readonly step: unknown }[] {
-  const steps = flow === null || flow === undefined ? undefined : caseInsensitive(flow).get("steps");
+  const steps = flow === null || flow === undefined ? undefined : caseInsensitiveGet(flow, "steps");
   return (Array.isArray(steps) ? steps : [])
-    .filter((s) => resolveStepType(caseInsensitive(s).get("steptype")) === "Split")
+    .filter((s) => resolveStepType(caseInsensitiveGet(s, "steptype")) === "Split")
     .map((step) => {
-      const id = caseInsensitive(step).get("workflowstepid");
+      const id = caseInsensitiveGet(step, "workflowstepid");
       return { workflowStepId: typeof id === "number" ? id : 0, step };
     })
     .sort((a, b) => a.workflowStepId - b.workflowStepId);
@@ -81,7 +81,7 @@ function readWith(
   try {
     converted = convert(carrier);
   } catch (err) {
-    const id = caseInsensitive(carrier).get("workflowstepoptionid");
+    const id = caseInsensitiveGet(carrier, "workflowstepoptionid");
     return { id: typeof id === "number" && Number.isInteger(id) ? id : 0, unknownFields: [], unreadable: (err as Error).message };
   }
   // The split's own ids win over whatever the option carries: it was listed under this split.

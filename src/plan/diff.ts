@@ -6,7 +6,7 @@
 import type { DesiredOption } from "../compile/validate.js";
 import type { SourceLocation } from "../errors.js";
 import { keyedAs, liveHashAs, sameIdentity, splitRef, type LiveOption, type SplitRef } from "../model/live.js";
-import { caseInsensitive } from "../model/carrier.js";
+import { caseInsensitiveGet } from "../model/carrier.js";
 import { hashOption, optionAddress, type Address, type OptionModel } from "../model/option.js";
 import type { StateEntry } from "../state/format.js";
 import { hasDrift, mergeOption, type DriftPolicy, type FieldDiff, type MergeChoices } from "./fields.js";
@@ -330,7 +330,7 @@ function unreadableReason(l: LiveOption): string {
 function isSameOption(s: StateEntry, l: LiveOption): boolean {
   // Without server Keys, the state's key → id map is the record: same id, workflow and split.
   if (l.keyless) return l.option.workflowId === s.option.workflowId && l.option.workflowStepId === s.option.workflowStepId;
-  const serverKey = caseInsensitive(s.server).get("key");
+  const serverKey = caseInsensitiveGet(s.server, "key");
   const key = typeof serverKey === "string" ? serverKey : s.option.key;
   return l.option.workflowId === s.option.workflowId && l.option.workflowStepId === s.option.workflowStepId && (l.option.key === key || l.option.key === s.option.key);
 }

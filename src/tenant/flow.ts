@@ -17,7 +17,7 @@
 import { ApiError } from "../client/errors.js";
 import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
-import { caseInsensitive } from "../model/carrier.js";
+import { caseInsensitiveGet } from "../model/carrier.js";
 import { optionToFlowCarrier } from "../model/flow.js";
 import { identityOf, parseSplitRef, type LiveOption, type SplitRef } from "../model/live.js";
 import { parseAddress, type OptionModel } from "../model/option.js";
@@ -216,9 +216,9 @@ export function flowTenant(url: string, api: WorkflowApi, queue: TenantQueue, ad
 
 /** A flow's top-level step with this id (only those hold addressable options). */
 function findStep(flow: unknown, workflowStepId: number): Record<string, unknown> | undefined {
-  const steps = caseInsensitive(flow).get("steps");
+  const steps = caseInsensitiveGet(flow, "steps");
   if (!Array.isArray(steps)) return undefined;
-  return steps.find((s) => caseInsensitive(s).get("workflowstepid") === workflowStepId) as Record<string, unknown> | undefined;
+  return steps.find((s) => caseInsensitiveGet(s, "workflowstepid") === workflowStepId) as Record<string, unknown> | undefined;
 }
 
 /** The `Options` array of a split step of `flow` (case-insensitively found, created if absent). */
@@ -231,22 +231,22 @@ function optionsOf(flow: Record<string, unknown>, workflowStepId: number): unkno
 }
 
 function optionId(carrier: unknown): number {
-  const id = caseInsensitive(carrier).get("workflowstepoptionid");
+  const id = caseInsensitiveGet(carrier, "workflowstepoptionid");
   return typeof id === "number" ? id : 0;
 }
 
 function optionIdsOf(flow: unknown): number[] {
   const ids: number[] = [];
-  const steps = caseInsensitive(flow).get("steps");
+  const steps = caseInsensitiveGet(flow, "steps");
   for (const step of Array.isArray(steps) ? steps : []) {
-    const options = caseInsensitive(step).get("options");
+    const options = caseInsensitiveGet(step, "options");
     for (const o of Array.isArray(options) ? options : []) ids.push(optionId(o));
   }
   return ids;
 }
 
 function updatedDate(flow: unknown): unknown {
-  return caseInsensitive(flow).get("updateddate");
+  return caseInsensitiveGet(flow, "updateddate");
 }
 
 /** Makes one edit on the flow copy; false (and the edit settled) when it cannot be made. */
@@ -308,7 +308,7 @@ function resolveFromSaved(saved: unknown, batch: readonly PendingEdit[], before:
 
 function carriersOf(flow: unknown, workflowStepId: number): unknown[] {
   const step = findStep(flow, workflowStepId);
-  const options = step ? caseInsensitive(step).get("options") : undefined;
+  const options = step ? caseInsensitiveGet(step, "options") : undefined;
   return Array.isArray(options) ? options : [];
 }
 

@@ -5,7 +5,7 @@
  */
 import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
-import { caseInsensitive } from "../model/carrier.js";
+import { caseInsensitive, caseInsensitiveGet } from "../model/carrier.js";
 import type { TenantQueue } from "./queue.js";
 
 export interface FlowRow {
@@ -37,7 +37,7 @@ export async function listEmailFlows(api: Pick<WorkflowApi, "getArchiveList">, q
 }
 
 function flowRow(item: unknown): FlowRow | undefined {
-  const columns = caseInsensitive(caseInsensitive(item).get("columndata"));
+  const columns = caseInsensitive(caseInsensitiveGet(item, "columndata"));
   const value = (name: string): unknown => caseInsensitive(columns.get(name.toLowerCase())).get("displayvalue");
   const emailFlowId = archiveInt(value("emailFlowId"));
   const workflowId = archiveInt(value("workflowId"));

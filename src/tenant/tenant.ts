@@ -9,7 +9,7 @@ import type { TenantTarget } from "../client/routing.js";
 import type { WorkflowApi } from "../client/workflow.js";
 import { WfsyncError } from "../errors.js";
 import { parseSplitRef, type LiveOption, type SplitRef } from "../model/live.js";
-import { caseInsensitive } from "../model/carrier.js";
+import { caseInsensitiveGet } from "../model/carrier.js";
 import { optionToCarrier, type OptionModel } from "../model/option.js";
 import { CancelledError, type Reconciled, type TenantQueue } from "./queue.js";
 import { listEmailFlows, type FlowRow } from "./flows.js";
@@ -225,7 +225,7 @@ async function findCreated(api: WorkflowApi, option: OptionModel, taken: Readonl
 }
 
 function savedId(saved: unknown, address: string): number {
-  const id = caseInsensitive(saved).get("workflowstepoptionid");
+  const id = caseInsensitiveGet(saved, "workflowstepoptionid");
   if (typeof id !== "number" || !Number.isInteger(id) || id <= 0) {
     throw new ApiError({
       kind: "rejected",
