@@ -2,9 +2,11 @@
  * plan and apply over several environments (`--env a --env b`, `--all-envs`): one code base,
  * each environment on its own tenant with its own queue, limits and state.
  *
- * The workflow files are compiled once per environment (values differ), one after the other:
- * the first compile fills the check cache, so the others skip the type check. The servers are
- * read concurrently. Apply shows every plan, asks once for the whole set naming every tenant,
+ * The workflow files are compiled for each environment, one after the other: the first fills
+ * the check cache, and its evaluation and validation serve the others unless the code asks
+ * which environment it is (see openProjectFamily). Each environment's server is asked as soon as
+ * its compile passed, so the tenants are read concurrently, each through its own queue. Apply
+ * shows every plan, asks once for the whole set naming every tenant,
  * then applies the environments concurrently; one environment failing (refused credentials, a
  * conflict, a server down) neither stops nor touches the others, and the exit code is the worst.
  */
@@ -89,11 +91,10 @@ async function planAll(
     }
   }
   const open = members.filter((m) => m.session && !m.error);
-  // The first compile evaluates on the worker thread while this one opens every environment's
-  // state (reading a state file asks nothing of a server). Every environment is compiled before
-  // its server is asked anything (a compile error stops that environment first); after the
-  // first, a compile is mostly reused (see openProjectFamily), so all the servers are soon asked
-  // at about the same time.
+  // The first compile evaluates on the worker thread while this one opens states (reading a
+  // state file asks nothing of a server). Every environment is compiled before its server is
+  // asked anything (a compile error stops that environment first); after the first, a compile is
+  // mostly reused (see openProjectFamily), so all the servers are soon asked.
   const compileCode = opts.desired !== "none";
   const firstCompile = compileCode && open[0] ? open[0].session!.project.compiler.compileAsync().then(throwOnErrors) : undefined;
   firstCompile?.catch(() => undefined); // awaited below
