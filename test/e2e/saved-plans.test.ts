@@ -206,11 +206,16 @@ describe("a key renamed in code", () => {
 
   it("state mv refuses another split, an address the state has, and an unknown one", async () => {
     const engine = await appliedEngine();
-    const runs = await Promise.all([
-      cli(engine, ["state", "mv", "679/844/b", "702/910/b"]),
-      cli(engine, ["state", "mv", "679/844/b", "679/844/c"]),
-      cli(engine, ["state", "mv", "679/844/nope", "679/844/new"]),
-    ].map((p) => p));
+    // One after the other: each takes the state's lock, and a second one at the same moment
+    // would be refused for that (E_STATE_LOCKED) instead of for what is asked.
+    const runs = [];
+    for (const args of [
+      ["679/844/b", "702/910/b"],
+      ["679/844/b", "679/844/c"],
+      ["679/844/nope", "679/844/new"],
+    ]) {
+      runs.push(await cli(engine, ["state", "mv", ...args]));
+    }
     expect(runs[0]!.stderr).toContain("is in split 702/910, not in 679/844");
     expect(runs[1]!.stderr).toContain("the state already has 679/844/c");
     expect(runs[2]!.stderr).toContain("the state has no option 679/844/nope");
