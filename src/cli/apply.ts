@@ -70,11 +70,11 @@ function jsonMode(value: string | undefined): true | "stream" {
 async function runApply(flags: ApplyFlags, cmd: Command, events: EventStream | undefined): Promise<number> {
   const fleet = fleetEnvironments(cmd);
   if (fleet) {
-    if (events || flags.target?.length) {
+    if (flags.target?.length) {
       fleet.family.close();
-      throw new WfsyncError("E_USAGE", events ? "--json=stream follows one environment: with several, use --json (one document for all)" : "--target works on one environment: pass one --env NAME with it");
+      throw new WfsyncError("E_USAGE", "--target works on one environment: pass one --env NAME with it");
     }
-    return fleetApply(fleet, { ...flags, json: flags.json === true }, { confirm: ask, renderResult, resultToJson });
+    return fleetApply(fleet, { ...flags, json: flags.json === true }, { confirm: ask, renderResult, resultToJson }, events);
   }
   if (flags.refreshOnly && flags.prefer) throw new WfsyncError("E_USAGE", "--refresh-only takes the server's side and --prefer code the code's: choose one");
   const targets = parseTargets(flags.target ?? []);

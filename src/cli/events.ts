@@ -41,17 +41,20 @@ export class EventStream {
     this.out.write(`${JSON.stringify({ type, time: this.now().toISOString(), ...data })}\n`);
   }
 
-  /** The queue's throttling, retries and limit changes; the rest (every request) is too fine-grained. */
-  queueEvent(e: QueueEvent): void {
+  /**
+   * The queue's throttling, retries and limit changes; the rest (every request) is too
+   * fine-grained. `extra` goes into each (a fleet's `environment`).
+   */
+  queueEvent(e: QueueEvent, extra: Record<string, unknown> = {}): void {
     switch (e.type) {
       case "throttled":
-        this.emit("throttled", { label: e.label ?? null, waitMs: e.waitMs, until: new Date(e.untilMs).toISOString(), status: e.error.status ?? null });
+        this.emit("throttled", { ...extra, label: e.label ?? null, waitMs: e.waitMs, until: new Date(e.untilMs).toISOString(), status: e.error.status ?? null });
         return;
       case "retry":
-        this.emit("retry", { label: e.label ?? null, attempt: e.attempt, delayMs: e.delayMs, message: redactUrlsInText(e.error.message) });
+        this.emit("retry", { ...extra, label: e.label ?? null, attempt: e.attempt, delayMs: e.delayMs, message: redactUrlsInText(e.error.message) });
         return;
       case "limits":
-        this.emit("limits", { concurrency: e.concurrency, rate: e.rate ?? null, reason: e.reason, restored: e.restored, served: e.served ?? null });
+        this.emit("limits", { ...extra, concurrency: e.concurrency, rate: e.rate ?? null, reason: e.reason, restored: e.restored, served: e.served ?? null });
         return;
       default:
         return;
@@ -59,9 +62,10 @@ export class EventStream {
   }
 
   /** A command that failed before or instead of its work: code, message and every located problem. */
-  error(err: unknown): void {
+  error(err: unknown, extra: Record<string, unknown> = {}): void {
     const leaves = err instanceof WfsyncError && "errors" in err ? (err as WfsyncError & { errors: readonly WfsyncError[] }).errors : [];
     this.emit("error", {
+      ...extra,
       ...errorFields(err),
       problems: leaves.map((e) => ({ code: e.code, message: e.message, location: e.location ? formatLocation(e.location) : null })),
     });
@@ -177,15 +181,15 @@ export function errorFields(err: unknown): { code: string; message: string } {
 /**
  * One watch run as events: `operation_done` for each change it sent, failed, saw superseded or
  * did not send, then its `summary` (with `run`, its number). Watch reports a run when it is
- * over, so these come at its end. Ids of new options are not known here (null).
+ * over, so these come at its end, with the ids the state then holds (a new option's included).
  */
 export function watchRunEvents(events: EventStream, run: WatchRun): void {
-  const noId: IdOf = () => undefined;
+  const idOf: IdOf = (address) => run.ids.get(address);
   const extra = { run: run.seq };
-  for (const c of run.applied) events.emit("operation_done", { ...extra, ...operationJson(c, "applied", noId) });
-  for (const f of run.failed) events.emit("operation_done", { ...extra, ...operationJson(f.change, "failed", noId, f.error) });
-  for (const c of run.superseded) events.emit("operation_done", { ...extra, ...operationJson(c, "superseded", noId) });
-  for (const c of run.cancelled) events.emit("operation_done", { ...extra, ...operationJson(c, "cancelled", noId) });
+  for (const c of run.applied) events.emit("operation_done", { ...extra, ...operationJson(c, "applied", idOf) });
+  for (const f of run.failed) events.emit("operation_done", { ...extra, ...operationJson(f.change, "failed", idOf, f.error) });
+  for (const c of run.superseded) events.emit("operation_done", { ...extra, ...operationJson(c, "superseded", idOf) });
+  for (const c of run.cancelled) events.emit("operation_done", { ...extra, ...operationJson(c, "cancelled", idOf) });
   events.emit("summary", {
     ...extra,
     triggers: run.triggers,

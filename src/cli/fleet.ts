@@ -27,11 +27,12 @@ import { planWorkspace, type PlannedWorkspace, type PlanWorkspaceOptions } from 
 import { globalOptions, makeLogger, type GlobalOptions } from "./global.js";
 import { markdownHeading, targetLine, tenantJson, useColor } from "./output.js";
 import { annotationLines, appendStepSummary, onGitHubActions } from "./ci.js";
-import { errorFields } from "./events.js";
+import { errorFields, OperationEvents, type EventStream } from "./events.js";
 import { tenantLabel } from "../client/routing.js";
 import { limitsFor, limitsToJson } from "../tenant/limits.js";
 import { ProgressLine } from "./progress.js";
 import { openSession, type Session, type SessionOptions } from "./session.js";
+import type { QueueEvent } from "../tenant/queue.js";
 
 export interface Fleet {
   readonly global: GlobalOptions;
@@ -74,7 +75,7 @@ interface Member {
 async function planAll(
   fleet: Fleet,
   opts: PlanWorkspaceOptions,
-  sessionOptions: SessionOptions & { overrides?: ConfigOverrides },
+  sessionOptions: SessionOptions & { overrides?: ConfigOverrides; onQueueEventOf?: (environment: string) => (e: QueueEvent) => void },
 ): Promise<Member[]> {
   const { global, names, family } = fleet;
   const members: Member[] = names.map((name) => ({ name }));
@@ -84,7 +85,9 @@ async function planAll(
   for (const member of members) {
     try {
       const project = family.open(member.name, sessionOptions.overrides);
-      member.session = openSession({ ...global, env: member.name, environments: [member.name], allEnvs: false }, { ...sessionOptions, logger, project });
+      const { onQueueEventOf, ...options } = sessionOptions;
+      const onQueueEvent = onQueueEventOf?.(member.name) ?? options.onQueueEvent;
+      member.session = openSession({ ...global, env: member.name, environments: [member.name], allEnvs: false }, { ...options, logger, project, ...(onQueueEvent ? { onQueueEvent } : {}) });
     } catch (err) {
       member.error = err;
       member.session?.project.compiler.close();
@@ -204,7 +207,7 @@ function table(members: readonly Member[], resultOf: (m: Member) => string): str
   return `${[line(header), ...rows.map(line)].join("\n")}\n`;
 }
 
-function planJson(m: Member, extra: Record<string, unknown> = {}, verbose = false): unknown {
+function planJson(m: Member, extra: Record<string, unknown> = {}, verbose = false): Record<string, unknown> {
   const base = { format_version: JSON_FORMAT_VERSION, environment: m.name, tenant: m.session ? tenantJson(m.session.tenant.target()) : null };
   if (m.planned) return { ...base, api: m.planned.api ?? null, limits: limitsToJson(limitsFor(m.session!.config, m.session!.tenant.target())), ...(planToJson(m.planned.plan, { verbose }) as object), ...(m.error ? { error: errorFields(m.error) } : {}), ...extra };
   return { ...base, error: errorFields(m.error), ...extra };
@@ -277,14 +280,26 @@ export async function fleetApply(
     renderResult: (result: ApplyResult, elapsedMs: number) => string;
     resultToJson: (result: ApplyResult, idOf: (address: string) => number | undefined) => unknown;
   },
+  /**
+   * `--json=stream`: NDJSON events as they happen, each with its `environment`; every planned
+   * environment gets its `plan` event, then ends with its `summary` (or an `error`).
+   */
+  events?: EventStream,
 ): Promise<number> {
   const progress = new ProgressLine(process.stderr);
   if (flags.refreshOnly && flags.prefer) throw new WfsyncError("E_USAGE", "--refresh-only takes the server's side and --prefer code the code's: choose one");
+  // Nothing but the one document or the events on stdout.
+  const machine = flags.json === true || events !== undefined;
   const members = await planAll(fleet, { refresh: true, lock: true, command: "wfsync apply", preferCode: flags.prefer === "code", refreshOnly: flags.refreshOnly ?? false }, {
     overrides: { concurrency: flags.concurrency, rate: flags.rate, drift: flags.drift },
-    onQueueEvent: (e) => progress.queueEvent(e),
+    onQueueEventOf: (environment) => (e) => {
+      progress.queueEvent(e);
+      events?.queueEvent(e, { environment });
+    },
     logStderr: { write: (text: string) => progress.interrupt(() => writeStderr(text)) },
   });
+  const idOf = (m: Member) => (address: string) => m.planned?.state.entries().get(address)?.id;
+  const errorEvent = (m: Member) => events?.error(m.error, { environment: m.name });
   try {
     const color = useColor(process.stdout);
     // A plan the guards refuse (mass delete, conflicts) is that environment's failure only.
@@ -297,17 +312,32 @@ export async function fleetApply(
       }
     }
     annotateAll(members);
-    if (!flags.json) for (const m of members) process.stdout.write(`${planText(m, color, flags)}\n`);
+    if (!machine) for (const m of members) process.stdout.write(`${planText(m, color, flags)}\n`);
+    if (events) {
+      for (const m of members) {
+        if (m.planned) events.emit("plan", planJson(m));
+        if (m.error) errorEvent(m);
+      }
+    }
     const toApply = members.filter((m) => m.planned && !m.error && !isEmptyPlan(m.planned.plan));
     // Nothing to send there; a stale entry of an option gone from the server is only forgotten.
-    for (const m of members) if (m.planned && !m.error && isEmptyPlan(m.planned.plan)) await forgetGone(m.planned.plan, m.planned.state).catch((err: unknown) => (m.error = err));
+    for (const m of members) {
+      if (!m.planned || m.error || !isEmptyPlan(m.planned.plan)) continue;
+      try {
+        const forgotten = await forgetGone(m.planned.plan, m.planned.state);
+        events?.emit("summary", { environment: m.name, applied: 0, failed: 0, cancelled: 0, stopped: null, elapsedMs: 0, forgotten: forgotten.length });
+      } catch (err) {
+        m.error = err;
+        errorEvent(m);
+      }
+    }
     const changes = toApply.reduce((n, m) => n + actionable(m.planned!.plan).length, 0);
     let interrupted = false;
     if (toApply.length) {
-      if (!flags.autoApprove && (flags.json || !process.stdin.isTTY)) {
+      if (!flags.autoApprove && (machine || !process.stdin.isTTY)) {
         throw new WfsyncError(
           "E_NEEDS_APPROVAL",
-          `${flags.json ? "--json leaves no room for a prompt" : "not a terminal, so nothing can be confirmed"}: re-run with --auto-approve to apply (or run \`wfsync plan\` to review first); nothing was sent`,
+          `${machine ? "--json leaves no room for a prompt" : "not a terminal, so nothing can be confirmed"}: re-run with --auto-approve to apply (or run \`wfsync plan\` to review first); nothing was sent`,
         );
       }
       if (!flags.autoApprove) {
@@ -340,18 +370,24 @@ export async function fleetApply(
       try {
         await Promise.all(
           toApply.map(async (m) => {
+            const operations = events ? new OperationEvents(events, idOf(m), { environment: m.name }) : undefined;
+            const started = performance.now();
             try {
               m.result = await applyPlan(m.planned!.plan, {
                 tenant: m.session!.tenant,
                 state: m.planned!.state,
                 createsJustRead: flags.autoApprove === true,
+                ...(operations ? { beforeSend: operations.beforeSend } : {}),
                 onProgress: (p) => {
                   done.set(m.name, { done: p.done, failed: p.failed });
                   report();
+                  operations?.onProgress(p);
                 },
               });
+              operations?.finish(m.result, { elapsedMs: Math.round(performance.now() - started) });
             } catch (err) {
               m.error = err;
+              errorEvent(m);
             }
           }),
         );
@@ -359,7 +395,7 @@ export async function fleetApply(
         process.off("SIGINT", onSigint);
         elapsedMs = progress.end();
       }
-      if (!flags.json) {
+      if (!machine) {
         for (const m of toApply) {
           if (m.result) process.stdout.write(`== environment ${m.name}: ${io.renderResult(m.result, elapsedMs)}`);
           else if (m.error) process.stdout.write(`== environment ${m.name}: ${showError(m.error, color)}\n`);
@@ -371,10 +407,9 @@ export async function fleetApply(
       if (m.result) return m.result.failed.length || m.result.stopped ? `${m.result.applied.length} applied, ${m.result.failed.length} failed` : `${m.result.applied.length} applied`;
       return "no changes";
     };
-    if (flags.json) {
-      const idOf = (m: Member) => (address: string) => m.planned?.state.entries().get(address)?.id;
+    if (flags.json === true) {
       process.stdout.write(`${JSON.stringify(members.map((m) => planJson(m, m.result ? { result: io.resultToJson(m.result, idOf(m)) } : {})), null, 2)}\n`);
-    } else process.stdout.write(`\n${table(members, outcome)}`);
+    } else if (!events) process.stdout.write(`\n${table(members, outcome)}`);
     appendStepSummary(() => `${fleetMarkdown(members)}\n${table(members, outcome).replace(/^/gm, "    ")}`);
     if (interrupted) return 130;
     if (members.some((m) => m.error || (m.result && (m.result.failed.length || m.result.stopped)))) return 1;

@@ -211,6 +211,7 @@ export class WatchLoop {
       recoveredFiles: recovered.map(show).sort(),
       ...(config ? { config } : {}),
       applied: [...applied.applied].sort(byAddress),
+      ids: this.appliedIds(applied.applied),
       failed,
       superseded,
       cancelled: [...applied.cancelled].sort(byAddress),
@@ -352,6 +353,17 @@ export class WatchLoop {
   }
 
   /** Server trouble: run again by itself after a growing pause (a save runs sooner). */
+  /** The ids the state records for applied changes (a delete has none left). */
+  private appliedIds(changes: readonly Change[]): Map<string, number> {
+    const entries = this.o.engine.applied();
+    const ids = new Map<string, number>();
+    for (const c of changes) {
+      const id = c.action === "delete" ? undefined : entries.get(c.address)?.id;
+      if (id !== undefined) ids.set(c.address, id);
+    }
+    return ids;
+  }
+
   private scheduleRetry(problem: unknown, failed: readonly { error: unknown }[], stateSuspect: boolean): number | undefined {
     const trouble = stateSuspect || isServerTrouble(problem) || failed.some((f) => isServerTrouble(f.error));
     if (!trouble || this.closed) {

@@ -35,6 +35,8 @@ export interface WatchRun {
   readonly config?: { readonly reloaded: boolean; readonly notes: readonly string[]; readonly errors: readonly WfsyncError[] };
   /** Sent and recorded in the state. */
   readonly applied: readonly Change[];
+  /** The server's id of each applied option the state holds after the run (a new one's too). */
+  readonly ids: ReadonlyMap<string, number>;
   /** Sent and failed: still in the diff, so retried (by the next run). */
   readonly failed: readonly { readonly change: Change; readonly error: unknown }[];
   /** Not sent because the option was edited again meanwhile; the follow-up run sends it. */

@@ -197,6 +197,37 @@ describe("environments end to end", () => {
     expect(sandbox.counters().total).toBeGreaterThan(before.sandbox);
   });
 
+  it("streams a fleet apply as NDJSON: every event names its environment, each environment ends with its summary or error", async () => {
+    const { sandbox, production, cli } = await twoTenants();
+    production.setCredentials({ username: "someone", password: "else" });
+    const run = await cli("apply", "--all-envs", "--auto-approve", "--json=stream");
+    expect(run.code, run.stderr).toBe(1);
+    const events = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string; environment?: string; result?: string; applied?: number; code?: string });
+    expect(events.every((e) => e.environment === "sandbox" || e.environment === "production")).toBe(true);
+    const of = (env: string) => events.filter((e) => e.environment === env);
+    // sandbox: its plan first, two creates started and done (in the order the tenant answers),
+    // its summary last, with the counts of its operation_done events.
+    const types = of("sandbox").map((e) => e.type);
+    expect([types[0], types.at(-1)]).toEqual(["plan", "summary"]);
+    expect(types.slice(1, -1).sort()).toEqual(["operation_done", "operation_done", "operation_started", "operation_started"]);
+    const done = of("sandbox").filter((e) => e.type === "operation_done");
+    expect(done.map((e) => e.result)).toEqual(["applied", "applied"]);
+    expect(of("sandbox").at(-1)).toMatchObject({ type: "summary", applied: 2, failed: 0 });
+    // production refused the credentials while planning: one error event, nothing else of it.
+    expect(of("production").map((e) => [e.type, e.code])).toEqual([["error", "E_API_AUTH"]]);
+    expect(names(sandbox, 844)).toEqual(["Everyone else", "VIP customers"]);
+    expect(names(production, 7002)).toEqual([]);
+
+    production.setCredentials({});
+    const again = await cli("apply", "--all-envs", "--auto-approve", "--json=stream");
+    expect(again.code, again.stderr).toBe(0);
+    const second = again.stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string; environment: string; applied?: number });
+    expect(second.filter((e) => e.type === "summary").map((e) => [e.environment, e.applied])).toEqual([
+      ["sandbox", 0],
+      ["production", 2],
+    ]);
+  });
+
   it("refuses several environments where a command follows one, and unknown names", async () => {
     const { cli } = await twoTenants();
     const watch = await cli("watch", "--all-envs");

@@ -84,6 +84,12 @@ describe("wfsync watch (CLI)", () => {
       expect(done.filter((e) => e.result === "failed")).toHaveLength(summary.failed as number);
     }
     expect(events[4]).toMatchObject({ address: "679/844/vip", action: "update", result: "applied" });
+    // The first run created both options: their events carry the ids the server gave them.
+    const created = events.filter((e) => e.type === "operation_done" && e.run === 1);
+    expect(created.map((e) => e.action)).toEqual(["create", "create"]);
+    const ids = serverOptions(emu, 844);
+    expect(Object.fromEntries(created.map((e) => [e.address, e.id]))).toEqual({ "679/844/rest": ids.get("rest")?.WorkflowStepOptionId, "679/844/vip": ids.get("vip")?.WorkflowStepOptionId });
+    expect(events[4]!.id).toBe(ids.get("vip")?.WorkflowStepOptionId);
     // People's lines go to stderr, leaving stdout to the events.
     expect(stdoutOnly).not.toContain("stopping: no new work");
     expect(out.text()).toContain("stopping: no new work");

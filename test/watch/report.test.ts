@@ -21,6 +21,7 @@ function run(over: Partial<WatchRun>): WatchRun {
     removedFiles: [],
     recoveredFiles: [],
     applied: [],
+    ids: new Map(),
     failed: [],
     superseded: [],
     cancelled: [],
