@@ -6,7 +6,7 @@
  * picomatch, using the same rules as `findWorkflowFiles` (no `.d.ts`, no `node_modules`, never
  * the config file). The daemon's own files (state, journal, lock, temp files, log) never count.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import picomatch from "picomatch";
@@ -124,6 +124,30 @@ export function chokidarSource(ignore: (abs: string) => boolean): FileEventSourc
 
   let handlers: { onPath: (abs: string) => void; onError: (err: Error) => void } | undefined;
   /**
+   * chokidar reports at most one change of a file per 50 ms and drops (does not postpone) the
+   * others: a second save within 50 ms of the first (an editor's format-on-save, a generator
+   * writing twice) would never be seen, and watch would keep the first version. So each change
+   * is looked at again a little later, and reported once more if the file changed since.
+   */
+  const followUps = new Map<string, NodeJS.Timeout>();
+  const followUp = (abs: string, seen: Stats | undefined): void => {
+    clearTimeout(followUps.get(abs));
+    const timer = setTimeout(() => {
+      followUps.delete(abs);
+      let now: Stats;
+      try {
+        now = statSync(abs);
+      } catch {
+        return; // gone: chokidar reports the unlink
+      }
+      if (seen && now.mtimeMs === seen.mtimeMs && now.size === seen.size && now.ino === seen.ino) return;
+      handlers?.onPath(abs);
+      followUp(abs, now);
+    }, CHANGE_FOLLOW_UP_MS);
+    timer.unref();
+    followUps.set(abs, timer);
+  };
+  /**
    * `newRoots`: a watcher replacing another after a glob change also reports what its first scan
    * finds inside these folders (roots the previous spec did not have), so that a file written
    * there while it was starting is not missed. Everything else it finds was already known.
@@ -146,7 +170,11 @@ export function chokidarSource(ignore: (abs: string) => boolean): FileEventSourc
     w.on("add", (p: string) => {
       if (!scanning || inNewRoot(path.resolve(p))) report(p);
     });
-    w.on("change", report).on("unlink", report).on("error", (err) => handlers?.onError(err as Error));
+    w.on("change", (p: string, stats?: Stats) => {
+      report(p);
+      followUp(path.resolve(p), stats);
+    });
+    w.on("unlink", report).on("error", (err) => handlers?.onError(err as Error));
     // A deleted folder: watch from its parent, so that it is seen when it comes back.
     w.on("unlinkDir", () => {
       added.clear();
@@ -181,10 +209,15 @@ export function chokidarSource(ignore: (abs: string) => boolean): FileEventSourc
       sync();
     },
     async close() {
+      for (const timer of followUps.values()) clearTimeout(timer);
+      followUps.clear();
       await watcher?.close();
     },
   };
 }
+
+/** Longer than the 50 ms in which chokidar reports one change of a file at most. */
+const CHANGE_FOLLOW_UP_MS = 80;
 
 function nearestExisting(dir: string): string {
   let d = dir;

@@ -112,6 +112,21 @@ describe("watch", () => {
     expect(serverOptions(emu, 844).get("vip")?.Name).toBe("Version 20");
   });
 
+  it("applies the last of two saves made within chokidar's 50 ms, and a save right after a run", async () => {
+    const emu = await emulator();
+    const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]) });
+    const w = await watch(p, emu, { debounceMs: 20 });
+    // chokidar reports one change of a file per 50 ms and drops the rest: each save below comes
+    // within 50 ms of the change before it (the debounce and the run take about that long).
+    for (let i = 1; i <= 8; i++) {
+      const from = w.runs.at(-1)!.seq;
+      p.write(FILE, flowFile(679, 844, [{ ...VIP, name: `First ${i}` }, REST]));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      p.write(FILE, flowFile(679, 844, [{ ...VIP, name: `Second ${i}` }, REST]));
+      await w.waitForRun(() => serverOptions(emu, 844).get("vip")?.Name === `Second ${i}`, `save ${i} applied`, from);
+    }
+  });
+
   it("lists a removed option as a pending delete until --allow-delete", async () => {
     const emu = await emulator();
     const p = project({ [FILE]: flowFile(679, 844, [VIP, REST]), "workflows/webinar.ts": flowFile(702, 910, [{ key: "attended", name: "Attended" }]) });
