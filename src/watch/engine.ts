@@ -27,6 +27,12 @@ export interface WatchEngine {
   configure(config: ResolvedConfig): void;
   /** Sends nothing new: requests not started are cancelled, those in flight finish. */
   stop(): void;
+  /**
+   * Before a run: a state that can record nothing any more (its database connection is gone)
+   * is opened again, lock and all. Says so in a sentence when it was; undefined otherwise (no
+   * fault, or the database still away: then the run sends nothing and says why, as before).
+   */
+  recover?(): Promise<string | undefined>;
 }
 
 /** A change not sent because a newer edit of its option is waiting (not a failure). */
@@ -44,23 +50,32 @@ export interface TenantEngineOptions {
   /** A new connection with a reloaded config's settings (the previous one is closed). */
   readonly connect: (config: ResolvedConfig) => Tenant;
   readonly state: StateStore;
+  /**
+   * Opens the state again, locked, after its database connection was lost (a file state never
+   * loses one). Without it a lost state stays lost until watch is restarted.
+   */
+  readonly reopen?: () => Promise<StateStore>;
 }
 
 type Connection = Pick<ResolvedConfig, "concurrency" | "rate" | "adaptive" | "maxRetries" | "timeoutMs">;
 
-export function createTenantEngine(opts: TenantEngineOptions): WatchEngine & { close(): void } {
+export function createTenantEngine(opts: TenantEngineOptions): WatchEngine & { close(): void; readonly state: StateStore } {
   let settings: Connection = pickConnection(opts.config);
   let tenant = opts.tenant;
   let stopped = false;
+  let state = opts.state;
 
   return {
-    applied: () => opts.state.entries(),
+    get state() {
+      return state;
+    },
+    applied: () => state.entries(),
     readSplits: (splits) => tenant.readSplits(splits),
     apply: (plan, stale, onProgress) =>
       applyPlan(plan, {
         ...(onProgress ? { onProgress } : {}),
         tenant,
-        state: opts.state,
+        state,
         // A run reads the splits of its creates right before it plans them.
         createsJustRead: true,
         beforeSend: (c) => {
@@ -77,6 +92,23 @@ export function createTenantEngine(opts: TenantEngineOptions): WatchEngine & { c
     stop() {
       stopped = true;
       tenant.queue.stop();
+    },
+    async recover() {
+      const lost = state.fault;
+      if (!lost || !opts.reopen || stopped) return undefined;
+      let fresh: StateStore;
+      try {
+        fresh = await opts.reopen();
+      } catch {
+        // Still away (or locked by whoever took it meanwhile): this run says why it sends nothing.
+        return undefined;
+      }
+      if (state.api) fresh.bindApi(state.api);
+      // The lost one is let go without waiting: its connection is gone, and ending it may not
+      // hear back.
+      void state.close().catch(() => undefined);
+      state = fresh;
+      return `the state's database answers again: reconnected and locked the state again (${fresh.entries().size} recorded options); what was applied but not recorded is found on the server by the next plan`;
     },
     close() {
       tenant.queue.stop();

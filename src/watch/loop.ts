@@ -177,6 +177,12 @@ export class WatchLoop {
     let outcome: Outcome = EMPTY_OUTCOME;
     let problem: unknown;
     try {
+      const recovered = await this.o.engine.recover?.();
+      if (recovered) {
+        this.notice("info", recovered);
+        // Whatever was sent while the state could not record it is on the server only now.
+        this.needsRefresh = true;
+      }
       outcome = await this.plan(batch, desired, frozen, result.errors.length === 0);
       if (outcome.partition.send.length) {
         const plan = sendOnly(outcome.plan, outcome.partition.send);

@@ -102,8 +102,9 @@ export interface WatchHandle {
 
 interface Parts {
   loop?: WatchLoop;
+  /** The state as opened at start; once the engine has it, the engine's (opened again after a lost database). */
   state?: StateStore;
-  engine?: { close(): void };
+  engine?: { close(): void; readonly state?: StateStore };
 }
 
 export function startWatch(options: StartWatchOptions): WatchHandle {
@@ -128,7 +129,7 @@ export function startWatch(options: StartWatchOptions): WatchHandle {
           await ready.catch(() => undefined);
         } finally {
           try {
-            await parts.state?.close();
+            await (parts.engine?.state ?? parts.state)?.close();
           } finally {
             parts.engine?.close();
           }
@@ -172,7 +173,13 @@ async function open(
   const api = await workspace.tenant.generation().catch(() => undefined);
   if (api) state.bindApi(api);
 
-  const engine = createTenantEngine({ tenant: workspace.tenant, config, connect: workspace.connect, state });
+  const engine = createTenantEngine({
+    tenant: workspace.tenant,
+    config,
+    connect: workspace.connect,
+    state,
+    reopen: () => workspace.openState({ lock: true, command: "wfsync watch" }),
+  });
   parts.engine = engine;
   const logFile = options.logFile === undefined ? undefined : path.resolve(options.cwd, options.logFile);
   const own = new WorkflowMatcher(config, logFile);

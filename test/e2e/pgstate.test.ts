@@ -11,9 +11,10 @@ import { openState } from "../../src/state/index.js";
 import { planWorkspace } from "../../src/workspace/workspace.js";
 import { onCleanup } from "../helpers/cleanup.js";
 import { startCli } from "../helpers/cli.js";
-import { EMULATOR_CREDENTIALS } from "../helpers/emulator.js";
+import { EMULATOR_CREDENTIALS, startTestEmulator } from "../helpers/emulator.js";
 import { adminClient, lockHolders, pgTitle, probePostgres, startPgProxy, stateUrl, testSchema } from "../helpers/postgres.js";
 import { duplicateKeys, expectStateMatchesServer, manyOptions, startEngine, startProxy, workflowFile, type Engine } from "./harness.js";
+import { configFile as watchConfig, flowFile, project as watchProject, serverOptions, watch } from "../watch/harness.js";
 
 const probe = await probePostgres();
 const PER_SPLIT = 50;
@@ -163,5 +164,35 @@ describe.skipIf(!probe.ok)(pgTitle("a state shared in PostgreSQL", probe), () =>
     expect(result.stopped?.code).toBe("E_STATE_WRITE");
     expect(result.stopped?.message).toMatch(new RegExp(`^cannot write the state \\S+ \\(state "gone"\\): the connection to the database was lost \\([^)]*\\); ${TOTAL} changes not sent\\.$`));
     expect(saves(engine)).toBe(0);
+  });
+
+  it("watch opens its state again when the database is back: the run after sends, records and converges", { timeout: 90_000 }, async () => {
+    const admin = await adminClient();
+    const schema = await testSchema(admin);
+    const db = await startPgProxy();
+    const emu = await startTestEmulator();
+    const p = watchProject({ "workflows/onboarding.ts": flowFile(679, 844, [{ key: "vip", name: "VIP customers" }]) });
+    p.write("sync.config.ts", watchConfig({ state: stateUrl(schema, "daemon", db.url) }));
+    const w = await watch(p, emu, { debounceMs: 20 });
+    expect(serverOptions(emu, 844).has("vip")).toBe(true);
+
+    db.cut();
+    p.write("workflows/onboarding.ts", flowFile(679, 844, [{ key: "vip", name: "VIP customers" }, { key: "rest", name: "Everyone else" }]));
+    const lost = await w.waitForRun((r) => r.stopped?.code === "E_STATE_WRITE" || r.errors.some((e) => e.code === "E_STATE_WRITE"), "a run stopped by the lost database");
+    expect(lost.applied).toEqual([]);
+    expect(serverOptions(emu, 844).has("rest")).toBe(false);
+
+    db.restore();
+    p.write("workflows/onboarding.ts", flowFile(679, 844, [{ key: "vip", name: "VIP customers" }, { key: "rest", name: "Everyone else" }, { key: "new", name: "New" }]));
+    const back = await w.waitForRun((r) => r.applied.length > 0, "a run after the database is back", lost.seq);
+    expect(back.stopped).toBeUndefined();
+    expect(w.notices.map((n) => n.message).join("\n")).toContain("the state's database answers again: reconnected and locked the state again");
+    expect([...serverOptions(emu, 844).keys()].sort()).toEqual(["new", "rest", "vip"]);
+    await w.handle.close();
+    // What the daemon recorded is in the database, each option once, matching the server.
+    const store = await openState(stateUrl(schema, "daemon"), { lock: false, tenant: emu.url });
+    onCleanup(() => store.close());
+    expect([...store.entries().keys()].sort()).toEqual(["679/844/new", "679/844/rest", "679/844/vip"]);
+    expect(duplicateKeys(emu.data().options)).toEqual([]);
   });
 });

@@ -80,7 +80,7 @@ export async function lockHolders(admin: Client, schema: string): Promise<number
  * through it is destroyed at once, and new ones are refused (the database "goes down" for the
  * process under test, without touching the shared server).
  */
-export async function startPgProxy(base = PG_URL): Promise<{ url: string; cut(): void; connections(): number; close(): Promise<void> }> {
+export async function startPgProxy(base = PG_URL): Promise<{ url: string; cut(): void; restore(): void; connections(): number; close(): Promise<void> }> {
   const target = new URL(base);
   const sockets = new Set<net.Socket>();
   let down = false;
@@ -111,6 +111,10 @@ export async function startPgProxy(base = PG_URL): Promise<{ url: string; cut():
       down = true;
       for (const s of sockets) s.destroy();
       sockets.clear();
+    },
+    /** Takes connections again after cut() (the database is back). */
+    restore() {
+      down = false;
     },
     connections: () => total,
     close: () =>
