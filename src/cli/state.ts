@@ -1,8 +1,8 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { redactUrl } from "../redact.js";
+import { redactUrl, redactUrlsInText } from "../redact.js";
 import { WfsyncError, formatLocation } from "../errors.js";
-import { DEFAULT_STATE_PATH, copyState, isDatabaseState, openState, storedEntry, type OpenStateOptions, type StateStore } from "../state/index.js";
+import { DEFAULT_STATE_PATH, copyState, isDatabaseState, listDatabaseStates, openState, storedEntry, type OpenStateOptions, type StateStore } from "../state/index.js";
 import { openProject } from "../workspace/project.js";
 import { parseAddress } from "../model/option.js";
 import { globalOptions, type GlobalOptions } from "./global.js";
@@ -30,6 +30,25 @@ function openProjectState(p: ProjectState, options: Omit<OpenStateOptions, "tena
   return openState(p.state, { ...options, ...(tenant ? { tenant } : {}), ...(p.lockTimeoutMs !== undefined ? { lockTimeoutMs: p.lockTimeoutMs } : {}) });
 }
 
+/** `state list --all`: every state of the project's database, one line (or JSON object) each. */
+async function listAll(p: ProjectState, json: boolean): Promise<number> {
+  if (!isDatabaseState(p.state)) {
+    throw new WfsyncError("E_USAGE", `--all lists the states of a PostgreSQL database; this project's state is the file ${path.relative(process.cwd(), p.state) || p.state}, which holds one`);
+  }
+  const { shown: where, states } = await listDatabaseStates(p.state);
+  const rows = states.map((s) => ({ ...s, name: redactUrlsInText(s.name), tenant: redactUrl(s.tenant) }));
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ database: where, states: rows }, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write(`${where}: ${rows.length} state${rows.length === 1 ? "" : "s"}\n`);
+  const width = Math.max(0, ...rows.map((r) => r.name.length));
+  for (const r of rows) {
+    process.stdout.write(`${r.name.padEnd(width)}  ${r.tenant}  api ${r.api ?? "-"}  ${r.options} option${r.options === 1 ? "" : "s"}  last written ${r.updatedAt}\n`);
+  }
+  return 0;
+}
+
 function shown(store: StateStore): string {
   return path.isAbsolute(store.path) ? path.relative(process.cwd(), store.path) || store.path : store.path;
 }
@@ -41,9 +60,12 @@ export function registerStateCommand(program: Command, setExit: (code: number) =
     .command("list")
     .description("one line per option wfsync manages: address, server id, where it is declared")
     .option("--json", "print as JSON")
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .option("--all", "a PostgreSQL state: every state the database holds (name, tenant, options, last write) instead of one")
+    .action(async (opts: { json?: boolean; all?: boolean }, cmd: Command) => {
       await runCommand(setExit, async () => {
-        const store = await openProjectState(projectState(globalOptions(cmd)), { lock: false });
+        const project = projectState(globalOptions(cmd));
+        if (opts.all) return listAll(project, opts.json ?? false);
+        const store = await openProjectState(project, { lock: false });
         try {
           const entries = [...store.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
           if (opts.json) {

@@ -4,3 +4,4 @@ export { STATE_VERSION, storedEntry, type StateEntry, type StateFileV1, type Sto
 export type { WarnLogger } from "./lock.js";
 export { isDatabaseState, hasPassword } from "./location.js";
 export { copyState, type CopyResult } from "./copy.js";
+export { listDatabaseStates, type DatabaseStateSummary } from "./postgres.js";

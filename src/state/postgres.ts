@@ -50,6 +50,36 @@ export async function openDatabaseState(url: string, options: OpenStateOptions):
   }
 }
 
+/** One state of a database, as `state list --all` shows it. */
+export interface DatabaseStateSummary {
+  readonly name: string;
+  /** The normalised URL of the tenant it is bound to. */
+  readonly tenant: string;
+  readonly api: string | null;
+  readonly options: number;
+  /** ISO time of its last write. */
+  readonly updatedAt: string;
+}
+
+/** Every state the database's schema holds (none if it has no schema yet), by name. Reads only. */
+export async function listDatabaseStates(url: string): Promise<{ shown: string; states: DatabaseStateSummary[] }> {
+  const location = parseDatabaseLocation(url);
+  const client = await connect(location, "wfsync state list");
+  try {
+    if (!(await ensureSchema(client, location, false))) return { shown: location.shown, states: [] };
+    const { rows } = await client.query<{ name: string; tenant: string; api: string | null; options: string; updated_at: Date }>(
+      `SELECT s.name, s.tenant, s.api, s.updated_at, count(e.address) AS options FROM ${table(location, "states")} s ` +
+        `LEFT JOIN ${table(location, "entries")} e ON e.state = s.name GROUP BY s.name, s.tenant, s.api, s.updated_at ORDER BY s.name`,
+    );
+    return {
+      shown: location.shown,
+      states: rows.map((r) => ({ name: r.name, tenant: r.tenant, api: r.api, options: Number(r.options), updatedAt: new Date(r.updated_at).toISOString() })),
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** The state's row and entries, read in one snapshot and checked like a file's. */
 async function readState(client: Client, location: DatabaseLocation, name: string): Promise<{ row: StateRow | undefined; entries: Map<string, StateEntry> }> {
   await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");

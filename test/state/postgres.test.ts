@@ -12,6 +12,8 @@ import { WfsyncError } from "../../src/errors.js";
 import { openState, storedEntry, type StateEntry, type StateStore } from "../../src/state/index.js";
 import { execFileSync } from "node:child_process";
 import { onCleanup } from "../helpers/cleanup.js";
+import { runCli } from "../helpers/cli.js";
+import { makeProject } from "../helpers/tmp-project.js";
 import { adminClient, lockHolders, pgTitle, probePostgres, startPgProxy, stateUrl, testSchema } from "../helpers/postgres.js";
 import { transpileStateModule } from "./transpile.js";
 
@@ -207,5 +209,37 @@ describe("without the optional PostgreSQL client", () => {
       message: "The state is a PostgreSQL database, but the PostgreSQL client (package pg) is not installed.",
       detail: 'It is an optional dependency of wfsync: install it beside wfsync (npm install pg@8), or use a state file (config "state").',
     });
+  });
+
+  it("state list --all shows every state the database holds: name, tenant, API generation, options, last write", async () => {
+    const admin = await adminClient();
+    const schema = await testSchema(admin);
+    const first = await opened(stateUrl(schema), { tenant: TENANT, lock: true, command: "test" });
+    await Promise.all([first.record(addr("a"), entry("a", 1)), first.record(addr("b"), entry("b", 2))]);
+    first.bindApi("12");
+    await first.record(addr("a"), entry("a", 1));
+    await first.close();
+    const second = await opened(stateUrl(schema, "team"), { tenant: OTHER, lock: true, command: "test" });
+    await second.record(addr("c"), entry("c", 3));
+    await second.close();
+
+    const project = makeProject({ "sync.config.ts": `import { defineConfig } from "wfsync";\n\nexport default defineConfig({ url: ${JSON.stringify(TENANT)} });\n` });
+    onCleanup(() => project.cleanup());
+    const env = { WFSYNC_STATE_URL: stateUrl(schema) };
+    const json = await runCli(["state", "list", "--all", "--json"], { cwd: project.dir, env });
+    expect(json.code, json.stderr).toBe(0);
+    const doc = JSON.parse(json.stdout) as { database: string; states: { name: string; tenant: string; api: string | null; options: number; updatedAt: string }[] };
+    expect(doc.states.map((s) => [s.name, s.tenant, s.api, s.options])).toEqual([
+      [TENANT, TENANT, "12", 2],
+      ["team", OTHER, null, 1],
+    ]);
+    for (const s of doc.states) expect(new Date(s.updatedAt).toISOString()).toBe(s.updatedAt);
+    const text = await runCli(["state", "list", "--all"], { cwd: project.dir, env });
+    expect(text.stdout).toContain("2 states");
+    expect(text.stdout).toMatch(/team\s+https:\/\/online\.superoffice\.com\/Cust99999\s+api -\s+1 option\s+last written/);
+
+    const file = await runCli(["state", "list", "--all"], { cwd: project.dir, env: { WFSYNC_STATE_URL: "" } });
+    expect(file.code).toBe(1);
+    expect(file.stderr).toContain("--all lists the states of a PostgreSQL database");
   });
 });
