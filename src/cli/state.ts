@@ -14,11 +14,24 @@ interface ProjectState {
   readonly url: string | undefined;
   readonly root: string;
   readonly lockTimeoutMs: number | undefined;
+  /** The config has environments and none was chosen (`state list --all` only). */
+  readonly noEnvironment?: boolean;
 }
 
-function projectState(global: GlobalOptions): ProjectState {
-  const { config } = openProject({ cwd: process.cwd(), config: global.config, overrides: { url: global.url, environment: global.env }, workflowFiles: "optional" });
-  return { state: config.state, url: config.url, root: config.root, lockTimeoutMs: global.lockTimeout };
+/**
+ * `anyEnvironment`: a project with environments needs none chosen (`state list --all`: a
+ * database shared by all of them, WFSYNC_STATE_URL say, is one and the same whichever it is).
+ */
+function projectState(global: GlobalOptions, anyEnvironment = false): ProjectState {
+  const { config } = openProject({
+    cwd: process.cwd(),
+    config: global.config,
+    overrides: { url: global.url, environment: global.env },
+    workflowFiles: "optional",
+    ...(anyEnvironment ? { environment: "any" as const } : {}),
+  });
+  const noEnvironment = config.environments.length > 0 && config.environment === undefined;
+  return { state: config.state, url: config.url, root: config.root, lockTimeoutMs: global.lockTimeout, ...(noEnvironment ? { noEnvironment } : {}) };
 }
 
 /**
@@ -33,6 +46,7 @@ function openProjectState(p: ProjectState, options: Omit<OpenStateOptions, "tena
 /** `state list --all`: every state of the project's database, one line (or JSON object) each. */
 async function listAll(p: ProjectState, json: boolean): Promise<number> {
   if (!isDatabaseState(p.state)) {
+    if (p.noEnvironment) throw new WfsyncError("E_USAGE", "--all lists the states of a PostgreSQL database: set WFSYNC_STATE_URL, or choose an environment whose state is one (--env NAME)");
     throw new WfsyncError("E_USAGE", `--all lists the states of a PostgreSQL database; this project's state is the file ${path.relative(process.cwd(), p.state) || p.state}, which holds one`);
   }
   const { shown: where, states } = await listDatabaseStates(p.state);
@@ -63,9 +77,9 @@ export function registerStateCommand(program: Command, setExit: (code: number) =
     .option("--all", "a PostgreSQL state: every state the database holds (name, tenant, options, last write) instead of one")
     .action(async (opts: { json?: boolean; all?: boolean }, cmd: Command) => {
       await runCommand(setExit, async () => {
-        const project = projectState(globalOptions(cmd));
-        if (opts.all) return listAll(project, opts.json ?? false);
-        const store = await openProjectState(project, { lock: false });
+        const global = globalOptions(cmd);
+        if (opts.all) return listAll(projectState(global, true), opts.json ?? false);
+        const store = await openProjectState(projectState(global), { lock: false });
         try {
           const entries = [...store.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
           if (opts.json) {

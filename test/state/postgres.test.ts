@@ -238,6 +238,18 @@ describe("without the optional PostgreSQL client", () => {
     expect(text.stdout).toContain("2 states");
     expect(text.stdout).toMatch(/team\s+https:\/\/online\.superoffice\.com\/Cust99999\s+api -\s+1 option\s+last written/);
 
+    // A project with environments lists them too, none chosen: WFSYNC_STATE_URL is every one's.
+    const fleet = makeProject({
+      "sync.config.ts": `import { defineConfig } from "wfsync";\n\nexport default defineConfig({ environments: { a: { url: ${JSON.stringify(TENANT)} }, b: { url: ${JSON.stringify(OTHER)} } } });\n`,
+    });
+    onCleanup(() => fleet.cleanup());
+    const both = await runCli(["state", "list", "--all", "--json"], { cwd: fleet.dir, env });
+    expect(both.code, both.stderr).toBe(0);
+    expect((JSON.parse(both.stdout) as { states: unknown[] }).states).toHaveLength(2);
+    const none = await runCli(["state", "list", "--all"], { cwd: fleet.dir, env: { WFSYNC_STATE_URL: "" } });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("set WFSYNC_STATE_URL, or choose an environment whose state is one (--env NAME)");
+
     const file = await runCli(["state", "list", "--all"], { cwd: project.dir, env: { WFSYNC_STATE_URL: "" } });
     expect(file.code).toBe(1);
     expect(file.stderr).toContain("--all lists the states of a PostgreSQL database");
