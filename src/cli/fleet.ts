@@ -82,10 +82,10 @@ async function planAll(
   const pending: Promise<void>[] = [];
   // One logger for all: one --log-file, opened once.
   const logger = sessionOptions.logger ?? makeLogger(global, sessionOptions.logStderr);
+  const { onQueueEventOf, ...options } = sessionOptions;
   for (const member of members) {
     try {
-      const project = family.open(member.name, sessionOptions.overrides);
-      const { onQueueEventOf, ...options } = sessionOptions;
+      const project = family.open(member.name, options.overrides);
       const onQueueEvent = onQueueEventOf?.(member.name) ?? options.onQueueEvent;
       member.session = openSession({ ...global, env: member.name, environments: [member.name], allEnvs: false }, { ...options, logger, project, ...(onQueueEvent ? { onQueueEvent } : {}) });
     } catch (err) {
@@ -100,7 +100,6 @@ async function planAll(
   // mostly reused (see openProjectFamily), so all the servers are soon asked.
   const compileCode = opts.desired !== "none";
   const firstCompile = compileCode && open[0] ? open[0].session!.project.compiler.compileAsync().then(throwOnErrors) : undefined;
-  firstCompile?.catch(() => undefined); // awaited below
   const openStateOf = (m: Member) => {
     const opened = m.session!.openState({ lock: opts.lock, command: opts.command });
     opened.catch(() => undefined); // awaited below
@@ -109,6 +108,7 @@ async function planAll(
   // One state a turn, until the first compile is done: its answer is taken as soon as it is there.
   const states = new Map<Member, Promise<StateStore>>();
   let firstDone = firstCompile === undefined;
+  // (Its failure is that environment's, taken where it is awaited below.)
   void firstCompile?.finally(() => (firstDone = true)).catch(() => undefined);
   for (const member of open) {
     if (firstDone) break;

@@ -18,7 +18,7 @@ export interface FileState {
   emitted?: EmittedModule;
   /** Last outcome: definitions when it evaluated, errors otherwise. */
   definitions?: readonly WorkflowDefinition[];
-  /** The evaluation's answer `definitions` were decoded from (see SharedValidations). */
+  /** The evaluation's answer `definitions` were decoded from (see SharedResults). */
   source?: string;
   errors?: readonly WfsyncError[];
 }

@@ -104,28 +104,31 @@ function removeLeftovers(statePath: string): void {
 function readStateFile(file: string): StateFileV1 | undefined {
   const text = readTextIfExists(file);
   if (text === undefined) return undefined;
-  // Only a backup that is there is worth naming (looked for only when something is wrong).
+  // Only a backup that is there is worth naming (looked for only when the file is refused).
   const backup = (): string | undefined => (fs.existsSync(`${file}.bak`) ? `${file}.bak` : undefined);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
+    const bak = backup();
     throw new WfsyncError("E_STATE_CORRUPT", `The state file ${file} is not valid JSON (${(err as Error).message}).`, {
-      detail: `wfsync will not overwrite it. Restore it from ${backup() ? `${backup()} or ` : ""}version control, or move it away to start from an empty state.`,
+      detail: `wfsync will not overwrite it. Restore it from ${bak ? `${bak} or ` : ""}version control, or move it away to start from an empty state.`,
     });
   }
   const version = (value as { version?: unknown } | null)?.version;
   if (version !== undefined && version !== STATE_VERSION) {
+    const bak = backup();
     throw new WfsyncError(
       "E_STATE_VERSION",
       `The state file ${file} has version ${JSON.stringify(version)}; this wfsync reads version ${STATE_VERSION}.`,
-      { detail: `It was probably written by another wfsync version; use that version${backup() ? `, or restore the file from ${backup()}` : ""}.` },
+      { detail: `It was probably written by another wfsync version; use that version${bak ? `, or restore the file from ${bak}` : ""}.` },
     );
   }
   const problems = new Problems();
   if (!checkStateFile(value, problems)) {
+    const bak = backup();
     throw new WfsyncError("E_STATE_INVALID", `The state file ${file} does not match the state format:`, {
-      detail: `${problems.list.map((p) => `  ${p}`).join("\n")}\nwfsync will not overwrite it. ${backup() ? `Restore it from ${backup()} or fix` : "Fix"} the fields above.`,
+      detail: `${problems.list.map((p) => `  ${p}`).join("\n")}\nwfsync will not overwrite it. ${bak ? `Restore it from ${bak} or fix` : "Fix"} the fields above.`,
     });
   }
   return value;

@@ -9,29 +9,19 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { WfsyncError } from "../../src/errors.js";
-import { openState, storedEntry, type StateEntry, type StateStore } from "../../src/state/index.js";
+import { openState, storedEntry, type StateStore } from "../../src/state/index.js";
 import { execFileSync } from "node:child_process";
 import { onCleanup } from "../helpers/cleanup.js";
 import { runCli } from "../helpers/cli.js";
 import { makeProject } from "../helpers/tmp-project.js";
 import { adminClient, lockHolders, pgTitle, probePostgres, startPgProxy, stateUrl, testSchema } from "../helpers/postgres.js";
 import { transpileStateModule } from "./transpile.js";
+import { stateAddress as addr, stateEntry as entry } from "../helpers/state.js";
 
 const TENANT = "https://online.superoffice.com/Cust12345";
 const OTHER = "https://online.superoffice.com/Cust99999";
 const probe = await probePostgres();
 
-function entry(key: string, id = 1): StateEntry {
-  return {
-    id,
-    hash: `hash-${key}-${id}`,
-    option: { key, name: `Option ${key}`, rank: 1, steps: [{ stepType: "AddToList", project: 0, selection: 12 }], workflowId: 679, workflowStepId: 844 },
-    server: { WorkflowStepOptionId: id, Key: key, TableRight: { Mask: "Select" } },
-    source: { file: "workflows/onboarding.ts", line: 12, column: 5 },
-    appliedAt: "2025-01-01T00:00:00.000Z",
-  };
-}
-const addr = (key: string): string => `679/844/${key}`;
 
 async function opened(url: string, options: Parameters<typeof openState>[1]): Promise<StateStore> {
   const store = await openState(url, options);

@@ -4,10 +4,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WfsyncError } from "../../src/errors.js";
-import { openState, storedEntry, type StateEntry, type StateStore } from "../../src/state/index.js";
+import { openState, storedEntry, type StateStore } from "../../src/state/index.js";
 import { JournalWriter, readJournal, type WriteFn } from "../../src/state/journal.js";
 import { pidAlive } from "../../src/state/lock.js";
 import { transpileStateModule } from "./transpile.js";
+import { stateAddress as addr, stateEntry as entry } from "../helpers/state.js";
 
 const TENANT = "https://online.superoffice.com/Cust12345";
 const OTHER = "https://online.superoffice.com/Cust99999";
@@ -32,19 +33,7 @@ async function openTracked(options: Parameters<typeof openState>[1], at = file):
   return store;
 }
 
-function entry(key: string, id = 1, extra: Partial<StateEntry> = {}): StateEntry {
-  return {
-    id,
-    hash: `hash-${key}-${id}`,
-    option: { key, name: `Option ${key}`, rank: 1, steps: [{ stepType: "AddToList", project: 0, selection: 12 }], workflowId: 679, workflowStepId: 844 },
-    server: { WorkflowStepOptionId: id, Key: key, TableRight: { Mask: "Select" } },
-    source: { file: "workflows/onboarding.ts", line: 12, column: 5 },
-    appliedAt: "2025-01-01T00:00:00.000Z",
-    ...extra,
-  };
-}
 
-const addr = (key: string): string => `679/844/${key}`;
 
 async function rejection(p: Promise<unknown>): Promise<WfsyncError> {
   const err = await p.then(
