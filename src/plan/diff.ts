@@ -224,9 +224,12 @@ type ChangeStart = Pick<ChangeBase, "address" | "workflowId" | "workflowStepId" 
  */
 function threeWay(start: ChangeStart, d: DesiredOption, s: StateEntry, live: { id: number; option: OptionModel; hash: string; raw: unknown }, choices: MergeChoices): Change {
   const { id, option: server, raw } = live;
-  // The common case, hashes only: all three agree.
+  // The common case, hashes only: all three agree. Written out rather than spread from `start`:
+  // in Node 20's V8 a spread followed by new properties takes microseconds (each property added
+  // goes the slow way), and this is once per option per plan.
   if (s.code === undefined && s.hash === d.hash && live.hash === d.hash && s.id === id) {
-    return { ...start, action: "noop", id, desired: d, before: server, record: false, server: raw };
+    const { address, workflowId, workflowStepId, key, source, after } = start;
+    return { address, workflowId, workflowStepId, key, source, after, action: "noop", id, desired: d, before: server, record: false, server: raw };
   }
   const merged = mergeOption({ base: s.option, codeRef: s.code ?? s.option, code: d.option, server }, choices);
   const fields = merged.fields.length ? { fields: merged.fields } : {};
