@@ -72,10 +72,34 @@ export function checkedStoredEntry(address: string, entry: StateEntry): StoredSt
   return stored;
 }
 
-/** An entry as it is written; its properties keep their order, so files and `state show` read the same. */
+/**
+ * An entry as it is written; its properties keep their order, so files and `state show` read the
+ * same. The server's answer is kept without its field rights (see withoutFieldRights).
+ */
 export function storedEntry(entry: StateEntry): StoredStateEntry {
   const { source, ...rest } = entry;
-  return source === undefined ? rest : { ...entry, source: formatLocation(source) };
+  const server = withoutFieldRights(entry.server);
+  return source === undefined ? { ...rest, server } : { ...entry, server, source: formatLocation(source) };
+}
+
+/** What a carrier says of the user's rights on it and its fields (lower case). */
+const FIELD_RIGHTS = new Set(["tableright", "fieldproperties"]);
+
+/**
+ * A server's option carrier without what it says of the user's rights (`TableRight`,
+ * `FieldProperties`, on the option, its steps and their nested options). The state keeps the
+ * server's answer for the step ids it lends the next update; the rights are never read, are
+ * never sent back, and were about half of every entry.
+ */
+export function withoutFieldRights(carrier: unknown): unknown {
+  if (!carrier || typeof carrier !== "object" || Array.isArray(carrier)) return carrier;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(carrier)) {
+    const lower = key.toLowerCase();
+    if (FIELD_RIGHTS.has(lower)) continue;
+    out[key] = (lower === "steps" || lower === "options") && Array.isArray(value) ? value.map(withoutFieldRights) : value;
+  }
+  return out;
 }
 
 /** Collects problems as `path: what is wrong`; stops collecting after a few dozen. */

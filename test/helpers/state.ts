@@ -9,7 +9,7 @@ export function stateEntry(key: string, id = 1, extra: Partial<StateEntry> = {})
     id,
     hash: `hash-${key}-${id}`,
     option: { key, name: `Option ${key}`, rank: 1, steps: [{ stepType: "AddToList", project: 0, selection: 12 }], workflowId: 679, workflowStepId: 844 },
-    server: { WorkflowStepOptionId: id, Key: key, TableRight: { Mask: "Select" } },
+    server: { WorkflowStepOptionId: id, Key: key, Steps: [{ WorkflowStepId: 9000 + id, StepType: "AddToList", Rank: 1 }] },
     source: { file: "workflows/onboarding.ts", line: 12, column: 5 },
     appliedAt: "2025-01-01T00:00:00.000Z",
     ...extra,

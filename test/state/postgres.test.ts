@@ -66,6 +66,21 @@ describe.skipIf(!probe.ok)(pgTitle("the PostgreSQL state", probe), () => {
     expect(rows[0].e).toBe(JSON.stringify(storedEntry(entry("c", 4))));
   });
 
+  it("keeps the server's answer without its field rights, as the file store does", async () => {
+    const admin = await adminClient();
+    const schema = await testSchema(admin);
+    const url = stateUrl(schema);
+    const store = await opened(url, { tenant: TENANT, lock: true, command: "test" });
+    const server = { WorkflowStepOptionId: 1, Key: "a", TableRight: { Mask: "Select" }, FieldProperties: { Key: { FieldLength: 255 } }, Steps: [{ WorkflowStepId: 7, StepType: "AddToList", TableRight: null }] };
+    const lean = { WorkflowStepOptionId: 1, Key: "a", Steps: [{ WorkflowStepId: 7, StepType: "AddToList" }] };
+    await store.record(addr("a"), entry("a", 1, { server }));
+    expect(store.get(addr("a"))!.server).toEqual(lean);
+    await store.close();
+    const { rows } = await admin.query(`SELECT entry::text AS e FROM "${schema}".entries WHERE address = $1`, [addr("a")]);
+    expect(rows[0].e).not.toMatch(/TableRight|FieldProperties/i);
+    expect((await opened(url, { tenant: TENANT, lock: false })).get(addr("a"))!.server).toEqual(lean);
+  });
+
   it("names each tenant's state after the tenant, and refuses a named state bound to another tenant", async () => {
     const admin = await adminClient();
     const schema = await testSchema(admin);

@@ -85,6 +85,41 @@ describe("round trip", () => {
     expect(again.tenant).toBe(TENANT);
   });
 
+  it("keeps the server's answer without its field rights, in memory as in the file; an older file keeps them", async () => {
+    const rights = { TableRight: { Mask: "Select, Update" }, FieldProperties: { Key: { FieldRight: { Mask: "Update" }, FieldType: "System.String", FieldLength: 255 } } };
+    const server = {
+      WorkflowStepOptionId: 1,
+      Key: "a",
+      ...rights,
+      Steps: [
+        { WorkflowStepId: 7, StepType: "AddToList", Rank: 1, Selection: 12, tableRight: { Mask: "Select" } },
+        { WorkflowStepId: 8, StepType: "Split", Rank: 2, Options: [{ WorkflowStepOptionId: 0, Key: "inner", ...rights, Steps: [{ WorkflowStepId: 9, StepType: "SendSMS", FieldProperties: {} }] }] },
+      ],
+    };
+    const lean = {
+      WorkflowStepOptionId: 1,
+      Key: "a",
+      Steps: [
+        { WorkflowStepId: 7, StepType: "AddToList", Rank: 1, Selection: 12 },
+        { WorkflowStepId: 8, StepType: "Split", Rank: 2, Options: [{ WorkflowStepOptionId: 0, Key: "inner", Steps: [{ WorkflowStepId: 9, StepType: "SendSMS" }] }] },
+      ],
+    };
+    const store = await openTracked({ tenant: TENANT, lock: true });
+    await store.record(addr("a"), entry("a", 1, { server }));
+    // What the next run reads back, and nothing else: the step ids the next update borrows are there.
+    expect(store.get(addr("a"))!.server).toEqual(lean);
+    await store.close();
+    const text = fs.readFileSync(file, "utf8");
+    expect(text).not.toMatch(/TableRight|FieldProperties/i);
+    expect((await openTracked({ tenant: TENANT, lock: false })).get(addr("a"))!.server).toEqual(lean);
+
+    // A file written before (rights and all) reads as it is.
+    const old = JSON.parse(text) as { entries: Record<string, { server: unknown }> };
+    old.entries[addr("a")]!.server = server;
+    fs.writeFileSync(file, JSON.stringify(old));
+    expect((await openTracked({ tenant: TENANT, lock: false })).get(addr("a"))!.server).toEqual(server);
+  });
+
   it("a missing state file is an empty state and nothing is written until something is recorded", async () => {
     const store = await openTracked({ tenant: TENANT, lock: true });
     await store.close();
