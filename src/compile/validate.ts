@@ -7,9 +7,10 @@ import type { CallSite } from "../dsl/callsite.js";
 import type { MoveDecl, OptionDecl, SplitDecl, StepDecl, WorkflowDefinition } from "../dsl/workflow.js";
 import { WfsyncError, formatLocation, type SourceLocation } from "../errors.js";
 import {
-  canonicalOption,
+  canonicalContent,
   hashOption,
   optionAddress,
+  placedOption,
   type Address,
   type RawOptionContent,
   type RawStep,
@@ -147,7 +148,7 @@ export function validateFile({ file, definitions }: FileDefinitions, locate: Loc
       for (const { raw, loc: optionLoc, valid, stepCount, sites } of contents) {
         steps += stepCount;
         if (!valid) continue;
-        const option = canonicalOption({ ...raw, workflowId, workflowStepId });
+        const option = placedOption(canonicalContent(raw), workflowId, workflowStepId);
         const address = optionAddress(option);
         options.push({ address, option, hash: hashOption(option), source: optionLoc, file, sites });
       }
@@ -325,7 +326,9 @@ function checkStep(
 ): { raw: RawStep; nestedSteps: number; options?: ReadonlyMap<string, OptionSites> } {
   const what = `${step.method}()`;
   const kinds = allStepFields(step.stepType);
-  const fields: Record<string, unknown> = { ...step.fields };
+  // A copy the step's type (and a WaitForTime's algorithm) is added to. Object.assign, not a
+  // spread: in Node 20's V8 each property added to a spread copy takes about a microsecond.
+  const fields: Record<string, unknown> = Object.assign({}, step.fields);
   for (const [name, value] of Object.entries(fields)) {
     const kind = kinds[name]?.kind;
     const problem = kind && fieldProblem(kind, value);
@@ -351,12 +354,12 @@ function checkStep(
     const nested = checkOptions({ options: step.options ?? [] }, depth + 1, file, locate, fail);
     if (nested.length === 0 && !step.async) fail("E_EMPTY_SPLIT", "a nested split needs at least one option", loc);
     return {
-      raw: { ...fields, stepType: "Split", options: nested.map((n) => n.raw) },
+      raw: Object.assign(fields, { stepType: "Split", options: nested.map((n) => n.raw) }),
       nestedSteps: nested.reduce((sum, n) => sum + n.stepCount, 0),
       options: new Map(nested.map((n) => [n.raw.key, n.sites])),
     };
   }
-  return { raw: { ...fields, stepType: step.stepType }, nestedSteps: 0 };
+  return { raw: Object.assign(fields, { stepType: step.stepType }), nestedSteps: 0 };
 }
 
 /** Kept here too: import words its messages with it. */
