@@ -546,6 +546,13 @@ export class WorkflowCompiler {
 
   private locator(): Locate {
     const evaluator = new ModuleEvaluator(this.host());
+    // Every option and step is located, in a few files: each is made relative once.
+    const shown = new Map<string, string>();
+    const show = (file: string): string => {
+      let display = shown.get(file);
+      if (display === undefined) shown.set(file, (display = displayPath(file, this.root)));
+      return display;
+    };
     return (site, fallbackFile): SourceLocation => {
       const mapped = site ? evaluator.locate(site) : undefined;
       const state = mapped && this.files.get(mapped.file);
@@ -555,7 +562,7 @@ export class WorkflowCompiler {
         pos = { file: mapped.file, ...callStart(state.text, state.starts, mapped.line, mapped.column) };
       }
       const file = pos?.file ?? fallbackFile;
-      return { file: displayPath(file, this.root), line: pos?.line ?? 1, column: pos?.column ?? 1 };
+      return { file: show(file), line: pos?.line ?? 1, column: pos?.column ?? 1 };
     };
   }
 
