@@ -22,9 +22,16 @@ export function formatLocation(loc: SourceLocation): string {
 
 /** Reads back what formatLocation wrote; undefined for text of another shape. */
 export function parseLocation(text: string): SourceLocation | undefined {
-  const m = /^(.+):(\d+):(\d+)$/s.exec(text);
-  return m ? { file: m[1]!, line: Number(m[2]), column: Number(m[3]) } : undefined;
+  // The last two `:`-separated parts, which must be digits (a file name may hold `:` itself).
+  const second = text.lastIndexOf(":");
+  const first = second > 0 ? text.lastIndexOf(":", second - 1) : -1;
+  if (first <= 0) return undefined;
+  const line = text.slice(first + 1, second);
+  const column = text.slice(second + 1);
+  return DIGITS.test(line) && DIGITS.test(column) ? { file: text.slice(0, first), line: Number(line), column: Number(column) } : undefined;
 }
+
+const DIGITS = /^\d+$/;
 
 export interface WfsyncErrorOptions {
   location?: SourceLocation | undefined;

@@ -240,6 +240,8 @@ export function optionFromCarrier(carrier: unknown): FromCarrierResult {
 export function stepsInRunOrder(c: Map<string, unknown>): Map<string, unknown>[] {
   const rawSteps = c.get("steps");
   const steps = Array.isArray(rawSteps) ? rawSteps.map((s) => caseInsensitive(s)) : [];
+  // As a server sends them: already by Rank, nothing to sort.
+  if (steps.every((s, i) => { const rank = s.get("rank"); return typeof rank === "number" && (i === 0 || rank > (steps[i - 1]!.get("rank") as number)); })) return steps;
   return steps
     .map((s, i) => ({ s, i, rank: typeof s.get("rank") === "number" ? (s.get("rank") as number) : i }))
     .sort((a, b) => a.rank - b.rank || a.i - b.i)

@@ -243,13 +243,18 @@ for (const [alias, name] of Object.entries(STEP_TYPE_ALIASES)) byLowerName.set(a
 /** Resolves a StepType as a server would bind it: a name (any case, aliases too) or its number. */
 export function resolveStepType(value: unknown): StepTypeName | undefined {
   if (typeof value === "number") return byNumber.get(value);
-  if (typeof value === "string") {
-    const trimmed = value.trim();
-    if (/^\d+$/.test(trimmed)) return byNumber.get(Number(trimmed));
-    return byLowerName.get(trimmed.toLowerCase());
-  }
-  return undefined;
+  if (typeof value !== "string") return undefined;
+  // Every step of every carrier names its type: the few spellings a server uses are resolved once.
+  const known = resolvedSpellings.get(value);
+  if (known !== undefined || resolvedSpellings.has(value)) return known;
+  const trimmed = value.trim();
+  const resolved = /^\d+$/.test(trimmed) ? byNumber.get(Number(trimmed)) : byLowerName.get(trimmed.toLowerCase());
+  // Bounded, so that a server sending ever new names cannot grow it without end.
+  if (resolvedSpellings.size < 1024) resolvedSpellings.set(value, resolved);
+  return resolved;
 }
+
+const resolvedSpellings = new Map<string, StepTypeName | undefined>();
 
 /** The fields of a type on every 10.2.4–10.2.9 server (the model always holds these). */
 export function stepFields(type: StepTypeName): Readonly<Record<string, FieldKind>> {
