@@ -3,6 +3,7 @@
  * check is refused with every problem listed at its JSON path; it is never overwritten.
  */
 import { WfsyncError, formatLocation, parseLocation, type SourceLocation } from "../errors.js";
+import { lowerCase } from "../model/carrier.js";
 import type { OptionModel } from "../model/option.js";
 import { OPTION_KINDS, type OptionKind } from "../model/when.js";
 
@@ -93,10 +94,12 @@ const FIELD_RIGHTS = new Set(["tableright", "fieldproperties"]);
  */
 export function withoutFieldRights(carrier: unknown): unknown {
   if (!carrier || typeof carrier !== "object" || Array.isArray(carrier)) return carrier;
+  const record = carrier as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(carrier)) {
-    const lower = key.toLowerCase();
+  for (const key of Object.keys(record)) {
+    const lower = lowerCase(key);
     if (FIELD_RIGHTS.has(lower)) continue;
+    const value = record[key];
     out[key] = (lower === "steps" || lower === "options") && Array.isArray(value) ? value.map(withoutFieldRights) : value;
   }
   return out;
