@@ -151,12 +151,12 @@ type PlannedField =
   | "options"
   | { readonly name: string; readonly kind: StepField["kind"]; readonly defaultJson: string | undefined };
 
-/** The fields buildStep writes for a step type, sorted, worked out once per type and variant. */
-const stepPlans = new Map<string, readonly PlannedField[]>();
+/** The fields buildStep writes for a step type, sorted, worked out once per type: with later fields, and without. */
+const stepPlans = { later: new Map<StepTypeName, readonly PlannedField[]>(), only102: new Map<StepTypeName, readonly PlannedField[]>() };
 
 function stepPlan(stepType: StepTypeName, later: boolean): readonly PlannedField[] {
-  const id = `${stepType}\0${later}`;
-  let plan = stepPlans.get(id);
+  const plans = later ? stepPlans.later : stepPlans.only102;
+  let plan = plans.get(stepType);
   if (plan) return plan;
   const all = allStepFields(stepType);
   const names = Object.keys(later ? all : stepFields(stepType));
@@ -168,7 +168,7 @@ function stepPlan(stepType: StepTypeName, later: boolean): readonly PlannedField
     // A field left out while it holds its default (it came after 10.2.9): its default as JSON.
     return { name, kind: spec.kind, defaultJson: omittedAtDefault(spec) ? JSON.stringify(defaultFieldValue(spec.kind)) : undefined };
   });
-  stepPlans.set(id, plan);
+  plans.set(stepType, plan);
   return plan;
 }
 
