@@ -240,12 +240,22 @@ export function optionFromCarrier(carrier: unknown): FromCarrierResult {
 export function stepsInRunOrder(c: Map<string, unknown>): Map<string, unknown>[] {
   const rawSteps = c.get("steps");
   const steps = Array.isArray(rawSteps) ? rawSteps.map((s) => caseInsensitive(s)) : [];
-  // As a server sends them: already by Rank, nothing to sort.
-  if (steps.every((s, i) => { const rank = s.get("rank"); return typeof rank === "number" && (i === 0 || rank > (steps[i - 1]!.get("rank") as number)); })) return steps;
+  if (ascendingRanks(steps)) return steps;
   return steps
     .map((s, i) => ({ s, i, rank: typeof s.get("rank") === "number" ? (s.get("rank") as number) : i }))
     .sort((a, b) => a.rank - b.rank || a.i - b.i)
     .map(({ s }) => s);
+}
+
+/** Whether every step has a Rank, each above the one before: as a server sends them, nothing to sort. */
+function ascendingRanks(steps: readonly Map<string, unknown>[]): boolean {
+  let previous = -Infinity;
+  for (const s of steps) {
+    const rank = s.get("rank");
+    if (typeof rank !== "number" || !(rank > previous)) return false;
+    previous = rank;
+  }
+  return true;
 }
 
 function contentFromCarrier(c: Map<string, unknown>, path: string, unknown: string[]): OptionContent {
