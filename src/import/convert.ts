@@ -5,7 +5,7 @@
  * everything the DSL cannot express. Pure: no IO.
  */
 import { fieldKindInWords } from "../compile/words.js";
-import { caseInsensitive, caseInsensitiveGet } from "../model/carrier.js";
+import { FIELD_RIGHTS, caseInsensitive, caseInsensitiveGet } from "../model/carrier.js";
 import { adoptKeys } from "../model/flow.js";
 import { canonicalOption, type OptionContent, type OptionModel, type StepModel } from "../model/option.js";
 import {
@@ -331,7 +331,7 @@ function whenText(p: WhenProblem, when: OptionWhen): string {
   }
 }
 
-const OPTION_PROPERTIES = new Set(["workflowstepoptionid", "workflowstepid", "workflowid", "key", "name", "rank", "steps", "tableright", "fieldproperties"]);
+const OPTION_PROPERTIES = new Set([...FIELD_RIGHTS, "workflowstepoptionid", "workflowstepid", "workflowid", "key", "name", "rank", "steps"]);
 
 /** Option properties the model has no place for (optionFromCarrier reports those of steps). */
 function extraOptionProperties(carrier: unknown, path: string, problems: string[]): void {

@@ -40,6 +40,28 @@ export function lowerCase(name: string): string {
   return lower;
 }
 
+/** What a carrier says of the user's rights on it and its fields (lower case): the server's own, never part of the model. */
+export const FIELD_RIGHTS: readonly string[] = ["tableright", "fieldproperties"];
+const FIELD_RIGHT_SET = new Set(FIELD_RIGHTS);
+
+/**
+ * A server's option carrier without what it says of the user's rights (`TableRight`,
+ * `FieldProperties`, on the option, its steps and their nested options): wfsync never reads
+ * them and never sends them back.
+ */
+export function withoutFieldRights(carrier: unknown): unknown {
+  if (!carrier || typeof carrier !== "object" || Array.isArray(carrier)) return carrier;
+  const record = carrier as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    const lower = lowerCase(key);
+    if (FIELD_RIGHT_SET.has(lower)) continue;
+    const value = record[key];
+    out[key] = (lower === "steps" || lower === "options") && Array.isArray(value) ? value.map(withoutFieldRights) : value;
+  }
+  return out;
+}
+
 /** The wire name of a model field: `timeWaitAlgorithm` → `TimeWaitAlgorithm`. */
 export function pascalCase(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);

@@ -5,7 +5,7 @@
  * `Owner`, `ActionTime`…, CreateRequest `TicketStatus`, step type `UpdateParticipant`). Pure: the
  * engine's flow adapter reads and writes options through here.
  */
-import { caseInsensitive, caseInsensitiveGet, pascalCase } from "./carrier.js";
+import { FIELD_RIGHTS, caseInsensitive, caseInsensitiveGet, pascalCase } from "./carrier.js";
 import {
   buildStep,
   placedOption,
@@ -51,9 +51,9 @@ export interface FromFlowCarrierResult {
 }
 
 /** Option properties that are the server's own or are read into the model. */
-const OPTION_PROPERTIES = new Set(["optiontype", "workflowstepoptionid", "workflowstepid", "workflowid", "name", "rank", "steps", "tableright", "fieldproperties", "key"]);
+const OPTION_PROPERTIES = new Set([...FIELD_RIGHTS, "optiontype", "workflowstepoptionid", "workflowstepid", "workflowid", "name", "rank", "steps", "key"]);
 /** Step properties that are the server's own (ids, ranks, rights). */
-const STEP_SERVER_ONLY = new Set(["tableright", "fieldproperties", "workflowstepid", "workflowid", "rank"]);
+const STEP_SERVER_ONLY = new Set([...FIELD_RIGHTS, "workflowstepid", "workflowid", "rank"]);
 
 /**
  * Converts an option of the current generation to the model. Throws a plain Error naming where

@@ -5,7 +5,7 @@
  * which makes `JSON.stringify` a stable serialisation without a stable-stringify library.
  */
 import crypto from "node:crypto";
-import { caseInsensitive, caseInsensitiveGet, lowerCase, pascalCase } from "./carrier.js";
+import { FIELD_RIGHTS, caseInsensitive, caseInsensitiveGet, lowerCase, pascalCase } from "./carrier.js";
 import { coerceValue, type UnknownField } from "./records.js";
 import { allStepFields, defaultFieldValue, omittedAtDefault, resolveStepType, stepFields, type StepField, type StepTypeName } from "./steps.js";
 import { canonicalWhenOf, type OptionWhen } from "./when.js";
@@ -215,7 +215,7 @@ export interface StepCarrier {
 }
 
 /** Properties of a carrier that are the server's own and never part of the model. */
-const SERVER_ONLY = new Set(["tableright", "fieldproperties", "workflowstepoptionid", "workflowstepid", "workflowid", "rank"]);
+const SERVER_ONLY = new Set([...FIELD_RIGHTS, "workflowstepoptionid", "workflowstepid", "workflowid", "rank"]);
 
 export interface FromCarrierResult {
   option: OptionModel;

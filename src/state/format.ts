@@ -3,7 +3,7 @@
  * check is refused with every problem listed at its JSON path; it is never overwritten.
  */
 import { WfsyncError, formatLocation, parseLocation, type SourceLocation } from "../errors.js";
-import { lowerCase } from "../model/carrier.js";
+import { withoutFieldRights } from "../model/carrier.js";
 import type { OptionModel } from "../model/option.js";
 import { OPTION_KINDS, type OptionKind } from "../model/when.js";
 
@@ -75,34 +75,13 @@ export function checkedStoredEntry(address: string, entry: StateEntry): StoredSt
 
 /**
  * An entry as it is written; its properties keep their order, so files and `state show` read the
- * same. The server's answer is kept without its field rights (see withoutFieldRights).
+ * same. The server's answer is kept without its field rights (see withoutFieldRights): the state
+ * keeps it for the step ids it lends the next update, and the rights were about half of an entry.
  */
 export function storedEntry(entry: StateEntry): StoredStateEntry {
   const { source, ...rest } = entry;
   const server = withoutFieldRights(entry.server);
   return source === undefined ? { ...rest, server } : { ...entry, server, source: formatLocation(source) };
-}
-
-/** What a carrier says of the user's rights on it and its fields (lower case). */
-const FIELD_RIGHTS = new Set(["tableright", "fieldproperties"]);
-
-/**
- * A server's option carrier without what it says of the user's rights (`TableRight`,
- * `FieldProperties`, on the option, its steps and their nested options). The state keeps the
- * server's answer for the step ids it lends the next update; the rights are never read, are
- * never sent back, and were about half of every entry.
- */
-export function withoutFieldRights(carrier: unknown): unknown {
-  if (!carrier || typeof carrier !== "object" || Array.isArray(carrier)) return carrier;
-  const record = carrier as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(record)) {
-    const lower = lowerCase(key);
-    if (FIELD_RIGHTS.has(lower)) continue;
-    const value = record[key];
-    out[key] = (lower === "steps" || lower === "options") && Array.isArray(value) ? value.map(withoutFieldRights) : value;
-  }
-  return out;
 }
 
 /** Collects problems as `path: what is wrong`; stops collecting after a few dozen. */
